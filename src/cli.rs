@@ -1,0 +1,209 @@
+//! The command line, as clap parses it: raw values only. `settings` turns them (with the mapping
+//! file) into the validated [`crate::settings::Settings`] the pipeline runs on.
+
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0    every row valid (dry run) or sent
+  1    some rows invalid or failed (see the report)
+  2    the run could not start: bad arguments, mapping file, unreadable input, missing or
+       rejected API key, or the ledger is in use by another run
+  3    stopped early: request quota spent, --max-requests or --reserve reached
+  130  interrupted (Ctrl-C); the report and ledger are valid and a rerun finishes the job
+
+Environment:
+  ONTIME_COMPANY_ID   the company id (the {company-id} in your OnTime address)
+  ONTIME_API_KEY      the API key; safer than --api-key, which other users can see in `ps`
+  ONTIME_BASE_URL     the service address (default https://secure.ontime360.com)
+  RUST_LOG            log filter, e.g. `ontime_import=debug` (overrides -v/-q)
+  NO_COLOR            no colours in the output
+
+Examples:
+  ontime-import samples/customers.xlsx --mapping mappings/default.toml --sandbox
+  ontime-import customers.xlsx -m default.toml --dry-run
+  ONTIME_API_KEY=... ontime-import customers.csv -m default.toml --company-id acme
+  ontime-import sandbox --port 8360";
+
+/// Import customers from CSV and Excel spreadsheets into OnTime 360.
+///
+/// Reads INPUT through a mapping file, groups rows into customers with their departments and
+/// contacts, checks everything, then creates or updates them through the OnTime REST API. Every
+/// input row ends up in the report with its outcome.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ontime-import",
+    version,
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub import: ImportArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve a local simulation of the OnTime API, for trying the tool and setting up jobs.
+    Sandbox(crate::sandbox::SandboxArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The spreadsheet to import: .csv/.txt, or a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods).
+    #[arg(required = true, value_name = "INPUT")]
+    pub input: Option<PathBuf>,
+
+    /// The mapping file (TOML) that says which column feeds which OnTime field.
+    #[arg(short, long, required = true, value_name = "FILE")]
+    pub mapping: Option<PathBuf>,
+
+    /// Read, map, group and check everything, write the report, and send nothing.
+    #[arg(long, conflicts_with = "plan")]
+    pub dry_run: bool,
+
+    /// Preview against the target without changing it: per customer, would create, would
+    /// update (and which fields), unchanged, ambiguous or invalid. Spends only lookups.
+    #[arg(long)]
+    pub plan: bool,
+
+    /// Where the per-row report (CSV) goes. Default: INPUT's name with `.report.csv`, beside it.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Also write every invalid or failed row, in the input's own columns plus an `Error`
+    /// column, to FILE: fix the cells there and import that file with the same mapping.
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+
+    /// Write the final summary as JSON to FILE, for schedulers.
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+
+    /// The OnTime company id: the {company-id} in https://secure.ontime360.com/sites/{company-id}/.
+    #[arg(long, env = "ONTIME_COMPANY_ID", value_name = "ID")]
+    pub company_id: Option<String>,
+
+    /// The OnTime API key. Prefer the ONTIME_API_KEY environment variable: a flag is visible to
+    /// other users of the machine.
+    #[arg(long, env = "ONTIME_API_KEY", hide_env_values = true, value_name = "KEY")]
+    pub api_key: Option<String>,
+
+    /// The service address. Must be https, except on a loopback address.
+    #[arg(
+        long,
+        env = "ONTIME_BASE_URL",
+        default_value = "https://secure.ontime360.com",
+        value_name = "URL"
+    )]
+    pub base_url: String,
+
+    /// Start the built-in sandbox in-process and import into it: no key, no account, no network.
+    #[arg(long, conflicts_with_all = ["company_id", "api_key"])]
+    pub sandbox: bool,
+
+    /// Requests per second across everything the run sends, lookups included. Default 1 (the
+    /// vendor's advice); 200 with --sandbox.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<NonZeroU32>,
+
+    /// Requests in flight at once.
+    #[arg(long, default_value = "4", value_name = "N")]
+    pub concurrency: NonZeroU32,
+
+    /// Seconds to wait for one answer.
+    #[arg(long, default_value = "30", value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: std::time::Duration,
+
+    /// Attempts after the first, for connection errors, 5xx answers and 429 with Retry-After.
+    #[arg(long, default_value = "5", value_name = "N")]
+    pub retries: u32,
+
+    /// Stop (exit 3) after sending N requests in this run.
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+
+    /// Stop (exit 3) before the remaining daily quota falls below N, leaving it for dispatch.
+    #[arg(long, value_name = "N")]
+    pub reserve: Option<u64>,
+
+    /// How to send a customer's departments and contacts: inside the customer post, or through
+    /// department/post and contact/post.
+    #[arg(long, value_enum, default_value_t = Children::Nested)]
+    pub children: Children,
+
+    /// The ledger (SQLite) that makes reruns resume and skip unchanged customers. Default:
+    /// `.ontime-import.db` beside INPUT.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
+    /// Ignore the ledger's change detection: look up and compare every customer again.
+    #[arg(long)]
+    pub full: bool,
+
+    /// More log output (-v, -vv, -vvv).
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Children {
+    Nested,
+    Separate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Seconds as a whole or decimal number, at least 1 ms: `30`, `0.5`.
+pub fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    let secs: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a number of seconds"))?;
+    if !secs.is_finite() || secs < 0.001 || secs > 86_400.0 {
+        return Err(format!("{text} s is out of range (0.001 to 86400)"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_parse() {
+        assert_eq!(parse_seconds("30"), Ok(std::time::Duration::from_secs(30)));
+        assert_eq!(
+            parse_seconds("0.5"),
+            Ok(std::time::Duration::from_millis(500))
+        );
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("soon").is_err());
+        assert!(parse_seconds("NaN").is_err());
+    }
+}

@@ -1,0 +1,260 @@
+//! The OnTime record shapes, as data: which properties a Customer, Department and Contact have,
+//! and what type each one takes on the wire (see `../shared/ontime-api.md`).
+//!
+//! Both sides use this one catalog: the mapping checks its keys against it and converts cells to
+//! the kind it names; the sandbox validates request bodies against it. Property names are the
+//! exact PascalCase wire names.
+
+use serde_json::Value as Json;
+
+/// What a property holds on the wire, and so how a spreadsheet cell is converted for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A JSON string.
+    Text,
+    /// A JSON string that must look like an email address (checked by the importer only).
+    Email,
+    /// A JSON string holding a Guid.
+    Guid,
+    /// A JSON array of Guid strings; in a cell, items separated by `,` or `;`.
+    GuidList,
+    /// A JSON boolean.
+    Bool,
+    /// A JSON number.
+    Number,
+    /// One of [`PRICING_METHODS`].
+    PricingMethod,
+}
+
+impl Kind {
+    /// How the kind is named in messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Email => "an email address",
+            Kind::Guid => "a Guid",
+            Kind::GuidList => "a list of Guids",
+            Kind::Bool => "a yes/no value",
+            Kind::Number => "a number",
+            Kind::PricingMethod => "a pricing method (None, ZoneToZone, Distance, FlatRate)",
+        }
+    }
+}
+
+/// The values `PricingMethod` accepts.
+pub const PRICING_METHODS: [&str; 4] = ["None", "ZoneToZone", "Distance", "FlatRate"];
+
+/// One property of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldDef {
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+const fn f(name: &'static str, kind: Kind) -> FieldDef {
+    FieldDef { name, kind }
+}
+
+/// Every Customer property a mapping may set (all but `ID`, `Departments` and `Contacts`), in the
+/// order of the API documentation. Requests are written in this order.
+pub const CUSTOMER_FIELDS: &[FieldDef] = &[
+    f("Name", Kind::Text),
+    f("PrimaryContactName", Kind::Text),
+    f("AddressLine1", Kind::Text),
+    f("AddressLine2", Kind::Text),
+    f("City", Kind::Text),
+    f("State", Kind::Text),
+    f("PostalCode", Kind::Text),
+    f("Country", Kind::Text),
+    f("Phone", Kind::Text),
+    f("Fax", Kind::Text),
+    f("Email", Kind::Email),
+    f("Website", Kind::Text),
+    f("AccountNumber", Kind::Text),
+    f("DestinationCategories", Kind::Text),
+    f("BillingEmail", Kind::Email),
+    f("TimeZone", Kind::Text),
+    f("ReferenceNumber", Kind::Text),
+    f("PurchaseOrderNumber", Kind::Text),
+    f("Comments", Kind::Text),
+    f("OrderEntryRequiredFields", Kind::Text),
+    f("BillingAdjustmentPercentage", Kind::Number),
+    f("SendInvoiceByEmail", Kind::Bool),
+    f("SendInvoiceByPostal", Kind::Bool),
+    f("SendInvoiceByFax", Kind::Bool),
+    f("HasWebPortalAccess", Kind::Bool),
+    f("Inactive", Kind::Bool),
+    f("PricingMethod", Kind::PricingMethod),
+    f("DefaultPriceSet", Kind::Guid),
+    f("PriceSets", Kind::GuidList),
+];
+
+/// Department properties a mapping may set.
+pub const DEPARTMENT_FIELDS: &[FieldDef] = &[f("Name", Kind::Text)];
+
+/// Contact properties a mapping may set.
+pub const CONTACT_FIELDS: &[FieldDef] = &[
+    f("Name", Kind::Text),
+    f("Email", Kind::Email),
+    f("Phone", Kind::Text),
+];
+
+/// The three record types an import writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Entity {
+    Customer,
+    Department,
+    Contact,
+}
+
+impl Entity {
+    pub fn fields(self) -> &'static [FieldDef] {
+        match self {
+            Entity::Customer => CUSTOMER_FIELDS,
+            Entity::Department => DEPARTMENT_FIELDS,
+            Entity::Contact => CONTACT_FIELDS,
+        }
+    }
+
+    /// The mapping-file table that configures this entity.
+    pub fn table(self) -> &'static str {
+        match self {
+            Entity::Customer => "customer",
+            Entity::Department => "department",
+            Entity::Contact => "contact",
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<FieldDef> {
+        self.fields().iter().copied().find(|d| d.name == name)
+    }
+}
+
+/// A converted, valid value for one property.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Bool(bool),
+    Number(f64),
+    List(Vec<String>),
+}
+
+impl Value {
+    pub fn to_json(&self) -> Json {
+        match self {
+            Value::Text(s) => Json::String(s.clone()),
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(n) => serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number),
+            Value::List(items) => Json::Array(items.iter().cloned().map(Json::String).collect()),
+        }
+    }
+
+    /// The value as a person would write it in a cell, for messages.
+    pub fn display(&self) -> String {
+        match self {
+            Value::Text(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => format_number(*n),
+            Value::List(items) => items.join(";"),
+        }
+    }
+}
+
+/// Formats a number without a trailing `.0` or an exponent: `1001.0` → `1001`,
+/// `6175550100.0` → `6175550100`, `12.5` → `12.5`.
+pub fn format_number(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e17 {
+        // In range and integral, so the cast is exact.
+        format!("{}", n as i64)
+    } else {
+        // Rust's `Display` for f64 never uses an exponent and prints the shortest exact form.
+        format!("{n}")
+    }
+}
+
+/// A set of properties with their values, in catalog order; absent means "not given".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fields(pub Vec<(&'static str, Value)>);
+
+impl Fields {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+
+    pub fn text(&self, name: &str) -> Option<&str> {
+        match self.get(name) {
+            Some(Value::Text(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Sets a property, keeping catalog order (`order` is the entity's catalog).
+    pub fn set(&mut self, entity: Entity, name: &'static str, value: Value) {
+        if let Some(slot) = self.0.iter_mut().find(|(n, _)| *n == name) {
+            slot.1 = value;
+            return;
+        }
+        let rank = |n: &str| entity.fields().iter().position(|d| d.name == n);
+        let at = self
+            .0
+            .iter()
+            .position(|(n, _)| rank(n) > rank(name))
+            .unwrap_or(self.0.len());
+        self.0.insert(at, (name, value));
+    }
+
+    pub fn to_json(&self) -> serde_json::Map<String, Json> {
+        self.0
+            .iter()
+            .map(|(n, v)| ((*n).to_string(), v.to_json()))
+            .collect()
+    }
+}
+
+/// A Customer as the spreadsheet describes it: the mapped, non-blank fields and its children.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerDraft {
+    pub fields: Fields,
+    pub departments: Vec<Fields>,
+    pub contacts: Vec<Fields>,
+}
+
+impl CustomerDraft {
+    /// The body of a create: the fields, with `Departments` and `Contacts` when there are any.
+    pub fn to_json(&self) -> Json {
+        let mut body = self.fields.to_json();
+        if !self.departments.is_empty() {
+            let items = self.departments.iter().map(|d| Json::Object(d.to_json()));
+            body.insert("Departments".into(), Json::Array(items.collect()));
+        }
+        if !self.contacts.is_empty() {
+            let items = self.contacts.iter().map(|c| Json::Object(c.to_json()));
+            body.insert("Contacts".into(), Json::Array(items.collect()));
+        }
+        Json::Object(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_people_write_them() {
+        assert_eq!(format_number(1001.0), "1001");
+        assert_eq!(format_number(6175550100.0), "6175550100");
+        assert_eq!(format_number(12.5), "12.5");
+        assert_eq!(format_number(-3.0), "-3");
+        assert_eq!(format_number(0.1), "0.1");
+    }
+
+    #[test]
+    fn fields_keep_catalog_order() {
+        let mut fields = Fields::default();
+        fields.set(Entity::Customer, "City", Value::Text("Boston".into()));
+        fields.set(Entity::Customer, "Name", Value::Text("Acme".into()));
+        fields.set(Entity::Customer, "Inactive", Value::Bool(false));
+        let names: Vec<_> = fields.0.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["Name", "City", "Inactive"]);
+    }
+}

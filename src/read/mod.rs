@@ -1,0 +1,200 @@
+//! Stage 1: reading. Opens a CSV or Excel file and yields its rows as typed cells, each with the
+//! row number a person sees in a spreadsheet program.
+//!
+//! It owns decoding (encodings, BOMs, delimiters, workbook formats) and nothing about meaning:
+//! which column is which field is the mapping's business. Invariants: entirely blank rows are
+//! never yielded; a damaged row (a ragged CSV line) is yielded with its damage, not dropped; no
+//! input makes it panic.
+
+mod csv;
+mod excel;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+
+/// One cell, typed as the file stores it. CSV yields only `Empty` and `Text`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    /// Text exactly as stored (not trimmed: conversion trims).
+    Text(String),
+    /// An Excel number (calamine gives every number as a float, even `1001`).
+    Number(f64),
+    Bool(bool),
+    /// An Excel date or date-time cell.
+    DateTime(NaiveDateTime),
+    /// An Excel error cell, as Excel shows it: `#N/A`, `#REF!`, …
+    Error(String),
+}
+
+impl Cell {
+    pub fn is_blank(&self) -> bool {
+        match self {
+            Cell::Empty => true,
+            Cell::Text(s) => s.trim().is_empty(),
+            _ => false,
+        }
+    }
+}
+
+/// Where rows come from, for messages and the report's `source` column: the file name as given,
+/// plus the sheet for workbooks.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SourceName {
+    pub file: PathBuf,
+    pub sheet: Option<String>,
+}
+
+impl fmt::Display for SourceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.sheet {
+            Some(sheet) => write!(f, "{}, sheet \"{sheet}\"", self.file.display()),
+            None => write!(f, "{}", self.file.display()),
+        }
+    }
+}
+
+/// One non-blank data row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// 1-based row number as a spreadsheet program shows it (for CSV: the line number of the
+    /// record's first line, counting the header's line and any lines above it).
+    pub number: u64,
+    /// One cell per header column: short rows are padded with `Empty`.
+    pub cells: Vec<Cell>,
+    /// Set when a CSV record has a different number of fields than the header.
+    pub ragged: Option<Ragged>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ragged {
+    pub expected: usize,
+    pub found: usize,
+}
+
+/// How to read a file: the `[source]` part of a mapping (or of a `[department]`/`[contact]`
+/// table that reads its own file or sheet).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadOptions {
+    /// Workbook sheet; `None` = the first sheet. Ignored for CSV.
+    pub sheet: Option<String>,
+    /// 1-based row holding the column names.
+    pub header_row: u64,
+    /// CSV delimiter; `None` = detect among `,` `;` TAB `|`.
+    pub delimiter: Option<u8>,
+    /// CSV encoding label (WHATWG names such as `windows-1252`); `None` = UTF-8, BOM honoured.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+/// An opened table: its header and a stream of its data rows.
+pub struct Table {
+    pub source: SourceName,
+    /// Header cells as text, trimmed, one per column (blank headers stay as "").
+    pub headers: Vec<String>,
+    /// The first rows of the file, as text, for "the header is on row N" hints when a mapped
+    /// header is missing: at most [`PREVIEW_ROWS`] rows, from row 1.
+    pub preview: Vec<Vec<String>>,
+    pub rows: Box<dyn Iterator<Item = Result<Row, ReadError>> + Send>,
+}
+
+/// How many rows from the top of a file [`Table::preview`] keeps.
+pub const PREVIEW_ROWS: usize = 30;
+
+/// A file that cannot be read (at all, or from some point on). Always says what, where and how
+/// to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{file}: cannot open: {cause}")]
+    Open { file: PathBuf, cause: std::io::Error },
+    #[error(
+        "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` under [source] in the mapping file"
+    )]
+    NotUtf8 { file: PathBuf, line: u64 },
+    #[error("{file}: unknown encoding \"{label}\"\nhint: use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\"")]
+    UnknownEncoding { file: PathBuf, label: String },
+    #[error("{table}: the header row {row} is past the end of the data ({rows} rows)\nhint: set `header_row` under [source] to the row that holds the column names")]
+    NoHeader {
+        table: SourceName,
+        row: u64,
+        rows: u64,
+    },
+    #[error("{file}: sheet \"{sheet}\" does not exist; the sheets are: {}", sheets.join(", "))]
+    NoSuchSheet {
+        file: PathBuf,
+        sheet: String,
+        sheets: Vec<String>,
+    },
+    #[error("{file}: the workbook is protected by a password\nhint: open it in Excel, remove the password (File > Info > Protect Workbook), save, and try again")]
+    Encrypted { file: PathBuf },
+    #[error("{file}: not a readable spreadsheet: {cause}\nhint: {hint}")]
+    Format {
+        file: PathBuf,
+        cause: String,
+        hint: &'static str,
+    },
+    #[error("{file}, line {line}: {cause}")]
+    Csv {
+        file: PathBuf,
+        line: u64,
+        cause: String,
+    },
+}
+
+/// Opens `path`, choosing CSV or a workbook format by the file's content (not only its
+/// extension), positioned after the header row.
+pub fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadError> {
+    match sniff(path)? {
+        Format::Workbook => excel::open(path, options),
+        Format::Text => csv::open(path, options),
+    }
+}
+
+/// The sheet names of a workbook, in order; `None` for a CSV file.
+pub fn sheet_names(path: &Path) -> Result<Option<Vec<String>>, ReadError> {
+    match sniff(path)? {
+        Format::Workbook => excel::sheet_names(path).map(Some),
+        Format::Text => Ok(None),
+    }
+}
+
+enum Format {
+    Workbook,
+    Text,
+}
+
+/// Workbooks are zip archives (xlsx, xlsm, xlsb, ods) or OLE compound files (xls); anything
+/// else is read as delimited text.
+fn sniff(path: &Path) -> Result<Format, ReadError> {
+    use std::io::Read;
+    let open_error = |cause| ReadError::Open {
+        file: path.to_path_buf(),
+        cause,
+    };
+    let mut file = std::fs::File::open(path).map_err(open_error)?;
+    let mut magic = [0u8; 8];
+    let mut filled = 0;
+    while filled < magic.len() {
+        match file.read(&mut magic[filled..]).map_err(open_error)? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    let magic = &magic[..filled];
+    let zip = magic.starts_with(b"PK\x03\x04");
+    let ole = magic.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    let workbook_extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| {
+            ["xlsx", "xlsm", "xlsb", "xls", "ods", "xla", "xlam"]
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(e))
+        });
+    if zip || ole || workbook_extension {
+        Ok(Format::Workbook)
+    } else {
+        Ok(Format::Text)
+    }
+}

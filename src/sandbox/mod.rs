@@ -1,0 +1,9 @@
+//! The built-in OnTime API simulator (to be written).
+
+/// Options of `ontime-import sandbox`.
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value = "0")]
+    pub port: u16,
+}
