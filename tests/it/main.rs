@@ -1,0 +1,4 @@
+//! The integration tests: one binary, one module per topic. They drive the real binary (and the
+//! sandbox on 127.0.0.1:0) through the helpers in `util`.
+
+mod sandbox;

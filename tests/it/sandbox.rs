@@ -1,0 +1,1 @@
+//! The sandbox, through real HTTP (to be written).
