@@ -5,21 +5,102 @@
 //! - [`read`]: CSV and workbook files → rows of typed cells with their spreadsheet row numbers.
 //! - [`mapping`]: the mapping file → which column feeds which OnTime field; cell conversion.
 //! - [`group`]: rows → Customer drafts with their Departments and Contacts, validated.
-//! - `upload`: drafts → OnTime, rate-limited, retried, never duplicated.
+//! - [`upload`]: drafts → OnTime, rate-limited, retried, never duplicated.
 //! - [`report`]: every row's outcome → the report CSV, in input order.
 //!
-//! Beside them: [`cli`] (raw arguments), [`model`] (the OnTime record catalog), `ledger`
-//! (what was sent, for reruns) and [`sandbox`] (a local OnTime API).
+//! Beside them: [`cli`] (raw arguments), [`settings`] (validated), [`model`] (the OnTime record
+//! catalog), [`summary`] (the end-of-run figures), [`logging`], `ledger` (what was sent, for
+//! reruns) and [`sandbox`] (a local OnTime API).
 
 pub mod cli;
+pub mod group;
+pub mod logging;
+pub mod mapping;
 pub mod model;
 pub mod read;
+pub mod report;
 pub mod sandbox;
+pub mod settings;
+pub mod summary;
+pub mod upload;
 
 use std::process::ExitCode;
+use std::time::Instant;
+
+use report::{Outcome, Report, Status};
+use settings::{Mode, Settings};
+use summary::{Stop, Summary};
+
+/// Exit code: the run could not start.
+pub const EXIT_START: u8 = 2;
 
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: cli::Cli) -> ExitCode {
-    let _ = cli;
-    ExitCode::SUCCESS
+    if let Some(cli::Command::Sandbox(args)) = cli.command {
+        return sandbox::serve_cli(args);
+    }
+    logging::init(cli.import.verbose, cli.import.quiet, cli.import.log_format);
+    let settings = match Settings::from_args(cli.import) {
+        Ok(settings) => settings,
+        Err(error) => return fail(&error),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&error),
+    };
+    match runtime.block_on(import(settings)) {
+        Ok(summary) => ExitCode::from(summary.exit_code()),
+        Err(error) => fail(error.as_ref()),
+    }
+}
+
+fn fail(error: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {error}");
+    ExitCode::from(EXIT_START)
+}
+
+/// The whole import: load and check the input, then send (or not), then sum up.
+async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
+    let started = Instant::now();
+    let mut report = Report::create(&settings.report)
+        .map_err(|e| format!("cannot write the report {}: {e}", settings.report.display()))?;
+    let (settings, report, groups) = tokio::task::spawn_blocking(move || {
+        let groups = group::load::load(&settings.input, &settings.mapping, &mut report);
+        (settings, report, groups)
+    })
+    .await?;
+    let groups = groups?;
+    let customers = groups.len() as u64;
+    let report = std::sync::Arc::new(std::sync::Mutex::new(report));
+    let outcome = match &settings.mode {
+        Mode::DryRun => {
+            let mut report = report.lock().map_err(|_| "the report lock was poisoned")?;
+            for group in &groups {
+                for row in &group.rows {
+                    report.decide(*row, Outcome::new(Status::Valid, ""))?;
+                }
+            }
+            upload::Outcome::default()
+        }
+        Mode::Plan(target) => upload::plan(&settings, target, groups, report.clone()).await?,
+        Mode::Upload(target) => upload::upload(&settings, target, groups, report.clone()).await?,
+    };
+    let mut report = report.lock().map_err(|_| "the report lock was poisoned")?;
+    let rest = Outcome::new(
+        Status::NotSent,
+        outcome
+            .stop
+            .as_ref()
+            .map_or("not sent".into(), Stop::message),
+    );
+    report.finish(&rest)?;
+    let summary = Summary::new(&report, customers, outcome, started.elapsed());
+    summary.print();
+    if let Some(path) = &settings.summary_json {
+        summary.write_json(path)?;
+    }
+    Ok(summary)
 }

@@ -1,0 +1,173 @@
+//! Checks a mapping against a table's real header row and resolves each named column to its
+//! index. Every missing or ambiguous column is reported at once, before any row is read, with
+//! the headers that are there and the closest one.
+
+use super::{HeaderRef, MappingErrors, Problem, Rule, RuleSource, suggest};
+use crate::model::Entity;
+use crate::read::Table;
+
+/// A column of the input, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub index: usize,
+    /// The header as it stands in the file (trimmed), for messages and the report.
+    pub header: String,
+}
+
+/// A rule with its column resolved (none for a constant).
+#[derive(Debug, Clone)]
+pub struct FieldBinding {
+    pub rule: Rule,
+    pub column: Option<Column>,
+}
+
+/// A mapping bound to one table: the key columns and, per entity the table feeds, its fields.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub key: Vec<Column>,
+    pub entities: Vec<(Entity, Vec<FieldBinding>)>,
+}
+
+impl Binding {
+    pub fn fields(&self, entity: Entity) -> Option<&[FieldBinding]> {
+        self.entities
+            .iter()
+            .find(|(e, _)| *e == entity)
+            .map(|(_, fields)| fields.as_slice())
+    }
+}
+
+/// Resolves the `key` columns and every rule of `entities` against `table`'s header.
+pub fn bind(
+    mapping_path: &std::path::Path,
+    table: &Table,
+    header_row: u64,
+    key: &[HeaderRef],
+    entities: &[(Entity, &[Rule])],
+) -> Result<Binding, MappingErrors> {
+    let mut problems = Vec::new();
+    let mut resolve = |wanted: &HeaderRef, purpose: &str| {
+        find(table, header_row, wanted, purpose)
+            .map_err(|p| problems.push(p))
+            .ok()
+    };
+    let key: Vec<Column> = key
+        .iter()
+        .filter_map(|k| resolve(k, "the group key"))
+        .collect();
+    let entities = entities
+        .iter()
+        .map(|(entity, rules)| {
+            let fields = rules
+                .iter()
+                .filter_map(|rule| {
+                    let column = match &rule.source {
+                        RuleSource::Column { column, .. } => {
+                            let purpose = format!("{}.{}", entity.table(), rule.field.name);
+                            Some(resolve(column, &purpose)?)
+                        }
+                        RuleSource::Constant(_) => None,
+                    };
+                    Some(FieldBinding {
+                        rule: rule.clone(),
+                        column,
+                    })
+                })
+                .collect();
+            (*entity, fields)
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(Binding { key, entities })
+    } else {
+        problems.dedup();
+        Err(MappingErrors {
+            path: mapping_path.to_path_buf(),
+            problems,
+        })
+    }
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+fn find(
+    table: &Table,
+    header_row: u64,
+    wanted: &HeaderRef,
+    purpose: &str,
+) -> Result<Column, Problem> {
+    let matches: Vec<usize> = (0..table.headers.len())
+        .filter(|i| same(&table.headers[*i], &wanted.name))
+        .collect();
+    match matches.as_slice() {
+        [index] => Ok(Column {
+            index: *index,
+            header: table.headers[*index].trim().to_string(),
+        }),
+        [] => Err(missing(table, header_row, wanted, purpose)),
+        several => {
+            let positions: Vec<String> = several.iter().map(|i| (i + 1).to_string()).collect();
+            Err(Problem {
+                line: Some(wanted.line),
+                message: format!(
+                    "column \"{}\" (for {purpose}) appears {} times in the header of {} (columns {})",
+                    wanted.name,
+                    several.len(),
+                    table.source,
+                    positions.join(", ")
+                ),
+                hint: Some("rename the columns in the file so that each name is used once".into()),
+            })
+        }
+    }
+}
+
+fn missing(table: &Table, header_row: u64, wanted: &HeaderRef, purpose: &str) -> Problem {
+    let message = format!(
+        "column \"{}\" (for {purpose}) is not in the header row {header_row} of {}",
+        wanted.name, table.source
+    );
+    let elsewhere = table
+        .preview
+        .iter()
+        .enumerate()
+        .find(|(_, cells)| cells.iter().any(|c| same(c, &wanted.name)))
+        .map(|(i, _)| i + 1);
+    let present: Vec<&str> = table
+        .headers
+        .iter()
+        .map(String::as_str)
+        .filter(|h| !h.trim().is_empty())
+        .collect();
+    let hint = if let Some(row) = elsewhere.filter(|row| *row as u64 != header_row) {
+        format!(
+            "that name is in row {row}: set `header_row = {row}` under [source] (or the table that reads this file)"
+        )
+    } else if let Some(close) = suggest(&wanted.name, present.iter().copied()) {
+        format!(
+            "did you mean \"{close}\"? The columns are: {}",
+            quoted(&present)
+        )
+    } else if present.is_empty() {
+        format!(
+            "row {header_row} is empty; set `header_row` to the row that holds the column names"
+        )
+    } else {
+        format!("the columns are: {}", quoted(&present))
+    };
+    Problem {
+        line: Some(wanted.line),
+        message,
+        hint: Some(hint),
+    }
+}
+
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,254 @@
+//! Cell → value conversion for one OnTime property kind.
+//!
+//! Pure functions, no I/O. Blank means "not given" (`Ok(None)`), never an error. Numbers keep
+//! the meaning a person sees (`1001.0` → `1001`), text keeps its leading zeros, and every error
+//! says what was expected, so the caller only has to add where.
+
+use chrono::Timelike;
+
+use crate::model::{Kind, PRICING_METHODS, Value, format_number};
+use crate::read::Cell;
+
+/// Converts `cell` for a property of `kind`: `Ok(None)` when blank, `Err(reason)` when the value
+/// cannot be one (the reason names the expected form).
+pub fn convert(cell: &Cell, kind: Kind) -> Result<Option<Value>, String> {
+    if let Cell::Error(code) = cell {
+        return Err(format!(
+            "the cell holds the spreadsheet error {code}; fix the formula or type the value"
+        ));
+    }
+    match kind {
+        Kind::Bool => to_bool(cell),
+        Kind::Number => to_number(cell),
+        _ => {
+            let Some(text) = cell_text(cell) else {
+                return Ok(None);
+            };
+            text_kind(&text, kind).map(Some)
+        }
+    }
+}
+
+/// The cell as trimmed text; `None` when blank. Numbers without a trailing `.0` or exponent,
+/// dates as ISO 8601 (a date alone when there is no time of day).
+pub fn cell_text(cell: &Cell) -> Option<String> {
+    let text = match cell {
+        Cell::Empty => return None,
+        Cell::Text(s) => s.trim().to_string(),
+        Cell::Number(n) => format_number(*n),
+        Cell::Bool(b) => b.to_string(),
+        Cell::DateTime(dt)
+            if dt.time().num_seconds_from_midnight() == 0 && dt.nanosecond() == 0 =>
+        {
+            dt.date().format("%Y-%m-%d").to_string()
+        }
+        Cell::DateTime(dt) => dt.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        Cell::Error(code) => code.clone(),
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+fn text_kind(text: &str, kind: Kind) -> Result<Value, String> {
+    match kind {
+        Kind::Email => {
+            if text.parse::<email_address::EmailAddress>().is_ok() && text.contains('.') {
+                Ok(Value::Text(text.to_string()))
+            } else {
+                Err("is not an email address (expected name@example.com)".into())
+            }
+        }
+        Kind::Guid => guid(text).map(Value::Text),
+        Kind::GuidList => {
+            let items: Result<Vec<String>, String> = text
+                .split([',', ';'])
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(guid)
+                .collect();
+            Ok(Value::List(items?))
+        }
+        Kind::PricingMethod => pricing_method(text).map(|m| Value::Text(m.to_string())),
+        Kind::Text | Kind::Bool | Kind::Number => Ok(Value::Text(text.to_string())),
+    }
+}
+
+fn guid(text: &str) -> Result<String, String> {
+    uuid::Uuid::try_parse(text.trim_start_matches('{').trim_end_matches('}'))
+        .map(|id| id.hyphenated().to_string())
+        .map_err(|_| {
+            format!("\"{text}\" is not a Guid (expected 32 hex digits such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301)")
+        })
+}
+
+fn pricing_method(text: &str) -> Result<&'static str, String> {
+    let squashed: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_'))
+        .collect();
+    PRICING_METHODS
+        .into_iter()
+        .find(|m| m.eq_ignore_ascii_case(&squashed))
+        .ok_or_else(|| {
+            format!(
+                "is not a pricing method (expected one of {})",
+                PRICING_METHODS.join(", ")
+            )
+        })
+}
+
+fn to_bool(cell: &Cell) -> Result<Option<Value>, String> {
+    let text = match cell {
+        Cell::Bool(b) => return Ok(Some(Value::Bool(*b))),
+        Cell::Number(n) if *n == 1.0 => return Ok(Some(Value::Bool(true))),
+        Cell::Number(n) if *n == 0.0 => return Ok(Some(Value::Bool(false))),
+        other => match cell_text(other) {
+            Some(text) => text,
+            None => return Ok(None),
+        },
+    };
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "x" => Ok(Some(Value::Bool(true))),
+        "false" | "no" | "n" | "0" => Ok(Some(Value::Bool(false))),
+        _ => Err("is not a yes/no value (expected true/false, yes/no, y/n, 1/0 or x)".into()),
+    }
+}
+
+fn to_number(cell: &Cell) -> Result<Option<Value>, String> {
+    let text = match cell {
+        Cell::Number(n) => return Ok(Some(Value::Number(*n))),
+        other => match cell_text(other) {
+            Some(text) => text,
+            None => return Ok(None),
+        },
+    };
+    let digits = text.strip_suffix('%').unwrap_or(&text).trim();
+    let plain = digits
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'));
+    match digits.parse::<f64>() {
+        Ok(n) if plain && n.is_finite() => Ok(Some(Value::Number(n))),
+        _ => Err("is not a number (expected digits with an optional decimal point and %, such as 12.5 or 12.5%)".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    fn ok(cell: Cell, kind: Kind) -> Option<Value> {
+        convert(&cell, kind).expect("converts")
+    }
+
+    #[test]
+    fn blank_is_not_given() {
+        assert_eq!(ok(Cell::Empty, Kind::Text), None);
+        assert_eq!(ok(text("   "), Kind::Email), None);
+        assert_eq!(ok(text(""), Kind::Bool), None);
+        assert_eq!(ok(text(" "), Kind::Number), None);
+    }
+
+    #[test]
+    fn numbers_as_text_keep_their_meaning() {
+        assert_eq!(
+            ok(Cell::Number(1001.0), Kind::Text),
+            Some(Value::Text("1001".into()))
+        );
+        assert_eq!(
+            ok(Cell::Number(6175550100.0), Kind::Text),
+            Some(Value::Text("6175550100".into()))
+        );
+        assert_eq!(
+            ok(text(" 02134 "), Kind::Text),
+            Some(Value::Text("02134".into()))
+        );
+    }
+
+    #[test]
+    fn dates_become_iso() {
+        let date = NaiveDate::from_ymd_opt(2024, 3, 9).expect("valid date");
+        let midnight = date.and_hms_opt(0, 0, 0).expect("valid time");
+        let later = date.and_hms_opt(14, 5, 0).expect("valid time");
+        assert_eq!(
+            ok(Cell::DateTime(midnight), Kind::Text),
+            Some(Value::Text("2024-03-09".into()))
+        );
+        assert_eq!(
+            ok(Cell::DateTime(later), Kind::Text),
+            Some(Value::Text("2024-03-09T14:05:00".into()))
+        );
+    }
+
+    #[test]
+    fn booleans() {
+        for yes in ["true", "YES", "y", "1", "x", "X", " Yes "] {
+            assert_eq!(ok(text(yes), Kind::Bool), Some(Value::Bool(true)), "{yes}");
+        }
+        for no in ["false", "No", "n", "0"] {
+            assert_eq!(ok(text(no), Kind::Bool), Some(Value::Bool(false)), "{no}");
+        }
+        assert_eq!(ok(Cell::Bool(true), Kind::Bool), Some(Value::Bool(true)));
+        assert_eq!(ok(Cell::Number(0.0), Kind::Bool), Some(Value::Bool(false)));
+        assert!(convert(&text("maybe"), Kind::Bool).is_err());
+        assert!(convert(&Cell::Number(2.0), Kind::Bool).is_err());
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(ok(text("12.5"), Kind::Number), Some(Value::Number(12.5)));
+        assert_eq!(ok(text("45%"), Kind::Number), Some(Value::Number(45.0)));
+        assert_eq!(ok(text("-3 %"), Kind::Number), Some(Value::Number(-3.0)));
+        assert_eq!(
+            ok(Cell::Number(7.25), Kind::Number),
+            Some(Value::Number(7.25))
+        );
+        for bad in ["ten", "1,5", "NaN", "inf", "1e400", "12%%"] {
+            assert!(convert(&text(bad), Kind::Number).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pricing_methods() {
+        for (input, want) in [
+            ("Zone to Zone", "ZoneToZone"),
+            ("zone-to-zone", "ZoneToZone"),
+            ("FLAT_RATE", "FlatRate"),
+            ("distance", "Distance"),
+            ("none", "None"),
+        ] {
+            assert_eq!(
+                ok(text(input), Kind::PricingMethod),
+                Some(Value::Text(want.into()))
+            );
+        }
+        assert!(convert(&text("Per mile"), Kind::PricingMethod).is_err());
+    }
+
+    #[test]
+    fn emails_and_guids() {
+        assert!(ok(text("ops@acme.com"), Kind::Email).is_some());
+        for bad in ["n/a", "acme.com", "a@b", "two@@x.com"] {
+            assert!(convert(&text(bad), Kind::Email).is_err(), "{bad}");
+        }
+        let id = "3F2504E0-4F89-11D3-9A0C-0305E82C3301";
+        assert_eq!(
+            ok(text(&format!("{{{id}}}")), Kind::Guid),
+            Some(Value::Text(id.to_lowercase()))
+        );
+        assert!(convert(&text("12345"), Kind::Guid).is_err());
+        assert_eq!(
+            ok(text(&format!("{id}; {id} ,")), Kind::GuidList),
+            Some(Value::List(vec![id.to_lowercase(), id.to_lowercase()]))
+        );
+    }
+
+    #[test]
+    fn error_cells_are_errors() {
+        let err = convert(&Cell::Error("#N/A".into()), Kind::Text).expect_err("error cell");
+        assert!(err.contains("#N/A"));
+    }
+}

@@ -1,0 +1,697 @@
+//! The mapping file's TOML → a [`Mapping`], collecting every problem with its line.
+//!
+//! The file is walked from toml's spanned document rather than deserialized with serde, so that
+//! one run reports all the problems (serde stops at the first) and each one knows its line.
+
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::convert::convert;
+use super::{
+    ChildMap, HeaderRef, MATCH_FIELDS, Mapping, MappingErrors, MatchBy, Origin, Problem, Rule,
+    RuleSource, suggest,
+};
+use crate::model::{Entity, FieldDef, Value};
+use crate::read::{Cell, ReadOptions};
+
+const TABLES: [&str; 5] = ["source", "customer", "department", "contact", "match"];
+const SOURCE_KEYS: [&str; 4] = ["sheet", "header_row", "delimiter", "encoding"];
+const CHILD_KEYS: [&str; 6] = [
+    "sheet",
+    "file",
+    "link",
+    "header_row",
+    "delimiter",
+    "encoding",
+];
+
+/// Parses the mapping file `text` (read from `path`).
+pub fn parse(path: &Path, text: &str) -> Result<Mapping, MappingErrors> {
+    let mut p = Parser {
+        text,
+        problems: Vec::new(),
+    };
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    for error in syntax {
+        let line = error.span().map(|s| p.line(s.start));
+        p.problems.push(Problem {
+            line,
+            message: format!("TOML syntax: {}", error.message()),
+            hint: None,
+        });
+    }
+    let mapping = if p.problems.is_empty() {
+        Some(p.document(path, doc.get_ref()))
+    } else {
+        None
+    };
+    match mapping {
+        Some(mapping) if p.problems.is_empty() => Ok(mapping),
+        _ => {
+            let mut problems = p.problems;
+            problems.sort_by_key(|problem| problem.line);
+            Err(MappingErrors {
+                path: path.to_path_buf(),
+                problems,
+            })
+        }
+    }
+}
+
+type Entry<'a, 'i> = (
+    &'a Spanned<std::borrow::Cow<'i, str>>,
+    &'a Spanned<DeValue<'i>>,
+);
+
+struct Parser<'t> {
+    text: &'t str,
+    problems: Vec<Problem>,
+}
+
+impl Parser<'_> {
+    fn line(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn problem(&mut self, offset: usize, message: String, hint: Option<String>) {
+        let line = Some(self.line(offset));
+        self.problems.push(Problem {
+            line,
+            message,
+            hint,
+        });
+    }
+
+    fn unknown_key(
+        &mut self,
+        table: &str,
+        key: &Spanned<std::borrow::Cow<'_, str>>,
+        known: &[&str],
+    ) {
+        let name = key.get_ref();
+        let hint = match suggest(name, known.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("the keys allowed in [{table}] are: {}", known.join(", ")),
+        };
+        self.problem(
+            key.span().start,
+            format!("unknown key `{name}` in [{table}]"),
+            Some(hint),
+        );
+    }
+
+    fn document(&mut self, path: &Path, doc: &DeTable<'_>) -> Mapping {
+        let mut mapping = Mapping {
+            path: path.to_path_buf(),
+            source: ReadOptions {
+                header_row: 1,
+                ..ReadOptions::default()
+            },
+            group_by: Vec::new(),
+            customer: Vec::new(),
+            department: None,
+            contact: None,
+            match_by: MatchBy::None,
+        };
+        let mut saw_customer = false;
+        let mut match_by = None;
+        for (key, value) in doc.iter() {
+            let Some(table) = self.table(key, value) else {
+                continue;
+            };
+            match key.get_ref().as_ref() {
+                "source" => mapping.source = self.read_options(table, "source", &SOURCE_KEYS),
+                "customer" => {
+                    saw_customer = true;
+                    (mapping.customer, mapping.group_by) = self.customer(table);
+                }
+                "department" => mapping.department = Some(self.child(Entity::Department, table)),
+                "contact" => mapping.contact = Some(self.child(Entity::Contact, table)),
+                "match" => match_by = self.match_table(table),
+                _ => self.unknown_key("the file", key, &TABLES),
+            }
+        }
+        if !saw_customer {
+            self.problems.push(Problem {
+                line: None,
+                message: "there is no [customer] table".into(),
+                hint: Some("add [customer] with at least `Name = \"<column>\"`".into()),
+            });
+            return mapping;
+        }
+        self.finish(&mut mapping, match_by);
+        mapping
+    }
+
+    fn table<'a, 'i>(
+        &mut self,
+        key: &Spanned<std::borrow::Cow<'i, str>>,
+        value: &'a Spanned<DeValue<'i>>,
+    ) -> Option<&'a DeTable<'i>> {
+        if !TABLES.contains(&key.get_ref().as_ref()) {
+            self.unknown_key("the file", key, &TABLES);
+            return None;
+        }
+        match value.get_ref() {
+            DeValue::Table(table) => Some(table),
+            other => {
+                let message = format!(
+                    "`{}` must be a table ([{}]), not {}",
+                    key.get_ref(),
+                    key.get_ref(),
+                    other.type_str()
+                );
+                self.problem(key.span().start, message, None);
+                None
+            }
+        }
+    }
+
+    /// Cross-table rules: group_by's default, [match]'s default and its field being mapped.
+    fn finish(&mut self, mapping: &mut Mapping, match_by: Option<(MatchBy, usize)>) {
+        let column_of = |name: &str| {
+            mapping.customer.iter().find_map(|rule| match &rule.source {
+                RuleSource::Column { column, .. } if rule.field.name == name => {
+                    Some(column.clone())
+                }
+                _ => None,
+            })
+        };
+        if mapping.group_by.is_empty() {
+            match column_of("AccountNumber") {
+                Some(column) => mapping.group_by = vec![column],
+                None => self.problems.push(Problem {
+                    line: None,
+                    message: "[customer] has no `group_by` and AccountNumber is not mapped to a column".into(),
+                    hint: Some("add `group_by = \"<column>\"` naming the column(s) that identify a customer's rows".into()),
+                }),
+            }
+        }
+        if !mapping
+            .customer
+            .iter()
+            .any(|rule| rule.field.name == "Name")
+        {
+            self.problems.push(Problem {
+                line: None,
+                message: "[customer] does not map `Name`: OnTime needs a name for every customer"
+                    .into(),
+                hint: Some("add `Name = \"<column holding the company name>\"`".into()),
+            });
+        }
+        mapping.match_by = match match_by {
+            Some((MatchBy::Field(field), line)) => {
+                if column_of(field).is_none() {
+                    self.problems.push(Problem {
+                        line: Some(line),
+                        message: format!("[match] by = \"{field}\", but [customer] does not map {field} to a column"),
+                        hint: Some(format!("map {field} in [customer], or choose another field to match by")),
+                    });
+                }
+                MatchBy::Field(field)
+            }
+            Some((MatchBy::None, _)) => MatchBy::None,
+            None if column_of("AccountNumber").is_some() => MatchBy::Field("AccountNumber"),
+            None => MatchBy::None,
+        };
+    }
+
+    fn customer(&mut self, table: &DeTable<'_>) -> (Vec<Rule>, Vec<HeaderRef>) {
+        let mut group_by = Vec::new();
+        let mut rules = Vec::new();
+        for entry in table.iter() {
+            if entry.0.get_ref() == "group_by" {
+                group_by = self.headers(entry.1, "group_by");
+            } else if let Some(rule) = self.rule(Entity::Customer, entry, &["group_by"]) {
+                rules.push(rule);
+            }
+        }
+        (rules, group_by)
+    }
+
+    fn child(&mut self, entity: Entity, table: &DeTable<'_>) -> ChildMap {
+        let name = entity.table();
+        let mut rules = Vec::new();
+        let mut settings = DeTable::new();
+        for (key, value) in table.iter() {
+            if CHILD_KEYS.contains(&key.get_ref().as_ref()) {
+                settings.insert(key.clone(), value.clone());
+            } else if let Some(rule) = self.rule(entity, (key, value), &CHILD_KEYS) {
+                rules.push(rule);
+            }
+        }
+        if rules.is_empty() {
+            self.problems.push(Problem {
+                line: None,
+                message: format!("[{name}] maps no fields"),
+                hint: Some(format!("map at least `Name`, or remove [{name}]")),
+            });
+        }
+        let link = settings
+            .get("link")
+            .map(|value| self.headers(value, "link"))
+            .unwrap_or_default();
+        let elsewhere = settings.contains_key("sheet") || settings.contains_key("file");
+        let file = settings
+            .get("file")
+            .and_then(|value| self.string(value, "file"))
+            .map(PathBuf::from);
+        let read = self.read_options(&settings, name, &CHILD_KEYS);
+        let origin = match (elsewhere, link.is_empty()) {
+            (true, false) => Origin::Elsewhere { file, read, link },
+            (true, true) => {
+                let at = settings
+                    .get("sheet")
+                    .or(settings.get("file"))
+                    .map_or(0, |v| v.span().start);
+                let message = format!("[{name}] reads its own sheet or file but has no `link`");
+                let hint = format!(
+                    "add `link = \"<column there holding the customer's {}>\"`",
+                    "group key"
+                );
+                self.problem(at, message, Some(hint));
+                Origin::SameRows
+            }
+            (false, _) => {
+                if let Some(value) = settings.get("link") {
+                    let message = format!("[{name}] has `link` but neither `sheet` nor `file`");
+                    let hint = "`link` is for rows in another sheet or file; remove it to read the customer's own rows".to_string();
+                    self.problem(value.span().start, message, Some(hint));
+                }
+                Origin::SameRows
+            }
+        };
+        ChildMap {
+            entity,
+            origin,
+            rules,
+        }
+    }
+
+    fn match_table(&mut self, table: &DeTable<'_>) -> Option<(MatchBy, usize)> {
+        let mut found = None;
+        for (key, value) in table.iter() {
+            if key.get_ref() != "by" {
+                self.unknown_key("match", key, &["by"]);
+                continue;
+            }
+            let Some(by) = self.string(value, "by") else {
+                continue;
+            };
+            let line = self.line(value.span().start);
+            if by.eq_ignore_ascii_case("none") {
+                found = Some((MatchBy::None, line));
+            } else if let Some((field, _)) = MATCH_FIELDS.iter().find(|(f, _)| *f == by) {
+                found = Some((MatchBy::Field(field), line));
+            } else {
+                let names: Vec<&str> = MATCH_FIELDS
+                    .iter()
+                    .map(|(f, _)| *f)
+                    .chain(["none"])
+                    .collect();
+                let hint = match suggest(&by, names.iter().copied()) {
+                    Some(close) => format!("did you mean \"{close}\"?"),
+                    None => format!("use one of: {}", names.join(", ")),
+                };
+                self.problem(
+                    value.span().start,
+                    format!("[match] by = \"{by}\" is not a field customers can be matched by"),
+                    Some(hint),
+                );
+            }
+        }
+        found
+    }
+
+    fn read_options(&mut self, table: &DeTable<'_>, name: &str, known: &[&str]) -> ReadOptions {
+        let mut options = ReadOptions {
+            header_row: 1,
+            ..ReadOptions::default()
+        };
+        for (key, value) in table.iter() {
+            let at = value.span().start;
+            match key.get_ref().as_ref() {
+                "sheet" => options.sheet = self.string(value, "sheet"),
+                "header_row" => match value.get_ref().as_integer().and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok()) {
+                    Some(row) if row >= 1 => options.header_row = row.unsigned_abs(),
+                    _ => self.problem(at, "`header_row` must be a whole number from 1 up (the row that holds the column names)".into(), None),
+                },
+                "delimiter" => {
+                    if let Some(text) = self.string(value, "delimiter") {
+                        options.delimiter = match text.as_str() {
+                            "\t" | "tab" | "TAB" | "\\t" => Some(b'\t'),
+                            one if one.len() == 1 => one.bytes().next(),
+                            _ => {
+                                let message = format!("`delimiter` must be one character such as \",\", \";\", \"|\" or \"\\t\", not \"{text}\"");
+                                self.problem(at, message, None);
+                                None
+                            }
+                        }
+                    }
+                }
+                "encoding" => {
+                    if let Some(label) = self.string(value, "encoding") {
+                        options.encoding = encoding_rs::Encoding::for_label(label.trim().as_bytes());
+                        if options.encoding.is_none() {
+                            let hint = "use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\"".to_string();
+                            self.problem(at, format!("unknown encoding \"{label}\""), Some(hint));
+                        }
+                    }
+                }
+                "file" | "link" if name != "source" => {}
+                _ => self.unknown_key(name, key, known),
+            }
+        }
+        options
+    }
+
+    fn string(&mut self, value: &Spanned<DeValue<'_>>, what: &str) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            other => {
+                let message = format!(
+                    "`{what}` must be a string in quotes, not {}",
+                    other.type_str()
+                );
+                self.problem(value.span().start, message, None);
+                None
+            }
+        }
+    }
+
+    /// One column name or a list of them.
+    fn headers(&mut self, value: &Spanned<DeValue<'_>>, what: &str) -> Vec<HeaderRef> {
+        let line = self.line(value.span().start);
+        let names = match value.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|item| self.string(item, what))
+                .collect(),
+            _ => self.string(value, what).into_iter().collect::<Vec<_>>(),
+        };
+        if names.is_empty() || names.iter().any(|n| n.trim().is_empty()) {
+            self.problem(
+                value.span().start,
+                format!("`{what}` must name at least one column, and no blank ones"),
+                None,
+            );
+        }
+        names
+            .into_iter()
+            .map(|name| HeaderRef { name, line })
+            .collect()
+    }
+
+    /// `Field = "Column"`, `Field = { column = …, default = …, map = {…} }` or `{ value = … }`.
+    fn rule(
+        &mut self,
+        entity: Entity,
+        (key, value): Entry<'_, '_>,
+        extra: &[&str],
+    ) -> Option<Rule> {
+        let name = key.get_ref().as_ref();
+        let Some(field) = entity.field(name) else {
+            let names: Vec<&str> = entity
+                .fields()
+                .iter()
+                .map(|d| d.name)
+                .chain(extra.iter().copied())
+                .collect();
+            let hint = match suggest(name, names.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("the {} fields are: {}", entity.table(), names.join(", ")),
+            };
+            let message = format!("unknown {} field `{name}`", entity.table());
+            self.problem(key.span().start, message, Some(hint));
+            return None;
+        };
+        let line = self.line(key.span().start);
+        let source = match value.get_ref() {
+            DeValue::String(column) => RuleSource::Column {
+                column: HeaderRef {
+                    name: column.to_string(),
+                    line,
+                },
+                default: None,
+                map: Vec::new(),
+            },
+            DeValue::Table(table) => self.rule_table(field, table, value.span().start)?,
+            other => {
+                let message = format!(
+                    "`{name}` must be a column name in quotes or a table such as {{ column = \"…\", default = … }}, not {}",
+                    other.type_str()
+                );
+                self.problem(value.span().start, message, None);
+                return None;
+            }
+        };
+        Some(Rule {
+            field,
+            line,
+            source,
+        })
+    }
+
+    fn rule_table(
+        &mut self,
+        field: FieldDef,
+        table: &DeTable<'_>,
+        at: usize,
+    ) -> Option<RuleSource> {
+        let (mut column, mut default, mut constant, mut map) = (None, None, None, Vec::new());
+        let mut ok = true;
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "column" => {
+                    column = self.string(value, "column").map(|name| HeaderRef {
+                        name,
+                        line: self.line(value.span().start),
+                    })
+                }
+                "default" => default = self.constant(field, value, "default"),
+                "value" => constant = Some(self.constant(field, value, "value").unwrap_or(None)),
+                "map" => map = self.value_map(field, value),
+                _ => {
+                    self.unknown_key(
+                        &format!("{} = {{…}}", field.name),
+                        key,
+                        &["column", "default", "map", "value"],
+                    );
+                    ok = false;
+                }
+            }
+        }
+        match (column, constant) {
+            (Some(column), None) => ok.then_some(RuleSource::Column {
+                column,
+                default: default.flatten(),
+                map,
+            }),
+            (None, Some(Some(value))) if default.is_none() && map.is_empty() => {
+                ok.then_some(RuleSource::Constant(value))
+            }
+            // A constant that failed to convert was reported already.
+            (None, Some(None)) => None,
+            (Some(_), Some(_)) | (None, Some(_)) => {
+                let message = format!(
+                    "`{}`: `value` is a constant and cannot go with `column`, `default` or `map`",
+                    field.name
+                );
+                self.problem(at, message, None);
+                None
+            }
+            (None, None) => {
+                self.problem(
+                    at,
+                    format!("`{}` needs `column = \"…\"` or `value = …`", field.name),
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    /// A TOML literal converted as a cell of the field's kind: `Some(None)` for a blank string.
+    fn constant(
+        &mut self,
+        field: FieldDef,
+        value: &Spanned<DeValue<'_>>,
+        what: &str,
+    ) -> Option<Option<Value>> {
+        let cell = match value.get_ref() {
+            DeValue::String(s) => Cell::Text(s.to_string()),
+            DeValue::Boolean(b) => Cell::Bool(*b),
+            DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                // Mapping constants are small; the cast to f64 is the cell model's number type.
+                Ok(n) => Cell::Number(n as f64),
+                Err(_) => Cell::Text(i.as_str().to_string()),
+            },
+            DeValue::Float(x) => match x.as_str().parse() {
+                Ok(n) => Cell::Number(n),
+                Err(_) => Cell::Text(x.as_str().to_string()),
+            },
+            other => {
+                let message = format!(
+                    "`{}`: `{what}` must be a string, number or true/false, not {}",
+                    field.name,
+                    other.type_str()
+                );
+                self.problem(value.span().start, message, None);
+                return None;
+            }
+        };
+        match convert(&cell, field.kind) {
+            Ok(converted) => Some(converted),
+            Err(reason) => {
+                let shown = crate::mapping::convert::cell_text(&cell).unwrap_or_default();
+                let message = format!("`{}`: {what} \"{shown}\" {reason}", field.name);
+                self.problem(value.span().start, message, None);
+                None
+            }
+        }
+    }
+
+    fn value_map(
+        &mut self,
+        field: FieldDef,
+        value: &Spanned<DeValue<'_>>,
+    ) -> Vec<(String, Option<Value>)> {
+        let DeValue::Table(table) = value.get_ref() else {
+            let message = format!(
+                "`{}`: `map` must be a table such as {{ \"Active\" = false }}",
+                field.name
+            );
+            self.problem(value.span().start, message, None);
+            return Vec::new();
+        };
+        table
+            .iter()
+            .filter_map(|(key, value)| {
+                let converted = self.constant(
+                    field,
+                    value,
+                    &format!("map value for \"{}\"", key.get_ref()),
+                )?;
+                Some((key.get_ref().trim().to_lowercase(), converted))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<(Option<usize>, String)> {
+        match parse(Path::new("m.toml"), text) {
+            Ok(_) => Vec::new(),
+            Err(e) => e
+                .problems
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.line,
+                        format!("{} | {}", p.message, p.hint.unwrap_or_default()),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn the_default_mapping_parses() {
+        let text = include_str!("../../mappings/default.toml");
+        let mapping = parse(Path::new("default.toml"), text).expect("default.toml is valid");
+        assert_eq!(mapping.group_by[0].name, "Acct No");
+        assert_eq!(mapping.match_by, MatchBy::Field("AccountNumber"));
+        assert_eq!(mapping.customer.len(), 22);
+        let inactive = mapping
+            .customer
+            .iter()
+            .find(|r| r.field.name == "Inactive")
+            .expect("Inactive");
+        let RuleSource::Column { map, .. } = &inactive.source else {
+            panic!("column rule")
+        };
+        assert!(map.contains(&("closed".to_string(), Some(Value::Bool(true)))));
+        assert!(mapping.department.is_some() && mapping.contact.is_some());
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_line() {
+        let text = r#"[source]
+header_row = 0
+delimeter = ";"
+
+[customer]
+Nmae = "Company"
+AccountNumber = "Acct"
+Inactive = { column = "Status", map = { "Active" = "maybe" } }
+Country = { value = "US", column = "Country" }
+PricingMethod = { value = "Per mile" }
+Phone = 5
+
+[match]
+by = "AcountNumber"
+"#;
+        let found = problems(text);
+        let lines: Vec<Option<usize>> = found.iter().map(|(l, _)| *l).collect();
+        assert_eq!(
+            lines,
+            [
+                None,
+                Some(2),
+                Some(3),
+                Some(6),
+                Some(8),
+                Some(9),
+                Some(10),
+                Some(11),
+                Some(14)
+            ],
+            "{found:#?}"
+        );
+        let all = format!("{found:?}");
+        assert!(all.contains("did you mean `Name`?"), "{all}");
+        assert!(all.contains("did you mean `delimiter`?"), "{all}");
+        assert!(all.contains("did you mean \\\"AccountNumber\\\"?"), "{all}");
+        assert!(all.contains("does not map `Name`"), "{all}");
+    }
+
+    #[test]
+    fn syntax_errors_have_lines() {
+        let found = problems("[customer]\nName = \"Company\nCity = \"City\"\n");
+        assert_eq!(found[0].0, Some(2), "{found:?}");
+        assert!(found[0].1.starts_with("TOML syntax"));
+    }
+
+    #[test]
+    fn children_from_elsewhere_need_a_link() {
+        let found = problems(
+            "[customer]\nName = \"Company\"\nAccountNumber = \"Acct\"\n[contact]\nsheet = \"Contacts\"\nName = \"Contact\"\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].1.contains("no `link`"));
+        let ok = parse(
+            Path::new("m.toml"),
+            "[customer]\nName = \"Company\"\nAccountNumber = \"Acct\"\n[contact]\nfile = \"c.csv\"\nlink = [\"Acct\"]\nName = \"Contact\"\n",
+        )
+        .expect("valid");
+        let Some(ChildMap {
+            origin: Origin::Elsewhere { file, link, .. },
+            ..
+        }) = ok.contact
+        else {
+            panic!("elsewhere")
+        };
+        assert_eq!(file, Some(PathBuf::from("c.csv")));
+        assert_eq!(link[0].name, "Acct");
+    }
+}

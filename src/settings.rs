@@ -1,0 +1,260 @@
+//! Raw then ready: the command line and the mapping file, checked once and turned into the one
+//! [`Settings`] value the pipeline runs on. After this, no code re-checks an option or re-parses
+//! a string. The API key lives in an [`ApiKey`], whose `Debug` and `Display` never show it.
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::cli::{Children, ImportArgs};
+use crate::mapping::{self, Mapping, MappingErrors};
+
+/// Everything a run needs, validated.
+#[derive(Debug)]
+pub struct Settings {
+    pub input: PathBuf,
+    pub mapping: Mapping,
+    pub report: PathBuf,
+    pub errors: Option<PathBuf>,
+    pub summary_json: Option<PathBuf>,
+    pub mode: Mode,
+}
+
+#[derive(Debug)]
+pub enum Mode {
+    /// Read, map, group, check, report; send nothing.
+    DryRun,
+    /// Look up what each customer would become; change nothing.
+    Plan(Target),
+    /// Create and update.
+    Upload(Target),
+}
+
+/// Where and how requests go.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub endpoint: Endpoint,
+    /// Requests per second, lookups included.
+    pub rate: NonZeroU32,
+    pub concurrency: NonZeroU32,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub max_requests: Option<u64>,
+    pub reserve: Option<u64>,
+    pub children: Children,
+    /// The ledger file.
+    pub state: PathBuf,
+    /// Ignore change detection.
+    pub full: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Endpoint {
+    /// Start the built-in sandbox in-process.
+    Sandbox,
+    Remote {
+        base: reqwest::Url,
+        company_id: String,
+        key: ApiKey,
+    },
+}
+
+/// The API key. Never printed: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn new(key: String) -> ApiKey {
+        ApiKey(key)
+    }
+
+    /// The key itself, for the `Authorization` header only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(***)")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Why the run could not start (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read the mapping file {path}: {cause}")]
+    MappingFile {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error(transparent)]
+    Mapping(#[from] MappingErrors),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The default sandbox rate: fast, but still through the limiter.
+pub const SANDBOX_RATE: u32 = 200;
+
+impl Settings {
+    pub fn from_args(args: ImportArgs) -> Result<Settings, SettingsError> {
+        let missing = |what: &str| SettingsError::Usage(format!("{what} is required"));
+        let input = args.input.clone().ok_or_else(|| missing("INPUT"))?;
+        let mapping_path = args.mapping.clone().ok_or_else(|| missing("--mapping"))?;
+        let text =
+            std::fs::read_to_string(&mapping_path).map_err(|cause| SettingsError::MappingFile {
+                path: mapping_path.clone(),
+                cause,
+            })?;
+        let mapping = mapping::parse(&mapping_path, &text)?;
+        if !input.is_file() {
+            let what = if input.exists() {
+                "is not a file"
+            } else {
+                "does not exist"
+            };
+            return Err(SettingsError::Usage(format!(
+                "the input {} {what}",
+                input.display()
+            )));
+        }
+        let report = args
+            .report
+            .clone()
+            .unwrap_or_else(|| beside(&input, ".report.csv"));
+        let target = |args: &ImportArgs| -> Result<Target, SettingsError> {
+            let endpoint = endpoint(args)?;
+            let default_rate = if args.sandbox { SANDBOX_RATE } else { 1 };
+            Ok(Target {
+                endpoint,
+                rate: args
+                    .rate
+                    .unwrap_or(NonZeroU32::new(default_rate).unwrap_or(NonZeroU32::MIN)),
+                concurrency: args.concurrency,
+                timeout: args.timeout,
+                retries: args.retries,
+                max_requests: args.max_requests,
+                reserve: args.reserve,
+                children: args.children,
+                state: args.state.clone().unwrap_or_else(|| default_state(&input)),
+                full: args.full,
+            })
+        };
+        let mode = if args.dry_run {
+            Mode::DryRun
+        } else if args.plan {
+            Mode::Plan(target(&args)?)
+        } else {
+            Mode::Upload(target(&args)?)
+        };
+        Ok(Settings {
+            input,
+            mapping,
+            report,
+            errors: args.errors,
+            summary_json: args.summary_json,
+            mode,
+        })
+    }
+}
+
+fn endpoint(args: &ImportArgs) -> Result<Endpoint, SettingsError> {
+    if args.sandbox {
+        return Ok(Endpoint::Sandbox);
+    }
+    let key = args
+        .api_key
+        .clone()
+        .filter(|k| !k.trim().is_empty())
+        .ok_or_else(|| {
+            SettingsError::Usage(
+                "no API key: set the ONTIME_API_KEY environment variable (or pass --api-key)\n\
+             hint: an OnTime administrator creates keys under Settings > API; to try the tool \
+             without an account, add --sandbox, or --dry-run to only check the input"
+                    .into(),
+            )
+        })?;
+    let company_id = args.company_id.clone().filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+        SettingsError::Usage(
+            "no company id: set ONTIME_COMPANY_ID (or pass --company-id)\n\
+             hint: it is the {company-id} in your address https://secure.ontime360.com/sites/{company-id}/"
+                .into(),
+        )
+    })?;
+    let base = parse_base_url(&args.base_url)?;
+    Ok(Endpoint::Remote {
+        base,
+        company_id: company_id.trim().to_string(),
+        key: ApiKey::new(key.trim().to_string()),
+    })
+}
+
+/// The base URL, which must be https unless it points at this machine.
+pub fn parse_base_url(text: &str) -> Result<reqwest::Url, SettingsError> {
+    let url = reqwest::Url::parse(text.trim())
+        .map_err(|e| SettingsError::Usage(format!("--base-url \"{text}\" is not a URL: {e}")))?;
+    let loopback = url.host_str().is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_matches(['[', ']'])
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    });
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        scheme => Err(SettingsError::Usage(format!(
+            "--base-url {url} uses {scheme}: the API key would cross the network unencrypted\nhint: use https (plain http is allowed only for a loopback address such as 127.0.0.1)"
+        ))),
+    }
+}
+
+/// `dir/customers.xlsx` → `dir/customers.xlsx<suffix>`.
+fn beside(input: &Path, suffix: &str) -> PathBuf {
+    let mut name = input.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    input.with_file_name(name)
+}
+
+fn default_state(input: &Path) -> PathBuf {
+    input.with_file_name(".ontime-import.db")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_must_be_https_off_this_machine() {
+        assert!(parse_base_url("https://secure.ontime360.com").is_ok());
+        assert!(parse_base_url("http://127.0.0.1:8080").is_ok());
+        assert!(parse_base_url("http://localhost:8080").is_ok());
+        assert!(parse_base_url("http://[::1]:8080").is_ok());
+        assert!(parse_base_url("http://secure.ontime360.com").is_err());
+        assert!(parse_base_url("http://10.0.0.5").is_err());
+        assert!(parse_base_url("ftp://127.0.0.1").is_err());
+        assert!(parse_base_url("not a url").is_err());
+    }
+
+    #[test]
+    fn api_key_never_shows() {
+        let key = ApiKey::new("s3cret".into());
+        assert_eq!(format!("{key} {key:?}"), "*** ApiKey(***)");
+    }
+
+    #[test]
+    fn report_goes_beside_the_input() {
+        assert_eq!(
+            beside(Path::new("d/c.xlsx"), ".report.csv"),
+            PathBuf::from("d/c.xlsx.report.csv")
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! The end of a run in figures: counts by status, requests spent, quota left, why it stopped,
+//! elapsed time, the report path; printed on stderr and, with `--summary-json`, written as JSON
+//! for schedulers. It also decides the exit code.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::report::{Report, Status};
+use crate::upload::Outcome;
+
+/// Why a run stopped before every customer was handled.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Stop {
+    /// OnTime's request quota is spent (a 429 without Retry-After, or a remaining count of 0).
+    Quota { reset: Option<String> },
+    /// `--max-requests` reached.
+    Budget { requests: u64 },
+    /// `--reserve` reached: the remaining daily quota is kept for dispatch.
+    Reserve { remaining: u64, reserve: u64 },
+    /// The key was refused (401/403).
+    Auth { message: String },
+    /// Ctrl-C.
+    Interrupted,
+}
+
+impl Stop {
+    /// The message for rows not reached.
+    pub fn message(&self) -> String {
+        match self {
+            Stop::Quota { reset: Some(reset) } => format!(
+                "not sent: the OnTime request quota is spent until {reset}; run again after that"
+            ),
+            Stop::Quota { reset: None } => {
+                "not sent: the OnTime request quota is spent; run again after it resets (00:00 UTC)"
+                    .into()
+            }
+            Stop::Budget { requests } => {
+                format!("not sent: --max-requests {requests} reached; run again to continue")
+            }
+            Stop::Reserve { remaining, reserve } => {
+                format!(
+                    "not sent: {remaining} requests left today and --reserve keeps {reserve}; run again after the reset"
+                )
+            }
+            Stop::Auth { message } => format!("not sent: {message}"),
+            Stop::Interrupted => "not sent: interrupted; run again to continue".into(),
+        }
+    }
+
+    fn exit_code(&self) -> u8 {
+        match self {
+            Stop::Auth { .. } => 2,
+            Stop::Interrupted => 130,
+            _ => 3,
+        }
+    }
+}
+
+/// What the run did, in figures.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub rows: u64,
+    pub customers: u64,
+    /// Rows by status, zeros left out.
+    pub statuses: std::collections::BTreeMap<&'static str, u64>,
+    pub requests: u64,
+    pub requests_per_customer: Option<f64>,
+    pub quota_remaining_daily: Option<u64>,
+    pub quota_remaining_monthly: Option<u64>,
+    pub quota_reset_daily: Option<String>,
+    pub stopped: Option<Stop>,
+    pub elapsed_seconds: f64,
+    pub report: PathBuf,
+    pub exit_code: u8,
+}
+
+impl Summary {
+    pub fn new(report: &Report, customers: u64, outcome: Outcome, elapsed: Duration) -> Summary {
+        let statuses = report
+            .counts()
+            .into_iter()
+            .map(|(s, n)| (s.as_str(), n))
+            .collect();
+        let trouble = report.count(Status::Invalid) + report.count(Status::Failed) > 0;
+        let exit_code = match &outcome.stop {
+            Some(stop) => stop.exit_code(),
+            None if trouble => 1,
+            None => 0,
+        };
+        Summary {
+            rows: report.len() as u64,
+            customers,
+            statuses,
+            requests: outcome.requests,
+            requests_per_customer: (customers > 0 && outcome.requests > 0)
+                .then(|| outcome.requests as f64 / customers as f64),
+            quota_remaining_daily: outcome.quota.daily_remaining,
+            quota_remaining_monthly: outcome.quota.monthly_remaining,
+            quota_reset_daily: outcome.quota.daily_reset.clone(),
+            stopped: outcome.stop,
+            elapsed_seconds: elapsed.as_secs_f64(),
+            report: report.path().to_path_buf(),
+            exit_code,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.exit_code
+    }
+
+    /// The human summary, on stderr.
+    pub fn print(&self) {
+        let counts: Vec<String> = Status::ALL
+            .iter()
+            .filter_map(|s| {
+                self.statuses
+                    .get(s.as_str())
+                    .map(|n| format!("{n} {}", s.as_str()))
+            })
+            .collect();
+        let counts = if counts.is_empty() {
+            "no rows".to_string()
+        } else {
+            counts.join(", ")
+        };
+        eprintln!("{} rows, {} customers: {counts}", self.rows, self.customers);
+        if self.requests > 0 || self.quota_remaining_daily.is_some() {
+            let mut line = format!("requests sent: {}", self.requests);
+            if let Some(per) = self.requests_per_customer {
+                line.push_str(&format!(" ({per:.2} per customer)"));
+            }
+            if let Some(left) = self.quota_remaining_daily {
+                line.push_str(&format!("; daily quota left: {left}"));
+                if let Some(reset) = &self.quota_reset_daily {
+                    line.push_str(&format!(" (resets {reset})"));
+                }
+            }
+            if let Some(left) = self.quota_remaining_monthly {
+                line.push_str(&format!("; monthly quota left: {left}"));
+            }
+            eprintln!("{line}");
+        }
+        if let Some(stop) = &self.stopped {
+            eprintln!(
+                "stopped early: {}",
+                stop.message().trim_start_matches("not sent: ")
+            );
+        }
+        eprintln!(
+            "elapsed: {:.1} s; report: {}",
+            self.elapsed_seconds,
+            self.report.display()
+        );
+    }
+
+    pub fn write_json(&self, path: &Path) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(path, text + "\n")
+    }
+}
