@@ -184,7 +184,7 @@ pub fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
         .trim()
         .parse()
         .map_err(|_| format!("\"{text}\" is not a number of seconds"))?;
-    if !secs.is_finite() || secs < 0.001 || secs > 86_400.0 {
+    if !(0.001..=86_400.0).contains(&secs) {
         return Err(format!("{text} s is out of range (0.001 to 86400)"));
     }
     Ok(std::time::Duration::from_secs_f64(secs))

@@ -9,11 +9,12 @@
 //! - [`report`]: every row's outcome → the report CSV, in input order.
 //!
 //! Beside them: [`cli`] (raw arguments), [`settings`] (validated), [`model`] (the OnTime record
-//! catalog), [`summary`] (the end-of-run figures), [`logging`], `ledger` (what was sent, for
-//! reruns) and [`sandbox`] (a local OnTime API).
+//! catalog), [`summary`] (the end-of-run figures), [`logging`], [`ledger`] (what was sent,
+//! for reruns) and [`sandbox`] (a local OnTime API).
 
 pub mod cli;
 pub mod group;
+pub mod ledger;
 pub mod logging;
 pub mod mapping;
 pub mod model;

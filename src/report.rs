@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -103,7 +103,10 @@ struct RowMeta {
 /// The report file being written.
 pub struct Report {
     path: PathBuf,
-    out: csv::Writer<BufWriter<File>>,
+    /// Lines are formatted into memory and reach the file only whole, so even a process killed
+    /// mid-write leaves a file of complete lines.
+    out: csv::Writer<Vec<u8>>,
+    file: File,
     sources: Vec<String>,
     rows: Vec<RowMeta>,
     keys: Vec<Option<Box<str>>>,
@@ -121,12 +124,12 @@ impl Report {
     /// Creates (truncates) the report file and writes its header.
     pub fn create(path: &Path) -> std::io::Result<Report> {
         let file = File::create(path)?;
-        let mut out = csv::WriterBuilder::new().from_writer(BufWriter::new(file));
+        let mut out = csv::WriterBuilder::new().from_writer(Vec::new());
         out.write_record(COLUMNS).map_err(std::io::Error::other)?;
-        out.flush()?;
-        Ok(Report {
+        let mut report = Report {
             path: path.to_path_buf(),
             out,
+            file,
             sources: Vec::new(),
             rows: Vec::new(),
             keys: Vec::new(),
@@ -134,7 +137,9 @@ impl Report {
             next: 0,
             counts: BTreeMap::new(),
             last_flush: Instant::now(),
-        })
+        };
+        report.flush_lines()?;
+        Ok(report)
     }
 
     pub fn path(&self) -> &Path {
@@ -183,6 +188,11 @@ impl Report {
         self.rows.is_empty()
     }
 
+    /// How many rows are decided.
+    pub fn decided(&self) -> usize {
+        self.next as usize + self.waiting.len()
+    }
+
     pub fn is_decided(&self, row: RowId) -> bool {
         row.0 < self.next || self.waiting.contains_key(&row.0)
     }
@@ -201,8 +211,7 @@ impl Report {
             self.next += 1;
         }
         if self.last_flush.elapsed() >= FLUSH_EVERY {
-            self.out.flush()?;
-            self.last_flush = Instant::now();
+            self.flush_lines()?;
         }
         Ok(())
     }
@@ -258,9 +267,21 @@ impl Report {
         self.flush()
     }
 
+    /// Writes the lines decided so far to the file, whole, in one write.
+    pub fn flush_lines(&mut self) -> std::io::Result<()> {
+        let out = std::mem::replace(&mut self.out, csv::Writer::from_writer(Vec::new()));
+        let lines = out.into_inner().map_err(|e| e.into_error())?;
+        if !lines.is_empty() {
+            self.file.write_all(&lines)?;
+        }
+        self.last_flush = Instant::now();
+        Ok(())
+    }
+
+    /// Writes everything decided and asks the OS to put it on disk.
     pub fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()?;
-        self.out.get_ref().get_ref().sync_data()
+        self.flush_lines()?;
+        self.file.sync_data()
     }
 }
 

@@ -201,20 +201,24 @@ fn endpoint(args: &ImportArgs) -> Result<Endpoint, SettingsError> {
 pub fn parse_base_url(text: &str) -> Result<reqwest::Url, SettingsError> {
     let url = reqwest::Url::parse(text.trim())
         .map_err(|e| SettingsError::Usage(format!("--base-url \"{text}\" is not a URL: {e}")))?;
-    let loopback = url.host_str().is_some_and(|host| {
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        scheme => Err(SettingsError::Usage(format!(
+            "--base-url {url} uses {scheme}: the API key would cross the network unencrypted\nhint: use https (plain http is allowed only for a loopback address such as 127.0.0.1)"
+        ))),
+    }
+}
+
+/// Whether the URL's host is this machine (`localhost`, 127.0.0.0/8, `[::1]`).
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    url.host_str().is_some_and(|host| {
         host.eq_ignore_ascii_case("localhost")
             || host
                 .trim_matches(['[', ']'])
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback())
-    });
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if loopback => Ok(url),
-        scheme => Err(SettingsError::Usage(format!(
-            "--base-url {url} uses {scheme}: the API key would cross the network unencrypted\nhint: use https (plain http is allowed only for a loopback address such as 127.0.0.1)"
-        ))),
-    }
+    })
 }
 
 /// `dir/customers.xlsx` → `dir/customers.xlsx<suffix>`.

@@ -24,6 +24,8 @@ pub enum Stop {
     Auth { message: String },
     /// Ctrl-C.
     Interrupted,
+    /// The ledger could not be written: going on would lose track of what was sent.
+    Ledger { message: String },
 }
 
 impl Stop {
@@ -47,12 +49,13 @@ impl Stop {
             }
             Stop::Auth { message } => format!("not sent: {message}"),
             Stop::Interrupted => "not sent: interrupted; run again to continue".into(),
+            Stop::Ledger { message } => format!("not sent: {message}"),
         }
     }
 
     fn exit_code(&self) -> u8 {
         match self {
-            Stop::Auth { .. } => 2,
+            Stop::Auth { .. } | Stop::Ledger { .. } => 2,
             Stop::Interrupted => 130,
             _ => 3,
         }

@@ -94,12 +94,12 @@ fn field_value(binding: &FieldBinding, row: &Row) -> Result<Option<Value>, Strin
         return Ok(None);
     };
     let cell = row.cells.get(column.index).unwrap_or(&Cell::Empty);
-    if !map.is_empty() && !matches!(cell, Cell::Error(_)) {
-        if let Some(text) = cell_text(cell) {
-            let wanted = text.to_lowercase();
-            if let Some((_, mapped)) = map.iter().find(|(k, _)| *k == wanted) {
-                return Ok(mapped.clone());
-            }
+    if let Some(text) =
+        cell_text(cell).filter(|_| !map.is_empty() && !matches!(cell, Cell::Error(_)))
+    {
+        let wanted = text.to_lowercase();
+        if let Some((_, mapped)) = map.iter().find(|(k, _)| *k == wanted) {
+            return Ok(mapped.clone());
         }
     }
     convert(cell, binding.rule.field.kind)
@@ -379,9 +379,15 @@ fn merge(
 
 fn add_child(builder: &mut Builder, entity: Entity, found: Option<Fields>) {
     let Some(found) = found else { return };
-    let (list, same): (&mut Vec<Fields>, fn(&Fields, &Fields) -> bool) = match entity {
-        Entity::Department => (&mut builder.departments, same_department),
-        _ => (&mut builder.contacts, same_contact),
+    let (list, same) = match entity {
+        Entity::Department => (
+            &mut builder.departments,
+            same_department as fn(&Fields, &Fields) -> bool,
+        ),
+        _ => (
+            &mut builder.contacts,
+            same_contact as fn(&Fields, &Fields) -> bool,
+        ),
     };
     if !list.iter().any(|existing| same(existing, &found)) {
         list.push(found);

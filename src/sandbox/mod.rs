@@ -11,3 +11,28 @@ pub struct SandboxArgs {
 pub fn serve_cli(_args: SandboxArgs) -> std::process::ExitCode {
     std::process::ExitCode::FAILURE
 }
+
+/// Stand-in until the sandbox branch lands.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxConfig {
+    pub port: u16,
+}
+
+pub struct Sandbox;
+
+impl Sandbox {
+    pub fn base_url(&self) -> String {
+        String::new()
+    }
+    pub fn company_id(&self) -> &str {
+        ""
+    }
+    pub fn api_key(&self) -> &str {
+        ""
+    }
+    pub async fn shutdown(self) {}
+}
+
+pub async fn start(_config: SandboxConfig) -> std::io::Result<Sandbox> {
+    Err(std::io::Error::other("not yet"))
+}

@@ -1,19 +1,41 @@
-//! Stage 4: upload (being written).
+//! Stage 4: upload — valid customers to OnTime, each outcome to the report and the ledger.
+//!
+//! The flow: connect (or start the in-process sandbox), open the ledger, then run up to
+//! `--concurrency` customers at once through one shared client whose limiter paces every
+//! request. A stop (quota, budget, reserve, refused key, Ctrl-C) ends the intake of new
+//! customers; those in flight finish; the rest are reported `not_sent` by the caller. The rows
+//! of one customer are never split across requests.
+
+mod children;
+mod client;
+mod customer;
+pub mod merge;
+mod progress;
+pub mod quota;
 
 use std::sync::{Arc, Mutex};
 
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+pub use client::{CallError, Client, Spending};
+pub use customer::content_hash;
+
 use crate::group::CustomerGroup;
+use crate::ledger::Ledger;
+use crate::mapping::MatchBy;
 use crate::report::Report;
-use crate::settings::{Settings, Target};
+use crate::settings::{Endpoint, Settings, Target};
 use crate::summary::Stop;
 
-/// The quota as the last answer's `X-RateLimit-*` headers told it.
+/// The quota as the last answers' `X-RateLimit-*` headers told it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Quota {
     pub daily_remaining: Option<u64>,
     pub monthly_remaining: Option<u64>,
     /// RFC 3339, UTC.
     pub daily_reset: Option<String>,
+    pub monthly_reset: Option<String>,
 }
 
 /// What sending did, for the summary.
@@ -26,20 +48,136 @@ pub struct Outcome {
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
-pub async fn upload(
-    _settings: &Settings,
-    _target: &Target,
-    _groups: Vec<CustomerGroup>,
-    _report: Arc<Mutex<Report>>,
-) -> Result<Outcome, Error> {
-    Err("upload is not written yet".into())
+/// Whether the run writes or only looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Intent {
+    Write,
+    /// `--plan`: lookups only; nothing posted, the ledger untouched.
+    Preview,
 }
 
-pub async fn plan(
-    _settings: &Settings,
-    _target: &Target,
-    _groups: Vec<CustomerGroup>,
-    _report: Arc<Mutex<Report>>,
+/// Creates and updates `groups`, deciding their rows in `report`.
+pub async fn upload(
+    settings: &Settings,
+    target: &Target,
+    groups: Vec<CustomerGroup>,
+    report: Arc<Mutex<Report>>,
 ) -> Result<Outcome, Error> {
-    Err("plan is not written yet".into())
+    run(settings, target, groups, report, Intent::Write).await
+}
+
+/// Previews what `upload` would do, spending only lookups.
+pub async fn plan(
+    settings: &Settings,
+    target: &Target,
+    groups: Vec<CustomerGroup>,
+    report: Arc<Mutex<Report>>,
+) -> Result<Outcome, Error> {
+    run(settings, target, groups, report, Intent::Preview).await
+}
+
+async fn run(
+    settings: &Settings,
+    target: &Target,
+    groups: Vec<CustomerGroup>,
+    report: Arc<Mutex<Report>>,
+    intent: Intent,
+) -> Result<Outcome, Error> {
+    let stopping = CancellationToken::new();
+    let (endpoint, sandbox) = connect(target).await?;
+    let (base, company, key) = endpoint;
+    let client = Client::new(&base, &company, key, target, stopping.clone())?;
+    let ledger = match &sandbox {
+        Some(_) => Ledger::in_memory(&company)?,
+        None => Ledger::open(&target.state, &company)?,
+    };
+    let known = ledger.all()?;
+    let job = customer::Job::new(
+        &client,
+        &ledger,
+        known,
+        &report,
+        settings.mapping.match_by,
+        target,
+        intent,
+    );
+    // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
+    // both, since `intake` is its child.
+    let intake = stopping.child_token();
+    let interrupts = tokio::spawn(watch_interrupts(intake.clone()));
+    let progress = progress::start(groups.len() as u64, &report, &client);
+    futures::stream::iter(groups)
+        .take_until(intake.clone().cancelled_owned())
+        .map(|group| job.customer(group))
+        .buffer_unordered(target.concurrency.get() as usize)
+        .for_each(|()| async {})
+        .await;
+    progress.finish();
+    interrupts.abort();
+    if intake.is_cancelled() && client.stop_reason().is_none() {
+        client.stop(Stop::Interrupted);
+    }
+    if let Some(sandbox) = sandbox {
+        sandbox.shutdown().await;
+    }
+    Ok(Outcome {
+        requests: client.requests(),
+        quota: client.quota(),
+        stop: client.stop_reason(),
+    })
+}
+
+/// The base URL, company and key to use — for `--sandbox`, those of a sandbox started here.
+async fn connect(
+    target: &Target,
+) -> Result<
+    (
+        (reqwest::Url, String, crate::settings::ApiKey),
+        Option<crate::sandbox::Sandbox>,
+    ),
+    Error,
+> {
+    match &target.endpoint {
+        Endpoint::Remote {
+            base,
+            company_id,
+            key,
+        } => Ok(((base.clone(), company_id.clone(), key.clone()), None)),
+        Endpoint::Sandbox => {
+            let sandbox = crate::sandbox::start(crate::sandbox::SandboxConfig::default())
+                .await
+                .map_err(|e| format!("cannot start the built-in sandbox: {e}"))?;
+            let base = reqwest::Url::parse(&sandbox.base_url())?;
+            tracing::info!("sandbox running at {base}");
+            let key = crate::settings::ApiKey::new(sandbox.api_key().to_string());
+            Ok(((base, sandbox.company_id().to_string(), key), Some(sandbox)))
+        }
+    }
+}
+
+/// First Ctrl-C: stop taking new customers (in-flight requests end, the report is written).
+/// Second: exit at once with 130; the report and ledger on disk are valid as they stand.
+async fn watch_interrupts(stopping: CancellationToken) {
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    eprintln!("\ninterrupted: finishing the requests in flight (Ctrl-C again to quit at once)");
+    stopping.cancel();
+    if tokio::signal::ctrl_c().await.is_ok() {
+        eprintln!("quitting at once; run again to finish the job");
+        std::process::exit(130);
+    }
+}
+
+/// The match property's value for a draft, when it has one.
+fn match_value(match_by: MatchBy, group: &CustomerGroup) -> Option<(&'static str, String)> {
+    let MatchBy::Field(field) = match_by else {
+        return None;
+    };
+    let value = group.draft.fields.get(field)?.display();
+    let filter = crate::mapping::MATCH_FIELDS
+        .iter()
+        .find(|(f, _)| *f == field)
+        .map(|(_, q)| *q)?;
+    (!value.is_empty()).then_some((filter, value))
 }

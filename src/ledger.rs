@@ -1,0 +1,331 @@
+//! The ledger: a SQLite file remembering, per company and group key, the OnTime customer ID, a
+//! hash of the content last sent successfully, and the last outcome.
+//!
+//! It is the commit point of a run. Every answer is written as it arrives, each write its own
+//! transaction, so a crash at any moment loses nothing; a create is journaled as pending *before*
+//! it is sent, so a rerun after a crash between send and answer resolves it by a lookup, never by
+//! a second create. One run at a time holds the ledger (an OS file lock on `<ledger>.lock`, freed
+//! by the OS even when the process is killed). The API key is never stored.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{Connection, params};
+
+/// What the ledger knows of one customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub customer_id: Option<String>,
+    /// The content hash of the last successful create or update (or check that found it equal).
+    pub sent_hash: Option<String>,
+    /// A create was sent and its answer never recorded: it may exist in OnTime.
+    pub pending_create: bool,
+    pub last_status: String,
+    /// UTC, RFC 3339.
+    pub updated_at: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(
+        "the ledger {path} is in use by another run ({holder})\nhint: wait for it to finish; if no such run exists, the lock is stale only if that process is gone"
+    )]
+    Busy { path: PathBuf, holder: String },
+    #[error(
+        "cannot open the ledger {path}: {cause}\nhint: pass --state FILE to keep it somewhere writable"
+    )]
+    Open { path: PathBuf, cause: String },
+    #[error("the ledger {path} could not be written: {cause}")]
+    Write { path: PathBuf, cause: String },
+}
+
+pub struct Ledger {
+    path: PathBuf,
+    company: String,
+    /// One connection, one writer: writes are tiny and serialised here.
+    conn: Mutex<Connection>,
+    /// Held for the whole run; the OS frees it when the process ends, however it ends.
+    _lock: Option<File>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS customers (
+    company        TEXT NOT NULL,
+    key            TEXT NOT NULL,
+    customer_id    TEXT,
+    sent_hash      TEXT,
+    pending_create INTEGER NOT NULL DEFAULT 0,
+    last_status    TEXT NOT NULL,
+    last_message   TEXT NOT NULL DEFAULT '',
+    updated_at     TEXT NOT NULL,
+    PRIMARY KEY (company, key)
+);
+PRAGMA user_version = 1;
+";
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl Ledger {
+    /// Opens (or creates) the ledger at `path` for `company`, taking the run lock.
+    pub fn open(path: &Path, company: &str) -> Result<Ledger, LedgerError> {
+        let open_error = |cause: String| LedgerError::Open {
+            path: path.to_path_buf(),
+            cause,
+        };
+        let lock = lock(path)?;
+        let conn = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+        )
+        .and_then(|()| conn.execute_batch(SCHEMA))
+        .map_err(|e| open_error(format!("{e} (is it an ontime-import ledger?)")))?;
+        Ok(Ledger {
+            path: path.to_path_buf(),
+            company: company.to_string(),
+            conn: Mutex::new(conn),
+            _lock: Some(lock),
+        })
+    }
+
+    /// A ledger that lives only as long as the run (for `--sandbox`, whose data does too).
+    pub fn in_memory(company: &str) -> Result<Ledger, LedgerError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory()
+            .and_then(|conn| conn.execute_batch(SCHEMA).map(|()| conn))
+            .map_err(|e| LedgerError::Open {
+                path: path.clone(),
+                cause: e.to_string(),
+            })?;
+        Ok(Ledger {
+            path,
+            company: company.to_string(),
+            conn: Mutex::new(conn),
+            _lock: None,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn write(&self, sql: &str, params: impl rusqlite::Params) -> Result<(), LedgerError> {
+        let error = |cause: String| LedgerError::Write {
+            path: self.path.clone(),
+            cause,
+        };
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| error("a writer panicked".into()))?;
+        conn.execute(sql, params)
+            .map(|_| ())
+            .map_err(|e| error(e.to_string()))
+    }
+
+    /// Everything known for this company, by group key (one query at the start of a run).
+    pub fn all(&self) -> Result<HashMap<String, Entry>, LedgerError> {
+        let error = |e: rusqlite::Error| LedgerError::Open {
+            path: self.path.clone(),
+            cause: e.to_string(),
+        };
+        let conn = self.conn.lock().map_err(|_| LedgerError::Open {
+            path: self.path.clone(),
+            cause: "poisoned".into(),
+        })?;
+        let mut statement = conn
+            .prepare("SELECT key, customer_id, sent_hash, pending_create, last_status, updated_at FROM customers WHERE company = ?1")
+            .map_err(error)?;
+        let rows = statement
+            .query_map([&self.company], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    Entry {
+                        customer_id: row.get(1)?,
+                        sent_hash: row.get(2)?,
+                        pending_create: row.get(3)?,
+                        last_status: row.get(4)?,
+                        updated_at: row.get(5)?,
+                    },
+                ))
+            })
+            .map_err(error)?;
+        rows.collect::<Result<_, _>>().map_err(error)
+    }
+
+    /// Journals a create about to be sent.
+    pub fn begin_create(&self, key: &str) -> Result<(), LedgerError> {
+        self.write(
+            "INSERT INTO customers (company, key, pending_create, last_status, updated_at) VALUES (?1, ?2, 1, 'creating', ?3)
+             ON CONFLICT (company, key) DO UPDATE SET pending_create = 1, last_status = 'creating', updated_at = ?3",
+            params![self.company, key, now()],
+        )
+    }
+
+    /// Records a success: the customer's ID and the hash of what OnTime now holds from us.
+    pub fn settle(
+        &self,
+        key: &str,
+        customer_id: &str,
+        hash: Option<&str>,
+        status: &str,
+    ) -> Result<(), LedgerError> {
+        self.write(
+            "INSERT INTO customers (company, key, customer_id, sent_hash, pending_create, last_status, last_message, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 0, ?5, '', ?6)
+             ON CONFLICT (company, key) DO UPDATE SET customer_id = ?3, sent_hash = ?4, pending_create = 0,
+                 last_status = ?5, last_message = '', updated_at = ?6",
+            params![self.company, key, customer_id, hash, status, now()],
+        )
+    }
+
+    /// A create that certainly did not happen (refused, or never sent): no longer pending.
+    pub fn clear_pending(&self, key: &str) -> Result<(), LedgerError> {
+        self.write(
+            "UPDATE customers SET pending_create = 0, last_status = 'not_created', updated_at = ?3 WHERE company = ?1 AND key = ?2",
+            params![self.company, key, now()],
+        )
+    }
+
+    /// Records a failure, keeping the ID, hash and pending flag as they are.
+    pub fn failed(&self, key: &str, message: &str) -> Result<(), LedgerError> {
+        self.write(
+            "INSERT INTO customers (company, key, last_status, last_message, updated_at) VALUES (?1, ?2, 'failed', ?3, ?4)
+             ON CONFLICT (company, key) DO UPDATE SET last_status = 'failed', last_message = ?3, updated_at = ?4",
+            params![self.company, key, message, now()],
+        )
+    }
+
+    /// Forgets an ID that OnTime no longer knows.
+    pub fn forget_id(&self, key: &str) -> Result<(), LedgerError> {
+        self.write(
+            "UPDATE customers SET customer_id = NULL, sent_hash = NULL, updated_at = ?3 WHERE company = ?1 AND key = ?2",
+            params![self.company, key, now()],
+        )
+    }
+
+    /// The entry for one key (for tests and tools).
+    pub fn get(&self, key: &str) -> Result<Option<Entry>, LedgerError> {
+        Ok(self.all()?.remove(key))
+    }
+}
+
+/// Takes the run lock beside the ledger, writing who holds it; a held lock names its holder.
+fn lock(path: &Path) -> Result<File, LedgerError> {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(".lock");
+    let lock_path = PathBuf::from(name);
+    let open_error = |cause: std::io::Error| LedgerError::Open {
+        path: lock_path.clone(),
+        cause: cause.to_string(),
+    };
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(open_error)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = if holder.trim().is_empty() {
+                "a run that just started".to_string()
+            } else {
+                holder.trim().to_string()
+            };
+            return Err(LedgerError::Busy {
+                path: path.to_path_buf(),
+                holder,
+            });
+        }
+        Err(std::fs::TryLockError::Error(cause)) => return Err(open_error(cause)),
+    }
+    let args: Vec<String> = std::env::args().skip(1).take(2).collect();
+    let holder = format!(
+        "pid {}, started {}, `ontime-import {}`",
+        std::process::id(),
+        now(),
+        args.join(" ")
+    );
+    file.set_len(0)
+        .and_then(|()| file.rewind())
+        .and_then(|()| file.write_all(holder.as_bytes()))
+        .map_err(open_error)?;
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_create_is_pending_until_settled() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("l.db");
+        let ledger = Ledger::open(&path, "acme").expect("open");
+        ledger.begin_create("1001").expect("write");
+        let entry = ledger.all().expect("read").remove("1001").expect("entry");
+        assert!(entry.pending_create && entry.customer_id.is_none());
+        ledger
+            .settle("1001", "id-1", Some("h1"), "created")
+            .expect("write");
+        drop(ledger);
+        let ledger = Ledger::open(&path, "acme").expect("reopen");
+        let entry = ledger.all().expect("read").remove("1001").expect("entry");
+        assert_eq!(
+            (
+                entry.customer_id.as_deref(),
+                entry.sent_hash.as_deref(),
+                entry.pending_create
+            ),
+            (Some("id-1"), Some("h1"), false)
+        );
+        assert!(
+            Ledger::open(&dir.path().join("other.db"), "acme")
+                .expect("other")
+                .all()
+                .expect("read")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn companies_do_not_share_entries() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("l.db");
+        Ledger::open(&path, "a")
+            .expect("open")
+            .settle("1", "x", None, "created")
+            .expect("write");
+        assert!(
+            Ledger::open(&path, "b")
+                .expect("open")
+                .all()
+                .expect("read")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn one_run_at_a_time() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("l.db");
+        let first = Ledger::open(&path, "a").expect("open");
+        let Err(LedgerError::Busy { holder, .. }) = Ledger::open(&path, "a") else {
+            panic!("second open must fail")
+        };
+        assert!(
+            holder.contains(&format!("pid {}", std::process::id())),
+            "{holder}"
+        );
+        drop(first);
+        assert!(Ledger::open(&path, "a").is_ok());
+    }
+}

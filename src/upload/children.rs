@@ -1,0 +1,76 @@
+//! `--children separate`: departments and contacts posted one by one through
+//! `api/department/post` and `api/contact/post` with the customer's `CustomerID`, for accounts
+//! where the nested form does not apply. Only children the record lacks (or whose fields
+//! differ) are posted; a child create with an unknown outcome is checked against the record
+//! before it is sent again.
+
+use serde_json::Value as Json;
+
+use super::client::{CallError, Client, Idempotent, escape};
+use super::merge::{find_child, same};
+use crate::model::{CustomerDraft, Fields};
+
+/// Posts the draft's children that `existing` lacks or holds differently.
+pub async fn post_missing(
+    client: &Client,
+    id: &str,
+    draft: &CustomerDraft,
+    existing: &Json,
+) -> Result<(), String> {
+    let lists = [
+        ("Departments", "api/department/post", &draft.departments),
+        ("Contacts", "api/contact/post", &draft.contacts),
+    ];
+    for (list, path, children) in lists {
+        for child in children {
+            let current = find_child(existing, list, child);
+            let mut body = match current {
+                Some(Json::Object(item)) => item.clone(),
+                _ => serde_json::Map::new(),
+            };
+            for (name, value) in &child.0 {
+                body.insert((*name).to_string(), value.to_json());
+            }
+            body.insert("CustomerID".into(), Json::String(id.to_string()));
+            let body = Json::Object(body);
+            match current {
+                Some(item) if same(item, &body) => continue,
+                Some(_) => client.post(path, &body, Idempotent::Yes).await.map(drop),
+                None => create(client, id, list, path, child, &body).await,
+            }
+            .map_err(|error| {
+                format!(
+                    "{} \"{}\" failed: {error}",
+                    &list[..list.len() - 1].to_lowercase(),
+                    child.text("Name").unwrap_or("")
+                )
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates one child; after an unknown outcome, looks at the customer's record before resending.
+async fn create(
+    client: &Client,
+    id: &str,
+    list: &str,
+    path: &str,
+    child: &Fields,
+    body: &Json,
+) -> Result<(), CallError> {
+    let mut delays = client.delays();
+    loop {
+        let cause = match client.post(path, body, Idempotent::No).await {
+            Ok(_) => return Ok(()),
+            Err(CallError::Unknown { cause } | CallError::Server { cause }) => cause,
+            Err(other) => return Err(other),
+        };
+        let record = client.get(&format!("api/customers/{}", escape(id))).await?;
+        if find_child(&record, list, child).is_some() {
+            return Ok(());
+        }
+        let delay = delays.next().ok_or(CallError::Exhausted { cause })?;
+        client.pause(delay).await?;
+    }
+}

@@ -1,0 +1,469 @@
+//! The one way requests reach OnTime: the shared rate limiter, the request budget and the quota
+//! are checked before every attempt; answers are classified; safe requests are retried.
+//!
+//! Invariant: a request whose outcome is unknown (sent, then no answer) is never retried here
+//! when it is not idempotent — it comes back as [`CallError::Unknown`] for the caller to resolve
+//! by a lookup. GETs and updates (a post with `ID` replaces the record whole, so sending it twice
+//! is harmless) are retried freely.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use backon::BackoffBuilder;
+use governor::{DefaultDirectRateLimiter, Quota as Rate, RateLimiter};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::{Method, StatusCode, Url};
+use serde_json::Value as Json;
+use tokio_util::sync::CancellationToken;
+
+use super::Quota;
+use super::quota::QuotaHeaders;
+use crate::settings::{ApiKey, Target};
+use crate::summary::Stop;
+
+/// Why a call gave no usable answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallError {
+    /// The server refused the request (400, 404): the body verbatim. Never retried.
+    Rejected { status: u16, body: String },
+    /// It may or may not have been carried out (timeout or dropped connection after sending).
+    Unknown { cause: String },
+    /// Retries ran out on 5xx, 429 with Retry-After, or connection errors before sending.
+    Exhausted { cause: String },
+    /// A create answered 5xx. The server says it failed, but a create is never re-sent on the
+    /// server's word alone: the caller checks by a lookup when it can.
+    Server { cause: String },
+    /// The run is stopping (quota, budget, key refused, Ctrl-C): this request was not sent.
+    Stopped,
+}
+
+impl std::fmt::Display for CallError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CallError::Rejected { status, body } => write!(f, "OnTime answered {status}: {body}"),
+            CallError::Unknown { cause } => write!(f, "no answer: {cause}"),
+            CallError::Exhausted { cause } => write!(f, "gave up after retries: {cause}"),
+            CallError::Server { cause } => write!(f, "server error: {cause}"),
+            CallError::Stopped => f.write_str("not sent: the run is stopping"),
+        }
+    }
+}
+
+/// Whether a request may be sent twice with the same effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotent {
+    Yes,
+    /// A create: an unknown outcome must be resolved by the caller.
+    No,
+}
+
+/// Limits on what the run may spend.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Spending {
+    pub max_requests: Option<u64>,
+    pub reserve: Option<u64>,
+}
+
+/// The OnTime client for one run.
+pub struct Client {
+    http: reqwest::Client,
+    /// `…/sites/{company-id}/`, ending in a slash so endpoints join under it.
+    base: Url,
+    key: ApiKey,
+    /// Paces every request of the run, lookups included; awaited before each attempt.
+    limiter: DefaultDirectRateLimiter,
+    retries: u32,
+    spending: Spending,
+    /// Requests actually sent (each attempt counts).
+    sent: Arc<AtomicU64>,
+    quota: Mutex<Quota>,
+    /// Set once, by the first reason to stop; cancelling `stopping` then refuses new requests.
+    stop: Mutex<Option<Stop>>,
+    stopping: CancellationToken,
+    /// Delays between retries start here and double, with jitter.
+    backoff_start: Duration,
+}
+
+impl Client {
+    pub fn new(
+        base: &Url,
+        company_id: &str,
+        key: ApiKey,
+        target: &Target,
+        stopping: CancellationToken,
+    ) -> Result<Client, String> {
+        let timeout = target.timeout;
+        let spending = Spending {
+            max_requests: target.max_requests,
+            reserve: target.reserve,
+        };
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("ontime-import/", env!("CARGO_PKG_VERSION")))
+            .no_proxy_if_loopback(base)
+            .build()
+            .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
+        let base = base
+            .join(&format!("sites/{}/", escape(company_id)))
+            .map_err(|e| format!("bad company id {company_id:?}: {e}"))?;
+        Ok(Client {
+            http,
+            base,
+            key,
+            limiter: RateLimiter::direct(pace(target.rate)),
+            retries: target.retries,
+            spending,
+            sent: Arc::new(AtomicU64::new(0)),
+            quota: Mutex::new(Quota::default()),
+            stop: Mutex::new(None),
+            stopping,
+            backoff_start: Duration::from_millis(200),
+        })
+    }
+
+    /// The live count of requests sent, for progress.
+    pub fn counter(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.sent)
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
+    }
+
+    pub fn quota(&self) -> Quota {
+        self.quota.lock().map(|q| q.clone()).unwrap_or_default()
+    }
+
+    pub fn stop_reason(&self) -> Option<Stop> {
+        self.stop.lock().ok().and_then(|s| s.clone())
+    }
+
+    /// Records why the run stops (the first reason wins) and refuses further requests.
+    pub fn stop(&self, reason: Stop) {
+        if let Ok(mut stop) = self.stop.lock()
+            && stop.is_none()
+        {
+            tracing::warn!(
+                "stopping: {}",
+                reason.message().trim_start_matches("not sent: ")
+            );
+            *stop = Some(reason);
+        }
+        self.stopping.cancel();
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.is_cancelled()
+    }
+
+    pub async fn get(&self, path: &str) -> Result<Json, CallError> {
+        self.call(Method::GET, path, None, Idempotent::Yes).await
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        body: &Json,
+        idempotent: Idempotent,
+    ) -> Result<Json, CallError> {
+        self.call(Method::POST, path, Some(body), idempotent).await
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Json>,
+        idempotent: Idempotent,
+    ) -> Result<Json, CallError> {
+        let url = self.base.join(path).map_err(|e| CallError::Rejected {
+            status: 0,
+            body: e.to_string(),
+        })?;
+        let mut delays = self.delays();
+        loop {
+            self.admit().await?;
+            let result = self.attempt(method.clone(), url.clone(), body).await;
+            let (cause, wait) = match result {
+                Attempt::Done(json) => return Ok(json),
+                Attempt::Fail(error) => return Err(error),
+                Attempt::Unknown(cause) if idempotent == Idempotent::No => {
+                    return Err(CallError::Unknown { cause });
+                }
+                Attempt::Retry(cause, _)
+                    if idempotent == Idempotent::No && cause.starts_with('5') =>
+                {
+                    return Err(CallError::Server { cause });
+                }
+                Attempt::Unknown(cause) | Attempt::Retry(cause, None) => (cause, None),
+                Attempt::Retry(cause, Some(wait)) => (cause, Some(wait)),
+            };
+            let Some(delay) = delays.next() else {
+                return Err(CallError::Exhausted { cause });
+            };
+            let delay = wait.map_or(delay, |w| w.max(delay / 2));
+            tracing::debug!(%method, path, ?delay, "retrying: {cause}");
+            self.pause(delay).await?;
+        }
+    }
+
+    /// The waits between attempts: exponential from 200 ms, with jitter, `--retries` of them.
+    pub fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
+        backon::ExponentialBuilder::default()
+            .with_min_delay(self.backoff_start)
+            .with_max_delay(Duration::from_secs(60))
+            .with_max_times(self.retries as usize)
+            .with_jitter()
+            .build()
+    }
+
+    /// Sleeps for `delay`, or less if the run starts stopping.
+    pub async fn pause(&self, delay: Duration) -> Result<(), CallError> {
+        tokio::select! {
+            () = tokio::time::sleep(delay) => Ok(()),
+            () = self.stopping.cancelled() => Err(CallError::Stopped),
+        }
+    }
+
+    /// Waits for the limiter, after checking the run may still spend a request.
+    async fn admit(&self) -> Result<(), CallError> {
+        if self.is_stopping() {
+            return Err(CallError::Stopped);
+        }
+        tokio::select! {
+            () = self.limiter.until_ready() => {}
+            () = self.stopping.cancelled() => return Err(CallError::Stopped),
+        }
+        if let Some(max) = self.spending.max_requests {
+            // Reserve a slot atomically so concurrent requests cannot overshoot the budget.
+            let taken = self
+                .sent
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                    (n < max).then_some(n + 1)
+                });
+            if taken.is_err() {
+                self.stop(Stop::Budget { requests: max });
+                return Err(CallError::Stopped);
+            }
+        } else {
+            self.sent.fetch_add(1, Ordering::SeqCst);
+        }
+        if let (Some(reserve), Some(remaining)) =
+            (self.spending.reserve, self.quota().daily_remaining)
+            && remaining <= reserve
+        {
+            self.sent.fetch_sub(1, Ordering::SeqCst);
+            self.stop(Stop::Reserve { remaining, reserve });
+            return Err(CallError::Stopped);
+        }
+        Ok(())
+    }
+
+    async fn attempt(&self, method: Method, url: Url, body: Option<&Json>) -> Attempt {
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("Authorization", self.key.expose());
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) if error.is_connect() => return Attempt::Retry(describe(&error), None),
+            Err(error) => return Attempt::Unknown(describe(&error)),
+        };
+        let status = response.status();
+        self.note_quota(response.headers());
+        let retry_after = retry_after(response.headers());
+        let text = match response.text().await {
+            Ok(text) => text,
+            Err(error) => return Attempt::Unknown(describe(&error)),
+        };
+        self.classify(status, retry_after, text)
+    }
+
+    fn classify(&self, status: StatusCode, retry_after: Option<Duration>, text: String) -> Attempt {
+        match status.as_u16() {
+            200..=299 => match serde_json::from_str(&text) {
+                Ok(json) => Attempt::Done(json),
+                Err(e) => Attempt::Fail(CallError::Rejected {
+                    status: status.as_u16(),
+                    body: format!("unreadable answer ({e}): {}", clip(&text)),
+                }),
+            },
+            401 | 403 => {
+                let what = if status == StatusCode::UNAUTHORIZED {
+                    "OnTime refused the API key (401): check ONTIME_API_KEY and that the key has not been revoked, and ONTIME_COMPANY_ID"
+                } else {
+                    "the API key lacks permission (403): an OnTime administrator must allow it to read and write customers"
+                };
+                self.stop(Stop::Auth {
+                    message: format!("{what}. Server said: {}", clip(&text)),
+                });
+                Attempt::Fail(CallError::Stopped)
+            }
+            429 => match retry_after {
+                Some(wait) => Attempt::Retry(
+                    format!(
+                        "429 Too Many Requests, Retry-After {} s",
+                        wait.as_secs_f64()
+                    ),
+                    Some(wait),
+                ),
+                None => {
+                    let reset = self.quota().daily_reset;
+                    self.stop(Stop::Quota { reset });
+                    Attempt::Fail(CallError::Stopped)
+                }
+            },
+            500..=599 => Attempt::Retry(format!("{status}: {}", clip(&text)), retry_after),
+            code => Attempt::Fail(CallError::Rejected {
+                status: code,
+                body: text,
+            }),
+        }
+    }
+
+    fn note_quota(&self, headers: &HeaderMap) {
+        let seen = QuotaHeaders::read(headers);
+        let Ok(mut quota) = self.quota.lock() else {
+            return;
+        };
+        seen.apply(&mut quota);
+        let spent = quota.daily_remaining == Some(0) || quota.monthly_remaining == Some(0);
+        let reset = quota.daily_reset.clone();
+        drop(quota);
+        if spent {
+            self.stop(Stop::Quota { reset });
+        }
+    }
+}
+
+enum Attempt {
+    Done(Json),
+    Fail(CallError),
+    /// Sent, no answer.
+    Unknown(String),
+    /// Safe to try again, after at least the given wait when the server named one.
+    Retry(String, Option<Duration>),
+}
+
+/// The limiter's pace: one request every 1/rate seconds, no bursts, plus 2 % so that jitter on
+/// the way cannot make the server see more than `rate` in one second.
+pub fn pace(rate: NonZeroU32) -> Rate {
+    let period = Duration::from_secs_f64(1.02 / f64::from(rate.get()));
+    Rate::with_period(period)
+        .unwrap_or_else(|| Rate::per_second(rate))
+        .allow_burst(NonZeroU32::MIN)
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(3600.0)));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
+    let wait = when
+        .signed_duration_since(chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    Some(wait.min(Duration::from_secs(3600)))
+}
+
+/// A reqwest error with its causes, which its own text leaves out.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "timed out waiting for the answer".to_string()
+    } else {
+        error.to_string()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn clip(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(500) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// Percent-encodes a path segment or query value.
+pub fn escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+trait NoProxyIfLoopback {
+    fn no_proxy_if_loopback(self, base: &Url) -> Self;
+}
+
+impl NoProxyIfLoopback for reqwest::ClientBuilder {
+    /// A proxy from the environment must not see requests meant for this machine.
+    fn no_proxy_if_loopback(self, base: &Url) -> Self {
+        if crate::settings::is_loopback(base) {
+            self.no_proxy()
+        } else {
+            self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "2".parse().expect("header"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("header"),
+        );
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, "soon".parse().expect("header"));
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn pace_never_exceeds_the_rate() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let limiter = RateLimiter::direct_with_clock(
+            pace(NonZeroU32::new(20).expect("20 > 0")),
+            clock.clone(),
+        );
+        let mut sent = 0;
+        // One simulated second in 1 ms steps: at most 20 requests get through.
+        for _ in 0..1000 {
+            if limiter.check().is_ok() {
+                sent += 1;
+            }
+            clock.advance(Duration::from_millis(1));
+        }
+        assert!((19..=20).contains(&sent), "{sent}");
+    }
+
+    #[test]
+    fn company_ids_are_escaped() {
+        assert_eq!(escape("acme co/x"), "acme%20co%2Fx");
+        assert_eq!(escape("acme-1"), "acme-1");
+    }
+}

@@ -1,0 +1,192 @@
+//! Safe updates. OnTime replaces a record whole on update, blanking whatever the post leaves
+//! out, so an update starts from the full record as OnTime holds it and overlays only what the
+//! spreadsheet gives: every field the mapping does not name, every existing Department and
+//! Contact (with its ID) survives. Pure functions over JSON.
+
+use serde_json::{Map, Value as Json};
+
+use crate::model::{CustomerDraft, Fields};
+
+/// The record to post: `existing` with the draft's fields and children laid over it.
+pub fn overlay(existing: &Json, draft: &CustomerDraft) -> Json {
+    let mut merged = existing.as_object().cloned().unwrap_or_default();
+    for (name, value) in &draft.fields.0 {
+        merged.insert((*name).to_string(), value.to_json());
+    }
+    overlay_children(
+        &mut merged,
+        "Departments",
+        &draft.departments,
+        department_matches,
+    );
+    overlay_children(&mut merged, "Contacts", &draft.contacts, contact_matches);
+    Json::Object(merged)
+}
+
+fn overlay_children(
+    record: &mut Map<String, Json>,
+    list: &str,
+    drafts: &[Fields],
+    matches: fn(&Json, &Fields) -> bool,
+) {
+    if drafts.is_empty() {
+        return;
+    }
+    let mut items = match record.remove(list) {
+        Some(Json::Array(items)) => items,
+        _ => Vec::new(),
+    };
+    for draft in drafts {
+        match items.iter_mut().find(|item| matches(item, draft)) {
+            Some(Json::Object(item)) => {
+                for (name, value) in &draft.0 {
+                    item.insert((*name).to_string(), value.to_json());
+                }
+            }
+            _ => items.push(Json::Object(draft.to_json())),
+        }
+    }
+    record.insert(list.to_string(), Json::Array(items));
+}
+
+/// The item of `existing`'s `list` ("Departments" or "Contacts") that is the same child as `draft`.
+pub fn find_child<'j>(existing: &'j Json, list: &str, draft: &Fields) -> Option<&'j Json> {
+    let matches = if list == "Departments" {
+        department_matches
+    } else {
+        contact_matches
+    };
+    existing
+        .get(list)?
+        .as_array()?
+        .iter()
+        .find(|item| matches(item, draft))
+}
+
+fn text_eq(item: &Json, field: &str, want: Option<&str>) -> bool {
+    match (item.get(field).and_then(Json::as_str), want) {
+        (Some(have), Some(want)) => have.trim().to_lowercase() == want.trim().to_lowercase(),
+        _ => false,
+    }
+}
+
+/// A department is the same department when its name is, ignoring case.
+fn department_matches(item: &Json, draft: &Fields) -> bool {
+    text_eq(item, "Name", draft.text("Name"))
+}
+
+/// A contact is the same contact by email when the sheet gives one, else by name.
+fn contact_matches(item: &Json, draft: &Fields) -> bool {
+    match draft.text("Email") {
+        Some(email) => text_eq(item, "Email", Some(email)),
+        None => text_eq(item, "Name", draft.text("Name")),
+    }
+}
+
+/// Whether two records hold the same data: numbers compare by value (45 equals 45.0), and a
+/// missing property equals null.
+pub fn same(a: &Json, b: &Json) -> bool {
+    match (a, b) {
+        (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
+        (Json::Array(x), Json::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (Json::Object(x), Json::Object(y)) => {
+            let keys = x.keys().chain(y.keys());
+            keys.into_iter().all(|k| {
+                same(
+                    x.get(k).unwrap_or(&Json::Null),
+                    y.get(k).unwrap_or(&Json::Null),
+                )
+            })
+        }
+        _ => a == b,
+    }
+}
+
+/// The top-level properties whose values differ, for "updated: Phone, City" messages.
+pub fn changed(before: &Json, after: &Json) -> Vec<String> {
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = after
+        .iter()
+        .filter(|(k, v)| !same(before.get(*k).unwrap_or(&Json::Null), v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    names.sort_by_key(|name| {
+        crate::model::CUSTOMER_FIELDS
+            .iter()
+            .position(|f| f.name == name)
+            .unwrap_or(usize::MAX)
+    });
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Entity, Value};
+    use serde_json::json;
+
+    fn fields(entity: Entity, pairs: &[(&'static str, &str)]) -> Fields {
+        let mut fields = Fields::default();
+        for (name, value) in pairs {
+            fields.set(entity, name, Value::Text((*value).to_string()));
+        }
+        fields
+    }
+
+    #[test]
+    fn an_update_keeps_what_the_sheet_does_not_name() {
+        let existing = json!({
+            "ID": "c1", "Name": "Acme", "Phone": "1", "Comments": "typed in OnTime", "BillingAdjustmentPercentage": 45,
+            "Departments": [{"ID": "d1", "CustomerID": "c1", "Name": "Radiology"}],
+            "Contacts": [{"ID": "k1", "CustomerID": "c1", "Name": "Ann", "Email": "ann@x.com", "Phone": "5"}]
+        });
+        let draft = CustomerDraft {
+            fields: fields(Entity::Customer, &[("Name", "Acme"), ("Phone", "2")]),
+            departments: vec![
+                fields(Entity::Department, &[("Name", "radiology")]),
+                fields(Entity::Department, &[("Name", "Lab")]),
+            ],
+            contacts: vec![fields(
+                Entity::Contact,
+                &[("Name", "Ann B."), ("Email", "ANN@x.com")],
+            )],
+        };
+        let merged = overlay(&existing, &draft);
+        assert_eq!(merged["ID"], "c1");
+        assert_eq!(merged["Phone"], "2");
+        assert_eq!(merged["Comments"], "typed in OnTime");
+        assert_eq!(merged["Departments"].as_array().map(Vec::len), Some(2));
+        assert_eq!(merged["Departments"][0]["ID"], "d1");
+        assert_eq!(merged["Departments"][1].get("ID"), None);
+        assert_eq!(merged["Contacts"][0]["ID"], "k1");
+        assert_eq!(merged["Contacts"][0]["Name"], "Ann B.");
+        assert_eq!(merged["Contacts"][0]["Phone"], "5");
+        assert_eq!(
+            changed(&existing, &merged),
+            ["Phone", "Contacts", "Departments"]
+        );
+    }
+
+    #[test]
+    fn equal_records_are_the_same() {
+        let existing =
+            json!({"ID": "c1", "Name": "Acme", "BillingAdjustmentPercentage": 45, "Fax": null});
+        let mut draft = CustomerDraft::default();
+        draft
+            .fields
+            .set(Entity::Customer, "Name", Value::Text("Acme".into()));
+        draft.fields.set(
+            Entity::Customer,
+            "BillingAdjustmentPercentage",
+            Value::Number(45.0),
+        );
+        let merged = overlay(&existing, &draft);
+        assert!(same(&existing, &merged));
+        assert!(same(&json!({"A": null}), &json!({})));
+        assert!(!same(&json!({"A": "x"}), &json!({})));
+    }
+}

@@ -1,0 +1,110 @@
+//! OnTime's `X-RateLimit-*` headers, read leniently: any may be absent ("when applicable"), and
+//! what is there updates what the run knows of its quota.
+
+use reqwest::header::HeaderMap;
+
+use super::Quota;
+
+/// The quota headers of one answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QuotaHeaders {
+    pub daily_remaining: Option<u64>,
+    pub daily_reset: Option<i64>,
+    pub monthly_remaining: Option<u64>,
+    pub monthly_reset: Option<i64>,
+}
+
+fn number<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+impl QuotaHeaders {
+    pub fn read(headers: &HeaderMap) -> QuotaHeaders {
+        QuotaHeaders {
+            daily_remaining: number(headers, "x-ratelimit-remaining-daily"),
+            daily_reset: number(headers, "x-ratelimit-reset-daily"),
+            monthly_remaining: number(headers, "x-ratelimit-remaining-monthly"),
+            monthly_reset: number(headers, "x-ratelimit-reset-monthly"),
+        }
+    }
+
+    /// Folds these headers into `quota`. Answers arrive out of order under concurrency, so a
+    /// remaining count only ever goes down within a reset period.
+    pub fn apply(&self, quota: &mut Quota) {
+        if let Some(reset) = self
+            .daily_reset
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        {
+            let reset = reset.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            if quota.daily_reset.as_deref() != Some(reset.as_str()) {
+                quota.daily_remaining = None;
+                quota.daily_reset = Some(reset);
+            }
+        }
+        if let Some(left) = self.daily_remaining {
+            quota.daily_remaining =
+                Some(quota.daily_remaining.map_or(left, |known| known.min(left)));
+        }
+        if let Some(reset) = self
+            .monthly_reset
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+        {
+            let reset = reset.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            if quota.monthly_reset.as_deref() != Some(reset.as_str()) {
+                quota.monthly_remaining = None;
+                quota.monthly_reset = Some(reset);
+            }
+        }
+        if let Some(left) = self.monthly_remaining {
+            quota.monthly_remaining = Some(
+                quota
+                    .monthly_remaining
+                    .map_or(left, |known| known.min(left)),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, value.parse().expect("header value"));
+        }
+        map
+    }
+
+    #[test]
+    fn remaining_only_goes_down_until_the_reset_moves() {
+        let mut quota = Quota::default();
+        let reset = "1764374400";
+        QuotaHeaders::read(&headers(&[
+            ("X-RateLimit-Remaining-Daily", "10"),
+            ("X-RateLimit-Reset-Daily", reset),
+        ]))
+        .apply(&mut quota);
+        QuotaHeaders::read(&headers(&[
+            ("X-RateLimit-Remaining-Daily", "12"),
+            ("X-RateLimit-Reset-Daily", reset),
+        ]))
+        .apply(&mut quota);
+        assert_eq!(quota.daily_remaining, Some(10));
+        assert_eq!(quota.daily_reset.as_deref(), Some("2025-11-29T00:00:00Z"));
+        QuotaHeaders::read(&headers(&[
+            ("X-RateLimit-Remaining-Daily", "86399"),
+            ("X-RateLimit-Reset-Daily", "1764460800"),
+        ]))
+        .apply(&mut quota);
+        assert_eq!(quota.daily_remaining, Some(86399));
+    }
+
+    #[test]
+    fn absent_or_garbled_headers_change_nothing() {
+        let mut quota = Quota::default();
+        QuotaHeaders::read(&headers(&[("X-RateLimit-Remaining-Daily", "lots")])).apply(&mut quota);
+        assert_eq!(quota, Quota::default());
+    }
+}
