@@ -8,11 +8,12 @@
 //! - [`upload`]: drafts → OnTime, rate-limited, retried, never duplicated.
 //! - [`report`]: every row's outcome → the report CSV, in input order.
 //!
-//! Beside them: [`cli`] (raw arguments), [`settings`] (validated), [`model`] (the OnTime record
+//! Beside them: [`errors_file`] (the invalid rows, to fix and re-import), [`cli`] (raw arguments), [`settings`] (validated), [`model`] (the OnTime record
 //! catalog), [`summary`] (the end-of-run figures), [`logging`], [`ledger`] (what was sent,
 //! for reruns) and [`sandbox`] (a local OnTime API).
 
 pub mod cli;
+pub mod errors_file;
 pub mod group;
 pub mod ledger;
 pub mod logging;
@@ -98,6 +99,10 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
             .map_or("not sent".into(), Stop::message),
     );
     report.finish(&rest)?;
+    if let Some(path) = &settings.errors {
+        let written = errors_file::write(path, &settings.input, &settings.mapping, &report)?;
+        eprintln!("{written} rows to fix written to {}", path.display());
+    }
     let summary = Summary::new(&report, customers, outcome, started.elapsed());
     summary.print();
     if let Some(path) = &settings.summary_json {

@@ -114,6 +114,8 @@ pub struct Report {
     waiting: BTreeMap<u32, Outcome>,
     next: u32,
     counts: BTreeMap<Status, u64>,
+    /// The message of every invalid or failed row, for the `--errors` file.
+    problems: BTreeMap<u32, String>,
     last_flush: Instant,
 }
 
@@ -136,6 +138,7 @@ impl Report {
             waiting: BTreeMap::new(),
             next: 0,
             counts: BTreeMap::new(),
+            problems: BTreeMap::new(),
             last_flush: Instant::now(),
         };
         report.flush_lines()?;
@@ -205,6 +208,9 @@ impl Report {
             return Ok(());
         }
         *self.counts.entry(outcome.status).or_default() += 1;
+        if matches!(outcome.status, Status::Invalid | Status::Failed) {
+            self.problems.insert(row.0, outcome.message.clone());
+        }
         self.waiting.insert(row.0, outcome);
         while let Some(outcome) = self.waiting.remove(&self.next) {
             self.write(RowId(self.next), &outcome)?;
@@ -237,6 +243,18 @@ impl Report {
         let out = &mut self.out;
         out.write_record(record.iter().map(|c| c.as_bytes()))
             .map_err(std::io::Error::other)
+    }
+
+    /// The row numbers and messages of the invalid and failed rows of the first source (the
+    /// input file itself), for the `--errors` file.
+    pub fn input_problems(&self) -> std::collections::HashMap<u64, &str> {
+        self.problems
+            .iter()
+            .filter_map(|(row, message)| {
+                let meta = self.rows.get(*row as usize)?;
+                (meta.source == 0).then_some((meta.number, message.as_str()))
+            })
+            .collect()
     }
 
     /// Rows registered but not decided yet, in order.

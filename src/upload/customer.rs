@@ -313,7 +313,9 @@ impl<'a> Job<'a> {
                 status: 400 | 404, ..
             }) if from_ledger => {
                 // The ledger's ID is unknown to OnTime (another account, or a reset sandbox).
-                self.ledger.forget_id(&group.key)?;
+                if self.intent == Intent::Write {
+                    self.ledger.forget_id(&group.key)?;
+                }
                 return Box::pin(self.send(group, None, hash)).await;
             }
             Err(error) => return Ok(self.call_failed(error, Some(id))),
