@@ -6,8 +6,12 @@
 //! never yielded; a damaged row (a ragged CSV line) is yielded with its damage, not dropped; no
 //! input makes it panic.
 
+mod cell;
 mod csv;
 mod excel;
+#[cfg(test)]
+mod tests;
+mod workbook;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -80,7 +84,9 @@ pub struct Ragged {
 pub struct ReadOptions {
     /// Workbook sheet; `None` = the first sheet. Ignored for CSV.
     pub sheet: Option<String>,
-    /// 1-based row holding the column names.
+    /// 1-based row holding the column names. `0` and `1` (the default) mean "the first
+    /// non-blank row": blank rows at the top are skipped, as when a sheet's table starts at C5.
+    /// From `2` on it is exactly that row, and a blank row there is [`ReadError::BlankHeader`].
     pub header_row: u64,
     /// CSV delimiter; `None` = detect among `,` `;` TAB `|`.
     pub delimiter: Option<u8>,
@@ -107,26 +113,43 @@ pub const PREVIEW_ROWS: usize = 30;
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("{file}: cannot open: {cause}")]
-    Open { file: PathBuf, cause: std::io::Error },
+    Open {
+        file: PathBuf,
+        cause: std::io::Error,
+    },
     #[error(
         "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` under [source] in the mapping file"
     )]
     NotUtf8 { file: PathBuf, line: u64 },
-    #[error("{file}: unknown encoding \"{label}\"\nhint: use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\"")]
+    #[error(
+        "{file}: unknown encoding \"{label}\"\nhint: use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\""
+    )]
     UnknownEncoding { file: PathBuf, label: String },
-    #[error("{table}: the header row {row} is past the end of the data ({rows} rows)\nhint: set `header_row` under [source] to the row that holds the column names")]
+    #[error(
+        "{table}: the header row {row} is past the end of the data ({rows} rows)\nhint: set `header_row` under [source] to the row that holds the column names"
+    )]
     NoHeader {
         table: SourceName,
         row: u64,
         rows: u64,
     },
-    #[error("{file}: sheet \"{sheet}\" does not exist; the sheets are: {}", sheets.join(", "))]
+    #[error("{file}: sheet \"{sheet}\" does not exist; the sheets are: {}\nhint: set `sheet` under [source] to one of them", sheets.join(", "))]
     NoSuchSheet {
         file: PathBuf,
         sheet: String,
         sheets: Vec<String>,
     },
-    #[error("{file}: the workbook is protected by a password\nhint: open it in Excel, remove the password (File > Info > Protect Workbook), save, and try again")]
+    #[error(
+        "{table}: there is nothing in it: no rows, not even a header\nhint: check that this is the right file (or sheet); if the file came from an export, export it again"
+    )]
+    Empty { table: SourceName },
+    #[error(
+        "{table}, row {row}: the header row is blank\nhint: set `header_row` under [source] to the row that holds the column names"
+    )]
+    BlankHeader { table: SourceName, row: u64 },
+    #[error(
+        "{file}: the workbook is protected by a password\nhint: open it in Excel, remove the password (File > Info > Protect Workbook), save, and try again"
+    )]
     Encrypted { file: PathBuf },
     #[error("{file}: not a readable spreadsheet: {cause}\nhint: {hint}")]
     Format {
@@ -184,17 +207,41 @@ fn sniff(path: &Path) -> Result<Format, ReadError> {
     let magic = &magic[..filled];
     let zip = magic.starts_with(b"PK\x03\x04");
     let ole = magic.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
-    let workbook_extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| {
-            ["xlsx", "xlsm", "xlsb", "xls", "ods", "xla", "xlam"]
-                .iter()
-                .any(|x| x.eq_ignore_ascii_case(e))
-        });
+    let workbook_extension = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["xlsx", "xlsm", "xlsb", "xls", "ods", "xla", "xlam"]
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(e))
+    });
     if zip || ole || workbook_extension {
         Ok(Format::Workbook)
     } else {
         Ok(Format::Text)
+    }
+}
+
+/// What a row met while looking for the header is, under [`ReadOptions::header_row`].
+#[derive(Debug, PartialEq, Eq)]
+enum HeaderStep {
+    /// Above the header (or a leading blank row when the header row is automatic): skip it.
+    Skip,
+    /// This row holds the column names.
+    Header,
+    /// The header row was asked for explicitly and is blank (or was skipped as a blank line).
+    Blank,
+}
+
+fn header_step(header_row: u64, row: u64, blank: bool) -> HeaderStep {
+    if header_row <= 1 {
+        if blank {
+            HeaderStep::Skip
+        } else {
+            HeaderStep::Header
+        }
+    } else if row < header_row {
+        HeaderStep::Skip
+    } else if row == header_row && !blank {
+        HeaderStep::Header
+    } else {
+        HeaderStep::Blank
     }
 }
