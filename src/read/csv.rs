@@ -6,26 +6,16 @@
 //! ragged record is yielded, padded or cut to the header's width, with its [`Ragged`] damage.
 
 mod head;
+mod records;
 
-use std::io::{Cursor, Read};
+use std::io::{BufReader, Cursor, Read};
 
-use ::csv::{ByteRecord, ReaderBuilder};
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 
 use super::*;
+use records::{Records, count_newlines};
 
 type Source = std::io::Chain<Cursor<Vec<u8>>, DecodeReaderBytes<std::fs::File, Vec<u8>>>;
-
-/// The csv settings shared by detection, preview and streaming.
-fn builder(delimiter: u8) -> ReaderBuilder {
-    let mut builder = ReaderBuilder::new();
-    builder
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .buffer_capacity(64 << 10);
-    builder
-}
 
 pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadError> {
     let open_error = |cause| ReadError::Open {
@@ -56,8 +46,7 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
     let preview = head::preview(&head, delimiter);
     let source: Source = Cursor::new(head.bytes).chain(decoder);
     let mut rows = CsvRows {
-        reader: builder(delimiter).from_reader(source),
-        record: ByteRecord::new(),
+        records: Records::new(BufReader::with_capacity(64 << 10, source), delimiter),
         width: 0,
         file: path.to_path_buf(),
         done: false,
@@ -78,9 +67,8 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
 /// The data rows after the header. After an error it yields nothing more: a stream that failed
 /// once (bad bytes, an I/O error) cannot be trusted to resume at a record boundary.
 struct CsvRows {
-    reader: ::csv::Reader<Source>,
-    /// Reused for every record: the only per-row allocations are the cells themselves.
-    record: ByteRecord,
+    /// Reuses one field buffer for every record: the only per-row allocations are the cells.
+    records: Records<BufReader<Source>>,
     width: usize,
     file: PathBuf,
     done: bool,
@@ -100,7 +88,7 @@ impl CsvRows {
         while self.read()? {
             let line = self.line();
             last_line = line;
-            match header_step(header_row, line, ascii_blank(&self.record)) {
+            match header_step(header_row, line, ascii_blank(&self.records)) {
                 HeaderStep::Skip => continue,
                 HeaderStep::Blank => {
                     return Err(ReadError::BlankHeader {
@@ -111,7 +99,7 @@ impl CsvRows {
                 HeaderStep::Header => {}
             }
             let names = self
-                .text_fields(self.record.len())?
+                .text_fields(self.records.len())?
                 .into_iter()
                 .map(|name| name.trim().to_string())
                 .collect::<Vec<_>>();
@@ -129,7 +117,7 @@ impl CsvRows {
             }
             return Ok(names);
         }
-        if last_line == 0 {
+        if last_line == 0 || header_row <= 1 {
             Err(ReadError::Empty {
                 table: self.table(),
             })
@@ -144,20 +132,16 @@ impl CsvRows {
 
     /// Reads the next record into the buffer; `false` at the end.
     fn read(&mut self) -> Result<bool, ReadError> {
-        self.reader
-            .read_byte_record(&mut self.record)
-            .map_err(|e| ReadError::Csv {
-                file: self.file.clone(),
-                line: e
-                    .position()
-                    .map_or_else(|| self.reader.position().line(), |p| p.line()),
-                cause: e.to_string(),
-            })
+        self.records.read().map_err(|e| ReadError::Csv {
+            file: self.file.clone(),
+            line: self.records.current_line(),
+            cause: e.to_string(),
+        })
     }
 
     /// The line where the buffered record starts.
     fn line(&self) -> u64 {
-        self.record.position().map_or(0, |p| p.line())
+        self.records.line()
     }
 
     /// The first `count` fields of the buffered record as strings, or the line of the first
@@ -165,7 +149,7 @@ impl CsvRows {
     fn text_fields(&self, count: usize) -> Result<Vec<String>, ReadError> {
         let mut fields = Vec::with_capacity(count);
         let mut newlines = 0;
-        for field in self.record.iter().take(count) {
+        for field in self.records.iter().take(count) {
             match std::str::from_utf8(field) {
                 Ok(text) => fields.push(text.to_owned()),
                 Err(e) => {
@@ -183,10 +167,10 @@ impl CsvRows {
 
     /// The buffered record as a row, or `None` when it is blank.
     fn row(&self) -> Result<Option<Row>, ReadError> {
-        if ascii_blank(&self.record) {
+        if ascii_blank(&self.records) {
             return Ok(None);
         }
-        let found = self.record.len();
+        let found = self.records.len();
         let mut cells: Vec<Cell> = self
             .text_fields(found.min(self.width))?
             .into_iter()
@@ -199,7 +183,7 @@ impl CsvRows {
             })
             .collect();
         let beyond_blank = || {
-            self.record
+            self.records
                 .iter()
                 .skip(self.width)
                 .all(|f| String::from_utf8_lossy(f).trim().is_empty())
@@ -243,10 +227,6 @@ impl Iterator for CsvRows {
 
 /// Every field is empty or ASCII whitespace (the cheap test; [`Cell::is_blank`] also knows
 /// Unicode whitespace).
-fn ascii_blank(record: &ByteRecord) -> bool {
+fn ascii_blank<R: std::io::BufRead>(record: &Records<R>) -> bool {
     record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
-}
-
-fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }

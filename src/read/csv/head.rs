@@ -8,6 +8,7 @@
 use std::io::{self, Read};
 
 use super::super::{HeaderStep, PREVIEW_ROWS, header_step};
+use super::records::Records;
 
 /// Candidate delimiters, in the order that breaks ties.
 const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
@@ -58,33 +59,20 @@ pub(super) fn read_head(source: &mut impl Read, header_row: u64) -> io::Result<H
 
 /// Parses the head with `delimiter`, calling `each(line, record)` for every record that is
 /// surely complete (the head's last record may be cut off unless the head is the whole file).
-fn for_each_record(
-    head: &Head,
-    delimiter: u8,
-    mut each: impl FnMut(u64, &::csv::ByteRecord) -> bool,
-) {
-    let mut reader = super::builder(delimiter).from_reader(head.bytes.as_slice());
-    let mut current = ::csv::ByteRecord::new();
-    let mut next = ::csv::ByteRecord::new();
-    let mut have_current = matches!(reader.read_byte_record(&mut current), Ok(true));
-    while have_current {
-        let have_next = matches!(reader.read_byte_record(&mut next), Ok(true));
-        if !have_next && !head.complete {
+fn for_each_record(head: &Head, delimiter: u8, mut each: impl FnMut(u64, &Records<&[u8]>) -> bool) {
+    let mut records = Records::new(head.bytes.as_slice(), delimiter);
+    while let Ok(true) = records.read() {
+        if !head.complete && records.at_end() {
             return;
         }
-        let line = current.position().map_or(0, |p| p.line());
-        if !each(line, &current) {
+        if !each(records.line(), &records) {
             return;
         }
-        std::mem::swap(&mut current, &mut next);
-        have_current = have_next;
     }
 }
 
-fn blank(record: &::csv::ByteRecord) -> bool {
-    record
-        .iter()
-        .all(|f| String::from_utf8_lossy(f).trim().is_empty())
+fn blank(record: &Records<&[u8]>) -> bool {
+    record.iter().all(|f| String::from_utf8_lossy(f).trim().is_empty())
 }
 
 /// Picks the delimiter that splits the header row into the most consistent shape: the share of
