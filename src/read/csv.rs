@@ -1,10 +1,232 @@
-//! CSV reading (to be written).
-use super::*;
+//! CSV reading: decoding (BOMs, a named encoding), delimiter detection, the header search, and
+//! a streaming row iterator over one reusable record buffer.
+//!
+//! It does not interpret cells: every field is `Cell::Text` or `Cell::Empty`. Invariants: row
+//! numbers are the physical line where a record starts; blank records are never yielded; a
+//! ragged record is yielded, padded or cut to the header's width, with its [`Ragged`] damage.
 
-pub(super) fn open(path: &Path, _options: &ReadOptions) -> Result<Table, ReadError> {
-    Err(ReadError::Format {
+mod head;
+mod records;
+
+use std::io::{BufReader, Cursor, Read};
+
+use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
+
+use super::*;
+use records::{Records, count_newlines};
+
+type Source = std::io::Chain<Cursor<Vec<u8>>, DecodeReaderBytes<std::fs::File, Vec<u8>>>;
+
+pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadError> {
+    let open_error = |cause| ReadError::Open {
         file: path.to_path_buf(),
-        cause: "CSV reading is not written yet".into(),
-        hint: "",
+        cause,
+    };
+    let file = std::fs::File::open(path).map_err(open_error)?;
+    let mut decoder = match options.encoding {
+        // No encoding named: UTF-8 bytes pass through unchanged (a UTF-8 BOM is dropped) so
+        // that invalid UTF-8 is reported with its line instead of silently replaced; a UTF-16
+        // BOM still switches to transcoding.
+        None => DecodeReaderBytesBuilder::new()
+            .utf8_passthru(true)
+            .strip_bom(true)
+            .build(file),
+        // A BOM beats the named encoding: a file that carries one knows better.
+        Some(encoding) => DecodeReaderBytesBuilder::new()
+            .encoding(Some(encoding))
+            .bom_override(true)
+            .strip_bom(true)
+            .build(file),
+    };
+    let header_row = options.header_row.max(1);
+    let head = head::read_head(&mut decoder, header_row).map_err(open_error)?;
+    let delimiter = options
+        .delimiter
+        .unwrap_or_else(|| head::detect_delimiter(&head, header_row));
+    let preview = head::preview(&head, delimiter);
+    let source: Source = Cursor::new(head.bytes).chain(decoder);
+    let mut rows = CsvRows {
+        records: Records::new(BufReader::with_capacity(64 << 10, source), delimiter),
+        width: 0,
+        file: path.to_path_buf(),
+        done: false,
+    };
+    let headers = rows.find_header(header_row)?;
+    rows.width = headers.len();
+    Ok(Table {
+        source: SourceName {
+            file: path.to_path_buf(),
+            sheet: None,
+        },
+        headers,
+        preview,
+        rows: Box::new(rows),
     })
+}
+
+/// The data rows after the header. After an error it yields nothing more: a stream that failed
+/// once (bad bytes, an I/O error) cannot be trusted to resume at a record boundary.
+struct CsvRows {
+    /// Reuses one field buffer for every record: the only per-row allocations are the cells.
+    records: Records<BufReader<Source>>,
+    width: usize,
+    file: PathBuf,
+    done: bool,
+}
+
+impl CsvRows {
+    fn table(&self) -> SourceName {
+        SourceName {
+            file: self.file.clone(),
+            sheet: None,
+        }
+    }
+
+    /// Reads up to and including the header row and returns its trimmed names.
+    fn find_header(&mut self, header_row: u64) -> Result<Vec<String>, ReadError> {
+        let mut last_line = 0;
+        while self.read()? {
+            let line = self.line();
+            last_line = line;
+            match header_step(header_row, line, ascii_blank(&self.records)) {
+                HeaderStep::Skip => continue,
+                HeaderStep::Blank => {
+                    return Err(ReadError::BlankHeader {
+                        table: self.table(),
+                        row: header_row,
+                    });
+                }
+                HeaderStep::Header => {}
+            }
+            let names = self
+                .text_fields(self.records.len())?
+                .into_iter()
+                .map(|name| name.trim().to_string())
+                .collect::<Vec<_>>();
+            if names.iter().all(String::is_empty) {
+                // Only non-ASCII whitespace (a no-break space…): blank all the same.
+                match header_step(header_row, line, true) {
+                    HeaderStep::Skip => continue,
+                    _ => {
+                        return Err(ReadError::BlankHeader {
+                            table: self.table(),
+                            row: header_row,
+                        });
+                    }
+                }
+            }
+            return Ok(names);
+        }
+        if last_line == 0 || header_row <= 1 {
+            Err(ReadError::Empty {
+                table: self.table(),
+            })
+        } else {
+            Err(ReadError::NoHeader {
+                table: self.table(),
+                row: header_row,
+                rows: last_line,
+            })
+        }
+    }
+
+    /// Reads the next record into the buffer; `false` at the end.
+    fn read(&mut self) -> Result<bool, ReadError> {
+        self.records.read().map_err(|e| ReadError::Csv {
+            file: self.file.clone(),
+            line: self.records.current_line(),
+            cause: e.to_string(),
+        })
+    }
+
+    /// The line where the buffered record starts.
+    fn line(&self) -> u64 {
+        self.records.line()
+    }
+
+    /// The first `count` fields of the buffered record as strings, or the line of the first
+    /// byte that is not UTF-8 (counting the newlines inside quoted fields before it).
+    fn text_fields(&self, count: usize) -> Result<Vec<String>, ReadError> {
+        let mut fields = Vec::with_capacity(count);
+        let mut newlines = 0;
+        for field in self.records.iter().take(count) {
+            match std::str::from_utf8(field) {
+                Ok(text) => fields.push(text.to_owned()),
+                Err(e) => {
+                    newlines += count_newlines(&field[..e.valid_up_to()]);
+                    return Err(ReadError::NotUtf8 {
+                        file: self.file.clone(),
+                        line: self.line() + newlines,
+                    });
+                }
+            }
+            newlines += count_newlines(field);
+        }
+        Ok(fields)
+    }
+
+    /// The buffered record as a row, or `None` when it is blank.
+    fn row(&self) -> Result<Option<Row>, ReadError> {
+        if ascii_blank(&self.records) {
+            return Ok(None);
+        }
+        let found = self.records.len();
+        let mut cells: Vec<Cell> = self
+            .text_fields(found.min(self.width))?
+            .into_iter()
+            .map(|text| {
+                if text.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(text)
+                }
+            })
+            .collect();
+        let beyond_blank = || {
+            self.records
+                .iter()
+                .skip(self.width)
+                .all(|f| String::from_utf8_lossy(f).trim().is_empty())
+        };
+        if cells.iter().all(Cell::is_blank) && beyond_blank() {
+            return Ok(None);
+        }
+        cells.resize(self.width, Cell::Empty);
+        Ok(Some(Row {
+            number: self.line(),
+            cells,
+            ragged: (found != self.width).then_some(Ragged {
+                expected: self.width,
+                found,
+            }),
+        }))
+    }
+}
+
+impl Iterator for CsvRows {
+    type Item = Result<Row, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            let step =
+                self.read()
+                    .and_then(|more| if more { self.row().map(Some) } else { Ok(None) });
+            match step {
+                Ok(Some(Some(row))) => return Some(Ok(row)),
+                Ok(Some(None)) => continue,
+                Ok(None) => self.done = true,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Every field is empty or ASCII whitespace (the cheap test; [`Cell::is_blank`] also knows
+/// Unicode whitespace).
+fn ascii_blank<R: std::io::BufRead>(record: &Records<R>) -> bool {
+    record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
 }

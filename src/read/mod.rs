@@ -6,8 +6,12 @@
 //! never yielded; a damaged row (a ragged CSV line) is yielded with its damage, not dropped; no
 //! input makes it panic.
 
+mod cell;
 mod csv;
 mod excel;
+#[cfg(test)]
+mod tests;
+mod workbook;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -80,7 +84,9 @@ pub struct Ragged {
 pub struct ReadOptions {
     /// Workbook sheet; `None` = the first sheet. Ignored for CSV.
     pub sheet: Option<String>,
-    /// 1-based row holding the column names.
+    /// 1-based row holding the column names. `0` and `1` (the default) mean "the first
+    /// non-blank row": blank rows at the top are skipped, as when a sheet's table starts at C5.
+    /// From `2` on it is exactly that row, and a blank row there is [`ReadError::BlankHeader`].
     pub header_row: u64,
     /// CSV delimiter; `None` = detect among `,` `;` TAB `|`.
     pub delimiter: Option<u8>,
@@ -127,12 +133,20 @@ pub enum ReadError {
         row: u64,
         rows: u64,
     },
-    #[error("{file}: sheet \"{sheet}\" does not exist; the sheets are: {}", sheets.join(", "))]
+    #[error("{file}: sheet \"{sheet}\" does not exist; the sheets are: {}\nhint: set `sheet` under [source] to one of them", sheets.join(", "))]
     NoSuchSheet {
         file: PathBuf,
         sheet: String,
         sheets: Vec<String>,
     },
+    #[error(
+        "{table}: there is nothing in it: no rows, not even a header\nhint: check that this is the right file (or sheet); if the file came from an export, export it again"
+    )]
+    Empty { table: SourceName },
+    #[error(
+        "{table}, row {row}: the header row is blank\nhint: set `header_row` under [source] to the row that holds the column names"
+    )]
+    BlankHeader { table: SourceName, row: u64 },
     #[error(
         "{file}: the workbook is protected by a password\nhint: open it in Excel, remove the password (File > Info > Protect Workbook), save, and try again"
     )]
@@ -202,5 +216,32 @@ fn sniff(path: &Path) -> Result<Format, ReadError> {
         Ok(Format::Workbook)
     } else {
         Ok(Format::Text)
+    }
+}
+
+/// What a row met while looking for the header is, under [`ReadOptions::header_row`].
+#[derive(Debug, PartialEq, Eq)]
+enum HeaderStep {
+    /// Above the header (or a leading blank row when the header row is automatic): skip it.
+    Skip,
+    /// This row holds the column names.
+    Header,
+    /// The header row was asked for explicitly and is blank (or was skipped as a blank line).
+    Blank,
+}
+
+fn header_step(header_row: u64, row: u64, blank: bool) -> HeaderStep {
+    if header_row <= 1 {
+        if blank {
+            HeaderStep::Skip
+        } else {
+            HeaderStep::Header
+        }
+    } else if row < header_row {
+        HeaderStep::Skip
+    } else if row == header_row && !blank {
+        HeaderStep::Header
+    } else {
+        HeaderStep::Blank
     }
 }

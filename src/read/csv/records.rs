@@ -1,0 +1,125 @@
+//! A record reader over csv-core that knows the physical line where each record starts.
+//!
+//! The csv crate's `Position::line()` is taken before the blank lines (and the `\n` of a CRLF)
+//! that precede a record are skipped, so it is one or more lines short after a CRLF or a blank
+//! line. Here the reader skips those itself, counting them, before handing the rest to
+//! csv-core. One field buffer is reused for every record.
+
+use std::io::{self, BufRead};
+
+use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
+
+pub(super) struct Records<R> {
+    input: R,
+    core: Reader,
+    /// The bytes of all fields of the current record, back to back; `ends` marks each end.
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+    len: usize,
+    /// Lines seen so far (1-based: the line the reader is on).
+    line: u64,
+    /// The line where the current record starts.
+    record_line: u64,
+}
+
+impl<R: BufRead> Records<R> {
+    pub fn new(input: R, delimiter: u8) -> Self {
+        Records {
+            input,
+            core: ReaderBuilder::new().delimiter(delimiter).build(),
+            fields: vec![0; 4096],
+            ends: vec![0; 64],
+            len: 0,
+            line: 1,
+            record_line: 0,
+        }
+    }
+
+    /// The line where the current record starts.
+    pub fn line(&self) -> u64 {
+        self.record_line
+    }
+
+    /// The line the reader is on: after the last record read, the line it ended on.
+    pub fn current_line(&self) -> u64 {
+        self.line
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let mut start = 0;
+        self.ends[..self.len].iter().map(move |&end| {
+            let field = &self.fields[start..end];
+            start = end;
+            field
+        })
+    }
+
+    /// Whether the input is used up (an I/O error counts as not: the next read reports it).
+    pub fn at_end(&mut self) -> bool {
+        self.input.fill_buf().is_ok_and(<[u8]>::is_empty)
+    }
+
+    /// Skips line ends before the next record, counting them.
+    fn skip_line_ends(&mut self) -> io::Result<()> {
+        loop {
+            let buffer = self.input.fill_buf()?;
+            if buffer.is_empty() {
+                return Ok(());
+            }
+            let skip = buffer
+                .iter()
+                .take_while(|&&b| b == b'\n' || b == b'\r')
+                .count();
+            self.line += count_newlines(&buffer[..skip]);
+            let done = skip < buffer.len();
+            self.input.consume(skip);
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads the next record; `false` at the end of the input.
+    pub fn read(&mut self) -> io::Result<bool> {
+        self.skip_line_ends()?;
+        self.record_line = self.line;
+        let (mut out, mut nends) = (0, 0);
+        loop {
+            let input = self.input.fill_buf()?;
+            let (result, nin, nout, nend) =
+                self.core
+                    .read_record(input, &mut self.fields[out..], &mut self.ends[nends..]);
+            self.line += count_newlines(&input[..nin]);
+            self.input.consume(nin);
+            out += nout;
+            nends += nend;
+            match result {
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => {
+                    let grown = self.fields.len() * 2;
+                    self.fields.resize(grown, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let grown = self.ends.len() * 2;
+                    self.ends.resize(grown, 0);
+                }
+                ReadRecordResult::Record => {
+                    self.len = nends;
+                    return Ok(true);
+                }
+                ReadRecordResult::End => {
+                    self.len = 0;
+                    return Ok(false);
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn count_newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}

@@ -1,0 +1,5 @@
+//! Tests of the reading stage, on fixtures written by the tests themselves.
+#![allow(clippy::unwrap_used)]
+
+mod csv_tests;
+mod excel_tests;

@@ -1,0 +1,175 @@
+//! Opening a workbook by its content: zip archives are tried as xlsx, xlsb then ods, OLE
+//! compound files as xls (or a password-protected xlsx, which Office wraps in OLE), and anything
+//! else is named for what it really is (a web page, text, nothing) with what to do about it.
+//!
+//! It owns turning calamine's errors into sentences a user understands; it reads no cells.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+
+use calamine::{Ods, Sheets, Xls, XlsError, Xlsb, XlsbError, Xlsx, XlsxError, open_workbook};
+
+use super::*;
+
+pub(super) type Workbook = Sheets<BufReader<File>>;
+
+const REEXPORT: &str = "open it in Excel and save it again (File > Save As > Excel Workbook .xlsx), or export it as CSV";
+
+pub(super) fn open(path: &Path) -> Result<Workbook, ReadError> {
+    let head = read_start(path)?;
+    if head.is_empty() {
+        return Err(ReadError::Empty {
+            table: SourceName {
+                file: path.to_path_buf(),
+                sheet: None,
+            },
+        });
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        open_zip(path)
+    } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        open_ole(path)
+    } else {
+        Err(not_a_workbook(path, &head))
+    }
+}
+
+/// The first bytes of the file, enough to tell what it is.
+fn read_start(path: &Path) -> Result<Vec<u8>, ReadError> {
+    let mut head = Vec::with_capacity(1024);
+    File::open(path)
+        .and_then(|file| file.take(1024).read_to_end(&mut head))
+        .map_err(|cause| ReadError::Open {
+            file: path.to_path_buf(),
+            cause,
+        })?;
+    Ok(head)
+}
+
+fn format(path: &Path, cause: impl Into<String>, hint: &'static str) -> ReadError {
+    ReadError::Format {
+        file: path.to_path_buf(),
+        cause: cause.into(),
+        hint,
+    }
+}
+
+pub(super) fn damaged(path: &Path, detail: impl std::fmt::Display) -> ReadError {
+    format(
+        path,
+        format!("the file is damaged or incomplete ({detail})"),
+        "it may have been cut off while downloading or copying: get a fresh copy, or open it in Excel and save it again",
+    )
+}
+
+fn extension_is(path: &Path, wanted: &str) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case(wanted))
+}
+
+fn open_zip(path: &Path) -> Result<Workbook, ReadError> {
+    let xlsx_error = match open_workbook::<Xlsx<_>, _>(path) {
+        Ok(book) => return Ok(Sheets::Xlsx(book)),
+        Err(XlsxError::Password) => return Err(encrypted(path)),
+        Err(XlsxError::Zip(e)) => {
+            return Err(damaged(path, format_args!("corrupt zip archive: {e}")));
+        }
+        Err(e) => e,
+    };
+    let xlsb_error = match open_workbook::<Xlsb<_>, _>(path) {
+        Ok(book) => return Ok(Sheets::Xlsb(book)),
+        Err(XlsbError::Password) => return Err(encrypted(path)),
+        Err(e) => e,
+    };
+    let ods_error = match open_workbook::<Ods<_>, _>(path) {
+        Ok(book) => return Ok(Sheets::Ods(book)),
+        Err(calamine::OdsError::Password) => return Err(encrypted(path)),
+        Err(e) => e,
+    };
+    if extension_is(path, "ods") {
+        Err(damaged(path, ods_error))
+    } else if extension_is(path, "xlsb") {
+        Err(damaged(path, xlsb_error))
+    } else if matches!(xlsx_error, XlsxError::FileNotFound(_)) {
+        Err(format(
+            path,
+            "it is a zip archive, but holds no workbook (a Word document? a zipped folder?)",
+            "if it is a zipped export, unzip it and give the file inside",
+        ))
+    } else {
+        Err(damaged(path, xlsx_error))
+    }
+}
+
+fn open_ole(path: &Path) -> Result<Workbook, ReadError> {
+    let xls_error = match open_workbook::<Xls<_>, _>(path) {
+        Ok(book) => return Ok(Sheets::Xls(book)),
+        Err(XlsError::Password) => return Err(encrypted(path)),
+        Err(e) => e,
+    };
+    // Office saves a password-protected xlsx as an OLE file holding the encrypted package.
+    if let Err(XlsxError::Password) = open_workbook::<Xlsx<_>, _>(path) {
+        return Err(encrypted(path));
+    }
+    Err(format(
+        path,
+        format!("an old-style Office file that is not a readable .xls workbook ({xls_error})"),
+        REEXPORT,
+    ))
+}
+
+fn encrypted(path: &Path) -> ReadError {
+    ReadError::Encrypted {
+        file: path.to_path_buf(),
+    }
+}
+
+/// Names what a file with a workbook extension but no workbook inside really is.
+fn not_a_workbook(path: &Path, head: &[u8]) -> ReadError {
+    let text = decode_start(head);
+    let lower = text.trim_start().to_ascii_lowercase();
+    if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<table")
+    {
+        format(
+            path,
+            "it is a web page (HTML) saved with a spreadsheet extension, as some systems do when they \"export to Excel\"",
+            REEXPORT,
+        )
+    } else if lower.starts_with("<?xml") {
+        format(
+            path,
+            "it is an XML file (perhaps an Excel 2003 XML spreadsheet), not a workbook this tool reads",
+            REEXPORT,
+        )
+    } else if looks_like_text(&text) {
+        format(
+            path,
+            "it is plain text (probably CSV) saved with a spreadsheet extension",
+            "rename it to .csv and run again",
+        )
+    } else {
+        format(
+            path,
+            "its content is neither a workbook nor text",
+            "check that this is the right file; open it in Excel and save it as .xlsx or .csv",
+        )
+    }
+}
+
+/// The start of the file as text, honouring a BOM (UTF-16 exports are common).
+fn decode_start(head: &[u8]) -> String {
+    let (encoding, bom) = encoding_rs::Encoding::for_bom(head).unwrap_or((encoding_rs::UTF_8, 0));
+    let (text, _) = encoding.decode_without_bom_handling(&head[bom..]);
+    text.into_owned()
+}
+
+fn looks_like_text(text: &str) -> bool {
+    let total = text.chars().count().max(1);
+    let odd = text
+        .chars()
+        .filter(|&c| c == '\u{FFFD}' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t')))
+        .count();
+    // The cut at 1024 bytes may split one character: allow a little noise.
+    odd * 50 <= total
+}
