@@ -85,10 +85,19 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
                     report.decide(*row, Outcome::new(Status::Valid, ""))?;
                 }
             }
-            upload::Outcome::default()
+            Ok(upload::Outcome::default())
         }
-        Mode::Plan(target) => upload::plan(&settings, target, groups, report.clone()).await?,
-        Mode::Upload(target) => upload::upload(&settings, target, groups, report.clone()).await?,
+        Mode::Plan(target) => upload::plan(&settings, target, groups, report.clone()).await,
+        Mode::Upload(target) => upload::upload(&settings, target, groups, report.clone()).await,
+    };
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            // Nothing was sent: the report still lists every row, then the run fails to start.
+            let mut report = report.lock().map_err(|_| "the report lock was poisoned")?;
+            report.finish(&Outcome::new(Status::NotSent, format!("not sent: {error}")))?;
+            return Err(error);
+        }
     };
     let mut report = report.lock().map_err(|_| "the report lock was poisoned")?;
     let rest = Outcome::new(

@@ -78,7 +78,8 @@ pub struct Client {
     spending: Spending,
     /// Requests actually sent (each attempt counts).
     sent: Arc<AtomicU64>,
-    quota: Mutex<Quota>,
+    /// The quota as the answers tell it, and the requests sent but not yet answered.
+    quota: Mutex<QuotaBook>,
     /// Set once, by the first reason to stop; cancelling `stopping` then refuses new requests.
     stop: Mutex<Option<Stop>>,
     stopping: CancellationToken,
@@ -117,7 +118,7 @@ impl Client {
             retries: target.retries,
             spending,
             sent: Arc::new(AtomicU64::new(0)),
-            quota: Mutex::new(Quota::default()),
+            quota: Mutex::new(QuotaBook::default()),
             stop: Mutex::new(None),
             stopping,
             backoff_start: Duration::from_millis(200),
@@ -134,7 +135,10 @@ impl Client {
     }
 
     pub fn quota(&self) -> Quota {
-        self.quota.lock().map(|q| q.clone()).unwrap_or_default()
+        self.quota
+            .lock()
+            .map(|book| book.quota.clone())
+            .unwrap_or_default()
     }
 
     pub fn stop_reason(&self) -> Option<Stop> {
@@ -185,8 +189,9 @@ impl Client {
         })?;
         let mut delays = self.delays();
         loop {
-            self.admit().await?;
+            let in_flight = self.admit().await?;
             let result = self.attempt(method.clone(), url.clone(), body).await;
+            drop(in_flight);
             let (cause, wait) = match result {
                 Attempt::Done(json) => return Ok(json),
                 Attempt::Fail(error) => return Err(error),
@@ -229,7 +234,7 @@ impl Client {
     }
 
     /// Waits for the limiter, after checking the run may still spend a request.
-    async fn admit(&self) -> Result<(), CallError> {
+    async fn admit(&self) -> Result<InFlight<'_>, CallError> {
         if self.is_stopping() {
             return Err(CallError::Stopped);
         }
@@ -251,15 +256,24 @@ impl Client {
         } else {
             self.sent.fetch_add(1, Ordering::SeqCst);
         }
-        if let (Some(reserve), Some(remaining)) =
-            (self.spending.reserve, self.quota().daily_remaining)
+        let Ok(mut book) = self.quota.lock() else {
+            return Err(CallError::Stopped);
+        };
+        // What the server last said is left, less what is on its way and not yet counted there.
+        let left = book
+            .quota
+            .daily_remaining
+            .map(|r| r.saturating_sub(book.in_flight));
+        if let (Some(reserve), Some(remaining)) = (self.spending.reserve, left)
             && remaining <= reserve
         {
+            drop(book);
             self.sent.fetch_sub(1, Ordering::SeqCst);
             self.stop(Stop::Reserve { remaining, reserve });
             return Err(CallError::Stopped);
         }
-        Ok(())
+        book.in_flight += 1;
+        Ok(InFlight(&self.quota))
     }
 
     async fn attempt(&self, method: Method, url: Url, body: Option<&Json>) -> Attempt {
@@ -314,7 +328,7 @@ impl Client {
                     Some(wait),
                 ),
                 None => {
-                    let reset = self.quota().daily_reset;
+                    let reset = spent_until(&self.quota());
                     self.stop(Stop::Quota { reset });
                     Attempt::Fail(CallError::Stopped)
                 }
@@ -329,16 +343,43 @@ impl Client {
 
     fn note_quota(&self, headers: &HeaderMap) {
         let seen = QuotaHeaders::read(headers);
-        let Ok(mut quota) = self.quota.lock() else {
+        let Ok(mut book) = self.quota.lock() else {
             return;
         };
-        seen.apply(&mut quota);
-        let spent = quota.daily_remaining == Some(0) || quota.monthly_remaining == Some(0);
-        let reset = quota.daily_reset.clone();
-        drop(quota);
+        seen.apply(&mut book.quota);
+        let spent =
+            book.quota.daily_remaining == Some(0) || book.quota.monthly_remaining == Some(0);
+        let reset = spent_until(&book.quota);
+        drop(book);
         if spent {
             self.stop(Stop::Quota { reset });
         }
+    }
+}
+
+#[derive(Default)]
+struct QuotaBook {
+    quota: Quota,
+    in_flight: u64,
+}
+
+/// One admitted request; when it ends (answered or not), it is no longer in flight.
+struct InFlight<'a>(&'a Mutex<QuotaBook>);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut book) = self.0.lock() {
+            book.in_flight = book.in_flight.saturating_sub(1);
+        }
+    }
+}
+
+/// When a spent quota comes back: the monthly reset if the month's is spent, else the daily.
+fn spent_until(quota: &Quota) -> Option<String> {
+    if quota.monthly_remaining == Some(0) {
+        quota.monthly_reset.clone()
+    } else {
+        quota.daily_reset.clone()
     }
 }
 
