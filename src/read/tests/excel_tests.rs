@@ -207,6 +207,28 @@ fn workbook_detected_by_content_not_extension() {
     assert_eq!(open(&path, &opts()).unwrap().headers[0], "ID");
 }
 
+/// Needs `msoffcrypto-tool` (`pip install msoffcrypto-tool`) to make the fixture; skipped
+/// without it.
+#[test]
+fn password_protected() {
+    let (dir, plain) = save(&mut typed_workbook(), "plain.xlsx");
+    for name in ["locked.xlsx", "locked.xls", "locked.bin"] {
+        let locked = dir.path().join(name);
+        let made = std::process::Command::new("msoffcrypto-tool")
+            .args(["-e", "-p", "secret"])
+            .arg(&plain)
+            .arg(&locked)
+            .status();
+        if !made.is_ok_and(|status| status.success()) {
+            eprintln!("msoffcrypto-tool not available: skipped");
+            return;
+        }
+        let error = open(&locked, &opts()).err().unwrap();
+        assert!(matches!(error, ReadError::Encrypted { .. }), "{name}: {error:?}");
+        assert!(error.to_string().contains("hint:"));
+    }
+}
+
 /// `cargo test --release --lib read::tests::excel_tests::speed -- --ignored --nocapture`
 #[test]
 #[ignore]
