@@ -27,7 +27,9 @@ pub(super) struct Head {
 /// Reads from `source` until the head holds enough lines for the preview and for detection
 /// below `header_row`, or the end of the file.
 pub(super) fn read_head(source: &mut impl Read, header_row: u64) -> io::Result<Head> {
-    let wanted = (PREVIEW_ROWS as u64).max(header_row + SAMPLE_RECORDS as u64) + 1;
+    let wanted = (PREVIEW_ROWS as u64)
+        .max(header_row.saturating_add(SAMPLE_RECORDS as u64))
+        .saturating_add(1);
     let mut bytes = Vec::with_capacity(CHUNK);
     let mut lines = 0u64;
     loop {
@@ -72,7 +74,9 @@ fn for_each_record(head: &Head, delimiter: u8, mut each: impl FnMut(u64, &Record
 }
 
 fn blank(record: &Records<&[u8]>) -> bool {
-    record.iter().all(|f| String::from_utf8_lossy(f).trim().is_empty())
+    record
+        .iter()
+        .all(|f| String::from_utf8_lossy(f).trim().is_empty())
 }
 
 /// Picks the delimiter that splits the header row into the most consistent shape: the share of

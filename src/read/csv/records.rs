@@ -20,6 +20,8 @@ pub(super) struct Records<R> {
     reader_line: u64,
     /// The line where the current record starts.
     record_line: u64,
+    /// The last byte consumed was `\r` (its `\n` may follow in the next buffer).
+    after_cr: bool,
 }
 
 impl<R: BufRead> Records<R> {
@@ -32,6 +34,7 @@ impl<R: BufRead> Records<R> {
             len: 0,
             reader_line: 1,
             record_line: 0,
+            after_cr: false,
         }
     }
 
@@ -74,7 +77,7 @@ impl<R: BufRead> Records<R> {
                 .iter()
                 .take_while(|&&b| b == b'\n' || b == b'\r')
                 .count();
-            self.reader_line += count_newlines(&buffer[..skip]);
+            self.reader_line += count_line_breaks(&buffer[..skip], &mut self.after_cr);
             let done = skip < buffer.len();
             self.input.consume(skip);
             if done {
@@ -93,7 +96,7 @@ impl<R: BufRead> Records<R> {
             let (result, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut self.fields[out..], &mut self.ends[nends..]);
-            self.reader_line += count_newlines(&input[..nin]);
+            self.reader_line += count_line_breaks(&input[..nin], &mut self.after_cr);
             self.input.consume(nin);
             out += nout;
             nends += nend;
@@ -120,6 +123,22 @@ impl<R: BufRead> Records<R> {
     }
 }
 
+/// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` (old Mac files) count one each.
 pub(super) fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    count_line_breaks(bytes, &mut false)
+}
+
+/// [`count_newlines`] over a stream cut into pieces: `after_cr` carries whether the previous
+/// piece ended with `\r`, so that a `\r\n` split between two pieces counts once.
+fn count_line_breaks(bytes: &[u8], after_cr: &mut bool) -> u64 {
+    let mut lines = 0;
+    for &byte in bytes {
+        match byte {
+            b'\n' => lines += u64::from(!*after_cr),
+            b'\r' => lines += 1,
+            _ => {}
+        }
+        *after_cr = byte == b'\r';
+    }
+    lines
 }
