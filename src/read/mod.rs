@@ -5,6 +5,10 @@
 //! which column is which field is the mapping's business. Invariants: entirely blank rows are
 //! never yielded; a damaged row (a ragged CSV line) is yielded with its damage, not dropped; no
 //! input makes it panic.
+//!
+//! Files: `csv.rs` (with `csv/head.rs`: delimiter detection and preview, `csv/records.rs`: line
+//! numbers over csv-core), `excel.rs` (sheets and rows), `workbook.rs` (format by content and
+//! its errors), `cell.rs` (calamine values into [`Cell`]).
 
 mod cell;
 mod csv;

@@ -27,7 +27,9 @@ pub(super) struct Head {
 /// Reads from `source` until the head holds enough lines for the preview and for detection
 /// below `header_row`, or the end of the file.
 pub(super) fn read_head(source: &mut impl Read, header_row: u64) -> io::Result<Head> {
-    let wanted = (PREVIEW_ROWS as u64).max(header_row + SAMPLE_RECORDS as u64) + 1;
+    let wanted = (PREVIEW_ROWS as u64)
+        .max(header_row.saturating_add(SAMPLE_RECORDS as u64))
+        .saturating_add(1);
     let mut bytes = Vec::with_capacity(CHUNK);
     let mut lines = 0u64;
     loop {
@@ -105,7 +107,7 @@ pub(super) fn detect_delimiter(head: &Head, header_row: u64) -> u8 {
         let Some(width) = width.filter(|&w| w > 1) else {
             continue;
         };
-        let share = if seen == 0 { 1000 } else { same * 1000 / seen };
+        let share = (same * 1000).checked_div(seen).unwrap_or(1000);
         if (share, width) > best.1 {
             best = (delimiter, (share, width));
         }

@@ -17,9 +17,11 @@ pub(super) struct Records<R> {
     ends: Vec<usize>,
     len: usize,
     /// Lines seen so far (1-based: the line the reader is on).
-    line: u64,
+    reader_line: u64,
     /// The line where the current record starts.
     record_line: u64,
+    /// The last byte consumed was `\r` (its `\n` may follow in the next buffer).
+    after_cr: bool,
 }
 
 impl<R: BufRead> Records<R> {
@@ -30,8 +32,9 @@ impl<R: BufRead> Records<R> {
             fields: vec![0; 4096],
             ends: vec![0; 64],
             len: 0,
-            line: 1,
+            reader_line: 1,
             record_line: 0,
+            after_cr: false,
         }
     }
 
@@ -42,7 +45,7 @@ impl<R: BufRead> Records<R> {
 
     /// The line the reader is on: after the last record read, the line it ended on.
     pub fn current_line(&self) -> u64 {
-        self.line
+        self.reader_line
     }
 
     pub fn len(&self) -> usize {
@@ -74,7 +77,7 @@ impl<R: BufRead> Records<R> {
                 .iter()
                 .take_while(|&&b| b == b'\n' || b == b'\r')
                 .count();
-            self.line += count_newlines(&buffer[..skip]);
+            self.reader_line += count_line_breaks(&buffer[..skip], &mut self.after_cr);
             let done = skip < buffer.len();
             self.input.consume(skip);
             if done {
@@ -86,14 +89,14 @@ impl<R: BufRead> Records<R> {
     /// Reads the next record; `false` at the end of the input.
     pub fn read(&mut self) -> io::Result<bool> {
         self.skip_line_ends()?;
-        self.record_line = self.line;
+        self.record_line = self.reader_line;
         let (mut out, mut nends) = (0, 0);
         loop {
             let input = self.input.fill_buf()?;
             let (result, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut self.fields[out..], &mut self.ends[nends..]);
-            self.line += count_newlines(&input[..nin]);
+            self.reader_line += count_line_breaks(&input[..nin], &mut self.after_cr);
             self.input.consume(nin);
             out += nout;
             nends += nend;
@@ -120,6 +123,22 @@ impl<R: BufRead> Records<R> {
     }
 }
 
+/// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` (old Mac files) count one each.
 pub(super) fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    count_line_breaks(bytes, &mut false)
+}
+
+/// [`count_newlines`] over a stream cut into pieces: `after_cr` carries whether the previous
+/// piece ended with `\r`, so that a `\r\n` split between two pieces counts once.
+fn count_line_breaks(bytes: &[u8], after_cr: &mut bool) -> u64 {
+    let mut lines = 0;
+    for &byte in bytes {
+        match byte {
+            b'\n' => lines += u64::from(!*after_cr),
+            b'\r' => lines += 1,
+            _ => {}
+        }
+        *after_cr = byte == b'\r';
+    }
+    lines
 }

@@ -252,6 +252,12 @@ fn crlf_and_missing_final_newline() {
 }
 
 #[test]
+fn old_mac_line_ends() {
+    let (_, rows) = read(b"a,b\r1,2\r\r3,\"x\ry\"\r5,6", &opts());
+    assert_eq!(numbers(&rows), [2, 4, 6]);
+}
+
+#[test]
 fn empty_file() {
     let (_dir, path) = fixture("in.csv", b"");
     let error = open(&path, &opts()).err().unwrap();
