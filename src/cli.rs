@@ -93,7 +93,12 @@ pub struct ImportArgs {
 
     /// The OnTime API key. Prefer the ONTIME_API_KEY environment variable: a flag is visible to
     /// other users of the machine.
-    #[arg(long, env = "ONTIME_API_KEY", hide_env_values = true, value_name = "KEY")]
+    #[arg(
+        long,
+        env = "ONTIME_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
     pub api_key: Option<String>,
 
     /// The service address. Must be https, except on a loopback address.

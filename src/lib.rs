@@ -20,6 +20,8 @@ use std::process::ExitCode;
 
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: cli::Cli) -> ExitCode {
-    let _ = cli;
-    ExitCode::SUCCESS
+    match cli.command {
+        Some(cli::Command::Sandbox(args)) => sandbox::serve_cli(args),
+        None => ExitCode::SUCCESS,
+    }
 }

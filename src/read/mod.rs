@@ -107,14 +107,21 @@ pub const PREVIEW_ROWS: usize = 30;
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("{file}: cannot open: {cause}")]
-    Open { file: PathBuf, cause: std::io::Error },
+    Open {
+        file: PathBuf,
+        cause: std::io::Error,
+    },
     #[error(
         "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` under [source] in the mapping file"
     )]
     NotUtf8 { file: PathBuf, line: u64 },
-    #[error("{file}: unknown encoding \"{label}\"\nhint: use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\"")]
+    #[error(
+        "{file}: unknown encoding \"{label}\"\nhint: use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\""
+    )]
     UnknownEncoding { file: PathBuf, label: String },
-    #[error("{table}: the header row {row} is past the end of the data ({rows} rows)\nhint: set `header_row` under [source] to the row that holds the column names")]
+    #[error(
+        "{table}: the header row {row} is past the end of the data ({rows} rows)\nhint: set `header_row` under [source] to the row that holds the column names"
+    )]
     NoHeader {
         table: SourceName,
         row: u64,
@@ -126,7 +133,9 @@ pub enum ReadError {
         sheet: String,
         sheets: Vec<String>,
     },
-    #[error("{file}: the workbook is protected by a password\nhint: open it in Excel, remove the password (File > Info > Protect Workbook), save, and try again")]
+    #[error(
+        "{file}: the workbook is protected by a password\nhint: open it in Excel, remove the password (File > Info > Protect Workbook), save, and try again"
+    )]
     Encrypted { file: PathBuf },
     #[error("{file}: not a readable spreadsheet: {cause}\nhint: {hint}")]
     Format {
@@ -184,14 +193,11 @@ fn sniff(path: &Path) -> Result<Format, ReadError> {
     let magic = &magic[..filled];
     let zip = magic.starts_with(b"PK\x03\x04");
     let ole = magic.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
-    let workbook_extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| {
-            ["xlsx", "xlsm", "xlsb", "xls", "ods", "xla", "xlam"]
-                .iter()
-                .any(|x| x.eq_ignore_ascii_case(e))
-        });
+    let workbook_extension = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["xlsx", "xlsm", "xlsb", "xls", "ods", "xla", "xlam"]
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(e))
+    });
     if zip || ole || workbook_extension {
         Ok(Format::Workbook)
     } else {
