@@ -1,0 +1,45 @@
+//! The standalone `ontime-import sandbox` command.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[tokio::test]
+async fn standalone_sandbox_prints_its_address_and_serves() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ontime-import"))
+        .args(["sandbox", "--port", "0", "--company-id", "acme", "--api-key", "k1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a first line").expect("text");
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect("the base URL on the first line")
+        .to_string();
+    let rest: Vec<String> = lines.by_ref().take(3).map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("acme")), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains("k1")), "{rest:?}");
+    let response = super::client()
+        .post(format!("{base}/sites/acme/api/customer/post"))
+        .header("Authorization", "k1")
+        .json(&serde_json::json!({"Name": "Acme"}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    child.kill().expect("killed");
+    child.wait().expect("reaped");
+}
+
+#[test]
+fn standalone_sandbox_rejects_bad_options() {
+    let output = Command::new(env!("CARGO_BIN_EXE_ontime-import"))
+        .args(["sandbox", "--error-rate", "2"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("error_rate"));
+}
