@@ -39,8 +39,7 @@ pub async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    shared.arrive();
-    let latency = shared.lock().faults.latency;
+    let latency = shared.arrive();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -238,24 +237,22 @@ async fn finish(
             .into_response(),
         Err(e) => e.into_response(),
     };
+    let status = Outcome::Status(response.status().as_u16(), quota_429);
+    let dropping = matches!(after, Some(FaultKind::DropAfterStore)) && kill.is_some();
     let (rate, slow_delay) = {
         let mut inner = shared.lock();
+        let outcome = if dropping { Outcome::Dropped } else { status };
+        inner.counters.outcome(endpoint, outcome);
         (inner.quota.headers(Utc::now()), inner.faults.slow_delay)
     };
     add_rate_headers(response.headers_mut(), &rate);
-    let status = Outcome::Status(response.status().as_u16(), quota_429);
-    match (after, kill) {
-        (Some(FaultKind::DropAfterStore), Some(kill)) => {
-            shared.lock().counters.outcome(endpoint, Outcome::Dropped);
-            kill.0.cancel();
-            // The connection task drops this future with the connection; nothing is ever sent.
-            std::future::pending::<()>().await;
-        }
-        (Some(FaultKind::SlowAfterStore), _) => {
-            shared.lock().counters.outcome(endpoint, status);
-            tokio::time::sleep(slow_delay).await;
-        }
-        _ => shared.lock().counters.outcome(endpoint, status),
+    if let (true, Some(kill)) = (dropping, kill) {
+        kill.0.cancel();
+        // The connection task drops this future with the connection; nothing is ever sent.
+        std::future::pending::<()>().await;
+    }
+    if after == Some(FaultKind::SlowAfterStore) {
+        tokio::time::sleep(slow_delay).await;
     }
     response
 }

@@ -84,15 +84,20 @@ impl Shared {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Counts an API request on arrival and wakes whoever waits for that many.
-    pub fn arrive(&self) {
-        let total = self.lock().counters.arrive(Instant::now());
+    /// Counts an API request on arrival and wakes whoever waits for that many. Returns the fixed
+    /// latency to add.
+    pub fn arrive(&self) -> std::time::Duration {
+        let (total, latency) = {
+            let mut inner = self.lock();
+            (inner.counters.arrive(Instant::now()), inner.faults.latency)
+        };
         // Two arrivals may publish out of order; keeping the maximum never goes backwards.
         self.arrivals.send_if_modified(|seen| {
             let grew = total > *seen;
             *seen = (*seen).max(total);
             grew
         });
+        latency
     }
 
     /// Resolves once at least `n` API requests have arrived.

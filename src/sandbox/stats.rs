@@ -71,7 +71,7 @@ impl Counters {
 
     /// Counts the outcome of a request.
     pub fn outcome(&mut self, endpoint: &str, outcome: Outcome) {
-        let key = match outcome {
+        let key: std::borrow::Cow<'static, str> = match outcome {
             Outcome::Status(429, quota) => {
                 self.stats.rate_limited += 1;
                 if quota {
@@ -79,16 +79,29 @@ impl Counters {
                 } else {
                     self.stats.throttled += 1;
                 }
-                "429".to_string()
+                "429".into()
             }
-            Outcome::Status(code, _) => code.to_string(),
+            Outcome::Status(201, _) => "201".into(),
+            Outcome::Status(200, _) => "200".into(),
+            Outcome::Status(code, _) => code.to_string().into(),
             Outcome::Dropped => {
                 self.stats.dropped += 1;
-                DROPPED.to_string()
+                DROPPED.into()
             }
         };
-        let by_outcome = self.stats.by_endpoint.entry(endpoint.to_string());
-        *by_outcome.or_default().entry(key).or_default() += 1;
+        // Look up before inserting: this runs for every request, and allocates only the first time.
+        let map = &mut self.stats.by_endpoint;
+        if !map.contains_key(endpoint) {
+            map.insert(endpoint.to_string(), BTreeMap::new());
+        }
+        if let Some(by_outcome) = map.get_mut(endpoint) {
+            match by_outcome.get_mut(key.as_ref()) {
+                Some(n) => *n += 1,
+                None => {
+                    by_outcome.insert(key.into_owned(), 1);
+                }
+            }
+        }
     }
 
     pub fn snapshot(&self) -> Stats {

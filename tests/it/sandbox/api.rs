@@ -40,9 +40,17 @@ async fn create_answers_201_with_ids_for_customer_and_children() {
 async fn get_unknown_or_malformed_id() {
     let api = start_default().await;
     let unknown = api.get(&format!("api/customers/{}", Uuid::new_v4())).await;
-    assert!(message(unknown, StatusCode::NOT_FOUND).await.contains("No customer"));
+    assert!(
+        message(unknown, StatusCode::NOT_FOUND)
+            .await
+            .contains("No customer")
+    );
     let bad = api.get("api/customers/not-a-guid").await;
-    assert!(message(bad, StatusCode::BAD_REQUEST).await.contains("not-a-guid"));
+    assert!(
+        message(bad, StatusCode::BAD_REQUEST)
+            .await
+            .contains("not-a-guid")
+    );
 }
 
 #[tokio::test]
@@ -71,7 +79,11 @@ async fn every_list_filter_matches_exactly() {
     let a = id_of(&api.create(full("1", false)).await);
     let between = Utc::now();
     let b = id_of(&api.create(full("2", true)).await);
-    assert_eq!(api.list("").await, vec![a.clone(), b.clone()], "no filter = all");
+    assert_eq!(
+        api.list("").await,
+        vec![a.clone(), b.clone()],
+        "no filter = all"
+    );
     let params = [
         ("accountNumber", "A"),
         ("name", "Name"),
@@ -93,29 +105,74 @@ async fn every_list_filter_matches_exactly() {
             assert!(api.list(&upper).await.is_empty(), "case-sensitive: {upper}");
         }
     }
-    assert!(api.list("accountNumber=A").await.is_empty(), "exact, not prefix");
-    assert_eq!(api.list("ACCOUNTNUMBER=A1").await, vec![a.clone()], "names ignore case");
-    assert_eq!(api.list("accountNumber=").await.len(), 2, "empty value = no filter");
-    assert_eq!(api.list("colour=red").await.len(), 2, "unknown parameters ignored");
-    assert_eq!(api.list("accountNumber=A1&city=City1").await, vec![a.clone()]);
+    assert!(
+        api.list("accountNumber=A").await.is_empty(),
+        "exact, not prefix"
+    );
+    assert_eq!(
+        api.list("ACCOUNTNUMBER=A1").await,
+        vec![a.clone()],
+        "names ignore case"
+    );
+    assert_eq!(
+        api.list("accountNumber=").await.len(),
+        2,
+        "empty value = no filter"
+    );
+    assert_eq!(
+        api.list("colour=red").await.len(),
+        2,
+        "unknown parameters ignored"
+    );
+    assert_eq!(
+        api.list("accountNumber=A1&city=City1").await,
+        vec![a.clone()]
+    );
     assert!(api.list("accountNumber=A1&city=City2").await.is_empty());
     assert_eq!(api.list("inactive=true").await, vec![b.clone()]);
     assert_eq!(api.list("inactive=false").await, vec![a.clone()]);
     let t = between.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let t = t.replace('+', "%2B");
-    assert_eq!(api.list(&format!("creationDateMax={t}")).await, vec![a.clone()]);
-    assert_eq!(api.list(&format!("creationDateMin={t}")).await, vec![b.clone()]);
-    assert_eq!(api.list(&format!("lastModifiedDateMin={t}")).await, vec![b.clone()]);
+    assert_eq!(
+        api.list(&format!("creationDateMax={t}")).await,
+        vec![a.clone()]
+    );
+    assert_eq!(
+        api.list(&format!("creationDateMin={t}")).await,
+        vec![b.clone()]
+    );
+    assert_eq!(
+        api.list(&format!("lastModifiedDateMin={t}")).await,
+        vec![b.clone()]
+    );
     // Updating A moves its modification time, not its creation time.
     api.create(json!({"ID": a, "Name": "Name1"})).await;
-    assert_eq!(api.list(&format!("lastModifiedDateMin={t}")).await, vec![a.clone(), b.clone()]);
-    assert_eq!(api.list(&format!("lastModifiedDateMax={t}")).await, Vec::<String>::new());
+    assert_eq!(
+        api.list(&format!("lastModifiedDateMin={t}")).await,
+        vec![a.clone(), b.clone()]
+    );
+    assert_eq!(
+        api.list(&format!("lastModifiedDateMax={t}")).await,
+        Vec::<String>::new()
+    );
     assert_eq!(api.list("creationDateMin=2000-01-01").await.len(), 2);
-    assert!(api.list("creationDateMax=2000-01-01T00:00:00").await.is_empty());
+    assert!(
+        api.list("creationDateMax=2000-01-01T00:00:00")
+            .await
+            .is_empty()
+    );
     let bad = api.get("api/customers?inactive=maybe").await;
-    assert!(message(bad, StatusCode::BAD_REQUEST).await.contains("'inactive'"));
+    assert!(
+        message(bad, StatusCode::BAD_REQUEST)
+            .await
+            .contains("'inactive'")
+    );
     let bad = api.get("api/customers?creationDateMin=yesterday").await;
-    assert!(message(bad, StatusCode::BAD_REQUEST).await.contains("'creationDateMin'"));
+    assert!(
+        message(bad, StatusCode::BAD_REQUEST)
+            .await
+            .contains("'creationDateMin'")
+    );
 }
 
 #[tokio::test]
@@ -143,7 +200,11 @@ async fn update_replaces_the_whole_record() {
 async fn update_with_unknown_id_is_400() {
     let api = start_default().await;
     let body = json!({"ID": Uuid::new_v4().to_string(), "Name": "Ghost"});
-    let text = message(api.post("api/customer/post", &body).await, StatusCode::BAD_REQUEST).await;
+    let text = message(
+        api.post("api/customer/post", &body).await,
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
     assert!(text.contains("'ID'"), "{text}");
     assert!(api.sandbox.customers().is_empty());
 }
@@ -176,7 +237,10 @@ async fn nested_children_are_created_updated_and_kept() {
     assert_eq!(id_of(&depts[1]), billing, "updated in place");
     assert!(Uuid::parse_str(&id_of(&depts[2])).is_ok(), "created");
     let contact = &updated["Contacts"][0];
-    assert_eq!((contact["Name"].as_str(), &contact["Phone"]), (Some("Ann B"), &Value::Null));
+    assert_eq!(
+        (contact["Name"].as_str(), &contact["Phone"]),
+        (Some("Ann B"), &Value::Null)
+    );
     // No Departments/Contacts at all keeps every child.
     let bare = api.create(json!({"ID": id, "Name": "Acme"})).await;
     assert_eq!(bare["Departments"].as_array().map(Vec::len), Some(3));
@@ -186,17 +250,35 @@ async fn nested_children_are_created_updated_and_kept() {
 #[tokio::test]
 async fn nested_child_of_another_customer_is_400() {
     let api = start_default().await;
-    let other = api.create(json!({"Name": "Other", "Departments": [{"Name": "D"}]})).await;
+    let other = api
+        .create(json!({"Name": "Other", "Departments": [{"Name": "D"}]}))
+        .await;
     let foreign = id_of(&other["Departments"][0]);
     let mine = id_of(&api.create(json!({"Name": "Mine"})).await);
     let cases = [
-        (json!({"ID": mine, "Name": "Mine", "Departments": [{"ID": foreign, "Name": "X"}]}), "Departments[0].ID"),
-        (json!({"ID": mine, "Name": "Mine", "Contacts": [{"Name": "C"}, {"ID": Uuid::new_v4().to_string(), "Name": "X"}]}), "Contacts[1].ID"),
-        (json!({"ID": mine, "Name": "Mine", "Departments": [{"CustomerID": id_of(&other), "Name": "X"}]}), "Departments[0].CustomerID"),
-        (json!({"Name": "New", "Departments": [{"ID": foreign, "Name": "X"}]}), "Departments[0].ID"),
+        (
+            json!({"ID": mine, "Name": "Mine", "Departments": [{"ID": foreign, "Name": "X"}]}),
+            "Departments[0].ID",
+        ),
+        (
+            json!({"ID": mine, "Name": "Mine", "Contacts": [{"Name": "C"}, {"ID": Uuid::new_v4().to_string(), "Name": "X"}]}),
+            "Contacts[1].ID",
+        ),
+        (
+            json!({"ID": mine, "Name": "Mine", "Departments": [{"CustomerID": id_of(&other), "Name": "X"}]}),
+            "Departments[0].CustomerID",
+        ),
+        (
+            json!({"Name": "New", "Departments": [{"ID": foreign, "Name": "X"}]}),
+            "Departments[0].ID",
+        ),
     ];
     for (body, field) in cases {
-        let text = message(api.post("api/customer/post", &body).await, StatusCode::BAD_REQUEST).await;
+        let text = message(
+            api.post("api/customer/post", &body).await,
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
         assert!(text.contains(&format!("'{field}'")), "{field}: {text}");
     }
     // Nothing was changed by the failed posts.
@@ -210,17 +292,28 @@ async fn nested_child_of_another_customer_is_400() {
 async fn department_and_contact_posts() {
     let api = start_default().await;
     let id = id_of(&api.create(acme("7")).await);
-    let response = api.post("api/department/post", &json!({"CustomerID": id, "Name": "Ops"})).await;
+    let response = api
+        .post(
+            "api/department/post",
+            &json!({"CustomerID": id, "Name": "Ops"}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let dept: Value = response.json().await.expect("JSON");
     assert_eq!(dept["CustomerID"], id.as_str());
     let dept_id = id_of(&dept);
     let response = api
-        .post("api/department/post", &json!({"ID": dept_id, "CustomerID": id, "Name": "Operations"}))
+        .post(
+            "api/department/post",
+            &json!({"ID": dept_id, "CustomerID": id, "Name": "Operations"}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let contact: Value = api
-        .post("api/contact/post", &json!({"CustomerID": id, "Name": "Bo", "Email": "bo@x"}))
+        .post(
+            "api/contact/post",
+            &json!({"CustomerID": id, "Name": "Bo", "Email": "bo@x"}),
+        )
         .await
         .json()
         .await
@@ -228,22 +321,48 @@ async fn department_and_contact_posts() {
     assert_eq!(contact["Email"], "bo@x");
     assert_eq!(contact["Phone"], Value::Null);
     let customer = api.fetch(&id).await;
-    assert_eq!(customer["Departments"], json!([{"ID": dept_id, "CustomerID": id, "Name": "Operations"}]));
+    assert_eq!(
+        customer["Departments"],
+        json!([{"ID": dept_id, "CustomerID": id, "Name": "Operations"}])
+    );
     assert_eq!(customer["Contacts"][0], contact);
 
     let other = id_of(&api.create(acme("8")).await);
     let cases = [
         ("api/department/post", json!({"Name": "X"}), "CustomerID"),
-        ("api/department/post", json!({"CustomerID": Uuid::new_v4().to_string(), "Name": "X"}), "CustomerID"),
-        ("api/department/post", json!({"CustomerID": "nope", "Name": "X"}), "CustomerID"),
-        ("api/department/post", json!({"ID": dept_id, "CustomerID": other, "Name": "X"}), "ID"),
+        (
+            "api/department/post",
+            json!({"CustomerID": Uuid::new_v4().to_string(), "Name": "X"}),
+            "CustomerID",
+        ),
+        (
+            "api/department/post",
+            json!({"CustomerID": "nope", "Name": "X"}),
+            "CustomerID",
+        ),
+        (
+            "api/department/post",
+            json!({"ID": dept_id, "CustomerID": other, "Name": "X"}),
+            "ID",
+        ),
         ("api/department/post", json!({"CustomerID": id}), "Name"),
-        ("api/contact/post", json!({"CustomerID": id, "Name": "X", "Phone": 5}), "Phone"),
-        ("api/contact/post", json!({"ID": Uuid::new_v4().to_string(), "CustomerID": id, "Name": "X"}), "ID"),
+        (
+            "api/contact/post",
+            json!({"CustomerID": id, "Name": "X", "Phone": 5}),
+            "Phone",
+        ),
+        (
+            "api/contact/post",
+            json!({"ID": Uuid::new_v4().to_string(), "CustomerID": id, "Name": "X"}),
+            "ID",
+        ),
     ];
     for (path, body, field) in cases {
         let text = message(api.post(path, &body).await, StatusCode::BAD_REQUEST).await;
-        assert!(text.contains(&format!("'{field}'")), "{path} {body}: {text}");
+        assert!(
+            text.contains(&format!("'{field}'")),
+            "{path} {body}: {text}"
+        );
     }
 }
 
@@ -264,8 +383,18 @@ async fn seeded_records_are_served_without_counting() {
 async fn wrong_company_path_and_method() {
     let api = start_default().await;
     let url = format!("{}/sites/other/api/customers", api.sandbox.base_url());
-    let response = api.http.get(url).header("Authorization", "sandbox-key").send().await.expect("answer");
-    assert!(message(response, StatusCode::NOT_FOUND).await.contains("other"));
+    let response = api
+        .http
+        .get(url)
+        .header("Authorization", "sandbox-key")
+        .send()
+        .await
+        .expect("answer");
+    assert!(
+        message(response, StatusCode::NOT_FOUND)
+            .await
+            .contains("other")
+    );
     let response = api.get("api/orders").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let response = api.get("api/customer/post").await;

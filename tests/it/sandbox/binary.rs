@@ -6,7 +6,15 @@ use std::process::{Command, Stdio};
 #[tokio::test]
 async fn standalone_sandbox_prints_its_address_and_serves() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ontime-import"))
-        .args(["sandbox", "--port", "0", "--company-id", "acme", "--api-key", "k1"])
+        .args([
+            "sandbox",
+            "--port",
+            "0",
+            "--company-id",
+            "acme",
+            "--api-key",
+            "k1",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

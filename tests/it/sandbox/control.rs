@@ -10,12 +10,22 @@ use super::{Api, acme, id_of, start, start_default};
 
 impl Api {
     async fn control_get(&self, path: &str) -> Value {
-        let response = self.http.get(self.control(path)).send().await.expect("answer");
+        let response = self
+            .http
+            .get(self.control(path))
+            .send()
+            .await
+            .expect("answer");
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         response.json().await.expect("JSON")
     }
 
-    async fn control_send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> reqwest::Response {
+    async fn control_send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
         let request = self.http.request(method, self.control(path));
         let request = match body {
             Some(body) => request.json(&body),
@@ -33,7 +43,11 @@ async fn control_records_and_stats() {
     let created = api.create(acme("1")).await;
     assert_eq!(api.control_get("customers").await, json!([created]));
     let seeded = api
-        .control_send(reqwest::Method::POST, "customers", Some(json!({"Name": "Seeded"})))
+        .control_send(
+            reqwest::Method::POST,
+            "customers",
+            Some(json!({"Name": "Seeded"})),
+        )
         .await;
     assert_eq!(seeded.status(), StatusCode::CREATED);
     let seeded_id = id_of(&seeded.json::<Value>().await.expect("JSON"));
@@ -43,10 +57,14 @@ async fn control_records_and_stats() {
     assert_eq!(stats["by_endpoint"]["POST api/customer/post"]["201"], 1);
     assert_eq!(stats["by_endpoint"]["GET api/customers/{id}"]["200"], 1);
     assert!(stats["max_per_second"].as_u64() >= Some(1));
-    let reset = api.control_send(reqwest::Method::POST, "stats/reset", None).await;
+    let reset = api
+        .control_send(reqwest::Method::POST, "stats/reset", None)
+        .await;
     assert_eq!(reset.status(), StatusCode::NO_CONTENT);
     assert_eq!(api.sandbox.stats().total, 0);
-    let cleared = api.control_send(reqwest::Method::DELETE, "customers", None).await;
+    let cleared = api
+        .control_send(reqwest::Method::DELETE, "customers", None)
+        .await;
     assert_eq!(cleared.status(), StatusCode::NO_CONTENT);
     assert!(api.sandbox.customers().is_empty());
 }
@@ -56,21 +74,38 @@ async fn control_quota() {
     let api = start_default().await;
     api.get("api/customers").await;
     let quota = api.control_get("quota").await;
-    assert_eq!((quota["daily_used"].as_u64(), quota["daily_limit"].as_u64()), (Some(1), Some(86_400)));
+    assert_eq!(
+        (quota["daily_used"].as_u64(), quota["daily_limit"].as_u64()),
+        (Some(1), Some(86_400))
+    );
     let changed = api
-        .control_send(reqwest::Method::PUT, "quota", Some(json!({"daily_used": 86_400, "monthly_limit": null})))
+        .control_send(
+            reqwest::Method::PUT,
+            "quota",
+            Some(json!({"daily_used": 86_400, "monthly_limit": null})),
+        )
         .await
         .json::<Value>()
         .await
         .expect("JSON");
     assert_eq!(changed["daily_remaining"], 0);
     assert_eq!(changed["monthly_limit"], Value::Null);
-    assert_eq!(api.get("api/customers").await.status(), StatusCode::TOO_MANY_REQUESTS);
-    let reset = api.control_send(reqwest::Method::POST, "quota/reset", None).await;
+    assert_eq!(
+        api.get("api/customers").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let reset = api
+        .control_send(reqwest::Method::POST, "quota/reset", None)
+        .await;
     assert_eq!(reset.json::<Value>().await.expect("JSON")["daily_used"], 0);
     let response = api.get("api/customers").await;
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers().get("X-RateLimit-Limit-Monthly").is_none());
+    assert!(
+        response
+            .headers()
+            .get("X-RateLimit-Limit-Monthly")
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -80,16 +115,28 @@ async fn control_faults() {
     assert_eq!(faults["error_rate"], 0.0);
     assert_eq!(faults["slow_delay_ms"], 60_000);
     let bad = api
-        .control_send(reqwest::Method::PUT, "faults", Some(json!({"error_rate": 0.8, "drop_after_store_rate": 0.5})))
+        .control_send(
+            reqwest::Method::PUT,
+            "faults",
+            Some(json!({"error_rate": 0.8, "drop_after_store_rate": 0.5})),
+        )
         .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     let set = api
-        .control_send(reqwest::Method::PUT, "faults", Some(json!({"error_rate": 1.0, "latency_ms": 5})))
+        .control_send(
+            reqwest::Method::PUT,
+            "faults",
+            Some(json!({"error_rate": 1.0, "latency_ms": 5})),
+        )
         .await;
     assert_eq!(set.status(), StatusCode::OK);
     assert_eq!(api.sandbox.faults().latency, Duration::from_millis(5));
-    assert_eq!(api.get("api/customers").await.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    api.control_send(reqwest::Method::PUT, "faults", Some(json!({}))).await;
+    assert_eq!(
+        api.get("api/customers").await.status(),
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    api.control_send(reqwest::Method::PUT, "faults", Some(json!({})))
+        .await;
     let added = api
         .control_send(
             reqwest::Method::POST,
@@ -98,9 +145,17 @@ async fn control_faults() {
         )
         .await;
     assert_eq!(added.status(), StatusCode::OK);
-    assert_eq!(api.post("api/customer/post", &acme("9")).await.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(api.post("api/customer/post", &acme("9")).await.status(), StatusCode::CREATED);
-    let seed = api.control_send(reqwest::Method::POST, "seed", Some(json!({"seed": 7}))).await;
+    assert_eq!(
+        api.post("api/customer/post", &acme("9")).await.status(),
+        StatusCode::INTERNAL_SERVER_ERROR
+    );
+    assert_eq!(
+        api.post("api/customer/post", &acme("9")).await.status(),
+        StatusCode::CREATED
+    );
+    let seed = api
+        .control_send(reqwest::Method::POST, "seed", Some(json!({"seed": 7})))
+        .await;
     assert_eq!(seed.status(), StatusCode::NO_CONTENT);
     let save = api.control_send(reqwest::Method::POST, "save", None).await;
     assert_eq!(save.status(), StatusCode::BAD_REQUEST, "no --data file");
@@ -119,16 +174,26 @@ async fn data_file_round_trip() {
         .create(json!({"Name": "Kept", "AccountNumber": "K1", "Departments": [{"Name": "D"}]}))
         .await;
     first.sandbox.stop().await.expect("saved");
-    let saved: Value = serde_json::from_slice(&std::fs::read(&path).expect("file written")).expect("JSON");
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("file written")).expect("JSON");
     assert_eq!(saved["format"], 1);
-    assert!(std::fs::read_dir(dir.path()).expect("dir").count() == 1, "no temporary file left");
+    assert!(
+        std::fs::read_dir(dir.path()).expect("dir").count() == 1,
+        "no temporary file left"
+    );
 
     let second = start(config).await;
     assert_eq!(second.sandbox.customers(), vec![created.clone()]);
     assert_eq!(second.list("accountNumber=K1").await, vec![id_of(&created)]);
     let response = second.get("api/customers").await;
-    let remaining = response.headers()["X-RateLimit-Remaining-Daily"].to_str().expect("text").to_string();
-    assert_eq!(remaining, "86397", "the quota counters survive a restart too");
+    let remaining = response.headers()["X-RateLimit-Remaining-Daily"]
+        .to_str()
+        .expect("text")
+        .to_string();
+    assert_eq!(
+        remaining, "86397",
+        "the quota counters survive a restart too"
+    );
     second.sandbox.shutdown().await;
 
     std::fs::write(&path, "not json").expect("write");
@@ -153,7 +218,8 @@ async fn data_file_is_written_while_running() {
     api.create(acme("L")).await;
     let save = api.control_send(reqwest::Method::POST, "save", None).await;
     assert_eq!(save.status(), StatusCode::NO_CONTENT);
-    let saved: Value = serde_json::from_slice(&std::fs::read(&path).expect("written")).expect("JSON");
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("written")).expect("JSON");
     assert_eq!(saved["customers"][0]["customer"]["AccountNumber"], "L");
 }
 

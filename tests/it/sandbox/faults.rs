@@ -24,10 +24,18 @@ async fn error_rate_answers_500_before_storing() {
     }))
     .await;
     let response = api.post("api/customer/post", &acme("1")).await;
-    assert!(response.headers().get("X-RateLimit-Remaining-Daily").is_some());
+    assert!(
+        response
+            .headers()
+            .get("X-RateLimit-Remaining-Daily")
+            .is_some()
+    );
     message(response, StatusCode::INTERNAL_SERVER_ERROR).await;
     assert!(api.sandbox.customers().is_empty());
-    assert_eq!(api.sandbox.stats().count("POST api/customer/post", "500"), 1);
+    assert_eq!(
+        api.sandbox.stats().count("POST api/customer/post", "500"),
+        1
+    );
 }
 
 #[tokio::test]
@@ -46,12 +54,21 @@ async fn drop_after_store_closes_the_connection_but_stores() {
         .await
         .expect_err("no answer");
     assert!(!error.is_timeout(), "{error:?}");
-    assert!(error.is_request() || error.is_connect() || error.is_body(), "{error:?}");
+    assert!(
+        error.is_request() || error.is_connect() || error.is_body(),
+        "{error:?}"
+    );
     let stored = api.sandbox.customers();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0]["AccountNumber"], "1");
     let stats = api.sandbox.stats();
-    assert_eq!((stats.dropped, stats.count("POST api/customer/post", "dropped")), (1, 1));
+    assert_eq!(
+        (
+            stats.dropped,
+            stats.count("POST api/customer/post", "dropped")
+        ),
+        (1, 1)
+    );
     // The server keeps serving other connections.
     api.sandbox.set_faults(Faults::default());
     assert_eq!(api.get("api/customers").await.status(), StatusCode::OK);
@@ -113,7 +130,12 @@ async fn scripted_faults_hit_the_named_account_only() {
     .await;
     let mut statuses = Vec::new();
     for account in ["1007", "1008", "1007", "1007"] {
-        statuses.push(api.post("api/customer/post", &acme(account)).await.status().as_u16());
+        statuses.push(
+            api.post("api/customer/post", &acme(account))
+                .await
+                .status()
+                .as_u16(),
+        );
     }
     assert_eq!(statuses, [500, 201, 500, 201]);
     assert_eq!(api.sandbox.customers().len(), 2);
@@ -130,9 +152,15 @@ async fn scripted_faults_hit_the_named_account_only() {
     api.sandbox.set_faults(faults);
     let body = json!({"CustomerID": parent, "Name": "Ops"});
     let response = api.post("api/department/post", &body).await;
-    assert_eq!(response.headers().get("Retry-After").map(|v| v.as_bytes()), Some(&b"1"[..]));
+    assert_eq!(
+        response.headers().get("Retry-After").map(|v| v.as_bytes()),
+        Some(&b"1"[..])
+    );
     message(response, StatusCode::TOO_MANY_REQUESTS).await;
-    assert_eq!(api.post("api/department/post", &body).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        api.post("api/department/post", &body).await.status(),
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -141,8 +169,16 @@ async fn scripted_drop_and_slow() {
     api.sandbox.set_faults(Faults {
         slow_delay: Duration::from_millis(200),
         scripted: vec![
-            ScriptedFault { account_number: "D".into(), kind: FaultKind::DropAfterStore, times: 1 },
-            ScriptedFault { account_number: "S".into(), kind: FaultKind::SlowAfterStore, times: 1 },
+            ScriptedFault {
+                account_number: "D".into(),
+                kind: FaultKind::DropAfterStore,
+                times: 1,
+            },
+            ScriptedFault {
+                account_number: "S".into(),
+                kind: FaultKind::SlowAfterStore,
+                times: 1,
+            },
         ],
         ..Faults::default()
     });
@@ -155,7 +191,10 @@ async fn scripted_drop_and_slow() {
         .await;
     assert!(dropped.is_err());
     let started = Instant::now();
-    assert_eq!(api.post("api/customer/post", &acme("S")).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        api.post("api/customer/post", &acme("S")).await.status(),
+        StatusCode::CREATED
+    );
     assert!(started.elapsed() >= Duration::from_millis(200));
     assert_eq!(api.sandbox.customers().len(), 2);
 }
@@ -164,7 +203,10 @@ async fn scripted_drop_and_slow() {
 async fn run_with_seed(seed: u64, n: usize) -> Vec<u16> {
     let api = start(SandboxConfig {
         seed,
-        faults: Faults { error_rate: 0.5, ..Faults::default() },
+        faults: Faults {
+            error_rate: 0.5,
+            ..Faults::default()
+        },
         ..SandboxConfig::default()
     })
     .await;

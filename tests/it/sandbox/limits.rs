@@ -32,7 +32,12 @@ async fn keys_401_and_403() {
         }
         .send()
     };
-    let unauthorized = [None, Some("wrong"), Some("Bearer sandbox-key"), Some("SANDBOX-KEY")];
+    let unauthorized = [
+        None,
+        Some("wrong"),
+        Some("Bearer sandbox-key"),
+        Some("SANDBOX-KEY"),
+    ];
     for key in unauthorized {
         let response = send(key, false).await.expect("answer");
         assert!(header(response.headers(), "X-RateLimit-Remaining-Daily").is_some());
@@ -40,16 +45,27 @@ async fn keys_401_and_403() {
     }
     let response = send(Some("reader"), false).await.expect("answer");
     assert_eq!(response.status(), StatusCode::OK, "read-only key reads");
-    let text = message(send(Some("reader"), true).await.expect("answer"), StatusCode::FORBIDDEN).await;
+    let text = message(
+        send(Some("reader"), true).await.expect("answer"),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     assert!(text.contains("permission"), "{text}");
-    message(send(Some("fresh"), false).await.expect("answer"), StatusCode::FORBIDDEN).await;
+    message(
+        send(Some("fresh"), false).await.expect("answer"),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
     assert!(api.sandbox.customers().is_empty());
     let stats = api.sandbox.stats();
     assert_eq!(stats.count("GET api/customers", "401"), 4);
     assert_eq!(stats.count("POST api/customer/post", "403"), 1);
     // Only requests with a known key count against the quota: 3 of 7.
     let response = api.get("api/customers").await;
-    assert_eq!(header(response.headers(), "X-RateLimit-Remaining-Daily"), Some(86_400 - 4));
+    assert_eq!(
+        header(response.headers(), "X-RateLimit-Remaining-Daily"),
+        Some(86_400 - 4)
+    );
 }
 
 #[tokio::test]
@@ -71,21 +87,35 @@ async fn daily_quota_gives_429_without_retry_after() {
         let h = response.headers();
         assert_eq!(header(h, "X-RateLimit-Limit-Daily"), Some(3));
         assert_eq!(header(h, "X-RateLimit-Remaining-Daily"), Some(remaining));
-        assert_eq!(header(h, "X-RateLimit-Reset-Daily"), Some(midnight.timestamp()));
+        assert_eq!(
+            header(h, "X-RateLimit-Reset-Daily"),
+            Some(midnight.timestamp())
+        );
         assert_eq!(header(h, "X-RateLimit-Limit-Monthly"), Some(100_000));
-        assert_eq!(header(h, "X-RateLimit-Remaining-Monthly"), Some(99_997 + remaining));
-        assert!(header(h, "X-RateLimit-Reset-Monthly").is_some_and(|t| t > midnight.timestamp() - 1));
+        assert_eq!(
+            header(h, "X-RateLimit-Remaining-Monthly"),
+            Some(99_997 + remaining)
+        );
+        assert!(
+            header(h, "X-RateLimit-Reset-Monthly").is_some_and(|t| t > midnight.timestamp() - 1)
+        );
     }
     for _ in 0..2 {
         let response = api.post("api/customer/post", &acme("1")).await;
         assert!(response.headers().get("Retry-After").is_none());
-        assert_eq!(header(response.headers(), "X-RateLimit-Remaining-Daily"), Some(0));
+        assert_eq!(
+            header(response.headers(), "X-RateLimit-Remaining-Daily"),
+            Some(0)
+        );
         let text = message(response, StatusCode::TOO_MANY_REQUESTS).await;
         assert!(text.contains("daily"), "{text}");
     }
     assert!(api.sandbox.customers().is_empty());
     let stats = api.sandbox.stats();
-    assert_eq!((stats.rate_limited, stats.quota_exhausted, stats.throttled), (2, 2, 0));
+    assert_eq!(
+        (stats.rate_limited, stats.quota_exhausted, stats.throttled),
+        (2, 2, 0)
+    );
     api.sandbox.reset_quota();
     assert_eq!(api.get("api/customers").await.status(), StatusCode::OK);
 }
@@ -101,10 +131,20 @@ async fn monthly_quota_and_no_monthly_limit() {
     assert_eq!(api.get("api/customers").await.status(), StatusCode::OK);
     assert_eq!(api.get("api/customers").await.status(), StatusCode::OK);
     let response = api.get("api/customers").await;
-    assert_eq!(header(response.headers(), "X-RateLimit-Remaining-Monthly"), Some(0));
-    assert_eq!(header(response.headers(), "X-RateLimit-Remaining-Daily"), Some(98));
+    assert_eq!(
+        header(response.headers(), "X-RateLimit-Remaining-Monthly"),
+        Some(0)
+    );
+    assert_eq!(
+        header(response.headers(), "X-RateLimit-Remaining-Daily"),
+        Some(98)
+    );
     assert!(response.headers().get("Retry-After").is_none());
-    assert!(message(response, StatusCode::TOO_MANY_REQUESTS).await.contains("monthly"));
+    assert!(
+        message(response, StatusCode::TOO_MANY_REQUESTS)
+            .await
+            .contains("monthly")
+    );
 
     let api = start(SandboxConfig {
         monthly_limit: None,
@@ -112,8 +152,16 @@ async fn monthly_quota_and_no_monthly_limit() {
     })
     .await;
     let response = api.get("api/customers").await;
-    assert!(response.headers().get("X-RateLimit-Limit-Monthly").is_none());
-    assert_eq!(header(response.headers(), "X-RateLimit-Limit-Daily"), Some(86_400));
+    assert!(
+        response
+            .headers()
+            .get("X-RateLimit-Limit-Monthly")
+            .is_none()
+    );
+    assert_eq!(
+        header(response.headers(), "X-RateLimit-Limit-Daily"),
+        Some(86_400)
+    );
 }
 
 #[tokio::test]
@@ -127,8 +175,16 @@ async fn per_second_throttle_answers_429_with_retry_after() {
     for _ in 0..4 {
         let response = api.get("api/customers").await;
         if response.status() == StatusCode::TOO_MANY_REQUESTS {
-            assert_eq!(response.headers().get("Retry-After").map(|v| v.as_bytes()), Some(&b"1"[..]));
-            assert!(response.headers().get("X-RateLimit-Remaining-Daily").is_some());
+            assert_eq!(
+                response.headers().get("Retry-After").map(|v| v.as_bytes()),
+                Some(&b"1"[..])
+            );
+            assert!(
+                response
+                    .headers()
+                    .get("X-RateLimit-Remaining-Daily")
+                    .is_some()
+            );
         }
         statuses.push(response.status().as_u16());
     }

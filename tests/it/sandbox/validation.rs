@@ -15,21 +15,51 @@ async fn each_validation_error_names_its_field() {
         (json!({"Name": 5}), "Name"),
         (json!({"Name": "A", "City": 12}), "City"),
         (json!({"Name": "A", "Email": ["a@b"]}), "Email"),
-        (json!({"Name": "A", "BillingAdjustmentPercentage": "45"}), "BillingAdjustmentPercentage"),
+        (
+            json!({"Name": "A", "BillingAdjustmentPercentage": "45"}),
+            "BillingAdjustmentPercentage",
+        ),
         (json!({"Name": "A", "Inactive": "false"}), "Inactive"),
-        (json!({"Name": "A", "SendInvoiceByEmail": 1}), "SendInvoiceByEmail"),
-        (json!({"Name": "A", "PricingMethod": "Zone"}), "PricingMethod"),
-        (json!({"Name": "A", "PricingMethod": "flatrate"}), "PricingMethod"),
-        (json!({"Name": "A", "DefaultPriceSet": "xyz"}), "DefaultPriceSet"),
+        (
+            json!({"Name": "A", "SendInvoiceByEmail": 1}),
+            "SendInvoiceByEmail",
+        ),
+        (
+            json!({"Name": "A", "PricingMethod": "Zone"}),
+            "PricingMethod",
+        ),
+        (
+            json!({"Name": "A", "PricingMethod": "flatrate"}),
+            "PricingMethod",
+        ),
+        (
+            json!({"Name": "A", "DefaultPriceSet": "xyz"}),
+            "DefaultPriceSet",
+        ),
         (json!({"Name": "A", "PriceSets": "3f2c"}), "PriceSets"),
-        (json!({"Name": "A", "PriceSets": ["not-a-guid"]}), "PriceSets[0]"),
+        (
+            json!({"Name": "A", "PriceSets": ["not-a-guid"]}),
+            "PriceSets[0]",
+        ),
         (json!({"Name": "A", "ID": "123"}), "ID"),
         (json!({"Name": "A", "ID": 123}), "ID"),
-        (json!({"Name": "A", "Departments": {"Name": "D"}}), "Departments"),
+        (
+            json!({"Name": "A", "Departments": {"Name": "D"}}),
+            "Departments",
+        ),
         (json!({"Name": "A", "Departments": ["D"]}), "Departments[0]"),
-        (json!({"Name": "A", "Departments": [{"Name": "D"}, {}]}), "Departments[1].Name"),
-        (json!({"Name": "A", "Contacts": [{"Name": "C", "Email": 3}]}), "Contacts[0].Email"),
-        (json!({"Name": "A", "Contacts": [{"Name": "C", "ID": "x"}]}), "Contacts[0].ID"),
+        (
+            json!({"Name": "A", "Departments": [{"Name": "D"}, {}]}),
+            "Departments[1].Name",
+        ),
+        (
+            json!({"Name": "A", "Contacts": [{"Name": "C", "Email": 3}]}),
+            "Contacts[0].Email",
+        ),
+        (
+            json!({"Name": "A", "Contacts": [{"Name": "C", "ID": "x"}]}),
+            "Contacts[0].ID",
+        ),
     ];
     for (body, field) in cases {
         let response = api.post("api/customer/post", &body).await;
@@ -65,16 +95,40 @@ async fn malformed_bodies_and_media_types() {
             .body(body)
             .send()
     };
-    let response = raw("{\"Name\": ", "application/json").await.expect("answer");
-    assert!(message(response, StatusCode::BAD_REQUEST).await.contains("not valid JSON"));
+    let response = raw("{\"Name\": ", "application/json")
+        .await
+        .expect("answer");
+    assert!(
+        message(response, StatusCode::BAD_REQUEST)
+            .await
+            .contains("not valid JSON")
+    );
     let response = raw("", "application/json").await.expect("answer");
-    assert!(message(response, StatusCode::BAD_REQUEST).await.contains("empty"));
-    let response = raw("[{\"Name\": \"A\"}]", "application/json").await.expect("answer");
-    assert!(message(response, StatusCode::BAD_REQUEST).await.contains("JSON object"));
-    let response = raw("{\"Name\": \"A\"}", "text/plain").await.expect("answer");
+    assert!(
+        message(response, StatusCode::BAD_REQUEST)
+            .await
+            .contains("empty")
+    );
+    let response = raw("[{\"Name\": \"A\"}]", "application/json")
+        .await
+        .expect("answer");
+    assert!(
+        message(response, StatusCode::BAD_REQUEST)
+            .await
+            .contains("JSON object")
+    );
+    let response = raw("{\"Name\": \"A\"}", "text/plain")
+        .await
+        .expect("answer");
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let response = raw("{\"Name\": \"A\"}", "application/json; charset=utf-8").await.expect("answer");
+    let response = raw("{\"Name\": \"A\"}", "application/json; charset=utf-8")
+        .await
+        .expect("answer");
     assert_eq!(response.status(), StatusCode::CREATED);
     let response = api.post("api/department/post", &json!("text")).await;
-    assert!(message(response, StatusCode::BAD_REQUEST).await.contains("JSON object"));
+    assert!(
+        message(response, StatusCode::BAD_REQUEST)
+            .await
+            .contains("JSON object")
+    );
 }
