@@ -212,6 +212,48 @@ impl SandboxArgs {
     }
 }
 
+/// The settings worth showing at startup, one per line.
+pub fn describe(config: &SandboxConfig) -> Vec<String> {
+    let monthly = config
+        .monthly_limit
+        .map_or("no monthly limit".to_string(), |n| format!("{n}/month"));
+    let mut lines = vec![format!(
+        "limits:     {}/day, {monthly}{}",
+        config.daily_limit,
+        config
+            .max_per_second
+            .map_or(String::new(), |n| format!(", throttle {n}/s"))
+    )];
+    if let Some(key) = &config.readonly_key {
+        lines.push(format!("read-only key: {key}"));
+    }
+    if let Some(key) = &config.denied_key {
+        lines.push(format!("denied key: {key}"));
+    }
+    if let Some(path) = &config.data_file {
+        lines.push(format!("data file:  {}", path.display()));
+    }
+    let f = &config.faults;
+    let any_fault = f.error_rate > 0.0
+        || f.drop_after_store_rate > 0.0
+        || f.slow_after_store_rate > 0.0
+        || !f.latency.is_zero()
+        || !f.scripted.is_empty();
+    if any_fault {
+        lines.push(format!(
+            "faults:     500 {:.1}%, drop {:.1}%, slow {:.1}% ({} ms), latency {} ms, {} scripted, seed {}",
+            f.error_rate * 100.0,
+            f.drop_after_store_rate * 100.0,
+            f.slow_after_store_rate * 100.0,
+            f.slow_delay.as_millis(),
+            f.latency.as_millis(),
+            f.scripted.len(),
+            config.seed
+        ));
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,46 +306,4 @@ mod tests {
         config.faults.drop_after_store_rate = -0.1;
         assert!(config.validate().is_err());
     }
-}
-
-/// The settings worth showing at startup, one per line.
-pub fn describe(config: &SandboxConfig) -> Vec<String> {
-    let monthly = config
-        .monthly_limit
-        .map_or("no monthly limit".to_string(), |n| format!("{n}/month"));
-    let mut lines = vec![format!(
-        "limits:     {}/day, {monthly}{}",
-        config.daily_limit,
-        config
-            .max_per_second
-            .map_or(String::new(), |n| format!(", throttle {n}/s"))
-    )];
-    if let Some(key) = &config.readonly_key {
-        lines.push(format!("read-only key: {key}"));
-    }
-    if let Some(key) = &config.denied_key {
-        lines.push(format!("denied key: {key}"));
-    }
-    if let Some(path) = &config.data_file {
-        lines.push(format!("data file:  {}", path.display()));
-    }
-    let f = &config.faults;
-    let any_fault = f.error_rate > 0.0
-        || f.drop_after_store_rate > 0.0
-        || f.slow_after_store_rate > 0.0
-        || !f.latency.is_zero()
-        || !f.scripted.is_empty();
-    if any_fault {
-        lines.push(format!(
-            "faults:     500 {:.1}%, drop {:.1}%, slow {:.1}% ({} ms), latency {} ms, {} scripted, seed {}",
-            f.error_rate * 100.0,
-            f.drop_after_store_rate * 100.0,
-            f.slow_after_store_rate * 100.0,
-            f.slow_delay.as_millis(),
-            f.latency.as_millis(),
-            f.scripted.len(),
-            config.seed
-        ));
-    }
-    lines
 }
