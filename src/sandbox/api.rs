@@ -60,7 +60,9 @@ pub async fn handle(
             Err(e) => (Err(e), None),
         },
     };
-    finish(&shared, endpoint, result, after, kill.map(|k| k.0)).await
+    let target = uri.path_and_query().map_or(uri.path(), |t| t.as_str());
+    let request = (method.as_str(), target);
+    finish(&shared, request, endpoint, result, after, kill.map(|k| k.0)).await
 }
 
 /// The gate: throttle, route, key, quota, permission, and the random fault draw.
@@ -222,6 +224,7 @@ fn to_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
 /// fault: drop the connection (never answer) or answer after the slow delay.
 async fn finish(
     shared: &Shared,
+    request: (&str, &str),
     endpoint: &'static str,
     result: Result<Answer, ApiError>,
     after: Option<FaultKind>,
@@ -242,7 +245,7 @@ async fn finish(
     let (rate, slow_delay) = {
         let mut inner = shared.lock();
         let outcome = if dropping { Outcome::Dropped } else { status };
-        inner.counters.outcome(endpoint, outcome);
+        inner.counters.outcome(request, endpoint, outcome);
         (inner.quota.headers(Utc::now()), inner.faults.slow_delay)
     };
     add_rate_headers(response.headers_mut(), &rate);

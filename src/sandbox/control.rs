@@ -30,6 +30,7 @@ pub fn routes() -> Router<Arc<Shared>> {
         )
         .route("/__sandbox/stats", get(stats))
         .route("/__sandbox/stats/reset", post(reset_stats))
+        .route("/__sandbox/requests", get(requests))
         .route("/__sandbox/quota", get(quota).put(set_quota))
         .route("/__sandbox/quota/reset", post(reset_quota))
         .route("/__sandbox/faults", get(faults).put(set_faults))
@@ -44,7 +45,8 @@ async fn help() -> Json<Value> {
         "POST /__sandbox/customers": "store a customer JSON as given, without a request; answers its ID",
         "DELETE /__sandbox/customers": "delete every customer",
         "GET /__sandbox/stats": "requests per endpoint and outcome, 429s, dropped, most in one second",
-        "POST /__sandbox/stats/reset": "zero the statistics",
+        "POST /__sandbox/stats/reset": "zero the statistics and the request log",
+        "GET /__sandbox/requests": "the last 10,000 API requests: method, target, endpoint, outcome",
         "GET /__sandbox/quota": "limits, used, remaining and resets",
         "PUT /__sandbox/quota": "change daily_limit, monthly_limit (null = none), daily_used, monthly_used",
         "POST /__sandbox/quota/reset": "set the daily and monthly counters to zero",
@@ -75,6 +77,10 @@ async fn clear_customers(State(shared): State<Arc<Shared>>) -> StatusCode {
 
 async fn stats(State(shared): State<Arc<Shared>>) -> Json<super::Stats> {
     Json(shared.stats())
+}
+
+async fn requests(State(shared): State<Arc<Shared>>) -> Json<Vec<super::RequestRecord>> {
+    Json(shared.requests())
 }
 
 async fn reset_stats(State(shared): State<Arc<Shared>>) -> StatusCode {

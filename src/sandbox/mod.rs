@@ -44,7 +44,7 @@ pub use config::{
     parse_limit,
 };
 pub use faults::{FaultKind, Faults, ScriptedFault, parse_scripted};
-pub use stats::{DROPPED, Stats};
+pub use stats::{DROPPED, LOG_CAPACITY, RequestRecord, Stats};
 
 use state::Shared;
 
@@ -152,6 +152,12 @@ impl Sandbox {
         self.shared.stats()
     }
 
+    /// The last [`LOG_CAPACITY`] API requests, oldest first: method, path and query, outcome.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.requests()
+    }
+
+    /// Zeroes the statistics and the request log.
     pub fn reset_stats(&self) {
         self.shared.reset_stats();
     }
@@ -222,7 +228,7 @@ pub fn serve_cli(args: SandboxArgs) -> ExitCode {
     let config = match args.into_config() {
         Ok(config) => config,
         Err(e) => {
-            eprintln!("error: {e}");
+            say(&format!("error: {e}"));
             return ExitCode::from(2);
         }
     };
@@ -232,7 +238,7 @@ pub fn serve_cli(args: SandboxArgs) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            say(&format!("error: cannot start the async runtime: {e}"));
             return ExitCode::from(2);
         }
     };
@@ -244,60 +250,88 @@ async fn run_cli(config: SandboxConfig) -> ExitCode {
     let sandbox = match start(config).await {
         Ok(sandbox) => sandbox,
         Err(e) => {
-            eprintln!("error: cannot start the sandbox: {e}");
+            say(&format!("error: cannot start the sandbox: {e}"));
             return ExitCode::from(2);
         }
     };
+    let signals = Signals::listen();
     print_banner(&sandbox, &summary);
-    wait_for_signal().await;
-    eprintln!("sandbox: stopping");
+    signals.wait().await;
+    say("sandbox: stopping");
     match sandbox.stop().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            say(&format!("error: {e}"));
             ExitCode::from(2)
         }
     }
 }
 
-fn print_banner(sandbox: &Sandbox, summary: &[String]) {
-    let (base, company, key) = (sandbox.base_url(), sandbox.company_id(), sandbox.api_key());
-    println!("OnTime sandbox listening on {base}");
-    println!("  company id: {company}");
-    println!("  API key:    {key}   (send it raw: `Authorization: {key}`)");
-    println!("  API:        {}", sandbox.api_url());
-    println!("  control:    {base}/__sandbox/");
-    println!(
-        "  customers:  {} stored",
-        sandbox.shared.lock().records.iter().count()
-    );
-    for line in summary {
-        println!("  {line}");
-    }
-    println!("Import into it:");
-    println!(
-        "  ontime-import INPUT -m MAPPING --base-url {base} --company-id {company} --api-key {key}"
-    );
-    println!("Try:");
-    println!(
-        "  curl -H 'Authorization: {key}' {}customers",
-        sandbox.api_url()
-    );
-    println!("Press Ctrl-C to stop.");
+/// A line on stderr; a closed stderr is not a reason to fail.
+pub(crate) fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// Ctrl-C, or SIGTERM on Unix.
-async fn wait_for_signal() {
+/// Prints the address, company, key and how to use them. Write errors are ignored: a sandbox
+/// whose stdout was closed (a test that read only the first line) must keep serving.
+fn print_banner(sandbox: &Sandbox, summary: &[String]) {
+    use std::io::Write;
+    let (base, company, key) = (sandbox.base_url(), sandbox.company_id(), sandbox.api_key());
+    let stored = sandbox.shared.lock().records.iter().count();
+    let mut text = format!("OnTime sandbox listening on {base}\n");
+    text += &format!("  company id: {company}\n");
+    text += &format!("  API key:    {key}   (send it raw: `Authorization: {key}`)\n");
+    text += &format!("  API:        {}\n", sandbox.api_url());
+    text += &format!("  control:    {base}/__sandbox/\n");
+    text += &format!("  customers:  {stored} stored\n");
+    for line in summary {
+        text += &format!("  {line}\n");
+    }
+    text += "Import into it:\n";
+    text += &format!(
+        "  ontime-import INPUT -m MAPPING --base-url {base} --company-id {company} --api-key {key}\n"
+    );
+    text += "Try:\n";
+    text += &format!(
+        "  curl -H 'Authorization: {key}' {}customers\n",
+        sandbox.api_url()
+    );
+    text += "Press Ctrl-C to stop.\n";
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+/// Ctrl-C, or SIGTERM on Unix. Created before the banner is printed, so that a signal sent as
+/// soon as the address is known is already caught (not the default "terminate at once").
+struct Signals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
+    unix: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn listen() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let unix = signal(SignalKind::interrupt())
+                .and_then(|int| Ok((int, signal(SignalKind::terminate())?)))
+                .ok();
+            Signals { unix }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        if let Some((mut int, mut term)) = self.unix {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
+                _ = int.recv() => {}
                 _ = term.recv() => {}
             }
             return;
         }
+        let _ = tokio::signal::ctrl_c().await;
     }
-    let _ = tokio::signal::ctrl_c().await;
 }

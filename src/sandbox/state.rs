@@ -139,6 +139,10 @@ impl Shared {
         self.lock().counters.snapshot()
     }
 
+    pub fn requests(&self) -> Vec<super::stats::RequestRecord> {
+        self.lock().counters.log()
+    }
+
     pub fn reset_stats(&self) {
         self.lock().counters.reset();
     }

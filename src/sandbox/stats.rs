@@ -1,10 +1,11 @@
 //! Request statistics a test or a user inspects: requests per endpoint and outcome, 429s, dropped
-//! connections, and the most requests that arrived within any one second.
+//! connections, the most requests that arrived within any one second, and a log of the last
+//! [`LOG_CAPACITY`] requests.
 //!
 //! Invariant: every request under `/sites/` is counted once on arrival (`total`) and once with its
 //! outcome in `by_endpoint` when the outcome is decided; `/__sandbox` requests are never counted.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -53,11 +54,27 @@ impl Stats {
     }
 }
 
-/// The live counters behind [`Stats`].
+/// How many requests the log keeps (the most recent ones).
+pub const LOG_CAPACITY: usize = 10_000;
+
+/// One API request as the sandbox saw it, for tests that check what a client sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestRecord {
+    pub method: String,
+    /// Path and query, as sent.
+    pub target: String,
+    /// The statistics key, e.g. `"GET api/customers"`.
+    pub endpoint: String,
+    /// The status code as text, or `"dropped"`.
+    pub outcome: String,
+}
+
+/// The live counters behind [`Stats`], and the request log.
 #[derive(Debug, Default)]
 pub struct Counters {
     stats: Stats,
     window: Window,
+    log: VecDeque<RequestRecord>,
 }
 
 impl Counters {
@@ -69,8 +86,8 @@ impl Counters {
         self.stats.total
     }
 
-    /// Counts the outcome of a request.
-    pub fn outcome(&mut self, endpoint: &str, outcome: Outcome) {
+    /// Counts the outcome of a request and logs it.
+    pub fn outcome(&mut self, request: (&str, &str), endpoint: &str, outcome: Outcome) {
         let key: std::borrow::Cow<'static, str> = match outcome {
             Outcome::Status(429, quota) => {
                 self.stats.rate_limited += 1;
@@ -98,17 +115,31 @@ impl Counters {
             match by_outcome.get_mut(key.as_ref()) {
                 Some(n) => *n += 1,
                 None => {
-                    by_outcome.insert(key.into_owned(), 1);
+                    by_outcome.insert(key.to_string(), 1);
                 }
             }
         }
+        if self.log.len() == LOG_CAPACITY {
+            self.log.pop_front();
+        }
+        self.log.push_back(RequestRecord {
+            method: request.0.to_string(),
+            target: request.1.to_string(),
+            endpoint: endpoint.to_string(),
+            outcome: key.into_owned(),
+        });
+    }
+
+    /// The logged requests, oldest first.
+    pub fn log(&self) -> Vec<RequestRecord> {
+        self.log.iter().cloned().collect()
     }
 
     pub fn snapshot(&self) -> Stats {
         self.stats.clone()
     }
 
-    /// Zeroes everything, the one-second window included.
+    /// Zeroes everything, the one-second window and the log included.
     pub fn reset(&mut self) {
         *self = Counters::default();
     }

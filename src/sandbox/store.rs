@@ -172,7 +172,7 @@ pub async fn saver(shared: Arc<Shared>, stop: CancellationToken) {
         }
         if let Err(e) = save(&shared).await {
             tracing::error!("sandbox: {e}");
-            eprintln!("sandbox: {e}");
+            super::say(&format!("sandbox: {e}"));
         }
     }
 }

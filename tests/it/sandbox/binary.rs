@@ -51,3 +51,42 @@ fn standalone_sandbox_rejects_bad_options() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("error_rate"));
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_writes_the_data_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ontime-import"))
+        .args(["sandbox", "--port", "0", "--data"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let first = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a line")
+        .expect("text");
+    let base = first.rsplit(' ').next().expect("the URL").to_string();
+    let response = super::client()
+        .post(format!("{base}/sites/sandbox/api/customer/post"))
+        .header("Authorization", "sandbox-key")
+        .json(&serde_json::json!({"Name": "Saved", "AccountNumber": "42"}))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let status = child.wait().expect("exits");
+    assert_eq!(status.code(), Some(0));
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&data).expect("data file written")).expect("JSON");
+    assert_eq!(saved["customers"][0]["customer"]["AccountNumber"], "42");
+}

@@ -62,6 +62,7 @@ async fn control_records_and_stats() {
         .await;
     assert_eq!(reset.status(), StatusCode::NO_CONTENT);
     assert_eq!(api.sandbox.stats().total, 0);
+    assert!(api.sandbox.requests().is_empty());
     let cleared = api
         .control_send(reqwest::Method::DELETE, "customers", None)
         .await;

@@ -243,3 +243,39 @@ async fn wait_for_requests_resolves_on_arrival() {
     // Already reached: resolves at once.
     api.sandbox.wait_for_requests(1).await;
 }
+
+#[tokio::test]
+async fn concurrent_faults_are_all_accounted_for() {
+    let api = start(SandboxConfig {
+        seed: 3,
+        faults: Faults {
+            error_rate: 0.2,
+            drop_after_store_rate: 0.2,
+            ..Faults::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await;
+    let sends = (0..100).map(|i| {
+        let request = api
+            .http
+            .post(api.url("api/customer/post"))
+            .header("Authorization", "sandbox-key")
+            .json(&acme(&i.to_string()));
+        async move { request.send().await.map(|r| r.status().as_u16()) }
+    });
+    let results = futures::future::join_all(sends).await;
+    let created = results.iter().filter(|r| matches!(r, Ok(201))).count();
+    let failed = results.iter().filter(|r| matches!(r, Ok(500))).count();
+    let dropped = results.iter().filter(|r| r.is_err()).count();
+    assert_eq!(created + failed + dropped, 100, "{results:?}");
+    assert!(dropped > 0 && failed > 0);
+    let stats = api.sandbox.stats();
+    assert_eq!(stats.dropped as usize, dropped);
+    assert_eq!(
+        stats.count("POST api/customer/post", "500") as usize,
+        failed
+    );
+    // Dropped posts were stored; failed ones were not.
+    assert_eq!(api.sandbox.customers().len(), created + dropped);
+}
