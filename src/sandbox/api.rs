@@ -140,8 +140,8 @@ fn dispatch(
             let inner = shared.lock();
             let ids: Vec<String> = inner
                 .records
-                .iter()
-                .filter(|c| filter.matches(c))
+                .list(&filter)
+                .into_iter()
                 .map(|c| c.id.to_string())
                 .collect();
             Ok(((StatusCode::OK, to_bytes(&ids)), None))

@@ -13,8 +13,8 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use super::error::ApiError;
 use super::records::Customer;
 
-/// Query parameter → the Customer field it matches exactly.
-const TEXT_FILTERS: [(&str, &str); 10] = [
+/// Query parameter → the Customer field it matches exactly (and that is indexed).
+pub const TEXT_FILTERS: [(&str, &str); 10] = [
     ("accountNumber", "AccountNumber"),
     ("name", "Name"),
     ("email", "Email"),
@@ -78,6 +78,11 @@ impl Filter {
         };
         *slot = Some(parse_date(name, &value)?);
         Ok(())
+    }
+
+    /// The exact-match conditions: (Customer field, value).
+    pub fn text_conditions(&self) -> &[(&'static str, String)] {
+        &self.text
     }
 
     pub fn matches(&self, customer: &Customer) -> bool {

@@ -9,7 +9,7 @@
 //! # Layout
 //! - `config`: options (clap) and the validated [`SandboxConfig`].
 //! - `server`: accept loop; lets a handler drop its own connection.
-//! - `api` → `route`, `validate`, `records`, `filter`: the OnTime endpoints.
+//! - `api` → `route`, `validate`, `records` (+ `index`), `filter`: the OnTime endpoints.
 //! - `state`, `quota`, `stats`, `faults`: what one server holds and counts.
 //! - `control`: `/__sandbox/`. `store`: the `--data` file.
 
@@ -19,6 +19,7 @@ mod control;
 mod error;
 mod faults;
 mod filter;
+mod index;
 mod quota;
 mod records;
 mod route;

@@ -15,6 +15,8 @@ use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
 use super::error::ApiError;
+use super::filter::Filter;
+use super::index::TextIndex;
 use super::validate::{ChildBody, CustomerBody};
 use crate::model::{CUSTOMER_FIELDS, Entity, FieldDef};
 
@@ -38,11 +40,12 @@ pub struct Customer {
     pub modified: DateTime<Utc>,
 }
 
-/// Every customer, in creation order, with an index by ID.
+/// Every customer, in creation order, with an index by ID and one by the filtered text fields.
 #[derive(Debug, Default, Clone)]
 pub struct Records {
     list: Vec<Customer>,
     index: HashMap<Uuid, usize>,
+    text: TextIndex,
 }
 
 impl Customer {
@@ -71,8 +74,24 @@ impl Records {
     }
 
     pub fn clear(&mut self) {
-        self.list.clear();
-        self.index.clear();
+        *self = Records::default();
+    }
+
+    /// The customers matching `filter`, in creation order. Uses the text index when the filter
+    /// has a text condition, so an account-number lookup does not scan every customer.
+    pub fn list(&self, filter: &Filter) -> Vec<&Customer> {
+        let candidates = filter
+            .text_conditions()
+            .iter()
+            .find_map(|(field, value)| self.text.lookup(field, value));
+        match candidates {
+            Some(positions) => positions
+                .into_iter()
+                .map(|at| &self.list[at])
+                .filter(|c| filter.matches(c))
+                .collect(),
+            None => self.list.iter().filter(|c| filter.matches(c)).collect(),
+        }
     }
 
     /// `customer/post`: creates (no `ID`) or replaces (with `ID`) a customer.
@@ -90,6 +109,8 @@ impl Records {
         let customer = &mut self.list[at];
         check_children(&body.departments, &customer.departments, id, "Departments")?;
         check_children(&body.contacts, &customer.contacts, id, "Contacts")?;
+        self.text.remove(at, &customer.fields);
+        self.text.add(at, &body.fields);
         customer.fields = body.fields;
         merge_children(&mut customer.departments, body.departments);
         merge_children(&mut customer.contacts, body.contacts);
@@ -217,13 +238,17 @@ impl Records {
     fn put(&mut self, customer: Customer) -> &Customer {
         let at = match self.index.get(&customer.id) {
             Some(&at) => {
+                self.text.remove(at, &self.list[at].fields);
+                self.text.add(at, &customer.fields);
                 self.list[at] = customer;
                 at
             }
             None => {
-                self.index.insert(customer.id, self.list.len());
+                let at = self.list.len();
+                self.index.insert(customer.id, at);
+                self.text.add(at, &customer.fields);
                 self.list.push(customer);
-                self.list.len() - 1
+                at
             }
         };
         &self.list[at]

@@ -191,6 +191,16 @@ async fn update_replaces_the_whole_record() {
     assert_eq!(updated["Inactive"], Value::Null);
     assert_eq!(api.fetch(&id).await, updated);
     assert_eq!(api.sandbox.customers().len(), 1, "no new record");
+    // Lookups follow the change of account number.
+    api.create(json!({"ID": id, "Name": "Acme Ltd", "AccountNumber": "2"}))
+        .await;
+    assert!(api.list("accountNumber=1").await.is_empty());
+    assert_eq!(api.list("accountNumber=2").await, vec![id.clone()]);
+    assert_eq!(
+        api.list("accountNumber=2&name=Acme%20Ltd").await,
+        vec![id.clone()]
+    );
+    assert!(api.list("accountNumber=2&name=Acme").await.is_empty());
     // Uppercase Guids name the same record.
     let upper = json!({"ID": id.to_uppercase(), "Name": "Acme"});
     assert_eq!(id_of(&api.create(upper).await), id);
@@ -376,7 +386,13 @@ async fn seeded_records_are_served_without_counting() {
     let customer = api.fetch(&id).await;
     assert_eq!(customer["AccountNumber"], "S1");
     assert!(Uuid::parse_str(&id_of(&customer["Departments"][0])).is_ok());
-    assert_eq!(api.list("accountNumber=S1").await, vec![id]);
+    assert_eq!(api.list("accountNumber=S1").await, vec![id.clone()]);
+    // Seeding with an existing ID replaces that customer, lookups included.
+    api.sandbox
+        .insert_customer(json!({"ID": id, "Name": "Reseeded", "AccountNumber": "S2"}));
+    assert!(api.list("accountNumber=S1").await.is_empty());
+    assert_eq!(api.list("accountNumber=S2").await, vec![id]);
+    assert_eq!(api.sandbox.customers().len(), 1);
 }
 
 #[tokio::test]
