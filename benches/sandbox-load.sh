@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of the standalone sandbox, measured with wrk (Debian package `wrk`; benchmarks only,
 # tests never need it). Builds release, starts `ontime-import sandbox` with a limit high enough
-# for the run, seeds one customer, then measures GET api/customers/{id} and creates.
+# for the run, seeds one customer, then measures GET api/customers/{id}, creates, and lookups by
+# account number among the customers the creates left.
 #
 # Usage: benches/sandbox-load.sh [DURATION] [CONNECTIONS] [THREADS]   (defaults: 10s 32 1)
 # Targets on a 2-core machine: >= 10,000 req/s GET by id, >= 5,000 req/s creates.
@@ -48,6 +49,11 @@ echo
 echo "== POST api/customer/post (creates): wrk -t$threads -c$connections -d$duration -s benches/sandbox-post.lua"
 SANDBOX_KEY=$key wrk -t"$threads" -c"$connections" -d"$duration" -s "$root/benches/sandbox-post.lua" \
   "$api/customer/post"
+
+records=$(curl -s "$base/__sandbox/stats" | grep -o '"201":[0-9]*' | cut -d: -f2)
+echo
+echo "== GET api/customers?accountNumber=B100 among $records customers: wrk -t$threads -c$connections -d$duration"
+wrk -t"$threads" -c"$connections" -d"$duration" -H "Authorization: $key" "$api/customers?accountNumber=B100"
 
 echo
 echo "== sandbox statistics"
