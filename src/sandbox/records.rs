@@ -4,7 +4,9 @@
 //!
 //! Invariant: a post either applies completely or not at all: every check (unknown ID, a child
 //! that belongs to another customer) runs before the first change. Customers keep their creation
-//! order, which is the order `GET api/customers` lists them in.
+//! order, which is the order `GET api/customers` lists them in. Customers are never removed one by
+//! one (the API has no delete; `clear` resets everything), so every position held by `index` and
+//! `text` is a valid index into `list`: the slice indexing below cannot panic.
 
 use std::collections::HashMap;
 
