@@ -49,16 +49,17 @@ pub async fn handle(
         Err(e) => (Err(e), None),
         Ok((_, Draw::Fault(FaultKind::Error500))) => (Err(ApiError::Internal), None),
         Ok((_, Draw::Fault(FaultKind::RetryAfter429))) => (Err(ApiError::Throttled), None),
-        Ok((route, draw)) => match dispatch(&shared, route, &uri, &headers, &body) {
-            Ok((answer, scripted)) => {
-                let random = match draw {
-                    Draw::Fault(kind) => Some(kind),
-                    Draw::Pass => None,
-                };
-                (Ok(answer), scripted.or(random))
+        Ok((route, draw)) => {
+            // A random drop or slow answer applies whatever the request's outcome (400s too).
+            let random = match draw {
+                Draw::Fault(kind) => Some(kind),
+                Draw::Pass => None,
+            };
+            match dispatch(&shared, route, &uri, &headers, &body) {
+                Ok((answer, scripted)) => (Ok(answer), scripted.or(random)),
+                Err(e) => (Err(e), random),
             }
-            Err(e) => (Err(e), None),
-        },
+        }
     };
     let target = uri.path_and_query().map_or(uri.path(), |t| t.as_str());
     let request = (method.as_str(), target);
