@@ -44,12 +44,12 @@ impl TextIndex {
     /// Removes the customer at position `at`, whose fields were `fields`.
     pub fn remove(&mut self, at: usize, fields: &[Json]) {
         for (field, map) in &mut self.maps {
-            if let Some(Json::String(value)) = fields.get(*field) {
-                if let Some(set) = map.get_mut(value) {
-                    set.remove(&at);
-                    if set.is_empty() {
-                        map.remove(value);
-                    }
+            if let Some(Json::String(value)) = fields.get(*field)
+                && let Some(set) = map.get_mut(value)
+            {
+                set.remove(&at);
+                if set.is_empty() {
+                    map.remove(value);
                 }
             }
         }
