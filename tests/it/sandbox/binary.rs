@@ -15,6 +15,7 @@ async fn standalone_sandbox_prints_its_address_and_serves() {
             "--api-key",
             "k1",
         ])
+        .args(["--fault", "77:500:1", "--daily-limit", "50"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -30,14 +31,23 @@ async fn standalone_sandbox_prints_its_address_and_serves() {
     let rest: Vec<String> = lines.by_ref().take(3).map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("acme")), "{rest:?}");
     assert!(rest.iter().any(|l| l.contains("k1")), "{rest:?}");
-    let response = super::client()
-        .post(format!("{base}/sites/acme/api/customer/post"))
-        .header("Authorization", "k1")
-        .json(&serde_json::json!({"Name": "Acme"}))
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let post = || {
+        super::client()
+            .post(format!("{base}/sites/acme/api/customer/post"))
+            .header("Authorization", "k1")
+            .json(&serde_json::json!({"Name": "Acme", "AccountNumber": "77"}))
+            .send()
+    };
+    let first = post().await.expect("answer");
+    assert_eq!(
+        first.status(),
+        reqwest::StatusCode::INTERNAL_SERVER_ERROR,
+        "--fault"
+    );
+    let second = post().await.expect("answer");
+    assert_eq!(second.status(), reqwest::StatusCode::CREATED);
+    let limit = second.headers()["X-RateLimit-Limit-Daily"].to_str().ok();
+    assert_eq!(limit, Some("50"), "--daily-limit");
     child.kill().expect("killed");
     child.wait().expect("reaped");
 }
