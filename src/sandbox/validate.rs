@@ -1,0 +1,205 @@
+//! Strict validation of request bodies against the field catalog in [`crate::model`]: JSON
+//! syntax, types, `PricingMethod` names, Guid formats and the required `Name`.
+//!
+//! It owns nothing but the checks: the result is a typed body whose `fields` line up with the
+//! entity's catalog (absent or `null` → `null`). Unknown properties are ignored and dropped, as
+//! ASP.NET does. Property names match exactly (PascalCase). Every error names its field, with
+//! its path inside the body (`Departments[1].Name`).
+
+use serde_json::{Map, Value as Json};
+use uuid::Uuid;
+
+use super::error::ApiError;
+use crate::model::{CUSTOMER_FIELDS, Entity, FieldDef, Kind, PRICING_METHODS};
+
+/// A Department or Contact as posted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChildBody {
+    pub id: Option<Uuid>,
+    pub customer_id: Option<Uuid>,
+    /// Lined up with the entity's catalog.
+    pub fields: Vec<Json>,
+}
+
+/// A Customer as posted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerBody {
+    pub id: Option<Uuid>,
+    /// Lined up with [`CUSTOMER_FIELDS`].
+    pub fields: Vec<Json>,
+    pub departments: Vec<ChildBody>,
+    pub contacts: Vec<ChildBody>,
+}
+
+impl CustomerBody {
+    /// The posted `AccountNumber`, when it is a string.
+    pub fn account_number(&self) -> Option<&str> {
+        let at = CUSTOMER_FIELDS
+            .iter()
+            .position(|d| d.name == "AccountNumber")?;
+        self.fields.get(at)?.as_str()
+    }
+}
+
+/// Parses a body that must be one JSON object.
+pub fn object(bytes: &[u8]) -> Result<Map<String, Json>, ApiError> {
+    match serde_json::from_slice::<Json>(bytes) {
+        Ok(Json::Object(map)) => Ok(map),
+        Ok(other) => Err(ApiError::BadRequest(format!(
+            "The request body must be a JSON object, not {}.",
+            describe(&other)
+        ))),
+        Err(e) if bytes.iter().all(u8::is_ascii_whitespace) => Err(ApiError::BadRequest(format!(
+            "The request body is empty; a JSON object is required ({e})."
+        ))),
+        Err(e) => Err(ApiError::BadRequest(format!(
+            "The request body is not valid JSON: {e}."
+        ))),
+    }
+}
+
+/// Checks a Customer body, its nested Departments and Contacts included.
+pub fn customer(body: &Map<String, Json>) -> Result<CustomerBody, ApiError> {
+    let id = guid(body.get("ID"), "ID")?;
+    let fields = fields(body, CUSTOMER_FIELDS, "")?;
+    let departments = children(body, Entity::Department, "Departments")?;
+    let contacts = children(body, Entity::Contact, "Contacts")?;
+    Ok(CustomerBody {
+        id,
+        fields,
+        departments,
+        contacts,
+    })
+}
+
+/// Checks a Department or Contact body. `prefix` is its path in the request (`""` at the top,
+/// `"Departments[0]."` nested).
+pub fn child(
+    body: &Map<String, Json>,
+    entity: Entity,
+    prefix: &str,
+) -> Result<ChildBody, ApiError> {
+    Ok(ChildBody {
+        id: guid(body.get("ID"), &format!("{prefix}ID"))?,
+        customer_id: guid(body.get("CustomerID"), &format!("{prefix}CustomerID"))?,
+        fields: fields(body, entity.fields(), prefix)?,
+    })
+}
+
+fn children(
+    body: &Map<String, Json>,
+    entity: Entity,
+    name: &str,
+) -> Result<Vec<ChildBody>, ApiError> {
+    let items = match body.get(name) {
+        None | Some(Json::Null) => return Ok(Vec::new()),
+        Some(Json::Array(items)) => items,
+        Some(other) => {
+            let problem = format!(
+                "must be an array of {entity:?} objects, not {}",
+                describe(other)
+            );
+            return Err(ApiError::field(name, problem));
+        }
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("{name}[{i}]");
+        let Json::Object(obj) = item else {
+            let problem = format!("must be a {entity:?} object, not {}", describe(item));
+            return Err(ApiError::field(&path, problem));
+        };
+        out.push(child(obj, entity, &format!("{path}."))?);
+    }
+    Ok(out)
+}
+
+/// The catalog's fields of `body`, checked, in catalog order; `Name` must be non-blank text.
+fn fields(
+    body: &Map<String, Json>,
+    defs: &[FieldDef],
+    prefix: &str,
+) -> Result<Vec<Json>, ApiError> {
+    let mut out = Vec::with_capacity(defs.len());
+    for def in defs {
+        let value = body.get(def.name).unwrap_or(&Json::Null);
+        let path = format!("{prefix}{}", def.name);
+        check(value, def.kind, &path)?;
+        if def.name == "Name" && value.as_str().is_none_or(|s| s.trim().is_empty()) {
+            return Err(ApiError::field(&path, "is required"));
+        }
+        out.push(value.clone());
+    }
+    Ok(out)
+}
+
+/// Checks one value against its kind; `null` (blank) passes for every kind.
+fn check(value: &Json, kind: Kind, path: &str) -> Result<(), ApiError> {
+    let ok = match (kind, value) {
+        (_, Json::Null) => true,
+        (Kind::Text | Kind::Email, Json::String(_)) => true,
+        (Kind::Bool, Json::Bool(_)) => true,
+        (Kind::Number, Json::Number(_)) => true,
+        (Kind::Guid, Json::String(s)) => Uuid::parse_str(s).is_ok(),
+        (Kind::GuidList, Json::Array(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                check_list_item(item, &format!("{path}[{i}]"))?;
+            }
+            true
+        }
+        (Kind::PricingMethod, Json::String(s)) => PRICING_METHODS.contains(&s.as_str()),
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = match kind {
+        Kind::Text | Kind::Email => "a string".to_string(),
+        Kind::Bool => "true or false".to_string(),
+        Kind::Number => "a number".to_string(),
+        Kind::Guid => "a Guid string".to_string(),
+        Kind::GuidList => "an array of Guid strings".to_string(),
+        Kind::PricingMethod => format!("one of {}", PRICING_METHODS.join(", ")),
+    };
+    Err(ApiError::field(
+        path,
+        format!("must be {expected}, not {}", describe(value)),
+    ))
+}
+
+fn check_list_item(item: &Json, path: &str) -> Result<(), ApiError> {
+    match item {
+        Json::String(s) if Uuid::parse_str(s).is_ok() => Ok(()),
+        other => Err(ApiError::field(
+            path,
+            format!("must be a Guid string, not {}", describe(other)),
+        )),
+    }
+}
+
+/// An optional Guid property (`ID`, `CustomerID`): absent or `null` → `None`.
+fn guid(value: Option<&Json>, path: &str) -> Result<Option<Uuid>, ApiError> {
+    match value {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::String(s)) => Uuid::parse_str(s)
+            .map(Some)
+            .map_err(|_| ApiError::field(path, format!("must be a Guid string, not \"{s}\""))),
+        Some(other) => Err(ApiError::field(
+            path,
+            format!("must be a Guid string, not {}", describe(other)),
+        )),
+    }
+}
+
+/// A value as an error message shows it: its type, and short values themselves.
+fn describe(value: &Json) -> String {
+    match value {
+        Json::Null => "null".into(),
+        Json::Bool(b) => format!("the boolean {b}"),
+        Json::Number(n) => format!("the number {n}"),
+        Json::String(s) if s.chars().count() <= 40 => format!("the string \"{s}\""),
+        Json::String(_) => "a string".into(),
+        Json::Array(_) => "an array".into(),
+        Json::Object(_) => "an object".into(),
+    }
+}
