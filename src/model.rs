@@ -188,19 +188,14 @@ impl Fields {
         }
     }
 
-    /// Sets a property, keeping catalog order (`order` is the entity's catalog).
+    /// Sets a property of `entity`. The order of properties carries no meaning: JSON objects
+    /// are written with their keys sorted.
     pub fn set(&mut self, entity: Entity, name: &'static str, value: Value) {
-        if let Some(slot) = self.0.iter_mut().find(|(n, _)| *n == name) {
-            slot.1 = value;
-            return;
+        debug_assert!(entity.field(name).is_some(), "{name} is not a {entity:?} property");
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((name, value)),
         }
-        let rank = |n: &str| entity.fields().iter().position(|d| d.name == n);
-        let at = self
-            .0
-            .iter()
-            .position(|(n, _)| rank(n) > rank(name))
-            .unwrap_or(self.0.len());
-        self.0.insert(at, (name, value));
     }
 
     pub fn to_json(&self) -> serde_json::Map<String, Json> {
@@ -249,12 +244,14 @@ mod tests {
     }
 
     #[test]
-    fn fields_keep_catalog_order() {
+    fn a_property_is_set_once() {
         let mut fields = Fields::default();
         fields.set(Entity::Customer, "City", Value::Text("Boston".into()));
         fields.set(Entity::Customer, "Name", Value::Text("Acme".into()));
-        fields.set(Entity::Customer, "Inactive", Value::Bool(false));
-        let names: Vec<_> = fields.0.iter().map(|(n, _)| *n).collect();
-        assert_eq!(names, ["Name", "City", "Inactive"]);
+        fields.set(Entity::Customer, "City", Value::Text("Salem".into()));
+        assert_eq!(fields.0.len(), 2);
+        assert_eq!(fields.text("City"), Some("Salem"));
+        let json = serde_json::Value::Object(fields.to_json()).to_string();
+        assert_eq!(json, r#"{"City":"Salem","Name":"Acme"}"#);
     }
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The header of the report CSV.
@@ -109,7 +110,7 @@ pub struct Report {
     file: File,
     sources: Vec<String>,
     rows: Vec<RowMeta>,
-    keys: Vec<Option<Box<str>>>,
+    keys: Vec<Option<Arc<str>>>,
     /// Decided rows waiting for an earlier row to be decided.
     waiting: BTreeMap<u32, Outcome>,
     next: u32,
@@ -165,7 +166,12 @@ impl Report {
     /// Registers the next input row; rows are reported in registration order.
     pub fn register(&mut self, source: u16, number: u64, key: Option<&str>) -> RowId {
         self.rows.push(RowMeta { source, number });
-        self.keys.push(key.map(Box::from));
+        // Rows of one customer usually follow each other: they share one copy of the key.
+        let key = match (key, self.keys.last()) {
+            (Some(key), Some(Some(last))) if **last == *key => Some(Arc::clone(last)),
+            (key, _) => key.map(Arc::from),
+        };
+        self.keys.push(key);
         // 4 billion rows would not fit in memory long before this saturates.
         RowId(u32::try_from(self.rows.len() - 1).unwrap_or(u32::MAX))
     }
@@ -211,7 +217,12 @@ impl Report {
         if matches!(outcome.status, Status::Invalid | Status::Failed) {
             self.problems.insert(row.0, outcome.message.clone());
         }
-        self.waiting.insert(row.0, outcome);
+        if row.0 == self.next {
+            self.write(row, &outcome)?;
+            self.next += 1;
+        } else {
+            self.waiting.insert(row.0, outcome);
+        }
         while let Some(outcome) = self.waiting.remove(&self.next) {
             self.write(RowId(self.next), &outcome)?;
             self.next += 1;
@@ -307,8 +318,7 @@ impl Report {
 /// `-`, `@`, TAB or CR gets a `'` in front. Plain negative numbers are left alone.
 fn safe(text: &str) -> std::borrow::Cow<'_, str> {
     let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let number = text.parse::<f64>().is_ok();
-    if risky && !number {
+    if risky && text.parse::<f64>().is_err() {
         format!("'{text}").into()
     } else {
         text.into()

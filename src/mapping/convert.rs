@@ -24,7 +24,7 @@ pub fn convert(cell: &Cell, kind: Kind) -> Result<Option<Value>, String> {
             let Some(text) = cell_text(cell) else {
                 return Ok(None);
             };
-            text_kind(&text, kind).map(Some)
+            text_kind(text, kind).map(Some)
         }
     }
 }
@@ -48,16 +48,16 @@ pub fn cell_text(cell: &Cell) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-fn text_kind(text: &str, kind: Kind) -> Result<Value, String> {
+fn text_kind(text: String, kind: Kind) -> Result<Value, String> {
     match kind {
         Kind::Email => {
             if text.parse::<email_address::EmailAddress>().is_ok() && text.contains('.') {
-                Ok(Value::Text(text.to_string()))
+                Ok(Value::Text(text))
             } else {
                 Err("is not an email address (expected name@example.com)".into())
             }
         }
-        Kind::Guid => guid(text).map(Value::Text),
+        Kind::Guid => guid(&text).map(Value::Text),
         Kind::GuidList => {
             let items: Result<Vec<String>, String> = text
                 .split([',', ';'])
@@ -67,8 +67,8 @@ fn text_kind(text: &str, kind: Kind) -> Result<Value, String> {
                 .collect();
             Ok(Value::List(items?))
         }
-        Kind::PricingMethod => pricing_method(text).map(|m| Value::Text(m.to_string())),
-        Kind::Text | Kind::Bool | Kind::Number => Ok(Value::Text(text.to_string())),
+        Kind::PricingMethod => pricing_method(&text).map(|m| Value::Text(m.to_string())),
+        Kind::Text | Kind::Bool | Kind::Number => Ok(Value::Text(text)),
     }
 }
 
