@@ -2,3 +2,7 @@
 //! sandbox on 127.0.0.1:0) through the helpers in `util`.
 
 mod sandbox;
+mod dry_run;
+mod mapping_errors;
+mod messy_input;
+mod util;

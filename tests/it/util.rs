@@ -78,17 +78,25 @@ impl Work {
                 for (c, cell) in row.iter().enumerate() {
                     let (r, c) = (r as u32, c as u16);
                     match cell {
-                        X::S(s) => drop(sheet.write_string(r, c, *s).unwrap()),
-                        X::Owned(s) => drop(sheet.write_string(r, c, s).unwrap()),
-                        X::N(n) => drop(sheet.write_number(r, c, *n).unwrap()),
-                        X::B(b) => drop(sheet.write_boolean(r, c, *b).unwrap()),
+                        X::S(s) => {
+                            sheet.write_string(r, c, *s).unwrap();
+                        }
+                        X::Owned(s) => {
+                            sheet.write_string(r, c, s).unwrap();
+                        }
+                        X::N(n) => {
+                            sheet.write_number(r, c, *n).unwrap();
+                        }
+                        X::B(b) => {
+                            sheet.write_boolean(r, c, *b).unwrap();
+                        }
                         X::D(y, m, d) => {
                             let date = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
-                            drop(sheet.write_datetime_with_format(r, c, &date, &date_format).unwrap());
+                            sheet.write_datetime_with_format(r, c, &date, &date_format).unwrap();
                         }
                         X::Err(code) => {
                             let formula = rust_xlsxwriter::Formula::new("=NA()").set_result(*code);
-                            drop(sheet.write_formula(r, c, formula).unwrap());
+                            sheet.write_formula(r, c, formula).unwrap();
                         }
                         X::Blank => {}
                     }
