@@ -15,11 +15,19 @@ use crate::read::{self, Cell};
 use crate::report::Report;
 
 /// Writes the errors file; returns how many rows it holds.
-pub fn write(path: &Path, input: &Path, mapping: &Mapping, report: &Report) -> Result<usize, String> {
+pub fn write(
+    path: &Path,
+    input: &Path,
+    mapping: &Mapping,
+    report: &Report,
+) -> Result<usize, String> {
     let problems = report.input_problems();
     let table = read::open(input, &mapping.source).map_err(|e| e.to_string())?;
     let delimiter = mapping.source.delimiter.unwrap_or(b',');
-    let mut out = csv::WriterBuilder::new().delimiter(delimiter).flexible(true).from_writer(Vec::new());
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_writer(Vec::new());
     let error = |e: csv::Error| format!("cannot write {}: {e}", path.display());
     let above = usize::try_from(mapping.source.header_row.saturating_sub(1)).unwrap_or(usize::MAX);
     for line in table.preview.iter().take(above) {
@@ -31,13 +39,17 @@ pub fn write(path: &Path, input: &Path, mapping: &Mapping, report: &Report) -> R
     let mut written = 0;
     for row in table.rows {
         let row = row.map_err(|e| e.to_string())?;
-        let Some(message) = problems.get(&row.number) else { continue };
+        let Some(message) = problems.get(&row.number) else {
+            continue;
+        };
         let mut cells: Vec<String> = row.cells.iter().map(as_text).collect();
         cells.push((*message).to_string());
         out.write_record(&cells).map_err(error)?;
         written += 1;
     }
-    let text = out.into_inner().map_err(|e| format!("cannot write {}: {}", path.display(), e.error()))?;
+    let text = out
+        .into_inner()
+        .map_err(|e| format!("cannot write {}: {}", path.display(), e.error()))?;
     let bytes = match mapping.source.encoding {
         Some(encoding) if encoding != encoding_rs::UTF_8 => {
             let text = String::from_utf8_lossy(&text);
@@ -45,8 +57,10 @@ pub fn write(path: &Path, input: &Path, mapping: &Mapping, report: &Report) -> R
         }
         _ => [b"\xEF\xBB\xBF".as_slice(), &text].concat(),
     };
-    let mut file = std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    file.write_all(&bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let mut file =
+        std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(&bytes)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(written)
 }
 

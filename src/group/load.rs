@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use super::{CustomerGroup, Grouper};
-use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, Origin, bind};
+use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, Origin, Problem, bind};
 use crate::model::Entity;
 use crate::read::{self, ReadError, ReadOptions, Table};
 use crate::report::Report;
@@ -33,7 +33,8 @@ pub fn load(
     mapping: &Mapping,
     report: &mut Report,
 ) -> Result<Vec<CustomerGroup>, LoadError> {
-    let primary = read::open(input, &mapping.source)?;
+    let mut problems = Vec::new();
+    let primary = open(input, &mapping.source, &mut problems)?;
     let mut same_rows: Vec<(Entity, &[crate::mapping::Rule])> =
         vec![(Entity::Customer, &mapping.customer)];
     let children: Vec<&ChildMap> = [&mapping.department, &mapping.contact]
@@ -45,16 +46,17 @@ pub fn load(
             same_rows.push((child.entity, &child.rules));
         }
     }
-    let mut problems = Vec::new();
-    let binding = bind(
-        &mapping.path,
-        &primary,
-        mapping.source.header_row,
-        &mapping.group_by,
-        &same_rows,
-    )
-    .map_err(|e| problems.extend(e.problems))
-    .ok();
+    let binding = primary.as_ref().and_then(|primary| {
+        bind(
+            &mapping.path,
+            primary,
+            mapping.source.header_row,
+            &mapping.group_by,
+            &same_rows,
+        )
+        .map_err(|e| problems.extend(e.problems))
+        .ok()
+    });
     let mut others = Vec::new();
     for child in children {
         let Origin::Elsewhere {
@@ -67,7 +69,9 @@ pub fn load(
         };
         let file = child.file(input);
         let options = child_options(options, &mapping.source, file.as_path() == input);
-        let table = read::open(&file, &options)?;
+        let Some(table) = open(&file, &options, &mut problems)? else {
+            continue;
+        };
         match bind(
             &mapping.path,
             &table,
@@ -79,7 +83,7 @@ pub fn load(
             Err(e) => problems.extend(e.problems),
         }
     }
-    let Some(binding) = binding.filter(|_| problems.is_empty()) else {
+    let (Some(primary), Some(binding)) = (primary, binding.filter(|_| problems.is_empty())) else {
         problems.sort_by_key(|p| p.line);
         return Err(MappingErrors {
             path: mapping.path.clone(),
@@ -104,6 +108,36 @@ pub fn load(
         path: report_path,
         cause,
     })
+}
+
+/// Opens a table; a sheet that does not exist is a problem of the mapping file (listed with the
+/// others, on the line that names it), any other failure stops the load.
+fn open(
+    file: &Path,
+    options: &ReadOptions,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Table>, ReadError> {
+    match read::open(file, options) {
+        Ok(table) => Ok(Some(table)),
+        Err(ReadError::NoSuchSheet {
+            file,
+            sheet,
+            sheets,
+        }) => {
+            let sheets: Vec<String> = sheets.iter().map(|s| format!("\"{s}\"")).collect();
+            problems.push(Problem {
+                line: options.sheet_line,
+                message: format!(
+                    "sheet \"{sheet}\" does not exist in {}; the sheets are: {}",
+                    file.display(),
+                    sheets.join(", ")
+                ),
+                hint: Some("set `sheet` to one of them (names match ignoring case)".into()),
+            });
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn read_customers(

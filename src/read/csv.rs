@@ -208,9 +208,9 @@ impl Iterator for CsvRows {
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
-            let step =
-                self.read()
-                    .and_then(|more| if more { self.row().map(Some) } else { Ok(None) });
+            let step = self
+                .read()
+                .and_then(|more| if more { self.row().map(Some) } else { Ok(None) });
             match step {
                 Ok(Some(Some(row))) => return Some(Ok(row)),
                 Ok(Some(None)) => continue,

@@ -84,6 +84,8 @@ pub struct Ragged {
 pub struct ReadOptions {
     /// Workbook sheet; `None` = the first sheet. Ignored for CSV.
     pub sheet: Option<String>,
+    /// The mapping file's line that names `sheet`, for the message when it does not exist.
+    pub sheet_line: Option<usize>,
     /// 1-based row holding the column names. `0` and `1` (the default) mean "the first
     /// non-blank row": blank rows at the top are skipped, as when a sheet's table starts at C5.
     /// From `2` on it is exactly that row, and a blank row there is [`ReadError::BlankHeader`].

@@ -55,12 +55,30 @@ fn small_xlsx_gives_exact_report_lines() {
         &[(
             "Customers",
             vec![
-                vec![X::S("Acct"), X::S("Company"), X::S("Email"), X::S("Dept"), X::S("Contact")],
-                vec![X::N(1001.0), X::S("Acme"), X::S("ops@acme.com"), X::S("Sales"), X::S("Ann")],
+                vec![
+                    X::S("Acct"),
+                    X::S("Company"),
+                    X::S("Email"),
+                    X::S("Dept"),
+                    X::S("Contact"),
+                ],
+                vec![
+                    X::N(1001.0),
+                    X::S("Acme"),
+                    X::S("ops@acme.com"),
+                    X::S("Sales"),
+                    X::S("Ann"),
+                ],
                 vec![],
                 vec![X::N(1002.0), X::S("Beta"), X::Blank, X::S("Ops"), X::Blank],
                 vec![X::N(1001.0), X::Blank, X::Blank, X::S("Ops"), X::S("Bob")],
-                vec![X::N(1003.0), X::Blank, X::S("c@gamma.com"), X::Blank, X::Blank],
+                vec![
+                    X::N(1003.0),
+                    X::Blank,
+                    X::S("c@gamma.com"),
+                    X::Blank,
+                    X::Blank,
+                ],
             ],
         )],
     );
@@ -109,11 +127,15 @@ fn all_valid_exits_0_with_the_summary_on_stderr() {
 fn some_invalid_exits_1_and_counts_them() {
     let work = Work::new();
     work.write("m.toml", SIMPLE_MAPPING);
-    work.write("in.csv", "Acct,Company,Email,Dept,Contact\n1,A,nope,,\n2,B,,,\n");
+    work.write(
+        "in.csv",
+        "Acct,Company,Email,Dept,Contact\n1,A,nope,,\n2,B,,,\n",
+    );
     let run = work.run(&["in.csv", "-m", "m.toml", "--dry-run"]);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
-        run.stderr.contains("2 rows, 1 customers: 1 valid, 1 invalid"),
+        run.stderr
+            .contains("2 rows, 1 customers: 1 valid, 1 invalid"),
         "{}",
         run.stderr
     );
@@ -122,7 +144,10 @@ fn some_invalid_exits_1_and_counts_them() {
 #[test]
 fn bad_mapping_exits_2_before_reading() {
     let work = Work::new();
-    work.write("m.toml", "[customer]\nName = \"Company\"\nAccountNumber = 7\n");
+    work.write(
+        "m.toml",
+        "[customer]\nName = \"Company\"\nAccountNumber = 7\n",
+    );
     work.write("in.csv", "Acct,Company\n1,A\n");
     let run = work.run(&["in.csv", "-m", "m.toml", "--dry-run"]);
     assert_eq!(run.code, 2, "{run:?}");
@@ -178,7 +203,14 @@ fn report_in_a_missing_folder_exits_2() {
     let work = Work::new();
     work.write("m.toml", SIMPLE_MAPPING);
     work.write("in.csv", "Acct,Company,Email,Dept,Contact\n1,A,,,\n");
-    let run = work.run(&["in.csv", "-m", "m.toml", "--dry-run", "--report", "nope/out.csv"]);
+    let run = work.run(&[
+        "in.csv",
+        "-m",
+        "m.toml",
+        "--dry-run",
+        "--report",
+        "nope/out.csv",
+    ]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.stderr.contains("cannot write the report nope/out.csv"),
@@ -232,7 +264,10 @@ fn help_documents_every_option_the_exit_codes_and_the_environment() {
     for arg in command.get_arguments() {
         let Some(long) = arg.get_long() else { continue };
         longs += 1;
-        assert!(help.contains(&format!("--{long}")), "--{long} missing from:\n{help}");
+        assert!(
+            help.contains(&format!("--{long}")),
+            "--{long} missing from:\n{help}"
+        );
         if !matches!(long, "help" | "version") {
             assert!(arg.get_help().is_some(), "--{long} has no help text");
         }
@@ -242,14 +277,22 @@ fn help_documents_every_option_the_exit_codes_and_the_environment() {
         assert!(help.contains(fixed), "{fixed} missing from:\n{help}");
     }
     assert!(help.contains(".report.csv"), "the report default:\n{help}");
-    let exit = help.split("Exit codes:").nth(1).expect("an Exit codes section");
+    let exit = help
+        .split("Exit codes:")
+        .nth(1)
+        .expect("an Exit codes section");
     for code in ["0 ", "1 ", "2 ", "3 ", "130 "] {
         assert!(
             exit.lines().any(|l| l.trim_start().starts_with(code)),
             "exit code {code} missing from:\n{exit}"
         );
     }
-    for var in ["ONTIME_API_KEY", "ONTIME_COMPANY_ID", "ONTIME_BASE_URL", "RUST_LOG"] {
+    for var in [
+        "ONTIME_API_KEY",
+        "ONTIME_COMPANY_ID",
+        "ONTIME_BASE_URL",
+        "RUST_LOG",
+    ] {
         assert!(help.contains(var), "{var} missing from:\n{help}");
     }
     // Every environment variable an option reads is documented too.

@@ -62,9 +62,22 @@ fn unknown_field_suggests_the_closest() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("hint: did you mean `Email`?"), "{}", run.stderr);
-    assert!(run.stderr.contains("hint: did you mean `Name`?"), "{}", run.stderr);
-    assert!(run.stderr.starts_with("error: 2 problems in the mapping file m.toml"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hint: did you mean `Email`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: did you mean `Name`?"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .starts_with("error: 2 problems in the mapping file m.toml"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -76,8 +89,17 @@ fn unknown_table_and_key_suggest_the_closest() {
         "in.csv",
         "[sourse]\nsheet = \"A\"\n[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n",
     );
-    assert_eq!(located(&run), ["m.toml:1: unknown key `sourse` in [the file]"], "{}", run.stderr);
-    assert!(run.stderr.contains("did you mean `source`?"), "{}", run.stderr);
+    assert_eq!(
+        located(&run),
+        ["m.toml:1: unknown key `sourse` in [the file]"],
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("did you mean `source`?"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -100,18 +122,28 @@ fn header_not_in_the_input_lists_the_headers_and_suggests() {
     );
     let columns = "\"Acct\", \"Company\", \"Email\", \"Dept\", \"Contact\"";
     assert!(
-        run.stderr.contains(&format!("hint: did you mean \"Company\"? The columns are: {columns}")),
+        run.stderr.contains(&format!(
+            "hint: did you mean \"Company\"? The columns are: {columns}"
+        )),
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains(&format!("hint: the columns are: {columns}")), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("hint: the columns are: {columns}")),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn headers_match_trimmed_and_ignoring_case() {
     let work = Work::new();
     work.write("in.csv", " ACCT ,company\n1,A\n");
-    work.write("m.toml", "[customer]\nAccountNumber = \"acct\"\nName = \" Company \"\n");
+    work.write(
+        "m.toml",
+        "[customer]\nAccountNumber = \"acct\"\nName = \" Company \"\n",
+    );
     let run = work.run(&["in.csv", "-m", "m.toml", "--dry-run"]);
     assert_eq!(run.code, 0, "{run:?}");
 }
@@ -119,10 +151,18 @@ fn headers_match_trimmed_and_ignoring_case() {
 #[test]
 fn header_on_another_row_suggests_header_row() {
     let work = Work::new();
-    work.write("in.csv", "Customer list\nExported 2024-01-31\nAcct,Company\n1,A\n");
-    let run = stops(&work, "in.csv", "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n");
+    work.write(
+        "in.csv",
+        "Customer list\nExported 2024-01-31\nAcct,Company\n1,A\n",
+    );
+    let run = stops(
+        &work,
+        "in.csv",
+        "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n",
+    );
     assert!(
-        run.stderr.contains("hint: that name is in row 3: set `header_row = 3` under [source]"),
+        run.stderr
+            .contains("hint: that name is in row 3: set `header_row = 3` under [source]"),
         "{}",
         run.stderr
     );
@@ -144,7 +184,13 @@ fn sheet_that_does_not_exist_lists_the_sheets() {
     work.xlsx(
         "in.xlsx",
         &[
-            ("Export", vec![vec![X::S("Acct"), X::S("Company")], vec![X::N(1.0), X::S("A")]]),
+            (
+                "Export",
+                vec![
+                    vec![X::S("Acct"), X::S("Company")],
+                    vec![X::N(1.0), X::S("A")],
+                ],
+            ),
             ("Notes", vec![vec![X::S("x")]]),
         ],
     );
@@ -155,7 +201,9 @@ fn sheet_that_does_not_exist_lists_the_sheets() {
     );
     assert_eq!(
         located(&run),
-        ["m.toml:2: sheet \"Customers\" does not exist in in.xlsx; the sheets are: \"Export\", \"Notes\""],
+        [
+            "m.toml:2: sheet \"Customers\" does not exist in in.xlsx; the sheets are: \"Export\", \"Notes\""
+        ],
         "{}",
         run.stderr
     );
@@ -166,7 +214,13 @@ fn a_missing_child_sheet_is_listed_with_the_other_problems() {
     let work = Work::new();
     work.xlsx(
         "in.xlsx",
-        &[("Export", vec![vec![X::S("Acct"), X::S("Company")], vec![X::N(1.0), X::S("A")]])],
+        &[(
+            "Export",
+            vec![
+                vec![X::S("Acct"), X::S("Company")],
+                vec![X::N(1.0), X::S("A")],
+            ],
+        )],
     );
     let run = stops(
         &work,
@@ -175,7 +229,11 @@ fn a_missing_child_sheet_is_listed_with_the_other_problems() {
     );
     let found = located(&run);
     assert_eq!(found.len(), 2, "{}", run.stderr);
-    assert!(found[0].starts_with("m.toml:4: column \"Town\""), "{}", run.stderr);
+    assert!(
+        found[0].starts_with("m.toml:4: column \"Town\""),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
         found[1],
         "m.toml:7: sheet \"Contacts\" does not exist in in.xlsx; the sheets are: \"Export\""
@@ -210,7 +268,16 @@ group_by = 3
         .collect();
     assert_eq!(
         lines,
-        ["m.toml:2", "m.toml:3", "m.toml:8", "m.toml:9", "m.toml:10", "m.toml:11", "m.toml:12", "m.toml:13"],
+        [
+            "m.toml:2",
+            "m.toml:3",
+            "m.toml:8",
+            "m.toml:9",
+            "m.toml:10",
+            "m.toml:11",
+            "m.toml:12",
+            "m.toml:13"
+        ],
         "{}",
         run.stderr
     );
@@ -224,7 +291,11 @@ group_by = 3
         "`BillingAdjustmentPercentage`: value \"lots\" is not a number",
         "`group_by` must be a string in quotes, not integer",
     ] {
-        assert!(run.stderr.contains(text), "{text} missing from:\n{}", run.stderr);
+        assert!(
+            run.stderr.contains(text),
+            "{text} missing from:\n{}",
+            run.stderr
+        );
     }
 }
 
@@ -232,10 +303,18 @@ group_by = 3
 fn toml_syntax_error_has_its_line() {
     let work = Work::new();
     work.write("in.csv", CSV);
-    let run = stops(&work, "in.csv", "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\nCity = \"City\"\n");
+    let run = stops(
+        &work,
+        "in.csv",
+        "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\nCity = \"City\"\n",
+    );
     let found = located(&run);
     assert_eq!(found.len(), 1, "{}", run.stderr);
-    assert!(found[0].starts_with("m.toml:3: TOML syntax: "), "{}", run.stderr);
+    assert!(
+        found[0].starts_with("m.toml:3: TOML syntax: "),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -253,7 +332,11 @@ fn match_by_unknown_suggests() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("hint: did you mean \"AccountNumber\"?"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("hint: did you mean \"AccountNumber\"?"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -277,7 +360,11 @@ fn match_by_a_field_that_is_not_mapped() {
 fn missing_name_mapping() {
     let work = Work::new();
     work.write("in.csv", CSV);
-    let run = stops(&work, "in.csv", "[customer]\nAccountNumber = \"Acct\"\nCity = \"Company\"\n");
+    let run = stops(
+        &work,
+        "in.csv",
+        "[customer]\nAccountNumber = \"Acct\"\nCity = \"Company\"\n",
+    );
     assert_eq!(
         located(&run),
         ["m.toml:1: [customer] does not map `Name`: OnTime needs a name for every customer"],
@@ -291,7 +378,11 @@ fn missing_customer_table() {
     let work = Work::new();
     work.write("in.csv", CSV);
     let run = stops(&work, "in.csv", "[department]\nName = \"Dept\"\n");
-    assert!(run.stderr.contains("there is no [customer] table"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("there is no [customer] table"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -320,12 +411,22 @@ fn every_problem_is_listed_at_once() {
         "in.csv",
         "[customer]\nAccountNumber = \"Acct\"\nNmae = \"Company\"\nPhone = 5\n\n[match]\nby = \"Acount\"\n\n[contact]\nsheet = \"Contacts\"\nName = \"Contact\"\n",
     );
-    assert!(run.stderr.starts_with("error: 5 problems in the mapping file m.toml\n"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: 5 problems in the mapping file m.toml\n"),
+        "{}",
+        run.stderr
+    );
     let lines: Vec<String> = located(&run)
         .iter()
         .map(|l| l.split(": ").next().unwrap().to_string())
         .collect();
-    assert_eq!(lines, ["m.toml:1", "m.toml:3", "m.toml:4", "m.toml:7", "m.toml:10"], "{}", run.stderr);
+    assert_eq!(
+        lines,
+        ["m.toml:1", "m.toml:3", "m.toml:4", "m.toml:7", "m.toml:10"],
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -334,6 +435,11 @@ fn unreadable_mapping_file() {
     work.write("in.csv", CSV);
     let run = work.run(&["in.csv", "-m", "nope.toml", "--dry-run"]);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("cannot read the mapping file nope.toml"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot read the mapping file nope.toml"),
+        "{}",
+        run.stderr
+    );
     assert!(!work.path("in.csv.report.csv").exists());
 }

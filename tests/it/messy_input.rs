@@ -64,7 +64,11 @@ fn title_rows_above_the_header() {
             ],
         )],
     );
-    let (run, report) = dry(&work, "in.xlsx", &format!("[source]\nheader_row = 3\n{MAP}"));
+    let (run, report) = dry(
+        &work,
+        "in.xlsx",
+        &format!("[source]\nheader_row = 3\n{MAP}"),
+    );
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(report, ["4,valid,1,"]);
 }
@@ -156,7 +160,10 @@ fn excel_dates_mapped_to_text_become_iso_dates() {
     assert_eq!(report[..2], ["2,valid,1,", "3,valid,1,"]);
     assert_eq!(
         report[3],
-        format!("5,invalid,2,{}", conflict("Comments", "Since", "2021-12-31", 4, "31/12/2021"))
+        format!(
+            "5,invalid,2,{}",
+            conflict("Comments", "Since", "2021-12-31", 4, "31/12/2021")
+        )
     );
 }
 
@@ -212,7 +219,10 @@ fn excel_booleans_and_numbers_convert() {
     assert_eq!(report[..2], ["2,valid,1,", "3,valid,1,"]);
     assert_eq!(
         report[3],
-        format!("5,invalid,2,{}", conflict("SendInvoiceByEmail", "Invoice", "false", 4, "true"))
+        format!(
+            "5,invalid,2,{}",
+            conflict("SendInvoiceByEmail", "Invoice", "false", 4, "true")
+        )
     );
 }
 
@@ -230,9 +240,18 @@ fn windows_1252_with_semicolons() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(report, ["2,valid,Café-1,", "3,valid,€-2,"]);
     // The names come out right too: rows that disagree show them.
-    work.write("in.csv", b"Acct;Company\r\n1;M\xfcller\r\n1;Muller\r\n".as_slice());
+    work.write(
+        "in.csv",
+        b"Acct;Company\r\n1;M\xfcller\r\n1;Muller\r\n".as_slice(),
+    );
     let (_, report) = dry(&work, "in.csv", &mapping);
-    assert_eq!(report[1], format!("3,invalid,1,{}", conflict("Name", "Company", "Müller", 2, "Muller")));
+    assert_eq!(
+        report[1],
+        format!(
+            "3,invalid,1,{}",
+            conflict("Name", "Company", "Müller", 2, "Muller")
+        )
+    );
 }
 
 #[test]
@@ -242,7 +261,10 @@ fn windows_1252_without_the_encoding_is_a_clear_error() {
     bytes.extend_from_slice(b"3;Caf\xe9\r\n");
     work.write("in.csv", bytes);
     let stderr = refused(&work, "in.csv", MAP);
-    assert!(stderr.contains("in.csv, line 4: not valid UTF-8"), "{stderr}");
+    assert!(
+        stderr.contains("in.csv, line 4: not valid UTF-8"),
+        "{stderr}"
+    );
     assert!(stderr.contains("encoding = \"windows-1252\""), "{stderr}");
 }
 
@@ -270,13 +292,22 @@ fn utf16le_bom() {
 #[test]
 fn unicode_keys_and_values() {
     let work = Work::new();
-    work.write("in.csv", "Acct,Company\n東京-1,株式会社 東京\n🚚,🚚 Express\n🚚,🚚 Express\n");
+    work.write(
+        "in.csv",
+        "Acct,Company\n東京-1,株式会社 東京\n🚚,🚚 Express\n🚚,🚚 Express\n",
+    );
     let (run, report) = dry(&work, "in.csv", MAP);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(report, ["2,valid,東京-1,", "3,valid,🚚,", "4,valid,🚚,"]);
     work.xlsx(
         "in.xlsx",
-        &[("顧客", vec![vec![X::S("Acct"), X::S("Company")], vec![X::S("東京-1"), X::S("🚚")]])],
+        &[(
+            "顧客",
+            vec![
+                vec![X::S("Acct"), X::S("Company")],
+                vec![X::S("東京-1"), X::S("🚚")],
+            ],
+        )],
     );
     let (run, report) = dry(&work, "in.xlsx", MAP);
     assert_eq!(run.code, 0, "{run:?}");
@@ -289,7 +320,10 @@ fn unicode_keys_and_values() {
 #[test]
 fn ragged_row_is_invalid_and_blocks_its_group() {
     let work = Work::new();
-    work.write("in.csv", "Acct,Company,City\n1,A,Boston\n1,A,Boston,MA\n2,B\n3,C,Salem\n");
+    work.write(
+        "in.csv",
+        "Acct,Company,City\n1,A,Boston\n1,A,Boston,MA\n2,B\n3,C,Salem\n",
+    );
     let (run, report) = dry(&work, "in.csv", &format!("{MAP}City = \"City\"\n"));
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
@@ -306,13 +340,22 @@ fn ragged_row_is_invalid_and_blocks_its_group() {
 /// A broken input: exit 2, one clear `error:` line naming the file, no panic, no report rows.
 fn broken(work: &Work, input: &str, expected: &str) {
     let stderr = refused(work, input, MAP);
-    assert!(stderr.contains(expected), "{expected:?} missing from:\n{stderr}");
+    assert!(
+        stderr.contains(expected),
+        "{expected:?} missing from:\n{stderr}"
+    );
 }
 
 fn real_xlsx(work: &Work) -> Vec<u8> {
     let path = work.xlsx(
         "real.xlsx",
-        &[("S", vec![vec![X::S("Acct"), X::S("Company")], vec![X::N(1.0), X::S("A")]])],
+        &[(
+            "S",
+            vec![
+                vec![X::S("Acct"), X::S("Company")],
+                vec![X::N(1.0), X::S("A")],
+            ],
+        )],
     );
     std::fs::read(path).unwrap()
 }
@@ -322,15 +365,25 @@ fn truncated_xlsx() {
     let work = Work::new();
     let bytes = real_xlsx(&work);
     work.write("cut.xlsx", &bytes[..bytes.len() / 2]);
-    broken(&work, "cut.xlsx", "cut.xlsx: not a readable spreadsheet: the file is damaged or incomplete");
+    broken(
+        &work,
+        "cut.xlsx",
+        "cut.xlsx: not a readable spreadsheet: the file is damaged or incomplete",
+    );
 }
 
 #[test]
 fn random_bytes_named_xlsx() {
     let work = Work::new();
-    let bytes: Vec<u8> = (0u32..4000).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let bytes: Vec<u8> = (0u32..4000)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     work.write("noise.xlsx", bytes);
-    broken(&work, "noise.xlsx", "noise.xlsx: not a readable spreadsheet: its content is neither a workbook nor text");
+    broken(
+        &work,
+        "noise.xlsx",
+        "noise.xlsx: not a readable spreadsheet: its content is neither a workbook nor text",
+    );
 }
 
 #[test]
@@ -340,14 +393,22 @@ fn html_named_xls() {
         "export.xls",
         "<html><body><table><tr><td>Acct</td><td>Company</td></tr></table></body></html>",
     );
-    broken(&work, "export.xls", "export.xls: not a readable spreadsheet: it is a web page (HTML)");
+    broken(
+        &work,
+        "export.xls",
+        "export.xls: not a readable spreadsheet: it is a web page (HTML)",
+    );
 }
 
 #[test]
 fn csv_named_xlsx() {
     let work = Work::new();
     work.write("in.xlsx", "Acct,Company\n1,A\n");
-    broken(&work, "in.xlsx", "it is plain text (probably CSV) saved with a spreadsheet extension");
+    broken(
+        &work,
+        "in.xlsx",
+        "it is plain text (probably CSV) saved with a spreadsheet extension",
+    );
 }
 
 #[test]
@@ -368,7 +429,11 @@ fn header_only_is_fine() {
     let (run, report) = dry(&work, "in.csv", MAP);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(report.is_empty());
-    assert!(run.stderr.contains("0 rows, 0 customers: no rows"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("0 rows, 0 customers: no rows"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -396,8 +461,9 @@ fn arbitrary_bytes_never_panic() {
             // Text-ish noise: delimiters, quotes, line ends, high bytes.
             let alphabet = b"Acct,Company;\"\r\n\t|1 \xe9\xff\x00";
             let len = (next() % 300) as usize;
-            let bytes: Vec<u8> =
-                (0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect();
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
             ("fuzz.csv", bytes)
         } else {
             // A real workbook with a few bytes changed.
@@ -431,7 +497,11 @@ fn booleans_accept_the_usual_spellings() {
     }
     csv.push_str("m,M,maybe\n");
     work.write("in.csv", csv);
-    let (run, report) = dry(&work, "in.csv", &format!("{MAP}SendInvoiceByEmail = \"Invoice\"\n"));
+    let (run, report) = dry(
+        &work,
+        "in.csv",
+        &format!("{MAP}SendInvoiceByEmail = \"Invoice\"\n"),
+    );
     assert_eq!(run.code, 1, "{run:?}");
     // All the "t" rows agree with each other, all the "f" rows too: only "maybe" is invalid.
     let last = report.last().unwrap();
@@ -439,7 +509,12 @@ fn booleans_accept_the_usual_spellings() {
         last,
         "24,invalid,m,SendInvoiceByEmail: column \"Invoice\" value \"maybe\" is not a yes/no value (expected true/false, yes/no, y/n, 1/0 or x)"
     );
-    assert!(report[..report.len() - 1].iter().all(|l| l.contains(",valid,")), "{report:#?}");
+    assert!(
+        report[..report.len() - 1]
+            .iter()
+            .all(|l| l.contains(",valid,")),
+        "{report:#?}"
+    );
 }
 
 #[test]
@@ -449,12 +524,19 @@ fn percentages_and_decimals() {
         "in.csv",
         "Acct,Company,Adj\n1,A,12.5%\n1,A,12.5\n2,B,7 %\n2,B,8\n3,C,ten\n",
     );
-    let (run, report) = dry(&work, "in.csv", &format!("{MAP}BillingAdjustmentPercentage = \"Adj\"\n"));
+    let (run, report) = dry(
+        &work,
+        "in.csv",
+        &format!("{MAP}BillingAdjustmentPercentage = \"Adj\"\n"),
+    );
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(report[..2], ["2,valid,1,", "3,valid,1,"]);
     assert_eq!(
         report[3],
-        format!("5,invalid,2,{}", conflict("BillingAdjustmentPercentage", "Adj", "7", 4, "8"))
+        format!(
+            "5,invalid,2,{}",
+            conflict("BillingAdjustmentPercentage", "Adj", "7", 4, "8")
+        )
     );
     assert_eq!(
         report[4],
@@ -469,11 +551,15 @@ fn pricing_method_names_are_normalised() {
         "in.csv",
         "Acct,Company,Pricing\n1,A,Zone to Zone\n1,A,zone-to-zone\n1,A,ZONETOZONE\n2,B,flat_rate\n2,B,Distance\n3,C,Per mile\n",
     );
-    let (run, report) = dry(&work, "in.csv", &format!("{MAP}PricingMethod = \"Pricing\"\n"));
+    let (run, report) = dry(
+        &work,
+        "in.csv",
+        &format!("{MAP}PricingMethod = \"Pricing\"\n"),
+    );
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(report[..3], ["2,valid,1,", "3,valid,1,", "4,valid,1,"]);
     assert_eq!(
-        report[4..],
+        report[3..],
         [
             "5,invalid,2,not sent: customer \"2\" has a problem on row 6".to_string(),
             format!("6,invalid,2,{}", conflict("PricingMethod", "Pricing", "FlatRate", 5, "Distance")),
@@ -528,7 +614,10 @@ fn defaults_and_constants_are_accepted_and_do_not_conflict() {
 #[test]
 fn emails_must_look_like_emails() {
     let work = Work::new();
-    work.write("in.csv", "Acct,Company,Email\n1,A,ops@acme.com\n2,B,n/a\n3,C, \n");
+    work.write(
+        "in.csv",
+        "Acct,Company,Email\n1,A,ops@acme.com\n2,B,n/a\n3,C, \n",
+    );
     let (run, report) = dry(&work, "in.csv", &format!("{MAP}Email = \"Email\"\n"));
     assert_eq!(run.code, 1, "{run:?}");
     assert_eq!(
@@ -546,7 +635,10 @@ fn emails_must_look_like_emails() {
 #[test]
 fn group_conflict_names_field_values_and_rows() {
     let work = Work::new();
-    work.write("in.csv", "Acct,Company\n7,Acme\n8,Beta\n7,\n7,ACME Inc\n7,Acme\n");
+    work.write(
+        "in.csv",
+        "Acct,Company\n7,Acme\n8,Beta\n7,\n7,ACME Inc\n7,Acme\n",
+    );
     let (run, report) = dry(&work, "in.csv", MAP);
     assert_eq!(run.code, 1, "{run:?}");
     let blocked = "not sent: customer \"7\" has a problem on row 5";
@@ -556,11 +648,19 @@ fn group_conflict_names_field_values_and_rows() {
             format!("2,invalid,7,{blocked}"),
             "3,valid,8,".to_string(),
             format!("4,invalid,7,{blocked}"),
-            format!("5,invalid,7,{}", conflict("Name", "Company", "Acme", 2, "ACME Inc")),
+            format!(
+                "5,invalid,7,{}",
+                conflict("Name", "Company", "Acme", 2, "ACME Inc")
+            ),
             format!("6,invalid,7,{blocked}"),
         ]
     );
-    assert!(run.stderr.contains("5 rows, 1 customers: 1 valid, 4 invalid"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("5 rows, 1 customers: 1 valid, 4 invalid"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -569,8 +669,21 @@ fn non_adjacent_rows_form_one_customer() {
     work.write("in.csv", "Acct,Company\n1,A\n2,B\n1,\n3,C\n2,B\n");
     let (run, report) = dry(&work, "in.csv", MAP);
     assert_eq!(run.code, 0, "{run:?}");
-    assert_eq!(report, ["2,valid,1,", "3,valid,2,", "4,valid,1,", "5,valid,3,", "6,valid,2,"]);
-    assert!(run.stderr.contains("5 rows, 3 customers: 5 valid"), "{}", run.stderr);
+    assert_eq!(
+        report,
+        [
+            "2,valid,1,",
+            "3,valid,2,",
+            "4,valid,1,",
+            "5,valid,3,",
+            "6,valid,2,"
+        ]
+    );
+    assert!(
+        run.stderr.contains("5 rows, 3 customers: 5 valid"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -632,7 +745,12 @@ fn contacts_from_another_sheet_with_link() {
     let sources: Vec<&str> = full[1..].iter().map(|r| r[0].as_str()).collect();
     let main = "in.xlsx, sheet \"Customers\"";
     let contacts = "in.xlsx, sheet \"Contacts\"";
-    assert_eq!(sources, [main, main, main, contacts, contacts, contacts, contacts, contacts]);
+    assert_eq!(
+        sources,
+        [
+            main, main, main, contacts, contacts, contacts, contacts, contacts
+        ]
+    );
     assert_eq!(
         report,
         [
@@ -652,14 +770,27 @@ fn contacts_from_another_sheet_with_link() {
 fn departments_from_another_csv_file_with_link() {
     let work = Work::new();
     work.write("in.csv", "Acct,Company\n1,A\n2,B\n");
-    work.write("depts.csv", "Acct;Dept\n1;Sales\n1;sales\n\n2;Ops\n3;Lost\n");
+    work.write(
+        "depts.csv",
+        "Acct;Dept\n1;Sales\n1;sales\n\n2;Ops\n3;Lost\n",
+    );
     let mapping =
         format!("{MAP}\n[department]\nfile = \"depts.csv\"\nlink = \"Acct\"\nName = \"Dept\"\n");
     let (run, report) = dry(&work, "in.csv", &mapping);
     assert_eq!(run.code, 1, "{run:?}");
     let full = work.report("r.csv");
     let sources: Vec<&str> = full[1..].iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(sources, ["in.csv", "in.csv", "./depts.csv", "./depts.csv", "./depts.csv", "./depts.csv"]);
+    assert_eq!(
+        sources,
+        [
+            "in.csv",
+            "in.csv",
+            "depts.csv",
+            "depts.csv",
+            "depts.csv",
+            "depts.csv"
+        ]
+    );
     assert_eq!(
         report,
         [

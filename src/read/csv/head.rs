@@ -72,7 +72,9 @@ fn for_each_record(head: &Head, delimiter: u8, mut each: impl FnMut(u64, &Record
 }
 
 fn blank(record: &Records<&[u8]>) -> bool {
-    record.iter().all(|f| String::from_utf8_lossy(f).trim().is_empty())
+    record
+        .iter()
+        .all(|f| String::from_utf8_lossy(f).trim().is_empty())
 }
 
 /// Picks the delimiter that splits the header row into the most consistent shape: the share of

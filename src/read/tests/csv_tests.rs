@@ -62,7 +62,8 @@ fn detects_tab_and_pipe() {
 #[test]
 fn detection_is_quote_aware() {
     // Commas inside quotes must not make ',' look like the delimiter.
-    let bytes = b"name;note\n\"Smith, John\";\"a, b, c\"\n\"Doe, Jane\";\"x;y\nsecond line\"\nlast;row\n";
+    let bytes =
+        b"name;note\n\"Smith, John\";\"a, b, c\"\n\"Doe, Jane\";\"x;y\nsecond line\"\nlast;row\n";
     let (table, rows) = read(bytes, &opts());
     assert_eq!(table.headers, ["name", "note"]);
     assert_eq!(texts(&rows[1]), ["Doe, Jane", "x;y\nsecond line"]);
@@ -128,16 +129,25 @@ fn invalid_utf8_names_its_line() {
     let mut table = open(&path, &opts()).unwrap();
     assert_eq!(table.rows.next().unwrap().unwrap().number, 2);
     let error = table.rows.next().unwrap().unwrap_err();
-    assert!(matches!(error, ReadError::NotUtf8 { line: 4, .. }), "{error:?}");
+    assert!(
+        matches!(error, ReadError::NotUtf8 { line: 4, .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("windows-1252"));
-    assert!(table.rows.next().is_none(), "the stream stops after an error");
+    assert!(
+        table.rows.next().is_none(),
+        "the stream stops after an error"
+    );
 }
 
 #[test]
 fn invalid_utf8_in_header() {
     let (_dir, path) = fixture("in.csv", b"Stra\xdfe,Ort\n1,2\n");
     let error = open(&path, &opts()).err().unwrap();
-    assert!(matches!(error, ReadError::NotUtf8 { line: 1, .. }), "{error:?}");
+    assert!(
+        matches!(error, ReadError::NotUtf8 { line: 1, .. }),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -178,7 +188,10 @@ fn explicit_blank_header_row_is_an_error() {
         ..opts()
     };
     let error = open(&path, &options).err().unwrap();
-    assert!(matches!(error, ReadError::BlankHeader { row: 2, .. }), "{error:?}");
+    assert!(
+        matches!(error, ReadError::BlankHeader { row: 2, .. }),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("hint:"));
 }
 
@@ -190,7 +203,17 @@ fn header_row_past_the_end() {
         ..opts()
     };
     let error = open(&path, &options).err().unwrap();
-    assert!(matches!(error, ReadError::NoHeader { row: 9, rows: 2, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            ReadError::NoHeader {
+                row: 9,
+                rows: 2,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[test]
@@ -198,10 +221,25 @@ fn ragged_rows_are_padded_or_cut() {
     let (_dir, path) = fixture("in.csv", b"a,b,c\n1,2\n1,2,3,4\n1,2,3\n");
     let mut table = open(&path, &opts()).unwrap();
     let rows: Vec<Row> = table.rows.by_ref().map(Result::unwrap).collect();
-    assert_eq!(rows[0].cells, [Cell::Text("1".into()), Cell::Text("2".into()), Cell::Empty]);
-    assert_eq!(rows[0].ragged, Some(Ragged { expected: 3, found: 2 }));
+    assert_eq!(
+        rows[0].cells,
+        [Cell::Text("1".into()), Cell::Text("2".into()), Cell::Empty]
+    );
+    assert_eq!(
+        rows[0].ragged,
+        Some(Ragged {
+            expected: 3,
+            found: 2
+        })
+    );
     assert_eq!(texts(&rows[1]), ["1", "2", "3"]);
-    assert_eq!(rows[1].ragged, Some(Ragged { expected: 3, found: 4 }));
+    assert_eq!(
+        rows[1].ragged,
+        Some(Ragged {
+            expected: 3,
+            found: 4
+        })
+    );
     assert_eq!(rows[2].ragged, None);
 }
 
@@ -233,7 +271,14 @@ fn header_only_file() {
 #[test]
 fn text_is_not_trimmed_and_empty_is_empty() {
     let (_, rows) = read(b"a,b,c\n 007 ,,x\n", &opts());
-    assert_eq!(rows[0].cells, [Cell::Text(" 007 ".into()), Cell::Empty, Cell::Text("x".into())]);
+    assert_eq!(
+        rows[0].cells,
+        [
+            Cell::Text(" 007 ".into()),
+            Cell::Empty,
+            Cell::Text("x".into())
+        ]
+    );
 }
 
 #[test]
