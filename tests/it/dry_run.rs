@@ -303,3 +303,30 @@ fn help_documents_every_option_the_exit_codes_and_the_environment() {
         }
     }
 }
+
+#[test]
+fn report_over_an_input_is_refused_and_the_input_kept() {
+    let work = Work::new();
+    work.write("m.toml", SIMPLE_MAPPING);
+    let csv = "Acct,Company,Email,Dept,Contact\n1,A,,,\n";
+    work.write("in.csv", csv);
+    for (option, path) in [
+        ("--report", "in.csv"),
+        ("--report", "./m.toml"),
+        ("--errors", "in.csv"),
+        ("--summary-json", "in.csv"),
+    ] {
+        let run = work.run(&["in.csv", "-m", "m.toml", "--dry-run", option, path]);
+        assert_eq!(run.code, 2, "{option} {path}: {run:?}");
+        assert!(
+            run.stderr.contains(&format!("{option} {path} is ")),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(std::fs::read_to_string(work.path("in.csv")).unwrap(), csv);
+        assert_eq!(
+            std::fs::read_to_string(work.path("m.toml")).unwrap(),
+            SIMPLE_MAPPING
+        );
+    }
+}
