@@ -166,3 +166,161 @@ fn child_options(own: &ReadOptions, source: &ReadOptions, same_file: bool) -> Re
     }
     options
 }
+
+/// What the dry-run report cannot show: the drafts built, with their children de-duplicated.
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    /// Loads `files` (name, bytes) written to a temp folder, the first being the input.
+    fn drafts(mapping: &str, files: &[(&str, &[u8])]) -> (Vec<CustomerGroup>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in files {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        let mapping = crate::mapping::parse(&dir.path().join("m.toml"), mapping).unwrap();
+        let report_path = dir.path().join("r.csv");
+        let mut report = Report::create(&report_path).unwrap();
+        let groups = load(&dir.path().join(files[0].0), &mapping, &mut report).unwrap();
+        report
+            .finish(&crate::report::Outcome::new(
+                crate::report::Status::Valid,
+                "",
+            ))
+            .unwrap();
+        let lines = std::fs::read_to_string(&report_path).unwrap();
+        (groups, lines.lines().skip(1).map(str::to_string).collect())
+    }
+
+    #[test]
+    fn children_are_deduplicated_ignoring_case_and_fields_merged() {
+        let mapping = r#"
+[customer]
+AccountNumber = "Acct"
+Name = "Company"
+Phone = "Phone"
+Country = { column = "Country", default = "US" }
+TimeZone = { value = "Eastern Standard Time" }
+Inactive = { column = "Status", map = { "Active" = false, "Closed" = true } }
+BillingAdjustmentPercentage = "Adj"
+PricingMethod = "Pricing"
+
+[department]
+Name = "Dept"
+
+[contact]
+Name = "Contact"
+Email = "Contact Email"
+"#;
+        let csv = "Acct,Company,Phone,Country,Status,Adj,Pricing,Dept,Contact,Contact Email\n\
+                   1001,Acme,,,active,12.5%,zone to zone,Sales,Ann,ann@acme.com\n\
+                   2002,Beta,555,CA,,,,,,\n\
+                   1001,,6175550100,,,,,sales,ANN,ANN@ACME.COM\n\
+                   1001,,,,,,,Ops,Ann,other@acme.com\n\
+                   1001,,,,,,, OPS ,Bob,\n\
+                   1001,,,,,,,,bob,\n";
+        let (groups, report) = drafts(mapping, &[("in.csv", csv.as_bytes())]);
+        assert_eq!(report.len(), 6, "{report:?}");
+        assert!(report.iter().all(|l| l.contains(",valid,")), "{report:?}");
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].key, "1001");
+        assert_eq!(groups[0].rows.len(), 5);
+        assert_eq!(
+            groups[0].draft.to_json(),
+            json!({
+                "Name": "Acme",
+                "Phone": "6175550100",
+                "Country": "US",
+                "AccountNumber": "1001",
+                "TimeZone": "Eastern Standard Time",
+                "Inactive": false,
+                "BillingAdjustmentPercentage": 12.5,
+                "PricingMethod": "ZoneToZone",
+                "Departments": [{"Name": "Sales"}, {"Name": "Ops"}],
+                "Contacts": [
+                    {"Name": "Ann", "Email": "ann@acme.com"},
+                    {"Name": "Ann", "Email": "other@acme.com"},
+                    {"Name": "Bob"},
+                ],
+            })
+        );
+        assert_eq!(
+            groups[1].draft.to_json(),
+            json!({
+                "Name": "Beta",
+                "Phone": "555",
+                "Country": "CA",
+                "AccountNumber": "2002",
+                "TimeZone": "Eastern Standard Time",
+            })
+        );
+    }
+
+    #[test]
+    fn excel_values_become_what_a_person_sees() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2019, 4, 1).unwrap();
+        let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        for (c, h) in ["Acct", "Company", "Phone", "ZIP", "Since", "Invoice"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        sheet.write_number(1, 0, 1001.0).unwrap();
+        sheet.write_string(1, 1, "Acme").unwrap();
+        sheet.write_number(1, 2, 6175550100.0).unwrap();
+        sheet.write_string(1, 3, "02134").unwrap();
+        sheet
+            .write_datetime_with_format(1, 4, &date, &format)
+            .unwrap();
+        sheet.write_boolean(1, 5, true).unwrap();
+        book.save(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let mapping = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\nPhone = \"Phone\"\nPostalCode = \"ZIP\"\nComments = \"Since\"\nSendInvoiceByEmail = \"Invoice\"\n";
+        let (groups, _) = drafts(mapping, &[("in.xlsx", &bytes)]);
+        assert_eq!(
+            groups[0].draft.to_json(),
+            json!({
+                "Name": "Acme",
+                "PostalCode": "02134",
+                "Phone": "6175550100",
+                "AccountNumber": "1001",
+                "Comments": "2019-04-01",
+                "SendInvoiceByEmail": true,
+            })
+        );
+    }
+
+    #[test]
+    fn children_from_another_file_join_their_customer() {
+        let mapping = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n\n[contact]\nfile = \"contacts.csv\"\nlink = \"Customer\"\nName = \"Name\"\nEmail = \"Email\"\nPhone = \"Phone\"\n";
+        let (groups, report) = drafts(
+            mapping,
+            &[
+                ("in.csv", b"Acct,Company\n1,A\n2,B\n"),
+                (
+                    "contacts.csv",
+                    b"Customer,Name,Email,Phone\n2,Bo,bo@b.com,6175550100\n1,Al,,\n2,BO,BO@B.COM,\n",
+                ),
+            ],
+        );
+        assert_eq!(report.len(), 5, "{report:?}");
+        assert_eq!(
+            groups[0].draft.to_json(),
+            json!({"Name": "A", "AccountNumber": "1", "Contacts": [{"Name": "Al"}]})
+        );
+        assert_eq!(
+            groups[1].draft.to_json(),
+            json!({"Name": "B", "AccountNumber": "2", "Contacts": [{"Name": "Bo", "Email": "bo@b.com", "Phone": "6175550100"}]})
+        );
+        assert_eq!(groups[1].rows.len(), 3);
+    }
+}
