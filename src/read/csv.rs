@@ -40,6 +40,14 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
     };
     let header_row = options.header_row.max(1);
     let head = head::read_head(&mut decoder, header_row).map_err(open_error)?;
+    if options.encoding.is_none()
+        && let Some(encoding) = head::utf16_without_bom(&head.bytes)
+    {
+        return Err(ReadError::Utf16NoBom {
+            file: path.to_path_buf(),
+            encoding,
+        });
+    }
     let delimiter = options
         .delimiter
         .unwrap_or_else(|| head::detect_delimiter(&head, header_row));

@@ -124,6 +124,13 @@ pub enum ReadError {
     )]
     NotUtf8 { file: PathBuf, line: u64 },
     #[error(
+        "{file}: looks like UTF-16 text without a byte-order mark (every other byte is zero)\nhint: add `encoding = \"{encoding}\"` under [source] in the mapping file"
+    )]
+    Utf16NoBom {
+        file: PathBuf,
+        encoding: &'static str,
+    },
+    #[error(
         "{file}: unknown encoding \"{label}\"\nhint: use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\""
     )]
     UnknownEncoding { file: PathBuf, label: String },
