@@ -813,3 +813,88 @@ fn a_missing_child_file_stops_the_run() {
     let stderr = refused(&work, "in.csv", &mapping);
     assert!(stderr.contains("depts.csv: cannot open"), "{stderr}");
 }
+
+#[test]
+fn utf16_without_a_bom_is_a_clear_error() {
+    let work = Work::new();
+    let text = "Acct,Company\r\n1,Zürich AG\r\n";
+    work.write(
+        "le.csv",
+        text.encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect::<Vec<u8>>(),
+    );
+    let stderr = refused(&work, "le.csv", MAP);
+    assert!(
+        stderr.contains("le.csv: looks like UTF-16 text without a byte-order mark"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("encoding = \"utf-16le\""), "{stderr}");
+    let (run, report) = dry(
+        &work,
+        "le.csv",
+        &format!("[source]\nencoding = \"utf-16le\"\n{MAP}"),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["2,valid,1,"]);
+}
+
+#[test]
+fn excel_floats_show_what_excel_shows() {
+    let work = Work::new();
+    work.xlsx(
+        "in.xlsx",
+        &[(
+            "S",
+            vec![
+                vec![X::S("Acct"), X::S("Company"), X::S("Ref")],
+                vec![X::N(1.0), X::S("A"), X::N(0.1 + 0.2)],
+                vec![X::N(1.0), X::S("A"), X::S("0.3")],
+                vec![X::N(1.0), X::S("A"), X::S("0.4")],
+            ],
+        )],
+    );
+    let (run, report) = dry(
+        &work,
+        "in.xlsx",
+        &format!("{MAP}ReferenceNumber = \"Ref\"\n"),
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        report[2],
+        format!(
+            "4,invalid,1,{}",
+            conflict("ReferenceNumber", "Ref", "0.3", 2, "0.4")
+        )
+    );
+}
+
+#[test]
+fn a_sheet_table_that_starts_below_and_right_of_a1() {
+    let work = Work::new();
+    work.xlsx(
+        "in.xlsx",
+        &[(
+            "S",
+            vec![
+                vec![],
+                vec![],
+                vec![X::Blank, X::Blank, X::S("Acct"), X::S("Company")],
+                vec![X::Blank, X::Blank, X::N(1.0), X::S("A")],
+                vec![],
+                vec![X::Blank, X::Blank, X::N(2.0), X::S("B")],
+            ],
+        )],
+    );
+    let (run, report) = dry(&work, "in.xlsx", MAP);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["4,valid,1,", "6,valid,2,"]);
+    // Asked for explicitly, the header row is the sheet's row 3 too.
+    let (run, report) = dry(
+        &work,
+        "in.xlsx",
+        &format!("[source]\nheader_row = 3\n{MAP}"),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["4,valid,1,", "6,valid,2,"]);
+}
