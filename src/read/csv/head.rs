@@ -105,7 +105,7 @@ pub(super) fn detect_delimiter(head: &Head, header_row: u64) -> u8 {
         let Some(width) = width.filter(|&w| w > 1) else {
             continue;
         };
-        let share = if seen == 0 { 1000 } else { same * 1000 / seen };
+        let share = (same * 1000).checked_div(seen).unwrap_or(1000);
         if (share, width) > best.1 {
             best = (delimiter, (share, width));
         }

@@ -17,7 +17,7 @@ pub(super) struct Records<R> {
     ends: Vec<usize>,
     len: usize,
     /// Lines seen so far (1-based: the line the reader is on).
-    line: u64,
+    reader_line: u64,
     /// The line where the current record starts.
     record_line: u64,
 }
@@ -30,7 +30,7 @@ impl<R: BufRead> Records<R> {
             fields: vec![0; 4096],
             ends: vec![0; 64],
             len: 0,
-            line: 1,
+            reader_line: 1,
             record_line: 0,
         }
     }
@@ -42,7 +42,7 @@ impl<R: BufRead> Records<R> {
 
     /// The line the reader is on: after the last record read, the line it ended on.
     pub fn current_line(&self) -> u64 {
-        self.line
+        self.reader_line
     }
 
     pub fn len(&self) -> usize {
@@ -74,7 +74,7 @@ impl<R: BufRead> Records<R> {
                 .iter()
                 .take_while(|&&b| b == b'\n' || b == b'\r')
                 .count();
-            self.line += count_newlines(&buffer[..skip]);
+            self.reader_line += count_newlines(&buffer[..skip]);
             let done = skip < buffer.len();
             self.input.consume(skip);
             if done {
@@ -86,14 +86,14 @@ impl<R: BufRead> Records<R> {
     /// Reads the next record; `false` at the end of the input.
     pub fn read(&mut self) -> io::Result<bool> {
         self.skip_line_ends()?;
-        self.record_line = self.line;
+        self.record_line = self.reader_line;
         let (mut out, mut nends) = (0, 0);
         loop {
             let input = self.input.fill_buf()?;
             let (result, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut self.fields[out..], &mut self.ends[nends..]);
-            self.line += count_newlines(&input[..nin]);
+            self.reader_line += count_newlines(&input[..nin]);
             self.input.consume(nin);
             out += nout;
             nends += nend;
