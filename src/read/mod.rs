@@ -120,11 +120,11 @@ pub enum ReadError {
         cause: std::io::Error,
     },
     #[error(
-        "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` under [source] in the mapping file"
+        "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` under [source] in the mapping file (or under the [department] or [contact] table that reads this file)"
     )]
     NotUtf8 { file: PathBuf, line: u64 },
     #[error(
-        "{file}: looks like UTF-16 text without a byte-order mark (every other byte is zero)\nhint: add `encoding = \"{encoding}\"` under [source] in the mapping file"
+        "{file}: looks like UTF-16 text without a byte-order mark (every other byte is zero)\nhint: add `encoding = \"{encoding}\"` under [source] in the mapping file (or under the [department] or [contact] table that reads this file)"
     )]
     Utf16NoBom {
         file: PathBuf,

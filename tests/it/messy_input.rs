@@ -898,3 +898,85 @@ fn a_sheet_table_that_starts_below_and_right_of_a1() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(report, ["4,valid,1,", "6,valid,2,"]);
 }
+
+#[test]
+fn workbook_chosen_by_content_and_sheet_by_name_ignoring_case() {
+    let work = Work::new();
+    let path = work.xlsx(
+        "real.xlsx",
+        &[
+            ("Notes", vec![vec![X::S("nothing here")]]),
+            (
+                "Export",
+                vec![
+                    vec![X::S("Acct"), X::S("Company")],
+                    vec![X::N(1.0), X::S("A")],
+                ],
+            ),
+        ],
+    );
+    std::fs::rename(path, work.path("in.csv")).unwrap();
+    let (run, report) = dry(
+        &work,
+        "in.csv",
+        &format!("[source]\nsheet = \" export \"\n{MAP}"),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["2,valid,1,"]);
+    assert_eq!(work.report("r.csv")[1][0], "in.csv, sheet \"Export\"");
+}
+
+#[test]
+fn children_linked_by_two_columns_from_another_workbook() {
+    let work = Work::new();
+    work.write(
+        "in.csv",
+        "Acct,Region,Company\n1,East,A East\n1,West,A West\n",
+    );
+    work.xlsx(
+        "people.xlsx",
+        &[(
+            "People",
+            vec![
+                vec![X::S("Account"), X::S("Area"), X::S("Who")],
+                vec![X::N(1.0), X::S("West"), X::S("Wes")],
+                vec![X::N(1.0), X::S("North"), X::S("Nora")],
+            ],
+        )],
+    );
+    let mapping = "[customer]\ngroup_by = [\"Acct\", \"Region\"]\nName = \"Company\"\n\n\
+                   [contact]\nfile = \"people.xlsx\"\nsheet = \"People\"\nlink = [\"Account\", \"Area\"]\nName = \"Who\"\n";
+    let (run, report) = dry(&work, "in.csv", mapping);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        report,
+        [
+            "2,valid,1 / East,",
+            "3,valid,1 / West,",
+            "2,valid,1 / West,",
+            "3,invalid,1 / North,no customer in in.csv has the key \"1 / North\" given in column \"Account / Area\"",
+        ]
+    );
+}
+
+#[test]
+fn a_child_file_in_windows_1252_names_its_own_table_in_the_hint() {
+    let work = Work::new();
+    work.write("in.csv", "Acct,Company\n1,A\n");
+    work.write("depts.csv", b"Acct,Dept\n1,Caf\xe9\n".as_slice());
+    let mapping =
+        format!("{MAP}\n[department]\nfile = \"depts.csv\"\nlink = \"Acct\"\nName = \"Dept\"\n");
+    let stderr = refused(&work, "in.csv", &mapping);
+    assert!(
+        stderr.contains("depts.csv, line 2: not valid UTF-8"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("or under the [department] or [contact] table that reads this file"),
+        "{stderr}"
+    );
+    let mapping = mapping.replace("link =", "encoding = \"windows-1252\"\nlink =");
+    let (run, report) = dry(&work, "in.csv", &mapping);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["2,valid,1,", "2,valid,1,"]);
+}
