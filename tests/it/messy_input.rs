@@ -980,3 +980,12 @@ fn a_child_file_in_windows_1252_names_its_own_table_in_the_hint() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(report, ["2,valid,1,", "2,valid,1,"]);
 }
+
+#[test]
+fn old_mac_line_ends_keep_row_numbers() {
+    let work = Work::new();
+    work.write("in.csv", "Acct,Company\r1,A\r2,\"B\rsecond line\"\r\r3,C\r");
+    let (run, report) = dry(&work, "in.csv", MAP);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["2,valid,1,", "3,valid,2,", "6,valid,3,"]);
+}
