@@ -200,10 +200,13 @@ impl CsvRows {
             return Ok(None);
         }
         cells.resize(self.width, Cell::Empty);
+        // Blank fields past the header's end (`1,Acme,,` under `Acct,Company`, as exports that
+        // pad every line write) lose nothing: only a short line or data past the end is damage.
+        let damaged = found < self.width || (found > self.width && !beyond_blank());
         Ok(Some(Row {
             number: self.line(),
             cells,
-            ragged: (found != self.width).then_some(Ragged {
+            ragged: damaged.then_some(Ragged {
                 expected: self.width,
                 found,
             }),

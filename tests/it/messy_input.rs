@@ -989,3 +989,19 @@ fn old_mac_line_ends_keep_row_numbers() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(report, ["2,valid,1,", "3,valid,2,", "6,valid,3,"]);
 }
+
+#[test]
+fn blank_fields_past_the_header_are_fine() {
+    let work = Work::new();
+    work.write("in.csv", "Acct,Company\n1,A,\n2,B,,\n3,C,x\n");
+    let (run, report) = dry(&work, "in.csv", MAP);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        report,
+        [
+            "2,valid,1,",
+            "3,valid,2,",
+            "4,invalid,3,the line has 3 fields but the header has 2: a cell probably holds an unquoted delimiter or line break",
+        ]
+    );
+}
