@@ -72,6 +72,41 @@ pub fn load(
         let Some(table) = open(&file, &options, &mut problems)? else {
             continue;
         };
+        let line = options.sheet_line.or(link.first().map(|l| l.line));
+        let name = child.entity.table();
+        if let Some(sheet) = options
+            .sheet
+            .as_ref()
+            .filter(|_| table.source.sheet.is_none())
+        {
+            problems.push(Problem {
+                line,
+                message: format!(
+                    "[{name}] sheet = \"{sheet}\", but {} is a CSV file, which has no sheets",
+                    file.display()
+                ),
+                hint: Some(format!(
+                    "give the {name} file with `file = \"…\"`, or read the customers from the workbook"
+                )),
+            });
+            continue;
+        }
+        if primary
+            .as_ref()
+            .is_some_and(|p| same_table(&p.source, &table.source))
+        {
+            problems.push(Problem {
+                line,
+                message: format!(
+                    "[{name}] reads {}, the rows [customer] reads: each row would be read twice",
+                    table.source
+                ),
+                hint: Some(format!(
+                    "to take the {name} from the customer rows, remove `sheet`, `file` and `link` from [{name}]"
+                )),
+            });
+            continue;
+        }
         match bind(
             &mapping.path,
             &table,
@@ -108,6 +143,12 @@ pub fn load(
         path: report_path,
         cause,
     })
+}
+
+/// Whether two tables are the same sheet of the same file (or the same CSV file).
+fn same_table(a: &read::SourceName, b: &read::SourceName) -> bool {
+    let file = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    a.sheet == b.sheet && file(&a.file) == file(&b.file)
 }
 
 /// Opens a table; a sheet that does not exist is a problem of the mapping file (listed with the

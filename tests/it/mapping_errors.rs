@@ -443,3 +443,62 @@ fn unreadable_mapping_file() {
     );
     assert!(!work.path("in.csv.report.csv").exists());
 }
+
+#[test]
+fn child_sheet_of_a_csv_input() {
+    let work = Work::new();
+    work.write("in.csv", CSV);
+    let run = stops(
+        &work,
+        "in.csv",
+        "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n\n[contact]\nsheet = \"Contacts\"\nlink = \"Acct\"\nName = \"Contact\"\n",
+    );
+    assert_eq!(
+        located(&run),
+        ["m.toml:6: [contact] sheet = \"Contacts\", but in.csv is a CSV file, which has no sheets"],
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn child_table_that_is_the_customer_table() {
+    let work = Work::new();
+    work.xlsx(
+        "in.xlsx",
+        &[(
+            "Export",
+            vec![
+                vec![X::S("Acct"), X::S("Company"), X::S("Contact")],
+                vec![X::N(1.0), X::S("A"), X::S("Ann")],
+            ],
+        )],
+    );
+    let run = stops(
+        &work,
+        "in.xlsx",
+        "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n\n[contact]\nsheet = \"export\"\nlink = \"Acct\"\nName = \"Contact\"\n",
+    );
+    assert_eq!(
+        located(&run),
+        [
+            "m.toml:6: [contact] reads in.xlsx, sheet \"Export\", the rows [customer] reads: each row would be read twice"
+        ],
+        "{}",
+        run.stderr
+    );
+    work.write("in.csv", CSV);
+    let run = stops(
+        &work,
+        "in.csv",
+        "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n\n[contact]\nfile = \"./in.csv\"\nlink = \"Acct\"\nName = \"Contact\"\n",
+    );
+    assert_eq!(
+        located(&run),
+        [
+            "m.toml:7: [contact] reads ./in.csv, the rows [customer] reads: each row would be read twice"
+        ],
+        "{}",
+        run.stderr
+    );
+}
