@@ -502,3 +502,37 @@ fn child_table_that_is_the_customer_table() {
         run.stderr
     );
 }
+
+#[test]
+fn header_on_another_row_of_a_sheet_suggests_header_row() {
+    let work = Work::new();
+    work.xlsx(
+        "in.xlsx",
+        &[(
+            "Export",
+            vec![
+                vec![X::S("Customer list")],
+                vec![],
+                vec![X::Blank, X::S("Acct"), X::S("Company")],
+                vec![X::Blank, X::N(1.0), X::S("A")],
+            ],
+        )],
+    );
+    let run = stops(
+        &work,
+        "in.xlsx",
+        "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n",
+    );
+    assert!(
+        run.stderr
+            .contains("hint: that name is in row 3: set `header_row = 3` under [source]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("is not in the header row 1 of in.xlsx, sheet \"Export\""),
+        "{}",
+        run.stderr
+    );
+}

@@ -1005,3 +1005,26 @@ fn blank_fields_past_the_header_are_fine() {
         ]
     );
 }
+
+#[test]
+fn a_stray_cell_far_away_does_not_blow_up_memory() {
+    let work = Work::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Acct").unwrap();
+    sheet.write_string(0, 1, "Company").unwrap();
+    sheet.write_number(1, 0, 1.0).unwrap();
+    sheet.write_string(1, 1, "A").unwrap();
+    // XFD1048576, the last cell of a sheet: a dense grid up to it would be 17 billion cells.
+    sheet.write_string(1_048_575, 16_383, "stray").unwrap();
+    book.save(work.path("in.xlsx")).unwrap();
+    let (run, report) = dry(&work, "in.xlsx", MAP);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        report,
+        [
+            "2,valid,1,",
+            "1048576,invalid,,column \"Acct\" is blank: every customer row needs the customer's Acct",
+        ]
+    );
+}
