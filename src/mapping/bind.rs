@@ -105,8 +105,17 @@ pub fn bind(
     }
 }
 
+/// Header names match ignoring case and surrounding spaces, and with any run of inner white
+/// space (a line break from a wrapped Excel header, a no-break space from a web export) as one
+/// space.
 fn same(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
+    let loose = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    loose(a) == loose(b)
 }
 
 fn find(

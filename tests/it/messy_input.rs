@@ -1028,3 +1028,25 @@ fn a_stray_cell_far_away_does_not_blow_up_memory() {
         ]
     );
 }
+
+#[test]
+fn wrapped_and_no_break_space_headers_match() {
+    let work = Work::new();
+    work.xlsx(
+        "in.xlsx",
+        &[(
+            "S",
+            vec![
+                vec![X::S("Acct\nNo"), X::S("Company\u{a0} Name")],
+                vec![X::N(1.0), X::S("A")],
+            ],
+        )],
+    );
+    let (run, report) = dry(
+        &work,
+        "in.xlsx",
+        "[customer]\nAccountNumber = \"Acct No\"\nName = \"company name\"\n",
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["2,valid,1,"]);
+}
