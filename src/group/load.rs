@@ -190,11 +190,32 @@ fn read_customers(
     let source = report.add_source(table.source.to_string());
     for row in table.rows {
         let row = row?;
-        let key = Grouper::customer_key(&row, binding);
+        let key = if repeats_header(&row, &table.headers) {
+            Err("the row repeats the header row (a page header in the export?): delete it".into())
+        } else {
+            Grouper::customer_key(&row, binding)
+        };
         let id = report.register(source, row.number, key.as_deref().ok());
         grouper.add_customer_row(id, &row, key, binding, report);
     }
     Ok(())
+}
+
+/// Whether a data row holds the column names again (exports that repeat the header on every
+/// printed page): at least two cells, each equal to its column's name. Sent as data, it would
+/// create a customer named like the column.
+fn repeats_header(row: &read::Row, headers: &[String]) -> bool {
+    let mut named = 0;
+    for (cell, header) in row.cells.iter().zip(headers) {
+        let Some(text) = crate::mapping::convert::cell_text(cell) else {
+            continue;
+        };
+        if !text.eq_ignore_ascii_case(header.trim()) {
+            return false;
+        }
+        named += 1;
+    }
+    named >= 2
 }
 
 /// A child table in the input workbook itself inherits the input's encoding and delimiter

@@ -1050,3 +1050,23 @@ fn wrapped_and_no_break_space_headers_match() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(report, ["2,valid,1,"]);
 }
+
+#[test]
+fn a_repeated_header_row_is_not_a_customer() {
+    let work = Work::new();
+    work.write(
+        "in.csv",
+        "Acct,Company,City\n1,A,Boston\nAcct,Company,City\n2,B,\n3,Company,\n",
+    );
+    let (run, report) = dry(&work, "in.csv", &format!("{MAP}City = \"City\"\n"));
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        report,
+        [
+            "2,valid,1,",
+            "3,invalid,,the row repeats the header row (a page header in the export?): delete it",
+            "4,valid,2,",
+            "5,valid,3,",
+        ]
+    );
+}
