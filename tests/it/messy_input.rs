@@ -954,7 +954,7 @@ fn children_linked_by_two_columns_from_another_workbook() {
             "2,valid,1 / East,",
             "3,valid,1 / West,",
             "2,valid,1 / West,",
-            "3,invalid,1 / North,no customer in in.csv has the key \"1 / North\" given in column \"Account / Area\"",
+            "3,invalid,1 / North,no customer in in.csv has the key \"1 / North\" given in columns \"Account / Area\"",
         ]
     );
 }
