@@ -265,7 +265,11 @@ impl Grouper {
                 column: Some(columns.join(" / ")),
                 message: format!(
                     "no customer in {primary} has the key \"{key}\" given in {} \"{}\"",
-                    if columns.len() == 1 { "column" } else { "columns" },
+                    if columns.len() == 1 {
+                        "column"
+                    } else {
+                        "columns"
+                    },
                     columns.join(" / ")
                 ),
             });
