@@ -67,6 +67,7 @@ fn fail(error: &dyn std::fmt::Display) -> ExitCode {
 /// The whole import: load and check the input, then send (or not), then sum up.
 async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
     let started = Instant::now();
+    check_outputs(&settings)?;
     let mut report = Report::create(&settings.report)
         .map_err(|e| format!("cannot write the report {}: {e}", settings.report.display()))?;
     let (settings, report, groups) = tokio::task::spawn_blocking(move || {
@@ -118,4 +119,41 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
         summary.write_json(path)?;
     }
     Ok(summary)
+}
+
+/// Refuses an output path that is one of the files the run reads: the report is created (empty)
+/// before anything is read, so `--report customers.csv` would destroy the input.
+fn check_outputs(settings: &Settings) -> Result<(), String> {
+    let mapping = &settings.mapping;
+    let mut inputs = vec![
+        ("the input", settings.input.clone()),
+        ("the mapping file", mapping.path.clone()),
+    ];
+    for child in [&mapping.department, &mapping.contact]
+        .into_iter()
+        .flatten()
+    {
+        inputs.push(("a file the mapping reads", child.file(&settings.input)));
+    }
+    let outputs = [
+        ("--report", Some(&settings.report)),
+        ("--errors", settings.errors.as_ref()),
+        ("--summary-json", settings.summary_json.as_ref()),
+    ];
+    for (option, output) in outputs {
+        let Some(output) = output else { continue };
+        // A file that does not exist yet cannot be an input.
+        let Ok(out) = output.canonicalize() else {
+            continue;
+        };
+        for (what, input) in &inputs {
+            if input.canonicalize().is_ok_and(|input| input == out) {
+                return Err(format!(
+                    "{option} {} is {what}: writing it would destroy it\nhint: choose another path (the report's default is INPUT.report.csv beside the input)",
+                    output.display()
+                ));
+            }
+        }
+    }
+    Ok(())
 }

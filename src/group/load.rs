@@ -7,7 +7,7 @@
 use std::path::Path;
 
 use super::{CustomerGroup, Grouper};
-use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, Origin, bind};
+use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, Origin, Problem, bind};
 use crate::model::Entity;
 use crate::read::{self, ReadError, ReadOptions, Table};
 use crate::report::Report;
@@ -33,7 +33,8 @@ pub fn load(
     mapping: &Mapping,
     report: &mut Report,
 ) -> Result<Vec<CustomerGroup>, LoadError> {
-    let primary = read::open(input, &mapping.source)?;
+    let mut problems = Vec::new();
+    let primary = open(input, &mapping.source, &mut problems)?;
     let mut same_rows: Vec<(Entity, &[crate::mapping::Rule])> =
         vec![(Entity::Customer, &mapping.customer)];
     let children: Vec<&ChildMap> = [&mapping.department, &mapping.contact]
@@ -45,16 +46,17 @@ pub fn load(
             same_rows.push((child.entity, &child.rules));
         }
     }
-    let mut problems = Vec::new();
-    let binding = bind(
-        &mapping.path,
-        &primary,
-        mapping.source.header_row,
-        &mapping.group_by,
-        &same_rows,
-    )
-    .map_err(|e| problems.extend(e.problems))
-    .ok();
+    let binding = primary.as_ref().and_then(|primary| {
+        bind(
+            &mapping.path,
+            primary,
+            mapping.source.header_row,
+            &mapping.group_by,
+            &same_rows,
+        )
+        .map_err(|e| problems.extend(e.problems))
+        .ok()
+    });
     let mut others = Vec::new();
     for child in children {
         let Origin::Elsewhere {
@@ -67,7 +69,44 @@ pub fn load(
         };
         let file = child.file(input);
         let options = child_options(options, &mapping.source, file.as_path() == input);
-        let table = read::open(&file, &options)?;
+        let Some(table) = open(&file, &options, &mut problems)? else {
+            continue;
+        };
+        let line = options.sheet_line.or(link.first().map(|l| l.line));
+        let name = child.entity.table();
+        if let Some(sheet) = options
+            .sheet
+            .as_ref()
+            .filter(|_| table.source.sheet.is_none())
+        {
+            problems.push(Problem {
+                line,
+                message: format!(
+                    "[{name}] sheet = \"{sheet}\", but {} is a CSV file, which has no sheets",
+                    file.display()
+                ),
+                hint: Some(format!(
+                    "give the {name} file with `file = \"…\"`, or read the customers from the workbook"
+                )),
+            });
+            continue;
+        }
+        if primary
+            .as_ref()
+            .is_some_and(|p| same_table(&p.source, &table.source))
+        {
+            problems.push(Problem {
+                line,
+                message: format!(
+                    "[{name}] reads {}, the rows [customer] reads: each row would be read twice",
+                    table.source
+                ),
+                hint: Some(format!(
+                    "to take the {name} from the customer rows, remove `sheet`, `file` and `link` from [{name}]"
+                )),
+            });
+            continue;
+        }
         match bind(
             &mapping.path,
             &table,
@@ -79,7 +118,7 @@ pub fn load(
             Err(e) => problems.extend(e.problems),
         }
     }
-    let Some(binding) = binding.filter(|_| problems.is_empty()) else {
+    let (Some(primary), Some(binding)) = (primary, binding.filter(|_| problems.is_empty())) else {
         problems.sort_by_key(|p| p.line);
         return Err(MappingErrors {
             path: mapping.path.clone(),
@@ -106,6 +145,42 @@ pub fn load(
     })
 }
 
+/// Whether two tables are the same sheet of the same file (or the same CSV file).
+fn same_table(a: &read::SourceName, b: &read::SourceName) -> bool {
+    let file = |path: &Path| path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    a.sheet == b.sheet && file(&a.file) == file(&b.file)
+}
+
+/// Opens a table; a sheet that does not exist is a problem of the mapping file (listed with the
+/// others, on the line that names it), any other failure stops the load.
+fn open(
+    file: &Path,
+    options: &ReadOptions,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Table>, ReadError> {
+    match read::open(file, options) {
+        Ok(table) => Ok(Some(table)),
+        Err(ReadError::NoSuchSheet {
+            file,
+            sheet,
+            sheets,
+        }) => {
+            let sheets: Vec<String> = sheets.iter().map(|s| format!("\"{s}\"")).collect();
+            problems.push(Problem {
+                line: options.sheet_line,
+                message: format!(
+                    "sheet \"{sheet}\" does not exist in {}; the sheets are: {}",
+                    file.display(),
+                    sheets.join(", ")
+                ),
+                hint: Some("set `sheet` to one of them (names match ignoring case)".into()),
+            });
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn read_customers(
     table: Table,
     binding: &Binding,
@@ -115,11 +190,32 @@ fn read_customers(
     let source = report.add_source(table.source.to_string());
     for row in table.rows {
         let row = row?;
-        let key = Grouper::customer_key(&row, binding);
+        let key = if repeats_header(&row, &table.headers) {
+            Err("the row repeats the header row (a page header in the export?): delete it".into())
+        } else {
+            Grouper::customer_key(&row, binding)
+        };
         let id = report.register(source, row.number, key.as_deref().ok());
         grouper.add_customer_row(id, &row, key, binding, report);
     }
     Ok(())
+}
+
+/// Whether a data row holds the column names again (exports that repeat the header on every
+/// printed page): at least two cells, each equal to its column's name. Sent as data, it would
+/// create a customer named like the column.
+fn repeats_header(row: &read::Row, headers: &[String]) -> bool {
+    let mut named = 0;
+    for (cell, header) in row.cells.iter().zip(headers) {
+        let Some(text) = crate::mapping::convert::cell_text(cell) else {
+            continue;
+        };
+        if !text.eq_ignore_ascii_case(header.trim()) {
+            return false;
+        }
+        named += 1;
+    }
+    named >= 2
 }
 
 /// A child table in the input workbook itself inherits the input's encoding and delimiter
@@ -131,4 +227,162 @@ fn child_options(own: &ReadOptions, source: &ReadOptions, same_file: bool) -> Re
         options.delimiter = options.delimiter.or(source.delimiter);
     }
     options
+}
+
+/// What the dry-run report cannot show: the drafts built, with their children de-duplicated.
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use serde_json::json;
+
+    use super::*;
+
+    /// Loads `files` (name, bytes) written to a temp folder, the first being the input.
+    fn drafts(mapping: &str, files: &[(&str, &[u8])]) -> (Vec<CustomerGroup>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in files {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        let mapping = crate::mapping::parse(&dir.path().join("m.toml"), mapping).unwrap();
+        let report_path = dir.path().join("r.csv");
+        let mut report = Report::create(&report_path).unwrap();
+        let groups = load(&dir.path().join(files[0].0), &mapping, &mut report).unwrap();
+        report
+            .finish(&crate::report::Outcome::new(
+                crate::report::Status::Valid,
+                "",
+            ))
+            .unwrap();
+        let lines = std::fs::read_to_string(&report_path).unwrap();
+        (groups, lines.lines().skip(1).map(str::to_string).collect())
+    }
+
+    #[test]
+    fn children_are_deduplicated_ignoring_case_and_fields_merged() {
+        let mapping = r#"
+[customer]
+AccountNumber = "Acct"
+Name = "Company"
+Phone = "Phone"
+Country = { column = "Country", default = "US" }
+TimeZone = { value = "Eastern Standard Time" }
+Inactive = { column = "Status", map = { "Active" = false, "Closed" = true } }
+BillingAdjustmentPercentage = "Adj"
+PricingMethod = "Pricing"
+
+[department]
+Name = "Dept"
+
+[contact]
+Name = "Contact"
+Email = "Contact Email"
+"#;
+        let csv = "Acct,Company,Phone,Country,Status,Adj,Pricing,Dept,Contact,Contact Email\n\
+                   1001,Acme,,,active,12.5%,zone to zone,Sales,Ann,ann@acme.com\n\
+                   2002,Beta,555,CA,,,,,,\n\
+                   1001,,6175550100,,,,,sales,ANN,ANN@ACME.COM\n\
+                   1001,,,,,,,Ops,Ann,other@acme.com\n\
+                   1001,,,,,,, OPS ,Bob,\n\
+                   1001,,,,,,,,bob,\n";
+        let (groups, report) = drafts(mapping, &[("in.csv", csv.as_bytes())]);
+        assert_eq!(report.len(), 6, "{report:?}");
+        assert!(report.iter().all(|l| l.contains(",valid,")), "{report:?}");
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].key, "1001");
+        assert_eq!(groups[0].rows.len(), 5);
+        assert_eq!(
+            groups[0].draft.to_json(),
+            json!({
+                "Name": "Acme",
+                "Phone": "6175550100",
+                "Country": "US",
+                "AccountNumber": "1001",
+                "TimeZone": "Eastern Standard Time",
+                "Inactive": false,
+                "BillingAdjustmentPercentage": 12.5,
+                "PricingMethod": "ZoneToZone",
+                "Departments": [{"Name": "Sales"}, {"Name": "Ops"}],
+                "Contacts": [
+                    {"Name": "Ann", "Email": "ann@acme.com"},
+                    {"Name": "Ann", "Email": "other@acme.com"},
+                    {"Name": "Bob"},
+                ],
+            })
+        );
+        assert_eq!(
+            groups[1].draft.to_json(),
+            json!({
+                "Name": "Beta",
+                "Phone": "555",
+                "Country": "CA",
+                "AccountNumber": "2002",
+                "TimeZone": "Eastern Standard Time",
+            })
+        );
+    }
+
+    #[test]
+    fn excel_values_become_what_a_person_sees() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.xlsx");
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2019, 4, 1).unwrap();
+        let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        for (c, h) in ["Acct", "Company", "Phone", "ZIP", "Since", "Invoice"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        sheet.write_number(1, 0, 1001.0).unwrap();
+        sheet.write_string(1, 1, "Acme").unwrap();
+        sheet.write_number(1, 2, 6175550100.0).unwrap();
+        sheet.write_string(1, 3, "02134").unwrap();
+        sheet
+            .write_datetime_with_format(1, 4, &date, &format)
+            .unwrap();
+        sheet.write_boolean(1, 5, true).unwrap();
+        book.save(&path).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        let mapping = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\nPhone = \"Phone\"\nPostalCode = \"ZIP\"\nComments = \"Since\"\nSendInvoiceByEmail = \"Invoice\"\n";
+        let (groups, _) = drafts(mapping, &[("in.xlsx", &bytes)]);
+        assert_eq!(
+            groups[0].draft.to_json(),
+            json!({
+                "Name": "Acme",
+                "PostalCode": "02134",
+                "Phone": "6175550100",
+                "AccountNumber": "1001",
+                "Comments": "2019-04-01",
+                "SendInvoiceByEmail": true,
+            })
+        );
+    }
+
+    #[test]
+    fn children_from_another_file_join_their_customer() {
+        let mapping = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n\n[contact]\nfile = \"contacts.csv\"\nlink = \"Customer\"\nName = \"Name\"\nEmail = \"Email\"\nPhone = \"Phone\"\n";
+        let (groups, report) = drafts(
+            mapping,
+            &[
+                ("in.csv", b"Acct,Company\n1,A\n2,B\n"),
+                (
+                    "contacts.csv",
+                    b"Customer,Name,Email,Phone\n2,Bo,bo@b.com,6175550100\n1,Al,,\n2,BO,BO@B.COM,\n",
+                ),
+            ],
+        );
+        assert_eq!(report.len(), 5, "{report:?}");
+        assert_eq!(
+            groups[0].draft.to_json(),
+            json!({"Name": "A", "AccountNumber": "1", "Contacts": [{"Name": "Al"}]})
+        );
+        assert_eq!(
+            groups[1].draft.to_json(),
+            json!({"Name": "B", "AccountNumber": "2", "Contacts": [{"Name": "Bo", "Email": "bo@b.com", "Phone": "6175550100"}]})
+        );
+        assert_eq!(groups[1].rows.len(), 3);
+    }
 }

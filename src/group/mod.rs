@@ -264,7 +264,12 @@ impl Grouper {
                 field: None,
                 column: Some(columns.join(" / ")),
                 message: format!(
-                    "no customer in {primary} has the key \"{key}\" given in column \"{}\"",
+                    "no customer in {primary} has the key \"{key}\" given in {} \"{}\"",
+                    if columns.len() == 1 {
+                        "column"
+                    } else {
+                        "columns"
+                    },
                     columns.join(" / ")
                 ),
             });

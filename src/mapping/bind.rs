@@ -46,15 +46,32 @@ pub fn bind(
     entities: &[(Entity, &[Rule])],
 ) -> Result<Binding, MappingErrors> {
     let mut problems = Vec::new();
+    // The group key defaults to the AccountNumber column: the same name on the same line. A
+    // missing column is reported once, for the field.
+    let also_a_field = |wanted: &HeaderRef| {
+        entities.iter().any(|(_, rules)| {
+            rules.iter().any(|rule| {
+                matches!(&rule.source, RuleSource::Column { column, .. } if column == wanted)
+            })
+        })
+    };
+    let key: Vec<Column> = key
+        .iter()
+        .filter_map(|k| match find(table, header_row, k, "the group key") {
+            Ok(column) => Some(column),
+            Err(problem) => {
+                if !also_a_field(k) {
+                    problems.push(problem);
+                }
+                None
+            }
+        })
+        .collect();
     let mut resolve = |wanted: &HeaderRef, purpose: &str| {
         find(table, header_row, wanted, purpose)
             .map_err(|p| problems.push(p))
             .ok()
     };
-    let key: Vec<Column> = key
-        .iter()
-        .filter_map(|k| resolve(k, "the group key"))
-        .collect();
     let entities = entities
         .iter()
         .map(|(entity, rules)| {
@@ -88,8 +105,17 @@ pub fn bind(
     }
 }
 
+/// Header names match ignoring case and surrounding spaces, and with any run of inner white
+/// space (a line break from a wrapped Excel header, a no-break space from a web export) as one
+/// space.
 fn same(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
+    let loose = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    loose(a) == loose(b)
 }
 
 fn find(

@@ -35,7 +35,7 @@ pub fn cell_text(cell: &Cell) -> Option<String> {
     let text = match cell {
         Cell::Empty => return None,
         Cell::Text(s) => s.trim().to_string(),
-        Cell::Number(n) => format_number(*n),
+        Cell::Number(n) => format_number(excel_digits(*n)),
         Cell::Bool(b) => b.to_string(),
         Cell::DateTime(dt)
             if dt.time().num_seconds_from_midnight() == 0 && dt.nanosecond() == 0 =>
@@ -46,6 +46,15 @@ pub fn cell_text(cell: &Cell) -> Option<String> {
         Cell::Error(code) => code.clone(),
     };
     (!text.is_empty()).then_some(text)
+}
+
+/// The number as Excel shows and stores it for a person: at most 15 significant digits, so a
+/// computed `0.1 + 0.2` is `0.3` (not `0.30000000000000004`) and `1234.56` stays `1234.56`.
+pub fn excel_digits(n: f64) -> f64 {
+    if !n.is_finite() || n == 0.0 {
+        return n;
+    }
+    format!("{n:.14e}").parse().unwrap_or(n)
 }
 
 fn text_kind(text: String, kind: Kind) -> Result<Value, String> {
@@ -115,7 +124,7 @@ fn to_bool(cell: &Cell) -> Result<Option<Value>, String> {
 
 fn to_number(cell: &Cell) -> Result<Option<Value>, String> {
     let text = match cell {
-        Cell::Number(n) => return Ok(Some(Value::Number(*n))),
+        Cell::Number(n) => return Ok(Some(Value::Number(excel_digits(*n)))),
         other => match cell_text(other) {
             Some(text) => text,
             None => return Ok(None),
@@ -165,6 +174,30 @@ mod tests {
         assert_eq!(
             ok(text(" 02134 "), Kind::Text),
             Some(Value::Text("02134".into()))
+        );
+    }
+
+    #[test]
+    fn excel_numbers_show_15_significant_digits() {
+        assert_eq!(
+            ok(Cell::Number(0.1 + 0.2), Kind::Text),
+            Some(Value::Text("0.3".into()))
+        );
+        assert_eq!(
+            ok(Cell::Number(1234.5600000000002), Kind::Text),
+            Some(Value::Text("1234.56".into()))
+        );
+        assert_eq!(
+            ok(Cell::Number(0.1 + 0.2), Kind::Number),
+            Some(Value::Number(0.3))
+        );
+        assert_eq!(
+            ok(Cell::Number(123456789012345.0), Kind::Text),
+            Some(Value::Text("123456789012345".into()))
+        );
+        assert_eq!(
+            ok(Cell::Number(-0.000123), Kind::Text),
+            Some(Value::Text("-0.000123".into()))
         );
     }
 

@@ -120,7 +120,8 @@ impl Parser<'_> {
             contact: None,
             match_by: MatchBy::None,
         };
-        let mut saw_customer = false;
+        // Where `[customer]` starts: the line for problems of the table as a whole.
+        let mut customer_line = None;
         let mut match_by = None;
         for (key, value) in doc.iter() {
             let Some(table) = self.table(key, value) else {
@@ -129,24 +130,30 @@ impl Parser<'_> {
             match key.get_ref().as_ref() {
                 "source" => mapping.source = self.read_options(table, "source", &SOURCE_KEYS),
                 "customer" => {
-                    saw_customer = true;
+                    customer_line = Some(self.line(key.span().start));
                     (mapping.customer, mapping.group_by) = self.customer(table);
                 }
-                "department" => mapping.department = Some(self.child(Entity::Department, table)),
-                "contact" => mapping.contact = Some(self.child(Entity::Contact, table)),
+                "department" => {
+                    let at = key.span().start;
+                    mapping.department = Some(self.child(Entity::Department, table, at));
+                }
+                "contact" => {
+                    let at = key.span().start;
+                    mapping.contact = Some(self.child(Entity::Contact, table, at));
+                }
                 "match" => match_by = self.match_table(table),
                 _ => self.unknown_key("the file", key, &TABLES),
             }
         }
-        if !saw_customer {
+        let Some(customer_line) = customer_line else {
             self.problems.push(Problem {
                 line: None,
                 message: "there is no [customer] table".into(),
                 hint: Some("add [customer] with at least `Name = \"<column>\"`".into()),
             });
             return mapping;
-        }
-        self.finish(&mut mapping, match_by);
+        };
+        self.finish(&mut mapping, match_by, customer_line);
         mapping
     }
 
@@ -175,7 +182,12 @@ impl Parser<'_> {
     }
 
     /// Cross-table rules: group_by's default, [match]'s default and its field being mapped.
-    fn finish(&mut self, mapping: &mut Mapping, match_by: Option<(MatchBy, usize)>) {
+    fn finish(
+        &mut self,
+        mapping: &mut Mapping,
+        match_by: Option<(MatchBy, usize)>,
+        customer_line: usize,
+    ) {
         let column_of = |name: &str| {
             mapping.customer.iter().find_map(|rule| match &rule.source {
                 RuleSource::Column { column, .. } if rule.field.name == name => {
@@ -188,7 +200,7 @@ impl Parser<'_> {
             match column_of("AccountNumber") {
                 Some(column) => mapping.group_by = vec![column],
                 None => self.problems.push(Problem {
-                    line: None,
+                    line: Some(customer_line),
                     message: "[customer] has no `group_by` and AccountNumber is not mapped to a column".into(),
                     hint: Some("add `group_by = \"<column>\"` naming the column(s) that identify a customer's rows".into()),
                 }),
@@ -200,7 +212,7 @@ impl Parser<'_> {
             .any(|rule| rule.field.name == "Name")
         {
             self.problems.push(Problem {
-                line: None,
+                line: Some(customer_line),
                 message: "[customer] does not map `Name`: OnTime needs a name for every customer"
                     .into(),
                 hint: Some("add `Name = \"<column holding the company name>\"`".into()),
@@ -236,20 +248,26 @@ impl Parser<'_> {
         (rules, group_by)
     }
 
-    fn child(&mut self, entity: Entity, table: &DeTable<'_>) -> ChildMap {
+    /// `[department]` or `[contact]`, whose header starts at byte `at`.
+    fn child(&mut self, entity: Entity, table: &DeTable<'_>, at: usize) -> ChildMap {
         let name = entity.table();
         let mut rules = Vec::new();
         let mut settings = DeTable::new();
+        let mut field_keys = 0;
         for (key, value) in table.iter() {
             if CHILD_KEYS.contains(&key.get_ref().as_ref()) {
                 settings.insert(key.clone(), value.clone());
-            } else if let Some(rule) = self.rule(entity, (key, value), &CHILD_KEYS) {
-                rules.push(rule);
+            } else {
+                field_keys += 1;
+                if let Some(rule) = self.rule(entity, (key, value), &CHILD_KEYS) {
+                    rules.push(rule);
+                }
             }
         }
-        if rules.is_empty() {
+        // Fields that were given but rejected are reported already, each on its line.
+        if field_keys == 0 {
             self.problems.push(Problem {
-                line: None,
+                line: Some(self.line(at)),
                 message: format!("[{name}] maps no fields"),
                 hint: Some(format!("map at least `Name`, or remove [{name}]")),
             });
@@ -338,7 +356,10 @@ impl Parser<'_> {
         for (key, value) in table.iter() {
             let at = value.span().start;
             match key.get_ref().as_ref() {
-                "sheet" => options.sheet = self.string(value, "sheet"),
+                "sheet" => {
+                    options.sheet = self.string(value, "sheet");
+                    options.sheet_line = Some(self.line(at));
+                }
                 "header_row" => match value.get_ref().as_integer().and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok()) {
                     Some(row) if row >= 1 => options.header_row = row.unsigned_abs(),
                     _ => self.problem(at, "`header_row` must be a whole number from 1 up (the row that holds the column names)".into(), None),
@@ -389,6 +410,7 @@ impl Parser<'_> {
     /// One column name or a list of them.
     fn headers(&mut self, value: &Spanned<DeValue<'_>>, what: &str) -> Vec<HeaderRef> {
         let line = self.line(value.span().start);
+        let reported = self.problems.len();
         let names = match value.get_ref() {
             DeValue::Array(items) => items
                 .iter()
@@ -396,7 +418,9 @@ impl Parser<'_> {
                 .collect(),
             _ => self.string(value, what).into_iter().collect::<Vec<_>>(),
         };
-        if names.is_empty() || names.iter().any(|n| n.trim().is_empty()) {
+        // A value of the wrong type was reported already: one problem per mistake.
+        let wrong_type = self.problems.len() > reported;
+        if !wrong_type && (names.is_empty() || names.iter().any(|n| n.trim().is_empty())) {
             self.problem(
                 value.span().start,
                 format!("`{what}` must name at least one column, and no blank ones"),
@@ -646,9 +670,9 @@ by = "AcountNumber"
         assert_eq!(
             lines,
             [
-                None,
                 Some(2),
                 Some(3),
+                Some(5),
                 Some(6),
                 Some(8),
                 Some(9),

@@ -40,6 +40,14 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
     };
     let header_row = options.header_row.max(1);
     let head = head::read_head(&mut decoder, header_row).map_err(open_error)?;
+    if options.encoding.is_none()
+        && let Some(encoding) = head::utf16_without_bom(&head.bytes)
+    {
+        return Err(ReadError::Utf16NoBom {
+            file: path.to_path_buf(),
+            encoding,
+        });
+    }
     let delimiter = options
         .delimiter
         .unwrap_or_else(|| head::detect_delimiter(&head, header_row));
@@ -192,10 +200,13 @@ impl CsvRows {
             return Ok(None);
         }
         cells.resize(self.width, Cell::Empty);
+        // Blank fields past the header's end (`1,Acme,,` under `Acct,Company`, as exports that
+        // pad every line write) lose nothing: only a short line or data past the end is damage.
+        let damaged = found < self.width || (found > self.width && !beyond_blank());
         Ok(Some(Row {
             number: self.line(),
             cells,
-            ragged: (found != self.width).then_some(Ragged {
+            ragged: damaged.then_some(Ragged {
                 expected: self.width,
                 found,
             }),

@@ -2,10 +2,11 @@
 //! header search, the preview, and the row iterator over the loaded sheet.
 //!
 //! The format and its errors belong to [`super::workbook`]; cell conversion to
-//! [`super::cell`]. Invariants: a row's number is the sheet's row number (the sheet's used range
-//! may start below row 1 and right of column A); blank rows are never yielded.
+//! [`super::cell`]. Invariants: a row's number is the sheet's row number and a cell's index its
+//! column from A, wherever the used range starts; blank rows are never yielded; memory follows
+//! the cells a sheet holds, not its used range's area (for xlsx and xlsb).
 
-use calamine::{Data, Range, Reader, SheetType};
+use calamine::{Data, Reader, SheetType};
 
 use super::workbook::{self, Workbook};
 use super::*;
@@ -17,29 +18,85 @@ pub(super) fn sheet_names(path: &Path) -> Result<Vec<String>, ReadError> {
 pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadError> {
     let mut book = workbook::open(path)?;
     let sheet = choose_sheet(path, &book, options.sheet.as_deref())?;
-    let range = book
-        .worksheet_range(&sheet)
-        .map_err(|e| workbook::damaged(path, e))?;
+    let rows = sparse_rows(&mut book, &sheet).map_err(|e| workbook::damaged(path, e))?;
     let source = SourceName {
         file: path.to_path_buf(),
         sheet: Some(sheet),
     };
-    let Some((first_row, first_column)) = range.start() else {
+    if rows.is_empty() {
         return Err(ReadError::Empty { table: source });
-    };
-    let preview = preview(&range, first_row, first_column);
+    }
+    let preview = preview(&rows);
     let mut rows = SheetRows {
-        range,
-        next: 0,
-        first_row: u64::from(first_row) + 1,
+        rows: rows.into_iter(),
+        width: 0,
     };
     let headers = rows.find_header(options.header_row.max(1), &source)?;
+    rows.width = headers.len();
     Ok(Table {
         source,
         headers,
         preview,
         rows: Box::new(rows),
     })
+}
+
+/// A sheet row as stored: its 1-based number and its non-empty cells with their 0-based column.
+type SparseRow = (u64, Vec<(u32, Data)>);
+
+/// The sheet's non-empty cells grouped by row, in order. xlsx and xlsb are read cell by cell, so
+/// memory follows the cells there are: one stray value at XFD1048576 must not make a dense
+/// 16,384 × 1,048,576 grid. xls and ods have no cell reader in calamine and are loaded whole.
+fn sparse_rows(book: &mut Workbook, sheet: &str) -> Result<Vec<SparseRow>, String> {
+    let mut cells: Vec<((u32, u32), Data)> = Vec::new();
+    match book {
+        calamine::Sheets::Xlsx(xlsx) => {
+            let mut reader = xlsx
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| e.to_string())?;
+            while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+                let position = cell.get_position();
+                cells.push((position, Data::from(cell.get_value().clone())));
+            }
+        }
+        calamine::Sheets::Xlsb(xlsb) => {
+            let mut reader = xlsb
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| e.to_string())?;
+            while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+                let position = cell.get_position();
+                cells.push((position, Data::from(cell.get_value().clone())));
+            }
+        }
+        other => {
+            let range = other.worksheet_range(sheet).map_err(|e| e.to_string())?;
+            let (row0, column0) = range.start().unwrap_or((0, 0));
+            for (r, row) in range.rows().enumerate() {
+                for (c, data) in row.iter().enumerate() {
+                    if !matches!(data, Data::Empty) {
+                        // Indexes within a calamine range fit its u32 coordinates.
+                        let (r, c) = (r as u32, c as u32);
+                        cells.push(((row0 + r, column0 + c), data.clone()));
+                    }
+                }
+            }
+        }
+    }
+    // Cells come in document order, which is row by row; sorting (stable, and linear on sorted
+    // input) makes sure of it.
+    cells.sort_by_key(|(position, _)| *position);
+    let mut rows: Vec<SparseRow> = Vec::new();
+    for ((row, column), data) in cells {
+        if matches!(data, Data::Empty) {
+            continue;
+        }
+        let number = u64::from(row) + 1;
+        match rows.last_mut() {
+            Some((last, cells)) if *last == number => cells.push((column, data)),
+            _ => rows.push((number, vec![(column, data)])),
+        }
+    }
+    Ok(rows)
 }
 
 /// The sheet asked for (exact name first, then ignoring case and surrounding spaces), or the
@@ -72,48 +129,56 @@ fn choose_sheet(path: &Path, book: &Workbook, wanted: Option<&str>) -> Result<St
         })
 }
 
-/// The first [`PREVIEW_ROWS`] sheet rows as text, from row 1 and column A (rows and columns
-/// before the used range are blank).
-fn preview(range: &Range<Data>, first_row: u32, first_column: u32) -> Vec<Vec<String>> {
-    let skipped_rows = (first_row as usize).min(PREVIEW_ROWS);
-    let mut rows = vec![Vec::new(); skipped_rows];
-    for row in range.rows().take(PREVIEW_ROWS - skipped_rows) {
-        let mut texts = vec![String::new(); first_column as usize];
-        texts.extend(
-            row.iter()
-                .map(|data| cell::text(&cell::from_data(data.clone()))),
-        );
-        rows.push(texts);
+/// The first [`PREVIEW_ROWS`] sheet rows as text, from row 1 and column A.
+fn preview(rows: &[SparseRow]) -> Vec<Vec<String>> {
+    let mut preview = Vec::new();
+    for (number, cells) in rows {
+        let Some(index) = usize::try_from(*number - 1)
+            .ok()
+            .filter(|&i| i < PREVIEW_ROWS)
+        else {
+            break;
+        };
+        preview.resize(index, Vec::new());
+        let mut texts = Vec::new();
+        for (column, data) in cells {
+            let column = *column as usize;
+            if column >= texts.len() {
+                texts.resize(column + 1, String::new());
+            }
+            texts[column] = cell::text(&cell::from_data(data.clone()));
+        }
+        preview.push(texts);
     }
-    rows
+    preview
 }
 
-/// The rows of a loaded sheet, handed out one by one; each row's cells are moved out of the
-/// range, not copied.
+/// The rows of a sheet, handed out one by one as cells of the header's width, from column A.
 struct SheetRows {
-    range: Range<Data>,
-    /// Index in the range of the next row to look at.
-    next: usize,
-    /// Sheet row number (1-based) of the range's first row.
-    first_row: u64,
+    rows: std::vec::IntoIter<SparseRow>,
+    /// The header's width: cells to the right of it belong to no column.
+    width: usize,
 }
 
 impl SheetRows {
-    /// The next non-blank row with its sheet row number, or, with `keep_blank`, the next row.
-    fn take_row(&mut self, keep_blank: bool) -> Option<(u64, Vec<Cell>)> {
-        while self.next < self.range.height() {
-            let index = self.next;
-            self.next += 1;
-            let number = self.first_row + index as u64;
-            let data = &mut self.range[index];
-            if !keep_blank && data.iter().all(blank_data) {
+    /// The next row holding a non-blank cell, with its sheet row number, `width` cells wide (or,
+    /// with `width` 0, as wide as its last cell).
+    fn take_row(&mut self) -> Option<(u64, Vec<Cell>)> {
+        for (number, cells) in self.rows.by_ref() {
+            if cells.iter().all(|(_, data)| blank_data(data)) {
                 continue;
             }
-            let cells = data
-                .iter_mut()
-                .map(|d| cell::from_data(std::mem::take(d)))
-                .collect();
-            return Some((number, cells));
+            let width = match self.width {
+                0 => cells.last().map_or(0, |(c, _)| *c as usize + 1),
+                width => width,
+            };
+            let mut row = vec![Cell::Empty; width];
+            for (column, data) in cells {
+                if let Some(slot) = row.get_mut(column as usize) {
+                    *slot = cell::from_data(data);
+                }
+            }
+            return Some((number, row));
         }
         None
     }
@@ -123,10 +188,10 @@ impl SheetRows {
         header_row: u64,
         source: &SourceName,
     ) -> Result<Vec<String>, ReadError> {
-        let last_row = self.first_row + self.range.height() as u64 - 1;
-        while let Some((number, cells)) = self.take_row(true) {
-            let blank = cells.iter().all(Cell::is_blank);
-            match header_step(header_row, number, blank) {
+        let mut last_row = 0;
+        while let Some((number, cells)) = self.take_row() {
+            last_row = number;
+            match header_step(header_row, number, false) {
                 HeaderStep::Skip => continue,
                 HeaderStep::Blank => {
                     return Err(ReadError::BlankHeader {
@@ -168,7 +233,7 @@ impl Iterator for SheetRows {
     type Item = Result<Row, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (number, cells) = self.take_row(false)?;
+        let (number, cells) = self.take_row()?;
         Some(Ok(Row {
             number,
             cells,

@@ -88,6 +88,8 @@ pub struct Ragged {
 pub struct ReadOptions {
     /// Workbook sheet; `None` = the first sheet. Ignored for CSV.
     pub sheet: Option<String>,
+    /// The mapping file's line that names `sheet`, for the message when it does not exist.
+    pub sheet_line: Option<usize>,
     /// 1-based row holding the column names. `0` and `1` (the default) mean "the first
     /// non-blank row": blank rows at the top are skipped, as when a sheet's table starts at C5.
     /// From `2` on it is exactly that row, and a blank row there is [`ReadError::BlankHeader`].
@@ -122,9 +124,16 @@ pub enum ReadError {
         cause: std::io::Error,
     },
     #[error(
-        "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` under [source] in the mapping file"
+        "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` under [source] in the mapping file (or under the [department] or [contact] table that reads this file)"
     )]
     NotUtf8 { file: PathBuf, line: u64 },
+    #[error(
+        "{file}: looks like UTF-16 text without a byte-order mark (every other byte is zero)\nhint: add `encoding = \"{encoding}\"` under [source] in the mapping file (or under the [department] or [contact] table that reads this file)"
+    )]
+    Utf16NoBom {
+        file: PathBuf,
+        encoding: &'static str,
+    },
     #[error(
         "{file}: unknown encoding \"{label}\"\nhint: use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\""
     )]

@@ -1,4 +1,8 @@
 //! The integration tests: one binary, one module per topic. They drive the real binary (and the
 //! sandbox on 127.0.0.1:0) through the helpers in `util`.
 
+mod dry_run;
+mod mapping_errors;
+mod messy_input;
 mod sandbox;
+mod util;

@@ -137,3 +137,29 @@ pub(super) fn preview(head: &Head, delimiter: u8) -> Vec<Vec<String>> {
     });
     rows
 }
+
+/// `utf-16le` or `utf-16be` when the head looks like UTF-16 that came without a BOM: a NUL in
+/// most of the first 64 even (BE) or odd (LE) bytes. Text in any 8-bit encoding has no NULs.
+pub(super) fn utf16_without_bom(head: &[u8]) -> Option<&'static str> {
+    let sample = &head[..head.len().min(128)];
+    let pairs = sample.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let zeros = |offset: usize| {
+        sample
+            .iter()
+            .skip(offset)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (zeros(0), zeros(1));
+    if odd * 4 >= pairs * 3 && even == 0 {
+        Some("utf-16le")
+    } else if even * 4 >= pairs * 3 && odd == 0 {
+        Some("utf-16be")
+    } else {
+        None
+    }
+}

@@ -3,7 +3,8 @@
 //! The csv crate's `Position::line()` is taken before the blank lines (and the `\n` of a CRLF)
 //! that precede a record are skipped, so it is one or more lines short after a CRLF or a blank
 //! line. Here the reader skips those itself, counting them, before handing the rest to
-//! csv-core. One field buffer is reused for every record.
+//! csv-core. One field buffer is reused for every record. A line ends with `\n`, `\r\n` or a
+//! lone `\r` (old Mac exports), as csv-core reads them.
 
 use std::io::{self, BufRead};
 
@@ -20,8 +21,8 @@ pub(super) struct Records<R> {
     reader_line: u64,
     /// The line where the current record starts.
     record_line: u64,
-    /// The last byte consumed was `\r` (its `\n` may follow in the next buffer).
-    after_cr: bool,
+    /// The last byte counted was a `\r`: a line break, unless a `\n` follows.
+    pending_cr: bool,
 }
 
 impl<R: BufRead> Records<R> {
@@ -34,7 +35,7 @@ impl<R: BufRead> Records<R> {
             len: 0,
             reader_line: 1,
             record_line: 0,
-            after_cr: false,
+            pending_cr: false,
         }
     }
 
@@ -77,7 +78,9 @@ impl<R: BufRead> Records<R> {
                 .iter()
                 .take_while(|&&b| b == b'\n' || b == b'\r')
                 .count();
-            self.reader_line += count_line_breaks(&buffer[..skip], &mut self.after_cr);
+            let (lines, pending_cr) = count_lines(&buffer[..skip], self.pending_cr);
+            self.reader_line += lines;
+            self.pending_cr = pending_cr;
             let done = skip < buffer.len();
             self.input.consume(skip);
             if done {
@@ -89,6 +92,11 @@ impl<R: BufRead> Records<R> {
     /// Reads the next record; `false` at the end of the input.
     pub fn read(&mut self) -> io::Result<bool> {
         self.skip_line_ends()?;
+        if self.pending_cr {
+            // The skip stopped at a byte that is not a line end: that `\r` stood alone.
+            self.reader_line += 1;
+            self.pending_cr = false;
+        }
         self.record_line = self.reader_line;
         let (mut out, mut nends) = (0, 0);
         loop {
@@ -96,7 +104,9 @@ impl<R: BufRead> Records<R> {
             let (result, nin, nout, nend) =
                 self.core
                     .read_record(input, &mut self.fields[out..], &mut self.ends[nends..]);
-            self.reader_line += count_line_breaks(&input[..nin], &mut self.after_cr);
+            let (lines, pending_cr) = count_lines(&input[..nin], self.pending_cr);
+            self.reader_line += lines;
+            self.pending_cr = pending_cr;
             self.input.consume(nin);
             out += nout;
             nends += nend;
@@ -123,22 +133,50 @@ impl<R: BufRead> Records<R> {
     }
 }
 
-/// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` (old Mac files) count one each.
-pub(super) fn count_newlines(bytes: &[u8]) -> u64 {
-    count_line_breaks(bytes, &mut false)
+/// Line breaks in `bytes`, which follow a `\r` when `pending_cr`: each `\n` (so `\r\n` counts
+/// once), and each `\r` followed by something else. Returns the count and whether `bytes` ends
+/// in a `\r`, whose fate the next byte decides.
+fn count_lines(bytes: &[u8], pending_cr: bool) -> (u64, bool) {
+    if !pending_cr && !bytes.contains(&b'\r') {
+        // The common case, kept as one vectorisable pass.
+        return (bytes.iter().filter(|&&b| b == b'\n').count() as u64, false);
+    }
+    let mut lines = 0;
+    let mut pending_cr = pending_cr;
+    for &b in bytes {
+        if b == b'\n' || pending_cr {
+            lines += 1;
+        }
+        pending_cr = b == b'\r';
+    }
+    (lines, pending_cr)
 }
 
-/// [`count_newlines`] over a stream cut into pieces: `after_cr` carries whether the previous
-/// piece ended with `\r`, so that a `\r\n` split between two pieces counts once.
-fn count_line_breaks(bytes: &[u8], after_cr: &mut bool) -> u64 {
-    let mut lines = 0;
-    for &byte in bytes {
-        match byte {
-            b'\n' => lines += u64::from(!*after_cr),
-            b'\r' => lines += 1,
-            _ => {}
+/// Line breaks within `bytes` (`\n`, `\r\n` or a lone `\r`; a `\r` at the very end counts).
+pub(super) fn count_newlines(bytes: &[u8]) -> u64 {
+    let (lines, pending_cr) = count_lines(bytes, false);
+    lines + u64::from(pending_cr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line of every record, read through a buffer of `capacity` bytes.
+    fn lines(bytes: &[u8], capacity: usize) -> Vec<u64> {
+        let mut records = Records::new(io::BufReader::with_capacity(capacity, bytes), b',');
+        let mut found = Vec::new();
+        while records.read().unwrap_or(false) {
+            found.push(records.line());
         }
-        *after_cr = byte == b'\r';
+        found
     }
-    lines
+
+    #[test]
+    fn every_kind_of_line_end_counts_once_at_any_buffer_boundary() {
+        let text = b"a\r\nb\rc\n\r\nd\r\re\n\"f\r\ng\"\rh";
+        for capacity in [1, 2, 3, 5, 64] {
+            assert_eq!(lines(text, capacity), [1, 2, 3, 5, 7, 8, 10], "{capacity}");
+        }
+    }
 }

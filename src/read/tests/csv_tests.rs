@@ -244,6 +244,30 @@ fn ragged_rows_are_padded_or_cut() {
 }
 
 #[test]
+fn blank_fields_past_the_header_are_not_damage() {
+    let (_dir, path) = fixture(
+        "in.csv",
+        b"a,b
+1,2,
+3,4, ,
+5,6,x
+",
+    );
+    let mut table = open(&path, &opts()).unwrap();
+    let rows: Vec<Row> = table.rows.by_ref().map(Result::unwrap).collect();
+    assert_eq!(texts(&rows[0]), ["1", "2"]);
+    assert_eq!(rows[0].ragged, None);
+    assert_eq!(rows[1].ragged, None);
+    assert_eq!(
+        rows[2].ragged,
+        Some(Ragged {
+            expected: 2,
+            found: 3
+        })
+    );
+}
+
+#[test]
 fn crlf_and_missing_final_newline() {
     let (table, rows) = read(b"a,b\r\n1,2\r\n3,4", &opts());
     assert_eq!(table.headers, ["a", "b"]);
