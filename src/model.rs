@@ -191,7 +191,10 @@ impl Fields {
     /// Sets a property of `entity`. The order of properties carries no meaning: JSON objects
     /// are written with their keys sorted.
     pub fn set(&mut self, entity: Entity, name: &'static str, value: Value) {
-        debug_assert!(entity.field(name).is_some(), "{name} is not a {entity:?} property");
+        debug_assert!(
+            entity.field(name).is_some(),
+            "{name} is not a {entity:?} property"
+        );
         match self.0.iter_mut().find(|(n, _)| *n == name) {
             Some(slot) => slot.1 = value,
             None => self.0.push((name, value)),

@@ -121,7 +121,8 @@ fn range_starting_at_c5() {
     sheet.write_string(7, 3, "B").unwrap();
     let (_dir, path) = save(&mut book, "c5.xlsx");
     let table = open(&path, &opts()).unwrap();
-    assert_eq!(table.headers, ["Name", "1001"]);
+    // Cells keep their sheet columns: C and D are the third and fourth.
+    assert_eq!(table.headers, ["", "", "Name", "1001"]);
     assert_eq!(table.preview.len(), 8);
     assert!(table.preview[3].is_empty());
     assert_eq!(table.preview[4], ["", "", "Name", "1001"]);
@@ -132,7 +133,10 @@ fn range_starting_at_c5() {
         header_row: 5,
         ..opts()
     };
-    assert_eq!(open(&path, &explicit).unwrap().headers, ["Name", "1001"]);
+    assert_eq!(
+        open(&path, &explicit).unwrap().headers,
+        ["", "", "Name", "1001"]
+    );
     let blank = ReadOptions {
         header_row: 3,
         ..opts()
@@ -175,7 +179,7 @@ fn title_rows_and_preview() {
     let table = open(&path, &options).unwrap();
     assert_eq!(
         table.preview,
-        [vec!["Customer list"], vec![""], vec!["ID"], vec!["7"]]
+        [vec!["Customer list"], vec![], vec!["ID"], vec!["7"]]
     );
     assert_eq!(table.headers, ["ID"]);
     assert_eq!(rows(table)[0].number, 4);
