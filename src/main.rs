@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc: reading hands every cell from one thread to another, which glibc's allocator
+/// serves slowly (per-thread arenas, cross-thread frees); this halves the dry run's time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = ontime_import::cli::Cli::parse();
     ontime_import::run(cli)

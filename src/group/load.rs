@@ -188,18 +188,50 @@ fn read_customers(
     report: &mut Report,
 ) -> Result<(), LoadError> {
     let source = report.add_source(table.source.to_string());
-    for row in table.rows {
-        let row = row?;
-        let key = if repeats_header(&row, &table.headers) {
-            Err("the row repeats the header row (a page header in the export?): delete it".into())
-        } else {
-            Grouper::customer_key(&row, binding)
-        };
-        let id = report.register(source, row.number, key.as_deref().ok());
-        grouper.add_customer_row(id, &row, key, binding, report);
-    }
-    Ok(())
+    let headers = table.headers;
+    let rows = table.rows;
+    std::thread::scope(|scope| {
+        // Parsing on one core, grouping on the other; the bounded channel holds the reader
+        // back when grouping is slower, so memory does not grow with the file.
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<read::RowResult>>(8);
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            for row in rows {
+                let failed = row.is_err();
+                batch.push(row);
+                if (batch.len() == BATCH || failed)
+                    && sender
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_err()
+                {
+                    return;
+                }
+                if failed {
+                    return;
+                }
+            }
+            // The receiver only goes away after an error, which ended the loop above.
+            let _ = sender.send(batch);
+        });
+        for row in batches.into_iter().flatten() {
+            let row = row?;
+            let key = if repeats_header(&row, &headers) {
+                Err(
+                    "the row repeats the header row (a page header in the export?): delete it"
+                        .into(),
+                )
+            } else {
+                Grouper::customer_key(&row, binding)
+            };
+            let id = report.register(source, row.number, key.as_deref().ok());
+            grouper.add_customer_row(id, &row, key, binding, report);
+        }
+        Ok(())
+    })
 }
+
+/// Rows per message from the reading thread to the grouping one.
+const BATCH: usize = 256;
 
 /// Whether a data row holds the column names again (exports that repeat the header on every
 /// printed page): at least two cells, each equal to its column's name. Sent as data, it would
@@ -207,8 +239,13 @@ fn read_customers(
 fn repeats_header(row: &read::Row, headers: &[String]) -> bool {
     let mut named = 0;
     for (cell, header) in row.cells.iter().zip(headers) {
-        let Some(text) = crate::mapping::convert::cell_text(cell) else {
-            continue;
+        let text = match cell {
+            read::Cell::Text(text) if text.trim().is_empty() => continue,
+            read::Cell::Text(text) => std::borrow::Cow::Borrowed(text.trim()),
+            other => match crate::mapping::convert::cell_text(other) {
+                Some(text) => std::borrow::Cow::Owned(text),
+                None => continue,
+            },
         };
         if !text.eq_ignore_ascii_case(header.trim()) {
             return false;

@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::RandomState;
+
 pub mod load;
 
 use crate::mapping::convert::{cell_text, convert};
@@ -49,8 +51,9 @@ impl Problem {
 struct Builder {
     key: String,
     rows: Vec<RowId>,
-    /// Each field's value and the row that gave it first.
-    fields: Vec<(&'static str, Value, RowId)>,
+    /// Each given field's value and the row that gave it first, by index into
+    /// [`Grouper::customer`].
+    fields: Vec<(u8, Value, RowId)>,
     departments: Vec<Fields>,
     contacts: Vec<Fields>,
     problems: Vec<Problem>,
@@ -58,8 +61,10 @@ struct Builder {
 
 /// Collects rows into groups; [`Grouper::finish`] validates them.
 pub struct Grouper {
-    index: HashMap<String, usize>,
+    index: HashMap<String, usize, RandomState>,
     groups: Vec<Builder>,
+    /// The group of the previous row: a customer's rows usually follow each other.
+    last: usize,
     /// Rows that belong to no group (blank or unknown key), already decided invalid.
     orphans: Vec<Problem>,
     customer: Vec<FieldBinding>,
@@ -183,8 +188,9 @@ fn same_contact(a: &Fields, b: &Fields) -> bool {
 impl Grouper {
     pub fn new(customer: &Binding) -> Grouper {
         Grouper {
-            index: HashMap::new(),
+            index: HashMap::default(),
             groups: Vec::new(),
+            last: 0,
             orphans: Vec::new(),
             customer: customer
                 .fields(Entity::Customer)
@@ -227,9 +233,14 @@ impl Grouper {
             });
             return;
         }
-        for field in &self.customer {
+        for (index, field) in self.customer.iter().enumerate() {
+            // The catalog has 29 customer properties, so the index fits.
+            let index = index as u8;
+            if repeats(builder, index, field, row) {
+                continue;
+            }
             match field_value(field, row) {
-                Ok(Some(value)) => merge(builder, field, row_id, value, report),
+                Ok(Some(value)) => merge(builder, index, field, row_id, value, report),
                 Ok(None) => {}
                 Err(reason) => builder
                     .problems
@@ -314,7 +325,11 @@ impl Grouper {
     }
 
     fn group(&mut self, key: String) -> usize {
+        if self.groups.get(self.last).is_some_and(|g| g.key == key) {
+            return self.last;
+        }
         if let Some(&index) = self.index.get(&key) {
+            self.last = index;
             return index;
         }
         self.groups.push(Builder {
@@ -325,8 +340,14 @@ impl Grouper {
             contacts: Vec::new(),
             problems: Vec::new(),
         });
-        self.index.insert(key, self.groups.len() - 1);
-        self.groups.len() - 1
+        self.last = self.groups.len() - 1;
+        self.index.insert(key, self.last);
+        self.last
+    }
+
+    /// How many customers the rows name, valid or not.
+    pub fn customers(&self) -> usize {
+        self.groups.len()
     }
 
     /// Validates every group. Invalid rows (and the rows they block) are decided in `report`
@@ -353,16 +374,35 @@ impl Grouper {
     }
 }
 
+/// Whether the row's cell for a text field repeats, to the letter, the value the group already
+/// has: then there is nothing to convert or compare (a cheap path for the common case of
+/// customer columns repeated on every row).
+fn repeats(builder: &Builder, index: u8, field: &FieldBinding, row: &Row) -> bool {
+    let (Some(column), RuleSource::Column { map, .. }) = (&field.column, &field.rule.source) else {
+        return false;
+    };
+    let Some(Cell::Text(text)) = row.cells.get(column.index) else {
+        return false;
+    };
+    let kind_is_text = field.rule.field.kind == crate::model::Kind::Text;
+    kind_is_text
+        && map.is_empty()
+        && builder.fields.iter().any(|(i, value, _)| {
+            *i == index && matches!(value, Value::Text(have) if have == text.trim())
+        })
+}
+
 fn merge(
     builder: &mut Builder,
+    index: u8,
     field: &FieldBinding,
     row_id: RowId,
     value: Value,
     report: &Report,
 ) {
     let name = field.rule.field.name;
-    match builder.fields.iter().find(|(n, _, _)| *n == name) {
-        None => builder.fields.push((name, value, row_id)),
+    match builder.fields.iter().find(|(i, _, _)| *i == index) {
+        None => builder.fields.push((index, value, row_id)),
         Some((_, first, _)) if *first == value => {}
         Some((_, first, first_row)) => {
             let header = field.column.as_ref().map_or("", |c| c.header.as_str());
@@ -402,8 +442,10 @@ fn add_child(builder: &mut Builder, entity: Entity, found: Option<Fields>) {
 /// Applies defaults and constants, checks the customer has a Name, and builds the draft.
 fn complete(builder: &mut Builder, customer: &[FieldBinding], report: &Report) -> CustomerDraft {
     let mut fields = Fields::default();
-    for (name, value, _) in &builder.fields {
-        fields.set(Entity::Customer, name, value.clone());
+    for (index, value, _) in builder.fields.drain(..) {
+        fields
+            .0
+            .push((customer[usize::from(index)].rule.field.name, value));
     }
     for binding in customer {
         let name = binding.rule.field.name;

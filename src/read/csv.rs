@@ -109,7 +109,10 @@ impl CsvRows {
             let names = self
                 .text_fields(self.records.len())?
                 .into_iter()
-                .map(|name| name.trim().to_string())
+                .map(|name| match name {
+                    Cell::Text(text) => text.trim().to_string(),
+                    _ => String::new(),
+                })
                 .collect::<Vec<_>>();
             if names.iter().all(String::is_empty) {
                 // Only non-ASCII whitespace (a no-break space…): blank all the same.
@@ -154,23 +157,25 @@ impl CsvRows {
 
     /// The first `count` fields of the buffered record as strings, or the line of the first
     /// byte that is not UTF-8 (counting the newlines inside quoted fields before it).
-    fn text_fields(&self, count: usize) -> Result<Vec<String>, ReadError> {
-        let mut fields = Vec::with_capacity(count);
-        let mut newlines = 0;
-        for field in self.records.iter().take(count) {
+    /// Empty fields become [`Cell::Empty`] without allocating.
+    fn text_fields(&self, count: usize) -> Result<Vec<Cell>, ReadError> {
+        let mut cells = Vec::with_capacity(self.width.max(count));
+        for (index, field) in self.records.iter().take(count).enumerate() {
             match std::str::from_utf8(field) {
-                Ok(text) => fields.push(text.to_owned()),
+                Ok("") => cells.push(Cell::Empty),
+                Ok(text) => cells.push(Cell::Text(text.to_owned())),
                 Err(e) => {
-                    newlines += count_newlines(&field[..e.valid_up_to()]);
+                    // Rare: count the line breaks before the bad byte only now.
+                    let before: u64 = self.records.iter().take(index).map(count_newlines).sum();
+                    let newlines = before + count_newlines(&field[..e.valid_up_to()]);
                     return Err(ReadError::NotUtf8 {
                         file: self.file.clone(),
                         line: self.line() + newlines,
                     });
                 }
             }
-            newlines += count_newlines(field);
         }
-        Ok(fields)
+        Ok(cells)
     }
 
     /// The buffered record as a row, or `None` when it is blank.
@@ -179,17 +184,7 @@ impl CsvRows {
             return Ok(None);
         }
         let found = self.records.len();
-        let mut cells: Vec<Cell> = self
-            .text_fields(found.min(self.width))?
-            .into_iter()
-            .map(|text| {
-                if text.is_empty() {
-                    Cell::Empty
-                } else {
-                    Cell::Text(text)
-                }
-            })
-            .collect();
+        let mut cells = self.text_fields(found.min(self.width))?;
         let beyond_blank = || {
             self.records
                 .iter()

@@ -64,6 +64,9 @@ impl fmt::Display for SourceName {
     }
 }
 
+/// What a table's row stream yields.
+pub type RowResult = Result<Row, ReadError>;
+
 /// One non-blank data row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
