@@ -75,8 +75,8 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
         (settings, report, groups)
     })
     .await?;
-    let groups = groups?;
-    let customers = groups.len() as u64;
+    let group::load::Loaded { groups, customers } = groups?;
+    let customers = (customers as u64, groups.len() as u64);
     let report = std::sync::Arc::new(std::sync::Mutex::new(report));
     let outcome = match &settings.mode {
         Mode::DryRun => {

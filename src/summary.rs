@@ -81,7 +81,14 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn new(report: &Report, customers: u64, outcome: Outcome, elapsed: Duration) -> Summary {
+    /// `customers` is (all the customers the rows name, the valid ones).
+    pub fn new(
+        report: &Report,
+        customers: (u64, u64),
+        outcome: Outcome,
+        elapsed: Duration,
+    ) -> Summary {
+        let (customers, valid) = customers;
         let statuses = report
             .counts()
             .into_iter()
@@ -98,8 +105,8 @@ impl Summary {
             customers,
             statuses,
             requests: outcome.requests,
-            requests_per_customer: (customers > 0 && outcome.requests > 0)
-                .then(|| outcome.requests as f64 / customers as f64),
+            requests_per_customer: (valid > 0 && outcome.requests > 0)
+                .then(|| outcome.requests as f64 / valid as f64),
             quota_remaining_daily: outcome.quota.daily_remaining,
             quota_remaining_monthly: outcome.quota.monthly_remaining,
             quota_reset_daily: outcome.quota.daily_reset.clone(),
@@ -129,7 +136,12 @@ impl Summary {
         } else {
             counts.join(", ")
         };
-        eprintln!("{} rows, {} customers: {counts}", self.rows, self.customers);
+        let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        eprintln!(
+            "{}, {}: {counts}",
+            plural(self.rows, "row"),
+            plural(self.customers, "customer")
+        );
         if self.requests > 0 || self.quota_remaining_daily.is_some() {
             let mut line = format!("requests sent: {}", self.requests);
             if let Some(per) = self.requests_per_customer {

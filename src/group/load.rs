@@ -26,13 +26,18 @@ pub enum LoadError {
     },
 }
 
+/// What the input holds, ready to send.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The valid customers, in order of their first row.
+    pub groups: Vec<CustomerGroup>,
+    /// How many customers the rows name, valid or not.
+    pub customers: usize,
+}
+
 /// Reads `input` through `mapping`: registers every non-blank row in `report`, decides the
-/// invalid ones there, and returns the valid customers in order of their first row.
-pub fn load(
-    input: &Path,
-    mapping: &Mapping,
-    report: &mut Report,
-) -> Result<Vec<CustomerGroup>, LoadError> {
+/// invalid ones there, and returns the valid customers.
+pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Loaded, LoadError> {
     let mut problems = Vec::new();
     let primary = open(input, &mapping.source, &mut problems)?;
     let mut same_rows: Vec<(Entity, &[crate::mapping::Rule])> =
@@ -139,10 +144,12 @@ pub fn load(
             grouper.add_child_row(entity, id, &row, &binding, &primary_name);
         }
     }
-    grouper.finish(report).map_err(|cause| LoadError::Report {
+    let customers = grouper.customers();
+    let groups = grouper.finish(report).map_err(|cause| LoadError::Report {
         path: report_path,
         cause,
-    })
+    })?;
+    Ok(Loaded { groups, customers })
 }
 
 /// Whether two tables are the same sheet of the same file (or the same CSV file).
@@ -292,7 +299,10 @@ mod tests {
             ))
             .unwrap();
         let lines = std::fs::read_to_string(&report_path).unwrap();
-        (groups, lines.lines().skip(1).map(str::to_string).collect())
+        (
+            groups.groups,
+            lines.lines().skip(1).map(str::to_string).collect(),
+        )
     }
 
     #[test]

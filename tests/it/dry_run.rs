@@ -135,7 +135,7 @@ fn some_invalid_exits_1_and_counts_them() {
     assert_eq!(run.code, 1, "{run:?}");
     assert!(
         run.stderr
-            .contains("2 rows, 1 customers: 1 valid, 1 invalid"),
+            .contains("2 rows, 2 customers: 1 valid, 1 invalid"),
         "{}",
         run.stderr
     );

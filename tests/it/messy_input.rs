@@ -657,7 +657,7 @@ fn group_conflict_names_field_values_and_rows() {
     );
     assert!(
         run.stderr
-            .contains("5 rows, 1 customers: 1 valid, 4 invalid"),
+            .contains("5 rows, 2 customers: 1 valid, 4 invalid"),
         "{}",
         run.stderr
     );
