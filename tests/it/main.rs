@@ -1,4 +1,7 @@
 //! The integration tests: one binary, one module per topic. They drive the real binary (and the
 //! sandbox on 127.0.0.1:0) through the helpers in `util`.
 
+mod ledger;
 mod sandbox;
+mod upload;
+mod util;

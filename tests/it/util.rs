@@ -50,7 +50,9 @@ pub fn binary() -> PathBuf {
 
 impl Work {
     pub fn new() -> Work {
-        Work { dir: tempfile::tempdir().unwrap() }
+        Work {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -84,11 +86,13 @@ impl Work {
                         X::B(b) => drop(sheet.write_boolean(r, c, *b).unwrap()),
                         X::D(y, m, d) => {
                             let date = ExcelDateTime::from_ymd(*y, *m, *d).unwrap();
-                            drop(sheet.write_datetime_with_format(r, c, &date, &date_format).unwrap());
+                            sheet
+                                .write_datetime_with_format(r, c, &date, &date_format)
+                                .unwrap();
                         }
                         X::Err(code) => {
                             let formula = rust_xlsxwriter::Formula::new("=NA()").set_result(*code);
-                            drop(sheet.write_formula(r, c, formula).unwrap());
+                            sheet.write_formula(r, c, formula).unwrap();
                         }
                         X::Blank => {}
                     }
@@ -137,13 +141,23 @@ impl Work {
 }
 
 pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).unwrap();
-    reader.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect()
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
 }
 
 /// The report as `row,status,customer_key,message` lines without the header: compact for asserts.
 pub fn brief(report: &[Vec<String>]) -> Vec<String> {
-    report[1..].iter().map(|r| format!("{},{},{},{}", r[1], r[2], r[3], r[7])).collect()
+    report[1..]
+        .iter()
+        .map(|r| format!("{},{},{},{}", r[1], r[2], r[3], r[7]))
+        .collect()
 }
 
 /// A mapping file for the small layouts the tests use: Acct, Company, Email, Dept, Contact.
