@@ -516,3 +516,89 @@ async fn a_pending_create_is_resolved_by_lookup_on_the_next_run() {
         e.log()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_errors_file_of_a_workbook_reimports_with_the_same_mapping() {
+    use crate::util::X;
+    let e = env_default().await;
+    let header = ["Acct", "Company", "Email", "Dept", "Contact"]
+        .map(X::S)
+        .to_vec();
+    let rows = vec![
+        vec![X::S("Customer export")],
+        vec![],
+        header,
+        vec![
+            X::N(1001.0),
+            X::S("Acme"),
+            X::S("a@x.com"),
+            X::S("Ship"),
+            X::S("Ann"),
+        ],
+        vec![
+            X::N(1002.0),
+            X::Blank,
+            X::S("b@x.com"),
+            X::S("Lab"),
+            X::S("Bob"),
+        ],
+    ];
+    e.work.xlsx(
+        "in.xlsx",
+        &[("Notes", vec![vec![X::S("ignore me")]]), ("Export", rows)],
+    );
+    let mapping = format!("[source]\nsheet = \"Export\"\nheader_row = 3\n{SIMPLE_MAPPING}");
+    e.work.write("m.toml", mapping);
+    let mut args = e.args(&["--errors", "fix.csv"]);
+    args[0] = "in.xlsx".into();
+    let args_ref: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = e
+        .work
+        .run_async(&args_ref, &[("ONTIME_API_KEY", &e.key)])
+        .await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let rows = read_csv(&e.work.path("fix.csv"));
+    assert_eq!(rows[0][0], "Customer export");
+    assert_eq!(
+        rows[2],
+        ["Acct", "Company", "Email", "Dept", "Contact", "Error"]
+    );
+    assert_eq!(rows.len(), 4, "{rows:#?}");
+    assert_eq!(rows[3][..5], ["1002", "", "b@x.com", "Lab", "Bob"]);
+    let text = std::fs::read_to_string(e.work.path("fix.csv")).unwrap();
+    e.work.write(
+        "fix.csv",
+        text.replace("1002,,b@x.com", "1002,Beta,b@x.com"),
+    );
+    args[0] = "fix.csv".into();
+    let args_ref: Vec<&str> = args.iter().map(String::as_str).collect();
+    // `--errors` naming the input itself would overwrite it: refused before anything is sent.
+    let run = e
+        .work
+        .run_async(&args_ref, &[("ONTIME_API_KEY", &e.key)])
+        .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--errors") && run.stderr.contains("is the input"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        std::fs::read_to_string(e.work.path("fix.csv"))
+            .unwrap()
+            .contains("1002,Beta")
+    );
+    let at = args.iter().position(|a| a == "--errors").unwrap();
+    args[at + 1] = "fix2.csv".into();
+    let args_ref: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = e
+        .work
+        .run_async(&args_ref, &[("ONTIME_API_KEY", &e.key)])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        crate::util::brief(&e.work.report("fix.csv.report.csv")),
+        ["4,created,1002,created"]
+    );
+    assert_eq!(e.customer("1002")["Name"], "Beta");
+}
