@@ -88,7 +88,11 @@ impl Summary {
             .map(|(s, n)| (s.as_str(), n))
             .collect();
         let trouble = report.count(Status::Invalid) + report.count(Status::Failed) > 0;
-        let exit_code = match &outcome.stop {
+        // A quota that the run's last answer shows spent left nothing undone: that is no stop.
+        let stop = outcome.stop.filter(|stop| {
+            !matches!(stop, Stop::Quota { .. }) || report.count(Status::NotSent) > 0
+        });
+        let exit_code = match &stop {
             Some(stop) => stop.exit_code(),
             None if trouble => 1,
             None => 0,
@@ -103,7 +107,7 @@ impl Summary {
             quota_remaining_daily: outcome.quota.daily_remaining,
             quota_remaining_monthly: outcome.quota.monthly_remaining,
             quota_reset_daily: outcome.quota.daily_reset.clone(),
-            stopped: outcome.stop,
+            stopped: stop,
             elapsed_seconds: elapsed.as_secs_f64(),
             report: report.path().to_path_buf(),
             exit_code,

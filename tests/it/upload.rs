@@ -731,3 +731,25 @@ async fn the_summary_json_holds_the_figures() {
         run.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quota_spent_by_the_last_request_is_not_a_stop() {
+    // 1 lookup of the account + 3 creates spend exactly the 4 requests of the day.
+    let e = env(SandboxConfig {
+        daily_limit: 4,
+        ..SandboxConfig::default()
+    })
+    .await;
+    e.input(&customers_csv(3));
+    let run = e
+        .run(&["--concurrency", "1", "--summary-json", "summary.json"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(e.report(), lines(0, 3, "created", "created"));
+    assert!(!run.stderr.contains("stopped early"), "{}", run.stderr);
+    assert!(run.stderr.contains("daily quota left: 0"), "{}", run.stderr);
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(e.work.path("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["stopped"], Value::Null);
+    assert_eq!(json["exit_code"], 0);
+}
