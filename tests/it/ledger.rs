@@ -1,6 +1,7 @@
 //! Matching, safe updates and the ledger (issue 5) through the real binary against an
 //! in-process sandbox: reruns that spend nothing, updates that keep what OnTime holds, ambiguous
 //! matches, `--children separate`, `--plan`, the run lock, SIGKILL at any point, `--errors`.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::time::Duration;
 
@@ -601,4 +602,31 @@ async fn the_errors_file_of_a_workbook_reimports_with_the_same_mapping() {
         ["4,created,1002,created"]
     );
     assert_eq!(e.customer("1002")["Name"], "Beta");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn separate_children_with_unknown_outcomes_are_not_duplicated() {
+    let e = env_default().await;
+    e.input("Acct,Company,Email,Dept,Contact\n1001,Acme,a@x.com,Ship,Ann\n");
+    // The customer's create, then its department's, then its contact's: each stored, no answer.
+    e.sb.set_faults(scripted("1001", FaultKind::DropAfterStore, 3));
+    let run = e.run(&["--children", "separate"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        e.report()[0].starts_with("2,created,1001,created (confirmed by lookup after:"),
+        "{:?}",
+        e.report()
+    );
+    let stats = e.sb.stats();
+    assert_eq!(stats.count("POST api/customer/post", "dropped"), 1);
+    assert_eq!(stats.count("POST api/department/post", "dropped"), 1);
+    assert_eq!(stats.count("POST api/contact/post", "dropped"), 1);
+    assert_eq!(
+        stats.endpoint_total("POST api/department/post")
+            + stats.endpoint_total("POST api/contact/post"),
+        2
+    );
+    let acme = e.customer("1001");
+    assert_eq!(acme["Departments"].as_array().unwrap().len(), 1, "{acme:#}");
+    assert_eq!(acme["Contacts"].as_array().unwrap().len(), 1, "{acme:#}");
 }

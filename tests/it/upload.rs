@@ -1,6 +1,7 @@
 //! The uploader (issue 4) through the real binary against an in-process sandbox: retries, unknown
 //! outcomes resolved by lookup, Retry-After, the quota, refused keys, Ctrl-C, the request budget
 //! and reserve, and the key kept out of every output. The helpers here serve `ledger` too.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use std::collections::BTreeMap;
 use std::time::Duration;
