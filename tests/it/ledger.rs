@@ -630,3 +630,45 @@ async fn separate_children_with_unknown_outcomes_are_not_duplicated() {
     assert_eq!(acme["Departments"].as_array().unwrap().len(), 1, "{acme:#}");
     assert_eq!(acme["Contacts"].as_array().unwrap().len(), 1, "{acme:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_rechecks_every_customer_and_recreates_what_ontime_lost() {
+    let e = env_default().await;
+    e.input(&customers_csv(3));
+    assert_eq!(e.run(&[]).await.code, 0);
+    // --full looks at each record again: one GET each, nothing posted when all is equal.
+    e.sb.reset_stats();
+    let run = e.run(&["--full"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(e.sb.stats().count("GET api/customers/{id}", "200"), 3);
+    assert_eq!(e.sb.stats().total, 3, "{:?}", e.log());
+    assert!(
+        e.report().iter().all(|l| l.contains(",unchanged,")),
+        "{:?}",
+        e.report()
+    );
+    // The account was emptied (a reset sandbox, another account): the ledger's IDs are unknown.
+    let answer = crate::sandbox::client()
+        .delete(format!("{}/__sandbox/customers", e.sb.base_url()))
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success());
+    e.sb.reset_stats();
+    let run = e.run(&["--full"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        e.report(),
+        [
+            "2,created,1001,created",
+            "3,created,1002,created",
+            "4,created,1003,created"
+        ]
+    );
+    assert_eq!(
+        e.accounts().values().copied().collect::<Vec<_>>(),
+        [1, 1, 1]
+    );
+    assert_eq!(e.sb.stats().count("GET api/customers/{id}", "404"), 3);
+    assert_eq!(e.sb.stats().count("POST api/customer/post", "201"), 3);
+}

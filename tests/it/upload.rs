@@ -88,13 +88,17 @@ impl Env {
 
     /// The import as a child process, to signal or kill.
     pub fn spawn(&self, extra: &[&str]) -> tokio::process::Child {
+        self.spawn_with(extra, std::process::Stdio::null())
+    }
+
+    pub fn spawn_with(&self, extra: &[&str], stderr: std::process::Stdio) -> tokio::process::Child {
         let args = self.args(extra);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut command = tokio::process::Command::from(self.work.command(&args));
         command
             .env("ONTIME_API_KEY", &self.key)
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(stderr)
             .kill_on_drop(true);
         command.spawn().expect("the binary starts")
     }
@@ -753,4 +757,56 @@ async fn a_quota_spent_by_the_last_request_is_not_a_stop() {
         serde_json::from_slice(&std::fs::read(e.work.path("summary.json")).unwrap()).unwrap();
     assert_eq!(json["stopped"], Value::Null);
     assert_eq!(json["exit_code"], 0);
+}
+
+fn signal(child: &tokio::process::Child, name: &str) {
+    let pid = child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args([name, &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_ctrl_c_quits_at_once_and_a_rerun_finishes() {
+    use tokio::io::AsyncBufReadExt;
+    let n = 12;
+    let e = env_default().await;
+    e.input(&customers_csv(n));
+    // Answers take long enough that the second signal comes while requests are in flight.
+    e.sb.set_faults(Faults {
+        latency: Duration::from_millis(1000),
+        ..Faults::default()
+    });
+    let mut child = e.spawn_with(&["--concurrency", "2", "-q"], std::process::Stdio::piped());
+    let mut stderr = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    e.sb.wait_for_requests(3).await;
+    signal(&child, "-INT");
+    while let Some(line) = stderr.next_line().await.unwrap() {
+        if line.starts_with("interrupted: finishing the requests in flight") {
+            break;
+        }
+    }
+    signal(&child, "-INT");
+    let started = std::time::Instant::now();
+    let status = child.wait().await.unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        started.elapsed() < Duration::from_millis(700),
+        "quit without waiting for answers"
+    );
+    // The report on disk is a valid prefix: each row at most once, in order.
+    let report = e.report();
+    for (i, line) in report.iter().enumerate() {
+        assert!(line.starts_with(&format!("{},", i + 2)), "{report:#?}");
+    }
+    e.sb.set_faults(Faults::default());
+    let run = e.run(&[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_every_row_once(&e.report(), n);
+    assert_eq!(
+        e.accounts().values().copied().collect::<Vec<_>>(),
+        vec![1; n]
+    );
 }
