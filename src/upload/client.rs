@@ -190,8 +190,9 @@ impl Client {
         let mut delays = self.delays();
         loop {
             let in_flight = self.admit().await?;
-            let result = self.attempt(method.clone(), url.clone(), body).await;
-            drop(in_flight);
+            let result = self
+                .attempt(method.clone(), url.clone(), body, in_flight)
+                .await;
             let (cause, wait) = match result {
                 Attempt::Done(json) => return Ok(json),
                 Attempt::Fail(error) => return Err(error),
@@ -273,10 +274,16 @@ impl Client {
             return Err(CallError::Stopped);
         }
         book.in_flight += 1;
-        Ok(InFlight(&self.quota))
+        Ok(InFlight(&self.quota, true))
     }
 
-    async fn attempt(&self, method: Method, url: Url, body: Option<&Json>) -> Attempt {
+    async fn attempt(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Json>,
+        mut in_flight: InFlight<'_>,
+    ) -> Attempt {
         let mut request = self
             .http
             .request(method, url)
@@ -290,7 +297,7 @@ impl Client {
             Err(error) => return Attempt::Unknown(describe(&error)),
         };
         let status = response.status();
-        self.note_quota(response.headers());
+        self.note_quota(response.headers(), &mut in_flight);
         let retry_after = retry_after(response.headers());
         let text = match response.text().await {
             Ok(text) => text,
@@ -341,12 +348,17 @@ impl Client {
         }
     }
 
-    fn note_quota(&self, headers: &HeaderMap) {
+    /// Folds an answer's quota headers in; in the same step the request stops being in flight,
+    /// so that no moment counts it both in the server's remaining count and as on its way.
+    fn note_quota(&self, headers: &HeaderMap, in_flight: &mut InFlight<'_>) {
         let seen = QuotaHeaders::read(headers);
         let Ok(mut book) = self.quota.lock() else {
             return;
         };
         seen.apply(&mut book.quota);
+        if std::mem::take(&mut in_flight.1) {
+            book.in_flight = book.in_flight.saturating_sub(1);
+        }
         let spent =
             book.quota.daily_remaining == Some(0) || book.quota.monthly_remaining == Some(0);
         let reset = spent_until(&book.quota);
@@ -363,12 +375,15 @@ struct QuotaBook {
     in_flight: u64,
 }
 
-/// One admitted request; when it ends (answered or not), it is no longer in flight.
-struct InFlight<'a>(&'a Mutex<QuotaBook>);
+/// One admitted request; when it is answered or ends without an answer, it is no longer in
+/// flight. The flag is cleared once it has been taken off the count.
+struct InFlight<'a>(&'a Mutex<QuotaBook>, bool);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if let Ok(mut book) = self.0.lock() {
+        if std::mem::take(&mut self.1)
+            && let Ok(mut book) = self.0.lock()
+        {
             book.in_flight = book.in_flight.saturating_sub(1);
         }
     }
