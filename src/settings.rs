@@ -135,12 +135,21 @@ impl Settings {
             ("--errors", args.errors.as_ref()),
             ("--summary-json", args.summary_json.as_ref()),
         ] {
-            if let Some(path) = path
-                && same_file(path, &input)
-            {
+            let Some(path) = path else { continue };
+            if same_file(path, &input) {
                 return Err(SettingsError::Usage(format!(
                     "{flag} {} is the input itself: it would be overwritten\nhint: write it to another file",
                     path.display()
+                )));
+            }
+            // Found now, not after the run has spent its requests.
+            if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty())
+                && !folder.is_dir()
+            {
+                return Err(SettingsError::Usage(format!(
+                    "{flag} {}: the folder {} does not exist",
+                    path.display(),
+                    folder.display()
                 )));
             }
         }

@@ -810,3 +810,21 @@ async fn a_second_ctrl_c_quits_at_once_and_a_rerun_finishes() {
         vec![1; n]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_files_in_a_missing_folder_are_refused_before_sending() {
+    let e = env_default().await;
+    e.input(&customers_csv(2));
+    for flag in ["--errors", "--summary-json", "--report"] {
+        let run = e.run(&[flag, "no-such-folder/out.csv"]).await;
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains(&format!(
+                "{flag} no-such-folder/out.csv: the folder no-such-folder does not exist"
+            )),
+            "{}",
+            run.stderr
+        );
+    }
+    assert_eq!(e.sb.stats().total, 0);
+}
