@@ -828,3 +828,34 @@ async fn output_files_in_a_missing_folder_are_refused_before_sending() {
     }
     assert_eq!(e.sb.stats().total, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_keeps_failing_gives_up_and_the_rerun_creates_it_once() {
+    let e = env_default().await;
+    e.input(&customers_csv(2));
+    e.sb.set_faults(scripted("1002", FaultKind::Error500, 3));
+    // --retries 2: three attempts, each 500, each checked by a lookup before the next.
+    let run = e.run(&["--retries", "2"]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = e.report();
+    assert_eq!(report[0], "2,created,1001,created");
+    assert!(
+        report[1].starts_with("3,failed,1002,gave up after retries: 500 Internal Server Error"),
+        "{report:?}"
+    );
+    let stats = e.sb.stats();
+    assert_eq!(stats.count("POST api/customer/post", "500"), 3);
+    let lookups = e
+        .log()
+        .iter()
+        .filter(|l| l.contains("accountNumber=1002"))
+        .count();
+    assert_eq!(lookups, 3, "{:?}", e.log());
+    assert_eq!(e.accounts().get("1002"), None);
+    // The rerun knows nothing was stored and creates it, once.
+    e.sb.reset_stats();
+    let run = e.run(&[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(e.report()[1], "3,created,1002,created");
+    assert_eq!(e.accounts().get("1002"), Some(&1));
+}
