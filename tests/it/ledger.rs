@@ -672,3 +672,24 @@ async fn full_rechecks_every_customer_and_recreates_what_ontime_lost() {
     assert_eq!(e.sb.stats().count("GET api/customers/{id}", "404"), 3);
     assert_eq!(e.sb.stats().count("POST api/customer/post", "201"), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blank_cell_never_blanks_what_ontime_holds() {
+    let e = env_default().await;
+    let id = e
+        .sb
+        .insert_customer(json!({"Name": "Acme", "AccountNumber": "1001", "Email": "kept@x.com"}));
+    e.input("Acct,Company,Email,Dept,Contact\n1001,Acme Ltd,,,\n");
+    let run = e.run(&[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(e.report(), ["2,updated,1001,updated: Name"]);
+    let after = e.customer("1001");
+    assert_eq!(
+        (
+            after["ID"].as_str(),
+            after["Name"].as_str(),
+            after["Email"].as_str()
+        ),
+        (Some(id.as_str()), Some("Acme Ltd"), Some("kept@x.com"))
+    );
+}
