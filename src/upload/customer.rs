@@ -183,12 +183,7 @@ impl<'a> Job<'a> {
         path.push('=');
         path.push_str(&escape(value));
         let found = self.client.get(&path).await?;
-        let ids = found.as_array().map(|ids| {
-            ids.iter()
-                .filter_map(|id| id.as_str().map(str::to_string))
-                .collect()
-        });
-        ids.ok_or_else(|| CallError::Rejected {
+        ids_of(&found).ok_or_else(|| CallError::Rejected {
             status: 200,
             body: format!("the customer lookup did not answer a list of IDs: {found}"),
         })
@@ -453,6 +448,21 @@ impl<'a> Job<'a> {
     }
 }
 
+/// The IDs a lookup answered: ID strings, as documented; objects with an `ID` are taken too.
+/// Anything else is `None` (an error), never "not found": a match skipped here would become a
+/// duplicate.
+fn ids_of(found: &Json) -> Option<Vec<String>> {
+    found
+        .as_array()?
+        .iter()
+        .map(|id| {
+            id.as_str()
+                .or_else(|| id.get("ID").and_then(Json::as_str))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
 fn ambiguous(filter: &str, value: &str, ids: &[String]) -> String {
     format!(
         "{} OnTime customers have {filter} \"{value}\" ({}): merge them in OnTime, or match by another field; nothing was sent",
@@ -479,4 +489,24 @@ fn missing_children(existing: &Json, draft: &CustomerDraft) -> Vec<&'static str>
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_lookup_answer_is_read_whole_or_not_at_all() {
+        let ids = |v: Json| ids_of(&v);
+        assert_eq!(ids(json!(["a", "b"])), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(ids(json!([{"ID": "a"}])), Some(vec!["a".into()]));
+        assert_eq!(ids(json!([])), Some(vec![]));
+        assert_eq!(
+            ids(json!([{"Id": "a"}])),
+            None,
+            "an unreadable item is not 'no match'"
+        );
+        assert_eq!(ids(json!({"IDs": []})), None);
+    }
 }
