@@ -315,6 +315,12 @@ impl<'a> Job<'a> {
             }
             Err(error) => return Ok(self.call_failed(error, Some(id))),
         };
+        if !from_ledger && let Some(message) = self.not_the_match(group, id, &existing) {
+            return Ok(Done::Failed {
+                id: Some(id.to_string()),
+                message,
+            });
+        }
         let mut draft = group.draft.clone();
         if self.children == Children::Separate {
             draft.departments.clear();
@@ -372,6 +378,26 @@ impl<'a> Job<'a> {
         Ok(Done::Updated {
             id: id.to_string(),
             fields,
+        })
+    }
+
+    /// A customer found by a lookup must hold the value looked up (ignoring case, as a server
+    /// may): a server that ignored the filter would otherwise have every row overwrite one
+    /// customer. The reason not to update it, if it does not.
+    fn not_the_match(&self, group: &CustomerGroup, id: &str, existing: &Json) -> Option<String> {
+        let (filter, value) = match_value(self.match_by, group)?;
+        let MatchBy::Field(field) = self.match_by else {
+            return None;
+        };
+        let held = match existing.get(field) {
+            Some(Json::String(text)) => text.trim().to_string(),
+            Some(Json::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        (held.to_lowercase() != value.trim().to_lowercase()).then(|| {
+            format!(
+                "the lookup by {filter} \"{value}\" answered customer {id}, whose {field} is \"{held}\": not updating it; nothing was sent"
+            )
         })
     }
 

@@ -693,3 +693,64 @@ async fn a_blank_cell_never_blanks_what_ontime_holds() {
         (Some(id.as_str()), Some("Acme Ltd"), Some("kept@x.com"))
     );
 }
+
+/// A server that ignores lookup filters: every lookup answers its one customer, "9999".
+async fn filter_ignoring_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use axum::routing::{get, post};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let posts = std::sync::Arc::new(AtomicU64::new(0));
+    let counted = posts.clone();
+    let one = json!({"ID": "00000000-0000-0000-0000-000000000001", "Name": "Other", "AccountNumber": "9999"});
+    let record = one.clone();
+    let router = axum::Router::new()
+        .route(
+            "/sites/acme/api/customers",
+            get(|| async { axum::Json(json!(["00000000-0000-0000-0000-000000000001"])) }),
+        )
+        .route(
+            "/sites/acme/api/customers/{id}",
+            get(move || async move { axum::Json(record) }),
+        )
+        .route(
+            "/sites/acme/api/customer/post",
+            post(move || async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                (axum::http::StatusCode::CREATED, axum::Json(one))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (base, posts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_found_with_another_key_is_never_overwritten() {
+    let (base, posts) = filter_ignoring_server().await;
+    let work = crate::util::Work::new();
+    work.write("in.csv", customers_csv(2));
+    work.write("m.toml", SIMPLE_MAPPING);
+    let args = [
+        "in.csv",
+        "-m",
+        "m.toml",
+        "--base-url",
+        &base,
+        "--company-id",
+        "acme",
+        "--rate",
+        "500",
+    ];
+    let run = work.run_async(&args, &[("ONTIME_API_KEY", "k")]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = crate::util::brief(&work.report("in.csv.report.csv"));
+    assert_eq!(
+        report[0],
+        "2,failed,1001,the lookup by accountNumber \"1001\" answered customer 00000000-0000-0000-0000-000000000001, whose AccountNumber is \"9999\": not updating it; nothing was sent"
+    );
+    assert!(
+        report[1].starts_with("3,failed,1002,the lookup by accountNumber \"1002\""),
+        "{report:?}"
+    );
+    assert_eq!(posts.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
