@@ -308,12 +308,14 @@ impl Client {
 
     fn classify(&self, status: StatusCode, retry_after: Option<Duration>, text: String) -> Attempt {
         match status.as_u16() {
+            // Success with an answer that cannot be read: it was carried out, but what it made
+            // is unknown — for a create, a lookup tells; never a "failed" that invites a resend.
             200..=299 => match serde_json::from_str(&text) {
                 Ok(json) => Attempt::Done(json),
-                Err(e) => Attempt::Fail(CallError::Rejected {
-                    status: status.as_u16(),
-                    body: format!("unreadable answer ({e}): {}", clip(&text)),
-                }),
+                Err(e) => Attempt::Unknown(format!(
+                    "{status} with an unreadable answer ({e}): {}",
+                    clip(&text)
+                )),
             },
             401 | 403 => {
                 let what = if status == StatusCode::UNAUTHORIZED {

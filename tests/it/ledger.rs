@@ -754,3 +754,58 @@ async fn a_customer_found_with_another_key_is_never_overwritten() {
     );
     assert_eq!(posts.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
+
+/// A server whose creates store the customer but answer 201 with an empty body.
+async fn mute_create_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use axum::extract::{Query, State};
+    use axum::routing::{get, post};
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let posts = Arc::new(AtomicU64::new(0));
+    let lookup = |State(posts): State<Arc<AtomicU64>>, Query(q): Query<HashMap<String, String>>| async move {
+        let stored = posts.load(Ordering::SeqCst) > 0
+            && q.get("accountNumber").map(String::as_str) == Some("1001");
+        axum::Json(if stored {
+            json!(["00000000-0000-0000-0000-000000000001"])
+        } else {
+            json!([])
+        })
+    };
+    let create = |State(posts): State<Arc<AtomicU64>>| async move {
+        posts.fetch_add(1, Ordering::SeqCst);
+        (axum::http::StatusCode::CREATED, "")
+    };
+    let router = axum::Router::new()
+        .route("/sites/acme/api/customers", get(lookup))
+        .route("/sites/acme/api/customer/post", post(create))
+        .with_state(posts.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (base, posts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_answered_with_an_unreadable_body_is_resolved_by_lookup() {
+    let (base, posts) = mute_create_server().await;
+    let work = crate::util::Work::new();
+    work.write("in.csv", customers_csv(1));
+    work.write("m.toml", SIMPLE_MAPPING);
+    let args = [
+        "in.csv",
+        "-m",
+        "m.toml",
+        "--base-url",
+        &base,
+        "--company-id",
+        "acme",
+        "--rate",
+        "500",
+    ];
+    let run = work.run_async(&args, &[("ONTIME_API_KEY", "k")]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = crate::util::brief(&work.report("in.csv.report.csv"));
+    assert!(report[0].starts_with("2,created,1001,created (confirmed by lookup after: 201 Created with an unreadable answer"), "{report:?}");
+    assert_eq!(posts.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
