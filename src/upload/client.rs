@@ -196,6 +196,13 @@ impl Client {
             let (cause, wait) = match result {
                 Attempt::Done(json) => return Ok(json),
                 Attempt::Fail(error) => return Err(error),
+                // A create: a lookup tells what it made. An update: done (its answer is not
+                // used). A GET: its answer is needed, so it is asked again.
+                Attempt::Unreadable(cause) if idempotent == Idempotent::No => {
+                    return Err(CallError::Unknown { cause });
+                }
+                Attempt::Unreadable(_) if method == Method::POST => return Ok(Json::Null),
+                Attempt::Unreadable(cause) => (cause, None),
                 Attempt::Unknown(cause) if idempotent == Idempotent::No => {
                     return Err(CallError::Unknown { cause });
                 }
@@ -309,10 +316,10 @@ impl Client {
     fn classify(&self, status: StatusCode, retry_after: Option<Duration>, text: String) -> Attempt {
         match status.as_u16() {
             // Success with an answer that cannot be read: it was carried out, but what it made
-            // is unknown — for a create, a lookup tells; never a "failed" that invites a resend.
+            // is unknown — never a "failed" that invites a resend.
             200..=299 => match serde_json::from_str(&text) {
                 Ok(json) => Attempt::Done(json),
-                Err(e) => Attempt::Unknown(format!(
+                Err(e) => Attempt::Unreadable(format!(
                     "{status} with an unreadable answer ({e}): {}",
                     clip(&text)
                 )),
@@ -405,6 +412,8 @@ enum Attempt {
     Fail(CallError),
     /// Sent, no answer.
     Unknown(String),
+    /// Carried out (2xx), but the answer could not be read.
+    Unreadable(String),
     /// Safe to try again, after at least the given wait when the server named one.
     Retry(String, Option<Duration>),
 }

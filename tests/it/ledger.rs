@@ -809,3 +809,55 @@ async fn a_create_answered_with_an_unreadable_body_is_resolved_by_lookup() {
     assert!(report[0].starts_with("2,created,1001,created (confirmed by lookup after: 201 Created with an unreadable answer"), "{report:?}");
     assert_eq!(posts.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_answered_with_an_unreadable_body_is_done() {
+    use axum::routing::{get, post};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let id = "00000000-0000-0000-0000-000000000001";
+    let record = json!({"ID": id, "Name": "Old", "AccountNumber": "1001"});
+    let posts = Arc::new(AtomicU64::new(0));
+    let counted = posts.clone();
+    let router = axum::Router::new()
+        .route(
+            "/sites/acme/api/customers",
+            get(move || async move { axum::Json(json!([id])) }),
+        )
+        .route(
+            "/sites/acme/api/customers/{id}",
+            get(move || async move { axum::Json(record) }),
+        )
+        .route(
+            "/sites/acme/api/customer/post",
+            post(move || async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                (axum::http::StatusCode::OK, "<html>OK</html>")
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let work = crate::util::Work::new();
+    work.write("in.csv", customers_csv(1));
+    work.write("m.toml", SIMPLE_MAPPING);
+    let args = [
+        "in.csv",
+        "-m",
+        "m.toml",
+        "--base-url",
+        &base,
+        "--company-id",
+        "acme",
+        "--rate",
+        "500",
+    ];
+    let run = work.run_async(&args, &[("ONTIME_API_KEY", "k")]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = crate::util::brief(&work.report("in.csv.report.csv"));
+    assert_eq!(
+        report,
+        ["2,updated,1001,updated: Name, Email, Contacts, Departments"]
+    );
+    assert_eq!(posts.load(Ordering::SeqCst), 1, "sent once, not retried");
+}
