@@ -633,7 +633,8 @@ async fn reserve_keeps_the_rest_of_the_daily_quota() {
     })
     .await;
     e.input(&customers_csv(10));
-    let run = e.run(&["--reserve", "15"]).await;
+    // One at a time, the count is exact.
+    let run = e.run(&["--reserve", "15", "--concurrency", "1"]).await;
     assert_eq!(run.code, 3, "{}", run.stderr);
     let quota = e.quota().await;
     assert_eq!(quota["daily_remaining"], 15, "{quota}");
@@ -648,6 +649,31 @@ async fn reserve_keeps_the_rest_of_the_daily_quota() {
         6,
         "{report:#?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserve_holds_with_requests_in_flight() {
+    // With 4 in flight, the server's remaining count may already include some of them: the
+    // run may stop a little early, never late.
+    let e = env(SandboxConfig {
+        daily_limit: 20,
+        ..SandboxConfig::default()
+    })
+    .await;
+    e.input(&customers_csv(10));
+    let run = e.run(&["--reserve", "15", "--concurrency", "4"]).await;
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let remaining = e.quota().await["daily_remaining"].as_u64().unwrap();
+    assert!((15..=17).contains(&remaining), "{remaining}");
+    let report = e.report();
+    assert_every_row_once(&report, 10);
+    let created = report.iter().filter(|l| l.contains(",created,")).count();
+    assert_eq!(created, e.sb.customers().len());
+    assert_eq!(created as u64, 19 - remaining);
+    let held_back = report
+        .iter()
+        .filter(|l| l.contains(",not_sent,") && l.contains("--reserve keeps 15"));
+    assert_eq!(held_back.count(), 10 - created, "{report:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
