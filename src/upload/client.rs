@@ -195,6 +195,19 @@ impl Client {
                 .await;
             let (cause, wait) = match result {
                 Attempt::Done(json) => return Ok(json),
+                // Only a record by ID may be missing; a 404 anywhere else means the run talks
+                // to the wrong address, and every further request would fail the same way.
+                Attempt::Fail(CallError::Rejected { status: 404, body })
+                    if !path.starts_with("api/customers/") =>
+                {
+                    self.stop(Stop::Address {
+                        message: format!(
+                            "OnTime answered 404 Not Found for {url}: check ONTIME_COMPANY_ID (--company-id) and --base-url. Server said: {}",
+                            clip(&body)
+                        ),
+                    });
+                    return Err(CallError::Stopped);
+                }
                 Attempt::Fail(error) => return Err(error),
                 // A create: a lookup tells what it made. An update: done (its answer is not
                 // used). A GET: its answer is needed, so it is asked again.

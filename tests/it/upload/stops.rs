@@ -182,3 +182,31 @@ async fn a_second_ctrl_c_quits_at_once_and_a_rerun_finishes() {
         vec![1; n]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_company_id_stops_after_one_request() {
+    let e = env_default().await;
+    e.input(&customers_csv(5));
+    let mut args = e.args(&[]);
+    let at = args.iter().position(|a| a == "--company-id").unwrap();
+    args[at + 1] = "acme-typo".into();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = e.work.run_async(&args, &[("ONTIME_API_KEY", &e.key)]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(e.sb.stats().total, 1, "{:?}", e.log());
+    assert!(
+        run.stderr.contains("404 Not Found")
+            && run
+                .stderr
+                .contains("check ONTIME_COMPANY_ID (--company-id) and --base-url"),
+        "{}",
+        run.stderr
+    );
+    let report = e.report();
+    assert_every_row_once(&report, 5);
+    assert!(
+        report.iter().all(|l| l.contains(",not_sent,")
+            && l.contains("not sent: OnTime answered 404 Not Found for http://127.0.0.1:")),
+        "{report:#?}"
+    );
+}
