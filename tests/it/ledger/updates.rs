@@ -213,3 +213,26 @@ async fn separate_children_with_unknown_outcomes_are_not_duplicated() {
     assert_eq!(acme["Departments"].as_array().unwrap().len(), 1, "{acme:#}");
     assert_eq!(acme["Contacts"].as_array().unwrap().len(), 1, "{acme:#}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn match_values_with_reserved_characters_are_found() {
+    let e = env_default().await;
+    let accounts = ["A&B #1/x+y", "50% off?", "Ünïcødé = ok"];
+    let mut csv = String::from("Acct,Company,Email,Dept,Contact\n");
+    for acct in accounts {
+        e.sb.insert_customer(json!({"Name": "Old", "AccountNumber": acct}));
+        csv.push_str(&format!("\"{acct}\",New,,,\n"));
+    }
+    e.input(&csv);
+    let run = e.run(&[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        e.report()
+            .iter()
+            .all(|l| l.contains(",updated,") && l.ends_with("updated: Name")),
+        "{:?}",
+        e.report()
+    );
+    assert_eq!(e.sb.customers().len(), 3);
+    assert!(e.sb.customers().iter().all(|c| c["Name"] == "New"));
+}
