@@ -247,12 +247,11 @@ fn lock(path: &Path) -> Result<File, LedgerError> {
         }
         Err(std::fs::TryLockError::Error(cause)) => return Err(open_error(cause)),
     }
-    let args: Vec<String> = std::env::args().skip(1).take(2).collect();
     let holder = format!(
         "pid {}, started {}, `ontime-import {}`",
         std::process::id(),
         now(),
-        args.join(" ")
+        without_key(std::env::args().skip(1)).join(" ")
     );
     file.set_len(0)
         .and_then(|()| file.rewind())
@@ -261,9 +260,45 @@ fn lock(path: &Path) -> Result<File, LedgerError> {
     Ok(file)
 }
 
+/// The command line with the value of `--api-key` replaced by `***`: the lock file names the
+/// running command, and the key must never be stored.
+fn without_key(args: impl Iterator<Item = String>) -> Vec<String> {
+    let mut shown = Vec::new();
+    let mut hide_next = false;
+    for arg in args {
+        if std::mem::take(&mut hide_next) {
+            shown.push("***".to_string());
+        } else if arg == "--api-key" {
+            hide_next = true;
+            shown.push(arg);
+        } else if arg.starts_with("--api-key=") {
+            shown.push("--api-key=***".to_string());
+        } else {
+            shown.push(arg);
+        }
+    }
+    shown
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lock_file_never_shows_the_key() {
+        let args = ["--api-key", "k1", "in.csv", "--api-key=k2", "-m", "m.toml"];
+        assert_eq!(
+            without_key(args.iter().map(|a| a.to_string())),
+            [
+                "--api-key",
+                "***",
+                "in.csv",
+                "--api-key=***",
+                "-m",
+                "m.toml"
+            ]
+        );
+    }
 
     #[test]
     fn a_create_is_pending_until_settled() {

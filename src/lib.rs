@@ -109,14 +109,19 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
             .map_or("not sent".into(), Stop::message),
     );
     report.finish(&rest)?;
+    // The requests are spent: a failure to write the errors file must not hide the summary.
     if let Some(path) = &settings.errors {
-        let written = errors_file::write(path, &settings.input, &settings.mapping, &report)?;
-        eprintln!("{written} rows to fix written to {}", path.display());
+        match errors_file::write(path, &settings.input, &settings.mapping, &report) {
+            Ok(written) => eprintln!("{written} rows to fix written to {}", path.display()),
+            Err(error) => eprintln!("error: {error}"),
+        }
     }
     let summary = Summary::new(&report, customers, outcome, started.elapsed());
     summary.print();
     if let Some(path) = &settings.summary_json {
-        summary.write_json(path)?;
+        summary
+            .write_json(path)
+            .map_err(|e| format!("cannot write the summary {}: {e}", path.display()))?;
     }
     Ok(summary)
 }

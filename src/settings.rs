@@ -130,6 +130,29 @@ impl Settings {
             .report
             .clone()
             .unwrap_or_else(|| beside(&input, ".report.csv"));
+        for (flag, path) in [
+            ("--report", Some(&report)),
+            ("--errors", args.errors.as_ref()),
+            ("--summary-json", args.summary_json.as_ref()),
+        ] {
+            let Some(path) = path else { continue };
+            if same_file(path, &input) {
+                return Err(SettingsError::Usage(format!(
+                    "{flag} {} is the input itself: it would be overwritten\nhint: write it to another file",
+                    path.display()
+                )));
+            }
+            // Found now, not after the run has spent its requests.
+            if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty())
+                && !folder.is_dir()
+            {
+                return Err(SettingsError::Usage(format!(
+                    "{flag} {}: the folder {} does not exist",
+                    path.display(),
+                    folder.display()
+                )));
+            }
+        }
         let target = |args: &ImportArgs| -> Result<Target, SettingsError> {
             let endpoint = endpoint(args)?;
             let default_rate = if args.sandbox { SANDBOX_RATE } else { 1 };
@@ -219,6 +242,14 @@ pub fn is_loopback(url: &reqwest::Url) -> bool {
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback())
     })
+}
+
+/// Whether `path` names the existing file `input` (through any spelling, link or `..`).
+fn same_file(path: &Path, input: &Path) -> bool {
+    match (path.canonicalize(), input.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
 }
 
 /// `dir/customers.xlsx` → `dir/customers.xlsx<suffix>`.

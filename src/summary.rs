@@ -22,6 +22,8 @@ pub enum Stop {
     Reserve { remaining: u64, reserve: u64 },
     /// The key was refused (401/403).
     Auth { message: String },
+    /// The address is wrong: OnTime answered 404 where an endpoint must be (company id, base URL).
+    Address { message: String },
     /// Ctrl-C.
     Interrupted,
     /// The ledger could not be written: going on would lose track of what was sent.
@@ -47,7 +49,7 @@ impl Stop {
                     "not sent: {remaining} requests left today and --reserve keeps {reserve}; run again after the reset"
                 )
             }
-            Stop::Auth { message } => format!("not sent: {message}"),
+            Stop::Auth { message } | Stop::Address { message } => format!("not sent: {message}"),
             Stop::Interrupted => "not sent: interrupted; run again to continue".into(),
             Stop::Ledger { message } => format!("not sent: {message}"),
         }
@@ -55,7 +57,7 @@ impl Stop {
 
     fn exit_code(&self) -> u8 {
         match self {
-            Stop::Auth { .. } | Stop::Ledger { .. } => 2,
+            Stop::Auth { .. } | Stop::Address { .. } | Stop::Ledger { .. } => 2,
             Stop::Interrupted => 130,
             _ => 3,
         }
@@ -95,7 +97,11 @@ impl Summary {
             .map(|(s, n)| (s.as_str(), n))
             .collect();
         let trouble = report.count(Status::Invalid) + report.count(Status::Failed) > 0;
-        let exit_code = match &outcome.stop {
+        // A quota that the run's last answer shows spent left nothing undone: that is no stop.
+        let stop = outcome.stop.filter(|stop| {
+            !matches!(stop, Stop::Quota { .. }) || report.count(Status::NotSent) > 0
+        });
+        let exit_code = match &stop {
             Some(stop) => stop.exit_code(),
             None if trouble => 1,
             None => 0,
@@ -110,7 +116,7 @@ impl Summary {
             quota_remaining_daily: outcome.quota.daily_remaining,
             quota_remaining_monthly: outcome.quota.monthly_remaining,
             quota_reset_daily: outcome.quota.daily_reset.clone(),
-            stopped: outcome.stop,
+            stopped: stop,
             elapsed_seconds: elapsed.as_secs_f64(),
             report: report.path().to_path_buf(),
             exit_code,

@@ -190,11 +190,32 @@ impl Client {
         let mut delays = self.delays();
         loop {
             let in_flight = self.admit().await?;
-            let result = self.attempt(method.clone(), url.clone(), body).await;
-            drop(in_flight);
+            let result = self
+                .attempt(method.clone(), url.clone(), body, in_flight)
+                .await;
             let (cause, wait) = match result {
                 Attempt::Done(json) => return Ok(json),
+                // Only a record by ID may be missing; a 404 anywhere else means the run talks
+                // to the wrong address, and every further request would fail the same way.
+                Attempt::Fail(CallError::Rejected { status: 404, body })
+                    if !path.starts_with("api/customers/") =>
+                {
+                    self.stop(Stop::Address {
+                        message: format!(
+                            "OnTime answered 404 Not Found for {url}: check ONTIME_COMPANY_ID (--company-id) and --base-url. Server said: {}",
+                            clip(&body)
+                        ),
+                    });
+                    return Err(CallError::Stopped);
+                }
                 Attempt::Fail(error) => return Err(error),
+                // A create: a lookup tells what it made. An update: done (its answer is not
+                // used). A GET: its answer is needed, so it is asked again.
+                Attempt::Unreadable(cause) if idempotent == Idempotent::No => {
+                    return Err(CallError::Unknown { cause });
+                }
+                Attempt::Unreadable(_) if method == Method::POST => return Ok(Json::Null),
+                Attempt::Unreadable(cause) => (cause, None),
                 Attempt::Unknown(cause) if idempotent == Idempotent::No => {
                     return Err(CallError::Unknown { cause });
                 }
@@ -273,10 +294,16 @@ impl Client {
             return Err(CallError::Stopped);
         }
         book.in_flight += 1;
-        Ok(InFlight(&self.quota))
+        Ok(InFlight(&self.quota, true))
     }
 
-    async fn attempt(&self, method: Method, url: Url, body: Option<&Json>) -> Attempt {
+    async fn attempt(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Json>,
+        mut in_flight: InFlight<'_>,
+    ) -> Attempt {
         let mut request = self
             .http
             .request(method, url)
@@ -290,7 +317,7 @@ impl Client {
             Err(error) => return Attempt::Unknown(describe(&error)),
         };
         let status = response.status();
-        self.note_quota(response.headers());
+        self.note_quota(response.headers(), &mut in_flight);
         let retry_after = retry_after(response.headers());
         let text = match response.text().await {
             Ok(text) => text,
@@ -301,12 +328,14 @@ impl Client {
 
     fn classify(&self, status: StatusCode, retry_after: Option<Duration>, text: String) -> Attempt {
         match status.as_u16() {
+            // Success with an answer that cannot be read: it was carried out, but what it made
+            // is unknown — never a "failed" that invites a resend.
             200..=299 => match serde_json::from_str(&text) {
                 Ok(json) => Attempt::Done(json),
-                Err(e) => Attempt::Fail(CallError::Rejected {
-                    status: status.as_u16(),
-                    body: format!("unreadable answer ({e}): {}", clip(&text)),
-                }),
+                Err(e) => Attempt::Unreadable(format!(
+                    "{status} with an unreadable answer ({e}): {}",
+                    clip(&text)
+                )),
             },
             401 | 403 => {
                 let what = if status == StatusCode::UNAUTHORIZED {
@@ -341,12 +370,17 @@ impl Client {
         }
     }
 
-    fn note_quota(&self, headers: &HeaderMap) {
+    /// Folds an answer's quota headers in; in the same step the request stops being in flight,
+    /// so that no moment counts it both in the server's remaining count and as on its way.
+    fn note_quota(&self, headers: &HeaderMap, in_flight: &mut InFlight<'_>) {
         let seen = QuotaHeaders::read(headers);
         let Ok(mut book) = self.quota.lock() else {
             return;
         };
         seen.apply(&mut book.quota);
+        if std::mem::take(&mut in_flight.1) {
+            book.in_flight = book.in_flight.saturating_sub(1);
+        }
         let spent =
             book.quota.daily_remaining == Some(0) || book.quota.monthly_remaining == Some(0);
         let reset = spent_until(&book.quota);
@@ -363,12 +397,15 @@ struct QuotaBook {
     in_flight: u64,
 }
 
-/// One admitted request; when it ends (answered or not), it is no longer in flight.
-struct InFlight<'a>(&'a Mutex<QuotaBook>);
+/// One admitted request; when it is answered or ends without an answer, it is no longer in
+/// flight. The flag is cleared once it has been taken off the count.
+struct InFlight<'a>(&'a Mutex<QuotaBook>, bool);
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        if let Ok(mut book) = self.0.lock() {
+        if std::mem::take(&mut self.1)
+            && let Ok(mut book) = self.0.lock()
+        {
             book.in_flight = book.in_flight.saturating_sub(1);
         }
     }
@@ -388,6 +425,8 @@ enum Attempt {
     Fail(CallError),
     /// Sent, no answer.
     Unknown(String),
+    /// Carried out (2xx), but the answer could not be read.
+    Unreadable(String),
     /// Safe to try again, after at least the given wait when the server named one.
     Retry(String, Option<Duration>),
 }

@@ -183,12 +183,7 @@ impl<'a> Job<'a> {
         path.push('=');
         path.push_str(&escape(value));
         let found = self.client.get(&path).await?;
-        let ids = found.as_array().map(|ids| {
-            ids.iter()
-                .filter_map(|id| id.as_str().map(str::to_string))
-                .collect()
-        });
-        ids.ok_or_else(|| CallError::Rejected {
+        ids_of(&found).ok_or_else(|| CallError::Rejected {
             status: 200,
             body: format!("the customer lookup did not answer a list of IDs: {found}"),
         })
@@ -320,6 +315,12 @@ impl<'a> Job<'a> {
             }
             Err(error) => return Ok(self.call_failed(error, Some(id))),
         };
+        if !from_ledger && let Some(message) = self.not_the_match(group, id, &existing) {
+            return Ok(Done::Failed {
+                id: Some(id.to_string()),
+                message,
+            });
+        }
         let mut draft = group.draft.clone();
         if self.children == Children::Separate {
             draft.departments.clear();
@@ -377,6 +378,26 @@ impl<'a> Job<'a> {
         Ok(Done::Updated {
             id: id.to_string(),
             fields,
+        })
+    }
+
+    /// A customer found by a lookup must hold the value looked up (ignoring case, as a server
+    /// may): a server that ignored the filter would otherwise have every row overwrite one
+    /// customer. The reason not to update it, if it does not.
+    fn not_the_match(&self, group: &CustomerGroup, id: &str, existing: &Json) -> Option<String> {
+        let (filter, value) = match_value(self.match_by, group)?;
+        let MatchBy::Field(field) = self.match_by else {
+            return None;
+        };
+        let held = match existing.get(field) {
+            Some(Json::String(text)) => text.trim().to_string(),
+            Some(Json::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        (held.to_lowercase() != value.trim().to_lowercase()).then(|| {
+            format!(
+                "the lookup by {filter} \"{value}\" answered customer {id}, whose {field} is \"{held}\": not updating it; nothing was sent"
+            )
         })
     }
 
@@ -453,6 +474,21 @@ impl<'a> Job<'a> {
     }
 }
 
+/// The IDs a lookup answered: ID strings, as documented; objects with an `ID` are taken too.
+/// Anything else is `None` (an error), never "not found": a match skipped here would become a
+/// duplicate.
+fn ids_of(found: &Json) -> Option<Vec<String>> {
+    found
+        .as_array()?
+        .iter()
+        .map(|id| {
+            id.as_str()
+                .or_else(|| id.get("ID").and_then(Json::as_str))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
 fn ambiguous(filter: &str, value: &str, ids: &[String]) -> String {
     format!(
         "{} OnTime customers have {filter} \"{value}\" ({}): merge them in OnTime, or match by another field; nothing was sent",
@@ -479,4 +515,24 @@ fn missing_children(existing: &Json, draft: &CustomerDraft) -> Vec<&'static str>
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_lookup_answer_is_read_whole_or_not_at_all() {
+        let ids = |v: Json| ids_of(&v);
+        assert_eq!(ids(json!(["a", "b"])), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(ids(json!([{"ID": "a"}])), Some(vec!["a".into()]));
+        assert_eq!(ids(json!([])), Some(vec![]));
+        assert_eq!(
+            ids(json!([{"Id": "a"}])),
+            None,
+            "an unreadable item is not 'no match'"
+        );
+        assert_eq!(ids(json!({"IDs": []})), None);
+    }
 }

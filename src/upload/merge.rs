@@ -13,22 +13,12 @@ pub fn overlay(existing: &Json, draft: &CustomerDraft) -> Json {
     for (name, value) in &draft.fields.0 {
         merged.insert((*name).to_string(), value.to_json());
     }
-    overlay_children(
-        &mut merged,
-        "Departments",
-        &draft.departments,
-        department_matches,
-    );
-    overlay_children(&mut merged, "Contacts", &draft.contacts, contact_matches);
+    overlay_children(&mut merged, "Departments", &draft.departments);
+    overlay_children(&mut merged, "Contacts", &draft.contacts);
     Json::Object(merged)
 }
 
-fn overlay_children(
-    record: &mut Map<String, Json>,
-    list: &str,
-    drafts: &[Fields],
-    matches: fn(&Json, &Fields) -> bool,
-) {
+fn overlay_children(record: &mut Map<String, Json>, list: &str, drafts: &[Fields]) {
     if drafts.is_empty() {
         return;
     }
@@ -37,7 +27,7 @@ fn overlay_children(
         _ => Vec::new(),
     };
     for draft in drafts {
-        match items.iter_mut().find(|item| matches(item, draft)) {
+        match child_position(&items, list, draft).and_then(|at| items.get_mut(at)) {
             Some(Json::Object(item)) => {
                 for (name, value) in &draft.0 {
                     item.insert((*name).to_string(), value.to_json());
@@ -51,35 +41,39 @@ fn overlay_children(
 
 /// The item of `existing`'s `list` ("Departments" or "Contacts") that is the same child as `draft`.
 pub fn find_child<'j>(existing: &'j Json, list: &str, draft: &Fields) -> Option<&'j Json> {
-    let matches = if list == "Departments" {
-        department_matches
-    } else {
-        contact_matches
-    };
-    existing
-        .get(list)?
-        .as_array()?
-        .iter()
-        .find(|item| matches(item, draft))
+    let items = existing.get(list)?.as_array()?;
+    items.get(child_position(items, list, draft)?)
+}
+
+/// Where the same child as `draft` is in `items`: a department by name; a contact by email when
+/// the sheet gives one, else (or when no contact has that email, for a contact OnTime holds
+/// without an email) by name — all ignoring case.
+fn child_position(items: &[Json], list: &str, draft: &Fields) -> Option<usize> {
+    let by_name = |item: &Json| text_eq(item, "Name", draft.text("Name"));
+    if list == "Departments" {
+        return items.iter().position(by_name);
+    }
+    match draft.text("Email") {
+        Some(email) => items
+            .iter()
+            .position(|item| text_eq(item, "Email", Some(email)))
+            .or_else(|| {
+                items.iter().position(|item| {
+                    by_name(item)
+                        && item
+                            .get("Email")
+                            .and_then(Json::as_str)
+                            .is_none_or(|e| e.trim().is_empty())
+                })
+            }),
+        None => items.iter().position(by_name),
+    }
 }
 
 fn text_eq(item: &Json, field: &str, want: Option<&str>) -> bool {
     match (item.get(field).and_then(Json::as_str), want) {
         (Some(have), Some(want)) => have.trim().to_lowercase() == want.trim().to_lowercase(),
         _ => false,
-    }
-}
-
-/// A department is the same department when its name is, ignoring case.
-fn department_matches(item: &Json, draft: &Fields) -> bool {
-    text_eq(item, "Name", draft.text("Name"))
-}
-
-/// A contact is the same contact by email when the sheet gives one, else by name.
-fn contact_matches(item: &Json, draft: &Fields) -> bool {
-    match draft.text("Email") {
-        Some(email) => text_eq(item, "Email", Some(email)),
-        None => text_eq(item, "Name", draft.text("Name")),
     }
 }
 
@@ -169,6 +163,31 @@ mod tests {
             changed(&existing, &merged),
             ["Phone", "Contacts", "Departments"]
         );
+    }
+
+    #[test]
+    fn a_contact_without_an_email_in_ontime_matches_by_name() {
+        let existing = json!({
+            "ID": "c1", "Name": "Acme",
+            "Contacts": [
+                {"ID": "k1", "Name": "Ann", "Email": "ann@old.com"},
+                {"ID": "k2", "Name": "Bob", "Email": null},
+            ]
+        });
+        let contact = |name, email| fields(Entity::Contact, &[("Name", name), ("Email", email)]);
+        let draft = CustomerDraft {
+            fields: fields(Entity::Customer, &[("Name", "Acme")]),
+            departments: vec![],
+            contacts: vec![contact("BOB", "bob@x.com"), contact("Ann", "ann@new.com")],
+        };
+        let merged = overlay(&existing, &draft);
+        let contacts = merged["Contacts"].as_array().map(Vec::len);
+        assert_eq!(contacts, Some(3), "{merged}");
+        assert_eq!(merged["Contacts"][1]["ID"], "k2");
+        assert_eq!(merged["Contacts"][1]["Email"], "bob@x.com");
+        // Another email under the same name is another person: added, the old one kept.
+        assert_eq!(merged["Contacts"][0]["Email"], "ann@old.com");
+        assert_eq!(merged["Contacts"][2].get("ID"), None);
     }
 
     #[test]

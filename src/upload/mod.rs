@@ -104,7 +104,8 @@ async fn run(
     // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
     // both, since `intake` is its child.
     let intake = stopping.child_token();
-    let interrupts = tokio::spawn(watch_interrupts(intake.clone()));
+    // Listening starts here, before the first request, not when the task first runs.
+    let interrupts = tokio::spawn(watch_interrupts(interrupts()?, intake.clone()));
     let progress = progress::start(groups.len() as u64, &report, &client);
     futures::stream::iter(groups)
         .take_until(intake.clone().cancelled_owned())
@@ -155,15 +156,36 @@ async fn connect(
     }
 }
 
+/// Ctrl-C as a stream, listening from the moment it is made (not from its first poll, which
+/// would leave the start of a run to the default handler, which kills the process).
+struct Interrupts(
+    #[cfg(unix)] tokio::signal::unix::Signal,
+    #[cfg(not(unix))] tokio::signal::windows::CtrlC,
+);
+
+impl Interrupts {
+    async fn recv(&mut self) -> Option<()> {
+        self.0.recv().await
+    }
+}
+
+fn interrupts() -> Result<Interrupts, Error> {
+    #[cfg(unix)]
+    let signals = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    #[cfg(not(unix))]
+    let signals = tokio::signal::windows::ctrl_c()?;
+    Ok(Interrupts(signals))
+}
+
 /// First Ctrl-C: stop taking new customers (in-flight requests end, the report is written).
 /// Second: exit at once with 130; the report and ledger on disk are valid as they stand.
-async fn watch_interrupts(stopping: CancellationToken) {
-    if tokio::signal::ctrl_c().await.is_err() {
+async fn watch_interrupts(mut signals: Interrupts, stopping: CancellationToken) {
+    if signals.recv().await.is_none() {
         return;
     }
     eprintln!("\ninterrupted: finishing the requests in flight (Ctrl-C again to quit at once)");
     stopping.cancel();
-    if tokio::signal::ctrl_c().await.is_ok() {
+    if signals.recv().await.is_some() {
         eprintln!("quitting at once; run again to finish the job");
         std::process::exit(130);
     }

@@ -213,7 +213,8 @@ fn report_in_a_missing_folder_exits_2() {
     ]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
-        run.stderr.contains("cannot write the report nope/out.csv"),
+        run.stderr
+            .contains("--report nope/out.csv: the folder nope does not exist"),
         "{}",
         run.stderr
     );

@@ -2,7 +2,9 @@
 //! sandbox on 127.0.0.1:0) through the helpers in `util`.
 
 mod dry_run;
+mod ledger;
 mod mapping_errors;
 mod messy_input;
 mod sandbox;
+mod upload;
 mod util;
