@@ -68,6 +68,12 @@ fn fail(error: &dyn std::fmt::Display) -> ExitCode {
 async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
     let started = Instant::now();
     check_outputs(&settings)?;
+    // Listening from the start, so a Ctrl-C while the input is read still ends the run cleanly;
+    // a dry run sends nothing, so the default (end at once) is right for it.
+    let interrupted = match settings.mode {
+        Mode::DryRun => tokio_util::sync::CancellationToken::new(),
+        _ => upload::listen_for_interrupts()?,
+    };
     let mut report = Report::create(&settings.report)
         .map_err(|e| format!("cannot write the report {}: {e}", settings.report.display()))?;
     let (settings, report, groups) = tokio::task::spawn_blocking(move || {
@@ -88,8 +94,12 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
             }
             Ok(upload::Outcome::default())
         }
-        Mode::Plan(target) => upload::plan(&settings, target, groups, report.clone()).await,
-        Mode::Upload(target) => upload::upload(&settings, target, groups, report.clone()).await,
+        Mode::Plan(target) => {
+            upload::plan(&settings, target, groups, report.clone(), interrupted).await
+        }
+        Mode::Upload(target) => {
+            upload::upload(&settings, target, groups, report.clone(), interrupted).await
+        }
     };
     let outcome = match outcome {
         Ok(outcome) => outcome,

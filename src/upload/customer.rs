@@ -231,6 +231,18 @@ impl<'a> Job<'a> {
                 self.ledger.failed(&group.key, &message)?;
                 return Ok(Done::Failed { id: None, message });
             };
+            // A server may store a slow create only after the client gave up waiting: the back-off
+            // comes before the lookup, so that the lookup has the best chance to see it.
+            let delay = delays.next();
+            if let Some(delay) = delay
+                && self.client.pause(delay).await.is_err()
+            {
+                let message = format!(
+                    "outcome unknown ({cause}) and the run is stopping; the next run checks by lookup before anything is sent"
+                );
+                self.ledger.failed(&group.key, &message)?;
+                return Ok(Done::Failed { id: None, message });
+            }
             match self.lookup(filter, &value).await {
                 Ok(ids) if ids.len() == 1 => {
                     let note = format!("created (confirmed by lookup after: {cause})");
@@ -251,17 +263,13 @@ impl<'a> Job<'a> {
                     return Ok(Done::Failed { id: None, message });
                 }
             }
-            let Some(delay) = delays.next() else {
+            if delay.is_none() {
                 self.ledger.clear_pending(&group.key)?;
                 let message = format!("gave up after retries: {cause}");
                 self.ledger.failed(&group.key, &message)?;
                 return Ok(Done::Failed { id: None, message });
-            };
-            note = format!("created after a retry ({cause})");
-            if self.client.pause(delay).await.is_err() {
-                self.ledger.clear_pending(&group.key)?;
-                return Ok(Done::NotSent(self.stop_message()));
             }
+            note = format!("created after a retry ({cause})");
         }
     }
 

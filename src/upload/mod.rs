@@ -62,8 +62,9 @@ pub async fn upload(
     target: &Target,
     groups: Vec<CustomerGroup>,
     report: Arc<Mutex<Report>>,
+    interrupted: CancellationToken,
 ) -> Result<Outcome, Error> {
-    run(settings, target, groups, report, Intent::Write).await
+    run(settings, target, groups, report, Intent::Write, interrupted).await
 }
 
 /// Previews what `upload` would do, spending only lookups.
@@ -72,8 +73,17 @@ pub async fn plan(
     target: &Target,
     groups: Vec<CustomerGroup>,
     report: Arc<Mutex<Report>>,
+    interrupted: CancellationToken,
 ) -> Result<Outcome, Error> {
-    run(settings, target, groups, report, Intent::Preview).await
+    run(
+        settings,
+        target,
+        groups,
+        report,
+        Intent::Preview,
+        interrupted,
+    )
+    .await
 }
 
 async fn run(
@@ -82,6 +92,7 @@ async fn run(
     groups: Vec<CustomerGroup>,
     report: Arc<Mutex<Report>>,
     intent: Intent,
+    interrupted: CancellationToken,
 ) -> Result<Outcome, Error> {
     let stopping = CancellationToken::new();
     let (endpoint, sandbox) = connect(target).await?;
@@ -104,8 +115,13 @@ async fn run(
     // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
     // both, since `intake` is its child.
     let intake = stopping.child_token();
-    // Listening starts here, before the first request, not when the task first runs.
-    let interrupts = tokio::spawn(watch_interrupts(interrupts()?, intake.clone()));
+    let forward = tokio::spawn({
+        let (interrupted, intake) = (interrupted.clone(), intake.clone());
+        async move {
+            interrupted.cancelled().await;
+            intake.cancel();
+        }
+    });
     let progress = progress::start(groups.len() as u64, &report, &client);
     futures::stream::iter(groups)
         .take_until(intake.clone().cancelled_owned())
@@ -114,8 +130,8 @@ async fn run(
         .for_each(|()| async {})
         .await;
     progress.finish();
-    interrupts.abort();
-    if intake.is_cancelled() && client.stop_reason().is_none() {
+    forward.abort();
+    if interrupted.is_cancelled() && client.stop_reason().is_none() {
         client.stop(Stop::Interrupted);
     }
     if let Some(sandbox) = sandbox {
@@ -169,6 +185,14 @@ impl Interrupts {
     }
 }
 
+/// Starts listening for Ctrl-C (call it before the work it may interrupt): the token is
+/// cancelled by the first; the second ends the process at once with 130.
+pub fn listen_for_interrupts() -> Result<CancellationToken, Error> {
+    let interrupted = CancellationToken::new();
+    tokio::spawn(watch_interrupts(interrupts()?, interrupted.clone()));
+    Ok(interrupted)
+}
+
 fn interrupts() -> Result<Interrupts, Error> {
     #[cfg(unix)]
     let signals = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
@@ -183,7 +207,9 @@ async fn watch_interrupts(mut signals: Interrupts, stopping: CancellationToken) 
     if signals.recv().await.is_none() {
         return;
     }
-    eprintln!("\ninterrupted: finishing the requests in flight (Ctrl-C again to quit at once)");
+    eprintln!(
+        "\ninterrupted: no new customers; finishing the requests in flight (Ctrl-C again to quit at once)"
+    );
     stopping.cancel();
     if signals.recv().await.is_some() {
         eprintln!("quitting at once; run again to finish the job");
