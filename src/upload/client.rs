@@ -6,20 +6,21 @@
 //! by a lookup. GETs and updates (a post with `ID` replaces the record whole, so sending it twice
 //! is harmless) are retried freely.
 
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use backon::BackoffBuilder;
-use governor::{DefaultDirectRateLimiter, Quota as Rate, RateLimiter};
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use governor::{DefaultDirectRateLimiter, RateLimiter};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
 use super::Quota;
-use super::quota::QuotaHeaders;
+use super::http::{clip, describe, retry_after};
+pub use super::http::{escape, pace};
+use super::quota::{InFlight, QuotaBook, QuotaHeaders, spent_until};
 use crate::settings::{ApiKey, Target};
 use crate::summary::Stop;
 
@@ -100,11 +101,15 @@ impl Client {
             max_requests: target.max_requests,
             reserve: target.reserve,
         };
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("ontime-import/", env!("CARGO_PKG_VERSION")))
-            .no_proxy_if_loopback(base)
+            .user_agent(concat!("ontime-import/", env!("CARGO_PKG_VERSION")));
+        if crate::settings::is_loopback(base) {
+            // A proxy from the environment must not see requests meant for this machine.
+            http = http.no_proxy();
+        }
+        let http = http
             .build()
             .map_err(|e| format!("cannot set up HTTPS: {e}"))?;
         let base = base
@@ -391,35 +396,6 @@ impl Client {
     }
 }
 
-#[derive(Default)]
-struct QuotaBook {
-    quota: Quota,
-    in_flight: u64,
-}
-
-/// One admitted request; when it is answered or ends without an answer, it is no longer in
-/// flight. The flag is cleared once it has been taken off the count.
-struct InFlight<'a>(&'a Mutex<QuotaBook>, bool);
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        if std::mem::take(&mut self.1)
-            && let Ok(mut book) = self.0.lock()
-        {
-            book.in_flight = book.in_flight.saturating_sub(1);
-        }
-    }
-}
-
-/// When a spent quota comes back: the monthly reset if the month's is spent, else the daily.
-fn spent_until(quota: &Quota) -> Option<String> {
-    if quota.monthly_remaining == Some(0) {
-        quota.monthly_reset.clone()
-    } else {
-        quota.daily_reset.clone()
-    }
-}
-
 enum Attempt {
     Done(Json),
     Fail(CallError),
@@ -429,121 +405,4 @@ enum Attempt {
     Unreadable(String),
     /// Safe to try again, after at least the given wait when the server named one.
     Retry(String, Option<Duration>),
-}
-
-/// The limiter's pace: one request every 1/rate seconds, no bursts, plus 2 % so that jitter on
-/// the way cannot make the server see more than `rate` in one second.
-pub fn pace(rate: NonZeroU32) -> Rate {
-    let period = Duration::from_secs_f64(1.02 / f64::from(rate.get()));
-    Rate::with_period(period)
-        .unwrap_or_else(|| Rate::per_second(rate))
-        .allow_burst(NonZeroU32::MIN)
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = text.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0)
-            .then(|| Duration::from_secs_f64(secs.min(3600.0)));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    let wait = when
-        .signed_duration_since(chrono::Utc::now())
-        .to_std()
-        .unwrap_or_default();
-    Some(wait.min(Duration::from_secs(3600)))
-}
-
-/// A reqwest error with its causes, which its own text leaves out.
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
-        "timed out waiting for the answer".to_string()
-    } else {
-        error.to_string()
-    };
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-fn clip(text: &str) -> String {
-    let text = text.trim();
-    match text.char_indices().nth(500) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
-    }
-}
-
-/// Percent-encodes a path segment or query value.
-pub fn escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-trait NoProxyIfLoopback {
-    fn no_proxy_if_loopback(self, base: &Url) -> Self;
-}
-
-impl NoProxyIfLoopback for reqwest::ClientBuilder {
-    /// A proxy from the environment must not see requests meant for this machine.
-    fn no_proxy_if_loopback(self, base: &Url) -> Self {
-        if crate::settings::is_loopback(base) {
-            self.no_proxy()
-        } else {
-            self
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, "2".parse().expect("header"));
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
-        headers.insert(
-            RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("header"),
-        );
-        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
-        headers.insert(RETRY_AFTER, "soon".parse().expect("header"));
-        assert_eq!(retry_after(&headers), None);
-    }
-
-    #[test]
-    fn pace_never_exceeds_the_rate() {
-        let clock = governor::clock::FakeRelativeClock::default();
-        let limiter = RateLimiter::direct_with_clock(
-            pace(NonZeroU32::new(20).expect("20 > 0")),
-            clock.clone(),
-        );
-        let mut sent = 0;
-        // One simulated second in 1 ms steps: at most 20 requests get through.
-        for _ in 0..1000 {
-            if limiter.check().is_ok() {
-                sent += 1;
-            }
-            clock.advance(Duration::from_millis(1));
-        }
-        assert!((19..=20).contains(&sent), "{sent}");
-    }
-
-    #[test]
-    fn company_ids_are_escaped() {
-        assert_eq!(escape("acme co/x"), "acme%20co%2Fx");
-        assert_eq!(escape("acme-1"), "acme-1");
-    }
 }

@@ -9,6 +9,7 @@
 mod children;
 mod client;
 mod customer;
+mod http;
 pub mod merge;
 mod progress;
 pub mod quota;

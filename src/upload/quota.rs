@@ -1,6 +1,8 @@
 //! OnTime's `X-RateLimit-*` headers, read leniently: any may be absent ("when applicable"), and
 //! what is there updates what the run knows of its quota.
 
+use std::sync::Mutex;
+
 use reqwest::header::HeaderMap;
 
 use super::Quota;
@@ -62,6 +64,36 @@ impl QuotaHeaders {
                     .map_or(left, |known| known.min(left)),
             );
         }
+    }
+}
+
+/// The quota as the answers tell it, and the requests sent but not yet counted there.
+#[derive(Default)]
+pub(super) struct QuotaBook {
+    pub(super) quota: Quota,
+    pub(super) in_flight: u64,
+}
+
+/// One admitted request; when it is answered or ends without an answer, it is no longer in
+/// flight. The flag is cleared once it has been taken off the count.
+pub(super) struct InFlight<'a>(pub(super) &'a Mutex<QuotaBook>, pub(super) bool);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if std::mem::take(&mut self.1)
+            && let Ok(mut book) = self.0.lock()
+        {
+            book.in_flight = book.in_flight.saturating_sub(1);
+        }
+    }
+}
+
+/// When a spent quota comes back: the monthly reset if the month's is spent, else the daily.
+pub(super) fn spent_until(quota: &Quota) -> Option<String> {
+    if quota.monthly_remaining == Some(0) {
+        quota.monthly_reset.clone()
+    } else {
+        quota.daily_reset.clone()
     }
 }
 

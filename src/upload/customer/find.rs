@@ -1,0 +1,137 @@
+//! Finding a customer in OnTime: by the ledger's ID, else by a lookup on the match key —
+//! unless the account was empty when the run began — and checking that a record found by a
+//! lookup really holds the value looked up. More than one match is a failure, never a guess.
+
+use serde_json::Value as Json;
+
+use super::{Done, Job};
+use crate::group::CustomerGroup;
+use crate::mapping::MatchBy;
+use crate::upload::client::{CallError, escape};
+use crate::upload::match_value;
+
+impl Job<'_> {
+    /// The existing customer's ID by lookup: `Ok(None)` when there is none.
+    pub(super) async fn find(
+        &self,
+        group: &CustomerGroup,
+        pending: bool,
+    ) -> Result<Option<String>, Done> {
+        let Some((filter, value)) = match_value(self.match_by, group) else {
+            if pending {
+                let message = "an earlier run sent this customer's create and never heard back, and there is no match key to check it: check OnTime for it, then remove its line from the ledger (or set [match] by)";
+                return Err(Done::Failed {
+                    id: None,
+                    message: message.into(),
+                });
+            }
+            return Ok(None);
+        };
+        if !pending && self.account_empty().await {
+            return Ok(None);
+        }
+        match self.lookup(filter, &value).await {
+            Ok(ids) => match ids.as_slice() {
+                [] => Ok(None),
+                [id] => Ok(Some(id.clone())),
+                several => Err(Done::Failed {
+                    id: None,
+                    message: ambiguous(filter, &value, several),
+                }),
+            },
+            Err(error) => Err(self.call_failed(error, None)),
+        }
+    }
+
+    pub(super) async fn account_empty(&self) -> bool {
+        *self
+            .empty
+            .get_or_init(|| async {
+                match self.client.get("api/customers").await {
+                    Ok(Json::Array(ids)) => ids.is_empty(),
+                    _ => false,
+                }
+            })
+            .await
+    }
+
+    pub(super) async fn lookup(&self, filter: &str, value: &str) -> Result<Vec<String>, CallError> {
+        let mut path = String::from("api/customers?");
+        path.push_str(filter);
+        path.push('=');
+        path.push_str(&escape(value));
+        let found = self.client.get(&path).await?;
+        ids_of(&found).ok_or_else(|| CallError::Rejected {
+            status: 200,
+            body: format!("the customer lookup did not answer a list of IDs: {found}"),
+        })
+    }
+
+    /// A customer found by a lookup must hold the value looked up (ignoring case, as a server
+    /// may): a server that ignored the filter would otherwise have every row overwrite one
+    /// customer. The reason not to update it, if it does not.
+    pub(super) fn not_the_match(
+        &self,
+        group: &CustomerGroup,
+        id: &str,
+        existing: &Json,
+    ) -> Option<String> {
+        let (filter, value) = match_value(self.match_by, group)?;
+        let MatchBy::Field(field) = self.match_by else {
+            return None;
+        };
+        let held = match existing.get(field) {
+            Some(Json::String(text)) => text.trim().to_string(),
+            Some(Json::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        (held.to_lowercase() != value.trim().to_lowercase()).then(|| {
+            format!(
+                "the lookup by {filter} \"{value}\" answered customer {id}, whose {field} is \"{held}\": not updating it; nothing was sent"
+            )
+        })
+    }
+}
+
+/// The IDs a lookup answered: ID strings, as documented; objects with an `ID` are taken too.
+/// Anything else is `None` (an error), never "not found": a match skipped here would become a
+/// duplicate.
+fn ids_of(found: &Json) -> Option<Vec<String>> {
+    found
+        .as_array()?
+        .iter()
+        .map(|id| {
+            id.as_str()
+                .or_else(|| id.get("ID").and_then(Json::as_str))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+pub(super) fn ambiguous(filter: &str, value: &str, ids: &[String]) -> String {
+    format!(
+        "{} OnTime customers have {filter} \"{value}\" ({}): merge them in OnTime, or match by another field; nothing was sent",
+        ids.len(),
+        ids.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_lookup_answer_is_read_whole_or_not_at_all() {
+        let ids = |v: Json| ids_of(&v);
+        assert_eq!(ids(json!(["a", "b"])), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(ids(json!([{"ID": "a"}])), Some(vec!["a".into()]));
+        assert_eq!(ids(json!([])), Some(vec![]));
+        assert_eq!(
+            ids(json!([{"Id": "a"}])),
+            None,
+            "an unreadable item is not 'no match'"
+        );
+        assert_eq!(ids(json!({"IDs": []})), None);
+    }
+}

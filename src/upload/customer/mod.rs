@@ -1,0 +1,205 @@
+//! One customer's way to OnTime: skip it if the ledger shows it unchanged, find it (ledger ID,
+//! else a lookup by the match key, unless the account is known to be empty), then create it or
+//! update it safely — and decide all of its rows with the one outcome.
+//!
+//! Invariants: a create is journaled before it is sent; a create whose outcome is unknown is
+//! resolved by a lookup before it is ever sent again, and without a match key it is reported
+//! `failed`, never re-sent; more than one match is a failure, never a guess.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+
+mod find;
+mod write;
+
+use super::Intent;
+use super::client::{CallError, Client};
+use crate::cli::Children;
+use crate::group::CustomerGroup;
+use crate::ledger::{Entry, Ledger, LedgerError};
+use crate::mapping::MatchBy;
+use crate::model::CustomerDraft;
+
+use crate::report::{Outcome, Report, Status};
+use crate::settings::Target;
+use crate::summary::Stop;
+use find::ambiguous;
+
+/// The hash of what a draft would make OnTime hold, for change detection between runs.
+pub fn content_hash(draft: &CustomerDraft) -> String {
+    let text = draft.to_json().to_string();
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+}
+
+/// How one customer ended.
+enum Done {
+    Created {
+        id: String,
+        note: String,
+    },
+    Updated {
+        id: String,
+        fields: Vec<String>,
+    },
+    Unchanged {
+        id: String,
+        note: String,
+    },
+    /// `--plan` only.
+    Would(String, Option<String>),
+    Failed {
+        id: Option<String>,
+        message: String,
+    },
+    NotSent(String),
+}
+
+/// Shared by every customer of a run.
+pub struct Job<'a> {
+    client: &'a Client,
+    ledger: &'a Ledger,
+    known: HashMap<String, Entry>,
+    report: &'a Arc<Mutex<Report>>,
+    match_by: MatchBy,
+    children: Children,
+    full: bool,
+    intent: Intent,
+    /// Whether the account held no customers when the run began (one unfiltered GET, made
+    /// only if some customer needs a lookup). In an empty account nothing can match.
+    empty: OnceCell<bool>,
+}
+
+impl<'a> Job<'a> {
+    pub fn new(
+        client: &'a Client,
+        ledger: &'a Ledger,
+        known: HashMap<String, Entry>,
+        report: &'a Arc<Mutex<Report>>,
+        match_by: MatchBy,
+        target: &Target,
+        intent: Intent,
+    ) -> Job<'a> {
+        Job {
+            client,
+            ledger,
+            known,
+            report,
+            match_by,
+            children: target.children,
+            full: target.full,
+            intent,
+            empty: OnceCell::new(),
+        }
+    }
+
+    pub async fn customer(&self, group: CustomerGroup) {
+        let hash = content_hash(&group.draft);
+        let entry = self.known.get(&group.key);
+        let done = match entry {
+            Some(e) if !self.full && !e.pending_create && e.sent_hash.as_deref() == Some(&hash) => {
+                Done::Unchanged {
+                    id: e.customer_id.clone().unwrap_or_default(),
+                    note: format!(
+                        "unchanged since the last run ({} {})",
+                        e.last_status, e.updated_at
+                    ),
+                }
+            }
+            _ => match self.send(&group, entry, &hash).await {
+                Ok(done) => done,
+                Err(error) => self.ledger_failed(&error),
+            },
+        };
+        self.decide(&group, done);
+    }
+
+    async fn send(
+        &self,
+        group: &CustomerGroup,
+        entry: Option<&Entry>,
+        hash: &str,
+    ) -> Result<Done, LedgerError> {
+        let pending = entry.is_some_and(|e| e.pending_create);
+        let mut id = entry
+            .filter(|e| !e.pending_create)
+            .and_then(|e| e.customer_id.clone());
+        if id.is_none() {
+            id = match self.find(group, pending).await {
+                Ok(found) => found,
+                Err(done) => return Ok(done),
+            };
+        }
+        match id {
+            Some(id) => {
+                let from_ledger = entry.and_then(|e| e.customer_id.as_deref()) == Some(id.as_str());
+                self.update(group, &id, hash, from_ledger).await
+            }
+            None if self.intent == Intent::Preview => Ok(Done::Would("would create".into(), None)),
+            None => self.create(group, hash).await,
+        }
+    }
+
+    fn decide(&self, group: &CustomerGroup, done: Done) {
+        let (status, id, message) = match done {
+            Done::Created { id, note } => (Status::Created, Some(id), note),
+            Done::Updated { id, fields } => (
+                Status::Updated,
+                Some(id),
+                format!("updated: {}", fields.join(", ")),
+            ),
+            Done::Unchanged { id, note } => {
+                (Status::Unchanged, Some(id).filter(|i| !i.is_empty()), note)
+            }
+            Done::Would(message, id) => (Status::Valid, id, message),
+            Done::Failed { id, message } => (Status::Failed, id, message),
+            Done::NotSent(message) => (Status::NotSent, None, message),
+        };
+        let Ok(mut report) = self.report.lock() else {
+            return;
+        };
+        for row in &group.rows {
+            let outcome = Outcome {
+                status,
+                customer_id: id.clone(),
+                field: None,
+                column: None,
+                message: message.clone(),
+            };
+            if let Err(error) = report.decide(*row, outcome) {
+                tracing::error!("cannot write the report: {error}");
+            }
+        }
+        if let Err(error) = report.flush_lines() {
+            tracing::error!("cannot write the report: {error}");
+        }
+    }
+
+    fn stop_message(&self) -> String {
+        self.client.stop_reason().map_or_else(
+            || "not sent: the run is stopping".into(),
+            |stop| stop.message(),
+        )
+    }
+
+    fn call_failed(&self, error: CallError, id: Option<&str>) -> Done {
+        match error {
+            CallError::Stopped => Done::NotSent(self.stop_message()),
+            other => Done::Failed {
+                id: id.map(str::to_string),
+                message: other.to_string(),
+            },
+        }
+    }
+
+    fn ledger_failed(&self, error: &LedgerError) -> Done {
+        self.client.stop(Stop::Ledger {
+            message: error.to_string(),
+        });
+        Done::Failed {
+            id: None,
+            message: format!("{error}; stopping the run"),
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! Writing a customer: a create journaled before it is sent and, when its answer is lost,
+//! resolved by a lookup before it is ever sent again; an update that fetches the record,
+//! overlays the draft and posts it only if something changed; children posted one by one for
+//! `--children separate`.
+
+use serde_json::Value as Json;
+
+use super::{Done, Job, ambiguous};
+use crate::cli::Children;
+use crate::group::CustomerGroup;
+use crate::ledger::LedgerError;
+use crate::model::CustomerDraft;
+use crate::upload::client::{CallError, Idempotent, escape};
+use crate::upload::{Intent, match_value, merge};
+
+impl Job<'_> {
+    pub(super) async fn create(
+        &self,
+        group: &CustomerGroup,
+        hash: &str,
+    ) -> Result<Done, LedgerError> {
+        let mut body = group.draft.clone();
+        if self.children == Children::Separate {
+            body.departments.clear();
+            body.contacts.clear();
+        }
+        let body = body.to_json();
+        let mut delays = self.client.delays();
+        let mut note = String::new();
+        self.ledger.begin_create(&group.key)?;
+        loop {
+            let error = match self
+                .client
+                .post("api/customer/post", &body, Idempotent::No)
+                .await
+            {
+                Ok(answer) => match answer.get("ID").and_then(Json::as_str) {
+                    Some(id) => return self.created(group, id.to_string(), hash, note).await,
+                    None => CallError::Unknown {
+                        cause: format!("the answer carried no customer ID: {answer}"),
+                    },
+                },
+                Err(error) => error,
+            };
+            let cause = match error {
+                CallError::Unknown { cause } | CallError::Server { cause } => cause,
+                CallError::Stopped => {
+                    self.ledger.clear_pending(&group.key)?;
+                    return Ok(Done::NotSent(self.stop_message()));
+                }
+                other => {
+                    self.ledger.clear_pending(&group.key)?;
+                    self.ledger.failed(&group.key, &other.to_string())?;
+                    return Ok(self.call_failed(other, None));
+                }
+            };
+            // The create may have been stored: check before sending it again.
+            let Some((filter, value)) = match_value(self.match_by, group) else {
+                let message = format!("outcome unknown — check OnTime before re-running ({cause})");
+                self.ledger.failed(&group.key, &message)?;
+                return Ok(Done::Failed { id: None, message });
+            };
+            // A server may store a slow create only after the client gave up waiting: the back-off
+            // comes before the lookup, so that the lookup has the best chance to see it.
+            let delay = delays.next();
+            if let Some(delay) = delay
+                && self.client.pause(delay).await.is_err()
+            {
+                let message = format!(
+                    "outcome unknown ({cause}) and the run is stopping; the next run checks by lookup before anything is sent"
+                );
+                self.ledger.failed(&group.key, &message)?;
+                return Ok(Done::Failed { id: None, message });
+            }
+            match self.lookup(filter, &value).await {
+                Ok(ids) if ids.len() == 1 => {
+                    let note = format!("created (confirmed by lookup after: {cause})");
+                    return self.created(group, ids[0].clone(), hash, note).await;
+                }
+                Ok(ids) if ids.is_empty() => {}
+                Ok(ids) => {
+                    return Ok(Done::Failed {
+                        id: None,
+                        message: ambiguous(filter, &value, &ids),
+                    });
+                }
+                Err(error) => {
+                    let message = format!(
+                        "outcome unknown ({cause}) and the check failed ({error}); the next run checks again"
+                    );
+                    self.ledger.failed(&group.key, &message)?;
+                    return Ok(Done::Failed { id: None, message });
+                }
+            }
+            if delay.is_none() {
+                self.ledger.clear_pending(&group.key)?;
+                let message = format!("gave up after retries: {cause}");
+                self.ledger.failed(&group.key, &message)?;
+                return Ok(Done::Failed { id: None, message });
+            }
+            note = format!("created after a retry ({cause})");
+        }
+    }
+
+    async fn created(
+        &self,
+        group: &CustomerGroup,
+        id: String,
+        hash: &str,
+        note: String,
+    ) -> Result<Done, LedgerError> {
+        if self.children == Children::Separate
+            && let Err(message) = self.post_children(&id, &group.draft, &Json::Null).await
+        {
+            self.ledger.settle(&group.key, &id, None, "created")?;
+            return Ok(Done::Failed {
+                id: Some(id),
+                message: format!("created, but {message}; the next run adds what is missing"),
+            });
+        }
+        self.ledger.settle(&group.key, &id, Some(hash), "created")?;
+        let note = if note.is_empty() {
+            "created".to_string()
+        } else {
+            note
+        };
+        Ok(Done::Created { id, note })
+    }
+
+    /// Fetches the full record, overlays the draft, and posts it back if anything changed.
+    pub(super) async fn update(
+        &self,
+        group: &CustomerGroup,
+        id: &str,
+        hash: &str,
+        from_ledger: bool,
+    ) -> Result<Done, LedgerError> {
+        let existing = match self
+            .client
+            .get(&format!("api/customers/{}", escape(id)))
+            .await
+        {
+            Ok(existing) => existing,
+            Err(CallError::Rejected {
+                status: 400 | 404, ..
+            }) if from_ledger => {
+                // The ledger's ID is unknown to OnTime (another account, or a reset sandbox).
+                if self.intent == Intent::Write {
+                    self.ledger.forget_id(&group.key)?;
+                }
+                return Box::pin(self.send(group, None, hash)).await;
+            }
+            Err(error) => return Ok(self.call_failed(error, Some(id))),
+        };
+        if !from_ledger && let Some(message) = self.not_the_match(group, id, &existing) {
+            return Ok(Done::Failed {
+                id: Some(id.to_string()),
+                message,
+            });
+        }
+        let mut draft = group.draft.clone();
+        if self.children == Children::Separate {
+            draft.departments.clear();
+            draft.contacts.clear();
+        }
+        let merged = merge::overlay(&existing, &draft);
+        let children_missing = self.children == Children::Separate
+            && !missing_children(&existing, &group.draft).is_empty();
+        if merge::same(&existing, &merged) && !children_missing {
+            if self.intent == Intent::Write {
+                self.ledger
+                    .settle(&group.key, id, Some(hash), "unchanged")?;
+            }
+            return Ok(Done::Unchanged {
+                id: id.to_string(),
+                note: "OnTime already holds exactly this".into(),
+            });
+        }
+        let mut fields = merge::changed(&existing, &merged);
+        if self.intent == Intent::Preview {
+            let what = if fields.is_empty() {
+                "children".to_string()
+            } else {
+                fields.join(", ")
+            };
+            return Ok(Done::Would(
+                format!("would update: {what}"),
+                Some(id.to_string()),
+            ));
+        }
+        if !merge::same(&existing, &merged)
+            && let Err(error) = self
+                .client
+                .post("api/customer/post", &merged, Idempotent::Yes)
+                .await
+        {
+            self.ledger.failed(&group.key, &error.to_string())?;
+            return Ok(self.call_failed(error, Some(id)));
+        }
+        if self.children == Children::Separate {
+            if let Err(message) = self.post_children(id, &group.draft, &existing).await {
+                return Ok(Done::Failed {
+                    id: Some(id.to_string()),
+                    message: format!("updated, but {message}"),
+                });
+            }
+            fields.extend(
+                missing_children(&existing, &group.draft)
+                    .into_iter()
+                    .map(str::to_string),
+            );
+            fields.dedup();
+        }
+        self.ledger.settle(&group.key, id, Some(hash), "updated")?;
+        Ok(Done::Updated {
+            id: id.to_string(),
+            fields,
+        })
+    }
+
+    /// `--children separate`: posts each department and contact `existing` lacks, by itself.
+    async fn post_children(
+        &self,
+        id: &str,
+        draft: &CustomerDraft,
+        existing: &Json,
+    ) -> Result<(), String> {
+        crate::upload::children::post_missing(self.client, id, draft, existing).await
+    }
+}
+
+/// The names of the children the draft has and `existing` lacks ("Departments", "Contacts").
+fn missing_children(existing: &Json, draft: &CustomerDraft) -> Vec<&'static str> {
+    let merged = merge::overlay(
+        existing,
+        &CustomerDraft {
+            fields: Default::default(),
+            departments: draft.departments.clone(),
+            contacts: draft.contacts.clone(),
+        },
+    );
+    merge::changed(existing, &merged)
+        .into_iter()
+        .filter_map(|name| match name.as_str() {
+            "Departments" => Some("Departments"),
+            "Contacts" => Some("Contacts"),
+            _ => None,
+        })
+        .collect()
+}

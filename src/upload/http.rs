@@ -1,0 +1,111 @@
+//! Small pieces of HTTP the client uses: the limiter's pace, `Retry-After`, error texts with
+//! their causes, percent-encoding. Pure functions, tested here.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::Quota as Rate;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// The limiter's pace: one request every 1/rate seconds, no bursts, plus 2 % so that jitter on
+/// the way cannot make the server see more than `rate` in one second.
+pub fn pace(rate: NonZeroU32) -> Rate {
+    let period = Duration::from_secs_f64(1.02 / f64::from(rate.get()));
+    Rate::with_period(period)
+        .unwrap_or_else(|| Rate::per_second(rate))
+        .allow_burst(NonZeroU32::MIN)
+}
+
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(3600.0)));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
+    let wait = when
+        .signed_duration_since(chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    Some(wait.min(Duration::from_secs(3600)))
+}
+
+/// A reqwest error with its causes, which its own text leaves out.
+pub fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "timed out waiting for the answer".to_string()
+    } else {
+        error.to_string()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+pub fn clip(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(500) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// Percent-encodes a path segment or query value.
+pub fn escape(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use governor::RateLimiter;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, "2".parse().expect("header"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("header"),
+        );
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, "soon".parse().expect("header"));
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn pace_never_exceeds_the_rate() {
+        let clock = governor::clock::FakeRelativeClock::default();
+        let limiter = RateLimiter::direct_with_clock(
+            pace(NonZeroU32::new(20).expect("20 > 0")),
+            clock.clone(),
+        );
+        let mut sent = 0;
+        // One simulated second in 1 ms steps: at most 20 requests get through.
+        for _ in 0..1000 {
+            if limiter.check().is_ok() {
+                sent += 1;
+            }
+            clock.advance(Duration::from_millis(1));
+        }
+        assert!((19..=20).contains(&sent), "{sent}");
+    }
+
+    #[test]
+    fn company_ids_are_escaped() {
+        assert_eq!(escape("acme co/x"), "acme%20co%2Fx");
+        assert_eq!(escape("acme-1"), "acme-1");
+    }
+}
