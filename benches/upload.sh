@@ -219,15 +219,22 @@ check_exactly_once() {
   python3 - "$1" "$2" "$3" <<'EOF'
 import csv, json, sys, collections
 input_csv, report_csv, records_json = sys.argv[1:4]
+# The report numbers rows by the line they start on (a quoted cell may hold a line break).
+rows, expected_rows = [], set()
 with open(input_csv, newline="", encoding="utf-8") as f:
-    rows = list(csv.reader(f))[1:]
+    reader = csv.reader(f)
+    next(reader)
+    start = reader.line_num + 1
+    for row in reader:
+        rows.append(row)
+        expected_rows.add(str(start))
+        start = reader.line_num + 1
 accounts = {r[0] for r in rows}
 with open(report_csv, newline="", encoding="utf-8") as f:
     report = list(csv.DictReader(f))
 row_counts = collections.Counter(r["row"] for r in report)
 twice = sum(1 for n in row_counts.values() if n > 1)
 statuses = collections.Counter(r["status"] for r in report)
-expected_rows = {str(i + 2) for i in range(len(rows))}
 unreported = len(expected_rows - set(row_counts))
 with open(records_json, encoding="utf-8") as f:
     records = json.load(f)
