@@ -27,6 +27,10 @@ COMPANY=bench
 KEY=bench-key
 export ONTIME_API_KEY=$KEY
 
+if [[ ! -x /usr/bin/time ]] || ! /usr/bin/time -f %U true 2>/dev/null; then
+  echo "error: GNU time is needed at /usr/bin/time (apt-get install time)" >&2
+  exit 2
+fi
 for tool in curl jq python3; do
   command -v "$tool" >/dev/null || { echo "error: $tool is needed" >&2; exit 2; }
 done
@@ -99,6 +103,11 @@ start_sandbox() {
   exit 1
 }
 
+# CPU seconds (user + system) the sandbox has used so far.
+sandbox_cpu() {
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$SANDBOX_PID/stat"
+}
+
 stop_sandbox() {
   kill "$SANDBOX_PID" 2>/dev/null || true
   wait "$SANDBOX_PID" 2>/dev/null || true
@@ -116,11 +125,12 @@ import() {
   local start end
   start=$(date +%s.%N)
   CODE=0
-  "$BIN" "$file" --mapping "$MAPPING" --base-url "$BASE" --company-id "$COMPANY" \
+  /usr/bin/time -f "%U %S" -o "$tmp/run.time" "$BIN" "$file" --mapping "$MAPPING" --base-url "$BASE" --company-id "$COMPANY" \
     --state "$state" --report "$tmp/run.report.csv" --summary-json "$tmp/run.summary.json" \
     "$@" >"$tmp/run.stdout" 2>"$tmp/run.stderr" || CODE=$?
   end=$(date +%s.%N)
   ELAPSED=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+  CPU=$(awk 'END { printf "%.2f", $1 + $2 }' "$tmp/run.time")
   if [[ $CODE -ne 0 ]]; then
     echo "  importer exit $CODE; last lines of stderr:" >&2
     tail -n 5 "$tmp/run.stderr" | sed 's/^/    /' >&2
@@ -181,32 +191,36 @@ bench_throughput() {
   echo
   echo "### Throughput: $customers customers, importer --rate 100000 --concurrency 32; ceiling: wrk -t1 -c32 -d$duration creates"
   echo
-  echo "| run | what | exit | requests (sandbox) | elapsed s | customers/s | req/s | load avg before → after |"
-  echo "|---:|---|---:|---:|---:|---:|---:|---|"
+  echo "| run | what | exit | requests (sandbox) | elapsed s | customers/s | req/s | client CPU s | sandbox CPU s | load avg before → after |"
+  echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"
   for run in $(seq "$RUNS"); do
     local before total created
     start_sandbox
     before=$(load)
     import "$file" "$tmp/throughput-$run.db" --rate 100000 --concurrency 32
     control "$BASE/__sandbox/stats" >"$tmp/stats.json"
+    local server_cpu
+    server_cpu=$(sandbox_cpu)
     stop_sandbox
     total=$(jq .total "$tmp/stats.json")
     created=$(jq '.by_endpoint["POST api/customer/post"]["201"] // 0' "$tmp/stats.json")
     IMPORTER_RATE=$(div "$created" "$ELAPSED" %.0f)
-    echo "| $run | importer | $CODE | $total | $ELAPSED | $IMPORTER_RATE | $(div "$total" "$ELAPSED" %.0f) | $before → $(load) |"
+    echo "| $run | importer | $CODE | $total | $ELAPSED | $IMPORTER_RATE | $(div "$total" "$ELAPSED" %.0f) | $CPU | $server_cpu | $before → $(load) |"
 
     start_sandbox
     before=$(load)
-    SANDBOX_KEY=$KEY wrk -t1 -c32 -d"$duration" -s benches/sandbox-post.lua \
+    SANDBOX_KEY=$KEY /usr/bin/time -f "%U %S" -o "$tmp/wrk.time" \
+      wrk -t1 -c32 -d"$duration" -s benches/sandbox-post.lua \
       "$BASE/sites/$COMPANY/api/customer/post" >"$tmp/wrk.out"
     control "$BASE/__sandbox/stats" >"$tmp/stats.json"
+    server_cpu=$(sandbox_cpu)
     stop_sandbox
     local ceiling ok=0
     ceiling=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$tmp/wrk.out")
     created=$(jq '.by_endpoint["POST api/customer/post"]["201"] // 0' "$tmp/stats.json")
-    echo "| $run | wrk creates (ceiling) | - | $created | ${duration%s} | $ceiling | $ceiling | $before → $(load) |"
+    echo "| $run | wrk creates (ceiling) | - | $created | ${duration%s} | $ceiling | $ceiling | $(awk '{ printf "%.2f", $1 + $2 }' "$tmp/wrk.time") | $server_cpu | $before → $(load) |"
     awk -v i="$IMPORTER_RATE" -v c="$ceiling" -v x="$CODE" 'BEGIN { exit !(x == 0 && i >= c / 2) }' || ok=1
-    echo "| $run | importer / ceiling (≥ 0.5) | | | | $(div "$IMPORTER_RATE" "$ceiling" %.2f) | | $(verdict $ok) |"
+    echo "| $run | importer / ceiling (≥ 0.5) | | | | $(div "$IMPORTER_RATE" "$ceiling" %.2f) | | | | $(verdict $ok) |"
   done
 }
 
