@@ -11,6 +11,7 @@
 #   benches/upload.sh faults          # 2,000 customers, 10 % 500s, 5 % drops, 2 % slow > --timeout
 #   benches/upload.sh requests        # requests per customer: first import, rerun, 5 % changed (5,000)
 #   RUNS=3 benches/upload.sh rate     # each measurement three times (one sandbox per run)
+#   WRK_DURATION=5s benches/upload.sh throughput   # the ceiling measured for 5 s (default 10s)
 #
 # Needs curl, jq, python3 (cutting the CSVs to exact customer counts, checking reports) and, for
 # `throughput` only, wrk (`apt-get install -y wrk`). Data goes to target/bench/ and is generated
@@ -143,8 +144,10 @@ by_endpoint() {
           | "\($e) \(.key): \(.value)"] | join(", ")' "$1"
 }
 
-verdict() { # CONDITION-EXIT-CODE
-  if [[ $1 -eq 0 ]]; then echo pass; else failures=$((failures + 1)); echo "**FAIL**"; fi
+# Sets VERDICT from a condition's exit code (0 = target met) and counts failures; not run in a
+# subshell, so that the count survives.
+verdict() {
+  if [[ $1 -eq 0 ]]; then VERDICT=pass; else failures=$((failures + 1)); VERDICT="**FAIL**"; fi
 }
 
 div() { awk -v a="$1" -v b="$2" -v f="${3:-%.1f}" 'BEGIN { if (b > 0) printf f, a / b; else printf "-" }'; }
@@ -177,7 +180,8 @@ bench_rate() {
     max=$(jq .max_per_second "$tmp/stats.json")
     rate=$(div "$total" "$ELAPSED" %.2f)
     awk -v m="$max" -v r="$rate" -v c="$CODE" 'BEGIN { exit !(c == 0 && m <= 20 && r >= 19) }' || ok=1
-    echo "| $run | $CODE | $total | $ELAPSED | $max | $rate | $before → $(load) | $(verdict $ok) |"
+    verdict $ok
+    echo "| $run | $CODE | $total | $ELAPSED | $max | $rate | $before → $(load) | $VERDICT |"
   done
 }
 
@@ -220,7 +224,8 @@ bench_throughput() {
     created=$(jq '.by_endpoint["POST api/customer/post"]["201"] // 0' "$tmp/stats.json")
     echo "| $run | wrk creates (ceiling) | - | $created | ${duration%s} | $ceiling | $ceiling | $(awk '{ printf "%.2f", $1 + $2 }' "$tmp/wrk.time") | $server_cpu | $before → $(load) |"
     awk -v i="$IMPORTER_RATE" -v c="$ceiling" -v x="$CODE" 'BEGIN { exit !(x == 0 && i >= c / 2) }' || ok=1
-    echo "| $run | importer / ceiling (≥ 0.5) | | | | $(div "$IMPORTER_RATE" "$ceiling" %.2f) | | | | $(verdict $ok) |"
+    verdict $ok
+    echo "| $run | importer / ceiling (≥ 0.5) | | | | $(div "$IMPORTER_RATE" "$ceiling" %.2f) | | | | $VERDICT |"
   done
 }
 
@@ -288,7 +293,8 @@ bench_faults() {
     [[ $CODE -eq 0 ]] || ok=1
     local total
     total=$(jq .total "$tmp/stats.json")
-    echo "| $run | $seed | $CODE | $ELAPSED | ${checks//|/ | } | $total | $(div "$total" $customers %.2f) | $before → $(load) | $(verdict $ok) |"
+    verdict $ok
+    echo "| $run | $seed | $CODE | $ELAPSED | ${checks//|/ | } | $total | $(div "$total" $customers %.2f) | $before → $(load) | $VERDICT |"
     echo "  requests by endpoint and outcome: $(by_endpoint "$tmp/stats.json"); dropped $(jq .dropped "$tmp/stats.json")" >&2
     FAULT_ENDPOINTS="$(by_endpoint "$tmp/stats.json")"
   done
@@ -352,8 +358,9 @@ bench_requests() {
       local statuses
       statuses=$(jq -r '.statuses | to_entries | map("\(.key) \(.value)") | join(", ")' \
         "$tmp/run.summary.json" 2>/dev/null || echo "-")
+      verdict $ok
       echo "| $run | $step | $CODE | $n | $total | $(by_endpoint "$tmp/stats.json") | $says |" \
-        "$(div "$total" "$n" %.3f) | $target | $statuses | $ELAPSED | $before | $(verdict $ok) |"
+        "$(div "$total" "$n" %.3f) | $target | $statuses | $ELAPSED | $before | $VERDICT |"
     done
     stop_sandbox
   done
