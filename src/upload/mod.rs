@@ -98,21 +98,21 @@ async fn run(
     let stopping = CancellationToken::new();
     let (endpoint, sandbox) = connect(target).await?;
     let (base, company, key) = endpoint;
-    let client = Client::new(&base, &company, key, target, stopping.clone())?;
+    let client = Arc::new(Client::new(&base, &company, key, target, stopping.clone())?);
     let ledger = match &sandbox {
         Some(_) => Ledger::in_memory(&company)?,
         None => Ledger::open(&target.state, &company)?,
     };
     let known = ledger.all()?;
-    let job = customer::Job::new(
-        &client,
-        &ledger,
+    let job = Arc::new(customer::Job::new(
+        Arc::clone(&client),
+        Arc::new(ledger),
         known,
-        &report,
+        Arc::clone(&report),
         settings.mapping.match_by,
         target,
         intent,
-    );
+    ));
     // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
     // both, since `intake` is its child.
     let intake = stopping.child_token();
@@ -126,9 +126,18 @@ async fn run(
     let progress = progress::start(groups.len() as u64, &report, &client);
     futures::stream::iter(groups)
         .take_until(intake.clone().cancelled_owned())
-        .map(|group| job.customer(group))
+        .map(|group| {
+            // A task per customer, so that their work spreads over the runtime's threads.
+            let job = Arc::clone(&job);
+            tokio::spawn(async move { job.customer(group).await })
+        })
         .buffer_unordered(target.concurrency.get() as usize)
-        .for_each(|()| async {})
+        .for_each(|joined| async {
+            // A panic cannot lose a row: the caller reports every undecided row `not_sent`.
+            if let Err(error) = joined {
+                tracing::error!("a customer's task failed: {error}");
+            }
+        })
         .await;
     progress.finish();
     forward.abort();

@@ -10,7 +10,7 @@ use crate::mapping::MatchBy;
 use crate::upload::client::{CallError, escape};
 use crate::upload::match_value;
 
-impl Job<'_> {
+impl Job {
     /// The existing customer's ID by lookup: `Ok(None)` when there is none.
     pub(super) async fn find(
         &self,

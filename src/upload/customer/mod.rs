@@ -56,12 +56,12 @@ enum Done {
     NotSent(String),
 }
 
-/// Shared by every customer of a run.
-pub struct Job<'a> {
-    client: &'a Client,
-    ledger: &'a Ledger,
+/// Shared by every customer of a run; each customer runs as its own task.
+pub struct Job {
+    client: Arc<Client>,
+    ledger: Arc<Ledger>,
     known: HashMap<String, Entry>,
-    report: &'a Arc<Mutex<Report>>,
+    report: Arc<Mutex<Report>>,
     match_by: MatchBy,
     children: Children,
     full: bool,
@@ -71,16 +71,16 @@ pub struct Job<'a> {
     empty: OnceCell<bool>,
 }
 
-impl<'a> Job<'a> {
+impl Job {
     pub fn new(
-        client: &'a Client,
-        ledger: &'a Ledger,
+        client: Arc<Client>,
+        ledger: Arc<Ledger>,
         known: HashMap<String, Entry>,
-        report: &'a Arc<Mutex<Report>>,
+        report: Arc<Mutex<Report>>,
         match_by: MatchBy,
         target: &Target,
         intent: Intent,
-    ) -> Job<'a> {
+    ) -> Job {
         Job {
             client,
             ledger,

@@ -13,7 +13,7 @@ use crate::model::CustomerDraft;
 use crate::upload::client::{CallError, Idempotent, escape};
 use crate::upload::{Intent, match_value, merge};
 
-impl Job<'_> {
+impl Job {
     pub(super) async fn create(
         &self,
         group: &CustomerGroup,
@@ -225,7 +225,7 @@ impl Job<'_> {
         draft: &CustomerDraft,
         existing: &Json,
     ) -> Result<(), String> {
-        crate::upload::children::post_missing(self.client, id, draft, existing).await
+        crate::upload::children::post_missing(&self.client, id, draft, existing).await
     }
 }
 
