@@ -95,10 +95,28 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
             Ok(upload::Outcome::default())
         }
         Mode::Plan(target) => {
-            upload::plan(&settings, target, groups, report.clone(), interrupted).await
+            let intent = upload::Intent::Preview;
+            upload::run(
+                &settings,
+                target,
+                groups,
+                report.clone(),
+                intent,
+                interrupted,
+            )
+            .await
         }
         Mode::Upload(target) => {
-            upload::upload(&settings, target, groups, report.clone(), interrupted).await
+            let intent = upload::Intent::Write;
+            upload::run(
+                &settings,
+                target,
+                groups,
+                report.clone(),
+                intent,
+                interrupted,
+            )
+            .await
         }
     };
     let outcome = match outcome {

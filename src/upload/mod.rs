@@ -57,37 +57,9 @@ pub enum Intent {
     Preview,
 }
 
-/// Creates and updates `groups`, deciding their rows in `report`.
-pub async fn upload(
-    settings: &Settings,
-    target: &Target,
-    groups: Vec<CustomerGroup>,
-    report: Arc<Mutex<Report>>,
-    interrupted: CancellationToken,
-) -> Result<Outcome, Error> {
-    run(settings, target, groups, report, Intent::Write, interrupted).await
-}
-
-/// Previews what `upload` would do, spending only lookups.
-pub async fn plan(
-    settings: &Settings,
-    target: &Target,
-    groups: Vec<CustomerGroup>,
-    report: Arc<Mutex<Report>>,
-    interrupted: CancellationToken,
-) -> Result<Outcome, Error> {
-    run(
-        settings,
-        target,
-        groups,
-        report,
-        Intent::Preview,
-        interrupted,
-    )
-    .await
-}
-
-async fn run(
+/// Sends `groups` (or, with [`Intent::Preview`], only looks them up), deciding their rows in
+/// `report`. `interrupted` is cancelled by the first Ctrl-C.
+pub async fn run(
     settings: &Settings,
     target: &Target,
     groups: Vec<CustomerGroup>,

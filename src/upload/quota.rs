@@ -33,37 +33,32 @@ impl QuotaHeaders {
     /// Folds these headers into `quota`. Answers arrive out of order under concurrency, so a
     /// remaining count only ever goes down within a reset period.
     pub fn apply(&self, quota: &mut Quota) {
-        if let Some(reset) = self
-            .daily_reset
-            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-        {
-            let reset = reset.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            if quota.daily_reset.as_deref() != Some(reset.as_str()) {
-                quota.daily_remaining = None;
-                quota.daily_reset = Some(reset);
-            }
+        fold(
+            (&mut quota.daily_remaining, &mut quota.daily_reset),
+            self.daily_remaining,
+            self.daily_reset,
+        );
+        fold(
+            (&mut quota.monthly_remaining, &mut quota.monthly_reset),
+            self.monthly_remaining,
+            self.monthly_reset,
+        );
+    }
+}
+
+/// One period's count: a new reset time starts the count afresh; within a period the remaining
+/// count only goes down.
+fn fold(known: (&mut Option<u64>, &mut Option<String>), left: Option<u64>, reset: Option<i64>) {
+    let (remaining, known_reset) = known;
+    if let Some(reset) = reset.and_then(|s| chrono::DateTime::from_timestamp(s, 0)) {
+        let reset = reset.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        if known_reset.as_deref() != Some(reset.as_str()) {
+            *remaining = None;
+            *known_reset = Some(reset);
         }
-        if let Some(left) = self.daily_remaining {
-            quota.daily_remaining =
-                Some(quota.daily_remaining.map_or(left, |known| known.min(left)));
-        }
-        if let Some(reset) = self
-            .monthly_reset
-            .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-        {
-            let reset = reset.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            if quota.monthly_reset.as_deref() != Some(reset.as_str()) {
-                quota.monthly_remaining = None;
-                quota.monthly_reset = Some(reset);
-            }
-        }
-        if let Some(left) = self.monthly_remaining {
-            quota.monthly_remaining = Some(
-                quota
-                    .monthly_remaining
-                    .map_or(left, |known| known.min(left)),
-            );
-        }
+    }
+    if let Some(left) = left {
+        *remaining = Some(remaining.map_or(left, |known| known.min(left)));
     }
 }
 
