@@ -224,7 +224,7 @@ fn read_customers(
                 Grouper::customer_key(&row, binding)
             };
             let id = report.register(source, row.number, key.as_deref().ok());
-            grouper.add_customer_row(id, &row, key, binding, report);
+            grouper.add_customer_row(id, row, key, binding, report);
         }
         Ok(())
     })

@@ -51,9 +51,12 @@ impl Problem {
 struct Builder {
     key: String,
     rows: Vec<RowId>,
-    /// Each given field's value and the row that gave it first, by index into
-    /// [`Grouper::customer`].
-    fields: Vec<(u8, Value, RowId)>,
+    /// The customer's fields as the draft will hold them, allocated once at their final size
+    /// (one slot per customer binding: defaults and constants fill the rest in `complete`).
+    fields: Fields,
+    /// For each entry of `fields`, at the same position: its index into [`Grouper::customer`]
+    /// and the row that gave it first.
+    given: Vec<(u8, RowId)>,
     departments: Vec<Fields>,
     contacts: Vec<Fields>,
     problems: Vec<Problem>,
@@ -68,6 +71,26 @@ pub struct Grouper {
     /// Rows that belong to no group (blank or unknown key), already decided invalid.
     orphans: Vec<Problem>,
     customer: Vec<FieldBinding>,
+    /// The previous customer row, when it joined a group without damage: a customer's rows
+    /// usually repeat its cells, and a cell equal to the one above gives the same result.
+    prev: Option<Previous>,
+}
+
+/// What the previous customer row left behind, for [`Grouper::add_customer_row`]'s fast path.
+struct Previous {
+    group: usize,
+    row: Row,
+    /// Bit `i` set: customer field `i` of that row converted and merged without a problem.
+    clean: u64,
+    /// Its department, then its contact, built (or found blank) without a problem.
+    children_clean: [bool; 2],
+}
+
+impl Previous {
+    /// Whether `row` holds exactly the cells `self.row` held in `column`.
+    fn same_cell(&self, row: &Row, column: usize) -> bool {
+        row.cells.get(column) == self.row.cells.get(column)
+    }
 }
 
 /// The group key of a row: each key column's text, `None` (with the blank column) if one is blank.
@@ -84,10 +107,12 @@ fn key_of(row: &Row, binding: &Binding) -> Result<String, String> {
         let Some(text) = cell_text(cell) else {
             return Err(column.header.clone());
         };
-        if i > 0 {
+        if i == 0 {
+            key = text;
+        } else {
             key.push_str(" / ");
+            key.push_str(&text);
         }
-        key.push_str(&text);
     }
     Ok(key)
 }
@@ -136,7 +161,7 @@ fn child(
     row: &Row,
     problems: &mut Vec<Problem>,
 ) -> Option<Fields> {
-    let mut fields = Fields::default();
+    let mut fields = Fields(Vec::with_capacity(bindings.len()));
     let mut any_column = false;
     for binding in bindings {
         match field_value(binding, row) {
@@ -171,18 +196,21 @@ fn child(
 }
 
 fn same_department(a: &Fields, b: &Fields) -> bool {
-    let name = |f: &Fields| f.text("Name").map(str::to_lowercase);
-    name(a) == name(b)
+    same_text(a.text("Name"), b.text("Name"))
 }
 
 fn same_contact(a: &Fields, b: &Fields) -> bool {
-    let id = |f: &Fields| {
-        (
-            f.text("Name").map(str::to_lowercase),
-            f.text("Email").map(str::to_lowercase),
-        )
-    };
-    id(a) == id(b)
+    same_text(a.text("Name"), b.text("Name")) && same_text(a.text("Email"), b.text("Email"))
+}
+
+/// Equal ignoring case (`str::to_lowercase` on both), without allocating when both are ASCII.
+/// Only then: a non-ASCII letter may lowercase to an ASCII one (the Kelvin sign to `k`).
+fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(b),
+        (Some(a), Some(b)) => a.to_lowercase() == b.to_lowercase(),
+        (a, b) => a.is_none() && b.is_none(),
+    }
 }
 
 impl Grouper {
@@ -196,6 +224,7 @@ impl Grouper {
                 .fields(Entity::Customer)
                 .unwrap_or_default()
                 .to_vec(),
+            prev: None,
         }
     }
 
@@ -206,19 +235,25 @@ impl Grouper {
 
     /// Adds a row of the customer table (which may also carry a department and a contact).
     /// `key` is what [`Grouper::customer_key`] gave for it.
+    ///
+    /// Takes the row by value to keep it for the next one: when both rows belong to the same
+    /// customer, a cell equal to the one above (which went in without a problem) is skipped,
+    /// as converting it again would give the value the group already holds.
     pub fn add_customer_row(
         &mut self,
         row_id: RowId,
-        row: &Row,
+        row: Row,
         key: Result<String, String>,
         binding: &Binding,
         report: &Report,
     ) {
+        let prev = self.prev.take();
         let key = match key {
             Ok(key) => key,
             Err(reason) => return self.orphan(row_id, binding, reason, "customer"),
         };
         let group = self.group(key);
+        let prev = prev.filter(|p| p.group == group);
         let builder = &mut self.groups[group];
         builder.rows.push(row_id);
         if let Some(ragged) = row.ragged {
@@ -233,26 +268,63 @@ impl Grouper {
             });
             return;
         }
+        let mut clean = 0u64;
         for (index, field) in self.customer.iter().enumerate() {
-            // The catalog has 29 customer properties, so the index fits.
+            // The catalog has 29 customer properties, so the index fits (in `clean` too).
             let index = index as u8;
-            if repeats(builder, index, field, row) {
+            let bit = 1u64 << index;
+            let unchanged = |p: &Previous| {
+                p.clean & bit != 0
+                    && field
+                        .column
+                        .as_ref()
+                        .is_none_or(|c| p.same_cell(&row, c.index))
+            };
+            if prev.as_ref().is_some_and(unchanged) || repeats(builder, index, field, &row) {
+                clean |= bit;
                 continue;
             }
-            match field_value(field, row) {
+            let problems = builder.problems.len();
+            match field_value(field, &row) {
                 Ok(Some(value)) => merge(builder, index, field, row_id, value, report),
                 Ok(None) => {}
                 Err(reason) => builder
                     .problems
-                    .push(bad_value(row_id, field, row, &reason)),
+                    .push(bad_value(row_id, field, &row, &reason)),
+            }
+            if builder.problems.len() == problems {
+                clean |= bit;
             }
         }
-        for entity in [Entity::Department, Entity::Contact] {
-            if let Some(bindings) = binding.fields(entity) {
-                let found = child(entity, bindings, row_id, row, &mut builder.problems);
-                add_child(builder, entity, found);
+        let mut children_clean = [true; 2];
+        for (slot, entity) in [Entity::Department, Entity::Contact]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(bindings) = binding.fields(entity) else {
+                continue;
+            };
+            let unchanged = |p: &Previous| {
+                p.children_clean[slot]
+                    && bindings
+                        .iter()
+                        .all(|b| b.column.as_ref().is_none_or(|c| p.same_cell(&row, c.index)))
+            };
+            if prev.as_ref().is_some_and(unchanged) {
+                // The same cells give an equal child (or none), which the group already holds.
+                continue;
             }
+            let problems = builder.problems.len();
+            let found = child(entity, bindings, row_id, &row, &mut builder.problems);
+            children_clean[slot] = builder.problems.len() == problems;
+            add_child(builder, entity, found);
         }
+        self.prev = Some(Previous {
+            group,
+            row,
+            clean,
+            children_clean,
+        });
     }
 
     /// Adds a row of a department or contact table read from its own sheet or file.
@@ -335,7 +407,8 @@ impl Grouper {
         self.groups.push(Builder {
             key: key.clone(),
             rows: Vec::new(),
-            fields: Vec::new(),
+            fields: Fields(Vec::with_capacity(self.customer.len())),
+            given: Vec::with_capacity(self.customer.len()),
             departments: Vec::new(),
             contacts: Vec::new(),
             problems: Vec::new(),
@@ -387,9 +460,14 @@ fn repeats(builder: &Builder, index: u8, field: &FieldBinding, row: &Row) -> boo
     let kind_is_text = field.rule.field.kind == crate::model::Kind::Text;
     kind_is_text
         && map.is_empty()
-        && builder.fields.iter().any(|(i, value, _)| {
-            *i == index && matches!(value, Value::Text(have) if have == text.trim())
-        })
+        && held(builder, index)
+            .is_some_and(|(value, _)| matches!(value, Value::Text(have) if have == text.trim()))
+}
+
+/// The value customer field `index` holds in the group, with the row that gave it.
+fn held(builder: &Builder, index: u8) -> Option<(&Value, RowId)> {
+    let at = builder.given.iter().position(|(i, _)| *i == index)?;
+    Some((&builder.fields.0[at].1, builder.given[at].1))
 }
 
 fn merge(
@@ -401,15 +479,18 @@ fn merge(
     report: &Report,
 ) {
     let name = field.rule.field.name;
-    match builder.fields.iter().find(|(i, _, _)| *i == index) {
-        None => builder.fields.push((index, value, row_id)),
-        Some((_, first, _)) if *first == value => {}
-        Some((_, first, first_row)) => {
+    match held(builder, index) {
+        None => {
+            builder.fields.0.push((name, value));
+            builder.given.push((index, row_id));
+        }
+        Some((first, _)) if *first == value => {}
+        Some((first, first_row)) => {
             let header = field.column.as_ref().map_or("", |c| c.header.as_str());
             let message = format!(
                 "{name}: column \"{header}\" has \"{}\" on {} but \"{}\" here; a customer's rows must agree (or leave the cell blank)",
                 first.display(),
-                report.label(*first_row),
+                report.label(first_row),
                 value.display()
             );
             builder.problems.push(Problem {
@@ -441,12 +522,9 @@ fn add_child(builder: &mut Builder, entity: Entity, found: Option<Fields>) {
 
 /// Applies defaults and constants, checks the customer has a Name, and builds the draft.
 fn complete(builder: &mut Builder, customer: &[FieldBinding], report: &Report) -> CustomerDraft {
-    let mut fields = Fields::default();
-    for (index, value, _) in builder.fields.drain(..) {
-        fields
-            .0
-            .push((customer[usize::from(index)].rule.field.name, value));
-    }
+    // Sized for every binding in `Grouper::group`: what follows never reallocates.
+    let mut fields = std::mem::take(&mut builder.fields);
+    builder.given = Vec::new();
     for binding in customer {
         let name = binding.rule.field.name;
         let fallback = match &binding.rule.source {
