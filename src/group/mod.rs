@@ -71,26 +71,25 @@ pub struct Grouper {
     /// Rows that belong to no group (blank or unknown key), already decided invalid.
     orphans: Vec<Problem>,
     customer: Vec<FieldBinding>,
-    /// The previous customer row, when it joined a group without damage: a customer's rows
-    /// usually repeat its cells, and a cell equal to the one above gives the same result.
+    /// How the previous customer row went, when it joined a group without damage: a customer's
+    /// rows usually repeat its cells, and a cell equal to the one above gives the same result.
     prev: Option<Previous>,
 }
 
 /// What the previous customer row left behind, for [`Grouper::add_customer_row`]'s fast path.
 struct Previous {
     group: usize,
-    row: Row,
+    /// Its row number, to check that the caller's `above` is that row.
+    number: u64,
     /// Bit `i` set: customer field `i` of that row converted and merged without a problem.
     clean: u64,
     /// Its department, then its contact, built (or found blank) without a problem.
     children_clean: [bool; 2],
 }
 
-impl Previous {
-    /// Whether `row` holds exactly the cells `self.row` held in `column`.
-    fn same_cell(&self, row: &Row, column: usize) -> bool {
-        row.cells.get(column) == self.row.cells.get(column)
-    }
+/// Whether `row` holds exactly the cell `above` holds in `column`.
+fn same_cell(above: &Row, row: &Row, column: usize) -> bool {
+    row.cells.get(column) == above.cells.get(column)
 }
 
 /// The group key of a row: each key column's text, `None` (with the blank column) if one is blank.
@@ -236,13 +235,14 @@ impl Grouper {
     /// Adds a row of the customer table (which may also carry a department and a contact).
     /// `key` is what [`Grouper::customer_key`] gave for it.
     ///
-    /// Takes the row by value to keep it for the next one: when both rows belong to the same
+    /// `above` is the row of the previous call, if any: when both rows belong to the same
     /// customer, a cell equal to the one above (which went in without a problem) is skipped,
     /// as converting it again would give the value the group already holds.
     pub fn add_customer_row(
         &mut self,
         row_id: RowId,
-        row: Row,
+        row: &Row,
+        above: Option<&Row>,
         key: Result<String, String>,
         binding: &Binding,
         report: &Report,
@@ -253,7 +253,9 @@ impl Grouper {
             Err(reason) => return self.orphan(row_id, binding, reason, "customer"),
         };
         let group = self.group(key);
-        let prev = prev.filter(|p| p.group == group);
+        let prev = prev
+            .zip(above)
+            .filter(|(p, above)| p.group == group && p.number == above.number);
         let builder = &mut self.groups[group];
         builder.rows.push(row_id);
         if let Some(ragged) = row.ragged {
@@ -273,24 +275,24 @@ impl Grouper {
             // The catalog has 29 customer properties, so the index fits (in `clean` too).
             let index = index as u8;
             let bit = 1u64 << index;
-            let unchanged = |p: &Previous| {
+            let unchanged = |(p, above): &(Previous, &Row)| {
                 p.clean & bit != 0
                     && field
                         .column
                         .as_ref()
-                        .is_none_or(|c| p.same_cell(&row, c.index))
+                        .is_none_or(|c| same_cell(above, row, c.index))
             };
-            if prev.as_ref().is_some_and(unchanged) || repeats(builder, index, field, &row) {
+            if prev.as_ref().is_some_and(unchanged) || repeats(builder, index, field, row) {
                 clean |= bit;
                 continue;
             }
             let problems = builder.problems.len();
-            match field_value(field, &row) {
+            match field_value(field, row) {
                 Ok(Some(value)) => merge(builder, index, field, row_id, value, report),
                 Ok(None) => {}
                 Err(reason) => builder
                     .problems
-                    .push(bad_value(row_id, field, &row, &reason)),
+                    .push(bad_value(row_id, field, row, &reason)),
             }
             if builder.problems.len() == problems {
                 clean |= bit;
@@ -304,24 +306,26 @@ impl Grouper {
             let Some(bindings) = binding.fields(entity) else {
                 continue;
             };
-            let unchanged = |p: &Previous| {
+            let unchanged = |(p, above): &(Previous, &Row)| {
                 p.children_clean[slot]
-                    && bindings
-                        .iter()
-                        .all(|b| b.column.as_ref().is_none_or(|c| p.same_cell(&row, c.index)))
+                    && bindings.iter().all(|b| {
+                        b.column
+                            .as_ref()
+                            .is_none_or(|c| same_cell(above, row, c.index))
+                    })
             };
             if prev.as_ref().is_some_and(unchanged) {
                 // The same cells give an equal child (or none), which the group already holds.
                 continue;
             }
             let problems = builder.problems.len();
-            let found = child(entity, bindings, row_id, &row, &mut builder.problems);
+            let found = child(entity, bindings, row_id, row, &mut builder.problems);
             children_clean[slot] = builder.problems.len() == problems;
             add_child(builder, entity, found);
         }
         self.prev = Some(Previous {
             group,
-            row,
+            number: row.number,
             clean,
             children_clean,
         });
