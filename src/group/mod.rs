@@ -433,21 +433,31 @@ impl Grouper {
         for orphan in &self.orphans {
             report.decide(orphan.row, orphan.outcome())?;
         }
-        let mut valid = Vec::with_capacity(self.groups.len());
-        for mut builder in self.groups {
-            let draft = complete(&mut builder, &self.customer, report);
-            if builder.problems.is_empty() {
-                builder.rows.sort_unstable();
-                valid.push(CustomerGroup {
-                    key: builder.key,
-                    draft,
-                    rows: builder.rows,
-                });
-            } else {
-                reject(builder, report)?;
-            }
-        }
-        Ok(valid)
+        let customer = self.customer;
+        let mut failed = Ok(());
+        // `filter_map` over the builders' own `into_iter`, collected into a `Vec`: the standard
+        // library builds it in the builders' allocation (a group is smaller than its builder),
+        // so the customers do not need a second array beside the first.
+        let valid = self
+            .groups
+            .into_iter()
+            .filter_map(|mut builder| {
+                let draft = complete(&mut builder, &customer, report);
+                if builder.problems.is_empty() {
+                    builder.rows.sort_unstable();
+                    return Some(CustomerGroup {
+                        key: builder.key,
+                        draft,
+                        rows: builder.rows,
+                    });
+                }
+                if failed.is_ok() {
+                    failed = reject(builder, report);
+                }
+                None
+            })
+            .collect();
+        failed.map(|()| valid)
     }
 }
 
