@@ -202,21 +202,31 @@ fn read_customers(
         scope.spawn(move || read_batches(rows, &sender, &returned));
         // The previous batch is kept while the next one is grouped, for the row above its first.
         let mut above: Vec<read::Row> = Vec::new();
+        // The key of the previous row: a customer's rows usually follow each other, and the
+        // same key cells give the same key without building it again.
+        let mut last_key: Result<String, String> = Err(String::new());
         for Batch { rows, error } in batches {
             for (i, row) in rows.iter().enumerate() {
-                let key = if repeats_header(row, &headers) {
-                    Err(
-                        "the row repeats the header row (a page header in the export?): delete it"
-                            .into(),
-                    )
-                } else {
-                    Grouper::customer_key(row, binding)
-                };
-                let id = report.register(source, row.number, key.as_deref().ok());
                 let prev = match i {
                     0 => above.last(),
                     _ => rows.get(i - 1),
                 };
+                let header = repeats_header(row, &headers);
+                let same = !header
+                    && last_key.is_ok()
+                    && prev.is_some_and(|above| Grouper::same_key(above, row, binding));
+                if !same {
+                    last_key = if header {
+                        Err(
+                            "the row repeats the header row (a page header in the export?): delete it"
+                                .into(),
+                        )
+                    } else {
+                        Grouper::customer_key(row, binding)
+                    };
+                }
+                let key = last_key.as_deref().map_err(String::clone);
+                let id = report.register(source, row.number, key.as_ref().ok().copied());
                 grouper.add_customer_row(id, row, prev, key, binding, report);
             }
             if let Some(error) = error {

@@ -232,6 +232,14 @@ impl Grouper {
         key_of(row, binding)
     }
 
+    /// Whether `row` holds exactly the key cells `above` holds: then its key is the same.
+    pub fn same_key(above: &Row, row: &Row, binding: &Binding) -> bool {
+        binding
+            .key
+            .iter()
+            .all(|column| same_cell(above, row, column.index))
+    }
+
     /// Adds a row of the customer table (which may also carry a department and a contact).
     /// `key` is what [`Grouper::customer_key`] gave for it.
     ///
@@ -243,7 +251,7 @@ impl Grouper {
         row_id: RowId,
         row: &Row,
         above: Option<&Row>,
-        key: Result<String, String>,
+        key: Result<&str, String>,
         binding: &Binding,
         report: &Report,
     ) {
@@ -400,16 +408,16 @@ impl Grouper {
         });
     }
 
-    fn group(&mut self, key: String) -> usize {
+    fn group(&mut self, key: &str) -> usize {
         if self.groups.get(self.last).is_some_and(|g| g.key == key) {
             return self.last;
         }
-        if let Some(&index) = self.index.get(&key) {
+        if let Some(&index) = self.index.get(key) {
             self.last = index;
             return index;
         }
         self.groups.push(Builder {
-            key: key.clone(),
+            key: key.to_string(),
             rows: Vec::new(),
             fields: Fields(Vec::with_capacity(self.customer.len())),
             given: Vec::with_capacity(self.customer.len()),
@@ -418,7 +426,7 @@ impl Grouper {
             problems: Vec::new(),
         });
         self.last = self.groups.len() - 1;
-        self.index.insert(key, self.last);
+        self.index.insert(key.to_string(), self.last);
         self.last
     }
 
