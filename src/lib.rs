@@ -92,6 +92,9 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
                     report.decide(*row, Outcome::new(Status::Valid, ""))?;
                 }
             }
+            // Nothing reads the drafts after this, and the process ends with the run: freeing
+            // a million-row file's drafts one by one took a tenth of the dry run's time.
+            std::mem::forget(groups);
             Ok(upload::Outcome::default())
         }
         Mode::Plan(target) => {

@@ -123,6 +123,10 @@ pub struct Report {
 /// How long decided lines may sit in the buffer before they are flushed to disk.
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
 
+/// How many bytes of decided lines may wait in memory: a dry run decides a million rows in well
+/// under `FLUSH_EVERY`, and their lines would otherwise all sit in the buffer at once.
+const FLUSH_BYTES: usize = 1 << 20;
+
 impl Report {
     /// Creates (truncates) the report file and writes its header.
     pub fn create(path: &Path) -> std::io::Result<Report> {
@@ -227,7 +231,7 @@ impl Report {
             self.write(RowId(self.next), &outcome)?;
             self.next += 1;
         }
-        if self.last_flush.elapsed() >= FLUSH_EVERY {
+        if self.last_flush.elapsed() >= FLUSH_EVERY || self.out.get_ref().len() >= FLUSH_BYTES {
             self.flush_lines()?;
         }
         Ok(())
@@ -299,10 +303,13 @@ impl Report {
     /// Writes the lines decided so far to the file, whole, in one write.
     pub fn flush_lines(&mut self) -> std::io::Result<()> {
         let out = std::mem::replace(&mut self.out, csv::Writer::from_writer(Vec::new()));
-        let lines = out.into_inner().map_err(|e| e.into_error())?;
+        let mut lines = out.into_inner().map_err(|e| e.into_error())?;
         if !lines.is_empty() {
             self.file.write_all(&lines)?;
         }
+        // The buffer keeps its capacity for the next lines.
+        lines.clear();
+        self.out = csv::Writer::from_writer(lines);
         self.last_flush = Instant::now();
         Ok(())
     }

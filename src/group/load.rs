@@ -200,38 +200,48 @@ fn read_customers(
     std::thread::scope(|scope| {
         // Parsing on one core, grouping on the other; the bounded channel holds the reader
         // back when grouping is slower, so memory does not grow with the file.
-        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<read::RowResult>>(8);
-        scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            for row in rows {
-                let failed = row.is_err();
-                batch.push(row);
-                if (batch.len() == BATCH || failed)
-                    && sender
-                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                        .is_err()
-                {
-                    return;
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(8);
+        // Batches the grouping thread is done with go back to be freed (and their vector
+        // reused) by the thread that allocated their cells: the allocator then reuses that
+        // memory at once, where frees from another thread reach it late and fresh pages are
+        // taken meanwhile. At most the batches in flight wait here.
+        let (give_back, returned) = std::sync::mpsc::channel::<Vec<read::Row>>();
+        scope.spawn(move || read_batches(rows, &sender, &returned));
+        // The previous batch is kept while the next one is grouped, for the row above its first.
+        let mut above: Vec<read::Row> = Vec::new();
+        // The key of the previous row: a customer's rows usually follow each other, and the
+        // same key cells give the same key without building it again.
+        let mut last_key: Result<String, String> = Err(String::new());
+        for Batch { rows, error } in batches {
+            for (i, row) in rows.iter().enumerate() {
+                let prev = match i {
+                    0 => above.last(),
+                    _ => rows.get(i - 1),
+                };
+                let header = repeats_header(row, &headers);
+                let same = !header
+                    && last_key.is_ok()
+                    && prev.is_some_and(|above| Grouper::same_key(above, row, binding));
+                if !same {
+                    last_key = if header {
+                        Err(
+                            "the row repeats the header row (a page header in the export?): delete it"
+                                .into(),
+                        )
+                    } else {
+                        Grouper::customer_key(row, binding)
+                    };
                 }
-                if failed {
-                    return;
-                }
+                let key = last_key.as_deref().map_err(String::clone);
+                let id = report.register(source, row.number, key.as_ref().ok().copied());
+                grouper.add_customer_row(id, row, prev, key, binding, report);
             }
-            // The receiver only goes away after an error, which ended the loop above.
-            let _ = sender.send(batch);
-        });
-        for row in batches.into_iter().flatten() {
-            let row = row?;
-            let key = if repeats_header(&row, &headers) {
-                Err(
-                    "the row repeats the header row (a page header in the export?): delete it"
-                        .into(),
-                )
-            } else {
-                Grouper::customer_key(&row, binding)
-            };
-            let id = report.register(source, row.number, key.as_deref().ok());
-            grouper.add_customer_row(id, &row, key, binding, report);
+            if let Some(error) = error {
+                return Err(error.into());
+            }
+            let done = std::mem::replace(&mut above, rows);
+            // Fails only once the reader has ended: the batch is then freed here.
+            let _ = give_back.send(done);
         }
         Ok(())
     })
@@ -239,6 +249,45 @@ fn read_customers(
 
 /// Rows per message from the reading thread to the grouping one.
 const BATCH: usize = 256;
+
+/// Rows read one after the other; a read error ends the stream, after the rows before it.
+struct Batch {
+    rows: Vec<read::Row>,
+    error: Option<ReadError>,
+}
+
+/// The reading thread: fills batches (reusing those given back) until the rows end, a read
+/// fails or the grouping side hangs up.
+fn read_batches(
+    mut rows: impl Iterator<Item = read::RowResult>,
+    sender: &std::sync::mpsc::SyncSender<Batch>,
+    returned: &std::sync::mpsc::Receiver<Vec<read::Row>>,
+) {
+    loop {
+        let mut spare = None;
+        // Every batch given back is dropped here but the last, which is reused.
+        while let Ok(batch) = returned.try_recv() {
+            spare = Some(batch);
+        }
+        let mut batch = spare.unwrap_or_else(|| Vec::with_capacity(BATCH));
+        batch.clear();
+        let mut error = None;
+        while batch.len() < BATCH {
+            match rows.next() {
+                Some(Ok(row)) => batch.push(row),
+                Some(Err(e)) => {
+                    error = Some(e);
+                    break;
+                }
+                None => break,
+            }
+        }
+        let last = error.is_some() || batch.len() < BATCH;
+        if sender.send(Batch { rows: batch, error }).is_err() || last {
+            return;
+        }
+    }
+}
 
 /// Whether a data row holds the column names again (exports that repeat the header on every
 /// printed page): at least two cells, each equal to its column's name. Sent as data, it would

@@ -51,9 +51,12 @@ impl Problem {
 struct Builder {
     key: String,
     rows: Vec<RowId>,
-    /// Each given field's value and the row that gave it first, by index into
-    /// [`Grouper::customer`].
-    fields: Vec<(u8, Value, RowId)>,
+    /// The customer's fields as the draft will hold them, allocated once at their final size
+    /// (one slot per customer binding: defaults and constants fill the rest in `complete`).
+    fields: Fields,
+    /// For each entry of `fields`, at the same position: its index into [`Grouper::customer`]
+    /// and the row that gave it first.
+    given: Vec<(u8, RowId)>,
     departments: Vec<Fields>,
     contacts: Vec<Fields>,
     problems: Vec<Problem>,
@@ -68,6 +71,25 @@ pub struct Grouper {
     /// Rows that belong to no group (blank or unknown key), already decided invalid.
     orphans: Vec<Problem>,
     customer: Vec<FieldBinding>,
+    /// How the previous customer row went, when it joined a group without damage: a customer's
+    /// rows usually repeat its cells, and a cell equal to the one above gives the same result.
+    prev: Option<Previous>,
+}
+
+/// What the previous customer row left behind, for [`Grouper::add_customer_row`]'s fast path.
+struct Previous {
+    group: usize,
+    /// Its row number, to check that the caller's `above` is that row.
+    number: u64,
+    /// Bit `i` set: customer field `i` of that row converted and merged without a problem.
+    clean: u64,
+    /// Its department, then its contact, built (or found blank) without a problem.
+    children_clean: [bool; 2],
+}
+
+/// Whether `row` holds exactly the cell `above` holds in `column`.
+fn same_cell(above: &Row, row: &Row, column: usize) -> bool {
+    row.cells.get(column) == above.cells.get(column)
 }
 
 /// The group key of a row: each key column's text, `None` (with the blank column) if one is blank.
@@ -84,10 +106,12 @@ fn key_of(row: &Row, binding: &Binding) -> Result<String, String> {
         let Some(text) = cell_text(cell) else {
             return Err(column.header.clone());
         };
-        if i > 0 {
+        if i == 0 {
+            key = text;
+        } else {
             key.push_str(" / ");
+            key.push_str(&text);
         }
-        key.push_str(&text);
     }
     Ok(key)
 }
@@ -136,7 +160,7 @@ fn child(
     row: &Row,
     problems: &mut Vec<Problem>,
 ) -> Option<Fields> {
-    let mut fields = Fields::default();
+    let mut fields = Fields(Vec::with_capacity(bindings.len()));
     let mut any_column = false;
     for binding in bindings {
         match field_value(binding, row) {
@@ -171,18 +195,21 @@ fn child(
 }
 
 fn same_department(a: &Fields, b: &Fields) -> bool {
-    let name = |f: &Fields| f.text("Name").map(str::to_lowercase);
-    name(a) == name(b)
+    same_text(a.text("Name"), b.text("Name"))
 }
 
 fn same_contact(a: &Fields, b: &Fields) -> bool {
-    let id = |f: &Fields| {
-        (
-            f.text("Name").map(str::to_lowercase),
-            f.text("Email").map(str::to_lowercase),
-        )
-    };
-    id(a) == id(b)
+    same_text(a.text("Name"), b.text("Name")) && same_text(a.text("Email"), b.text("Email"))
+}
+
+/// Equal ignoring case (`str::to_lowercase` on both), without allocating when both are ASCII.
+/// Only then: a non-ASCII letter may lowercase to an ASCII one (the Kelvin sign to `k`).
+fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(b),
+        (Some(a), Some(b)) => a.to_lowercase() == b.to_lowercase(),
+        (a, b) => a.is_none() && b.is_none(),
+    }
 }
 
 impl Grouper {
@@ -196,6 +223,7 @@ impl Grouper {
                 .fields(Entity::Customer)
                 .unwrap_or_default()
                 .to_vec(),
+            prev: None,
         }
     }
 
@@ -204,21 +232,38 @@ impl Grouper {
         key_of(row, binding)
     }
 
+    /// Whether `row` holds exactly the key cells `above` holds: then its key is the same.
+    pub fn same_key(above: &Row, row: &Row, binding: &Binding) -> bool {
+        binding
+            .key
+            .iter()
+            .all(|column| same_cell(above, row, column.index))
+    }
+
     /// Adds a row of the customer table (which may also carry a department and a contact).
     /// `key` is what [`Grouper::customer_key`] gave for it.
+    ///
+    /// `above` is the row of the previous call, if any: when both rows belong to the same
+    /// customer, a cell equal to the one above (which went in without a problem) is skipped,
+    /// as converting it again would give the value the group already holds.
     pub fn add_customer_row(
         &mut self,
         row_id: RowId,
         row: &Row,
-        key: Result<String, String>,
+        above: Option<&Row>,
+        key: Result<&str, String>,
         binding: &Binding,
         report: &Report,
     ) {
+        let prev = self.prev.take();
         let key = match key {
             Ok(key) => key,
             Err(reason) => return self.orphan(row_id, binding, reason, "customer"),
         };
         let group = self.group(key);
+        let prev = prev
+            .zip(above)
+            .filter(|(p, above)| p.group == group && p.number == above.number);
         let builder = &mut self.groups[group];
         builder.rows.push(row_id);
         if let Some(ragged) = row.ragged {
@@ -233,12 +278,23 @@ impl Grouper {
             });
             return;
         }
+        let mut clean = 0u64;
         for (index, field) in self.customer.iter().enumerate() {
-            // The catalog has 29 customer properties, so the index fits.
+            // The catalog has 29 customer properties, so the index fits (in `clean` too).
             let index = index as u8;
-            if repeats(builder, index, field, row) {
+            let bit = 1u64 << index;
+            let unchanged = |(p, above): &(Previous, &Row)| {
+                p.clean & bit != 0
+                    && field
+                        .column
+                        .as_ref()
+                        .is_none_or(|c| same_cell(above, row, c.index))
+            };
+            if prev.as_ref().is_some_and(unchanged) || repeats(builder, index, field, row) {
+                clean |= bit;
                 continue;
             }
+            let problems = builder.problems.len();
             match field_value(field, row) {
                 Ok(Some(value)) => merge(builder, index, field, row_id, value, report),
                 Ok(None) => {}
@@ -246,13 +302,41 @@ impl Grouper {
                     .problems
                     .push(bad_value(row_id, field, row, &reason)),
             }
-        }
-        for entity in [Entity::Department, Entity::Contact] {
-            if let Some(bindings) = binding.fields(entity) {
-                let found = child(entity, bindings, row_id, row, &mut builder.problems);
-                add_child(builder, entity, found);
+            if builder.problems.len() == problems {
+                clean |= bit;
             }
         }
+        let mut children_clean = [true; 2];
+        for (slot, entity) in [Entity::Department, Entity::Contact]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(bindings) = binding.fields(entity) else {
+                continue;
+            };
+            let unchanged = |(p, above): &(Previous, &Row)| {
+                p.children_clean[slot]
+                    && bindings.iter().all(|b| {
+                        b.column
+                            .as_ref()
+                            .is_none_or(|c| same_cell(above, row, c.index))
+                    })
+            };
+            if prev.as_ref().is_some_and(unchanged) {
+                // The same cells give an equal child (or none), which the group already holds.
+                continue;
+            }
+            let problems = builder.problems.len();
+            let found = child(entity, bindings, row_id, row, &mut builder.problems);
+            children_clean[slot] = builder.problems.len() == problems;
+            add_child(builder, entity, found);
+        }
+        self.prev = Some(Previous {
+            group,
+            number: row.number,
+            clean,
+            children_clean,
+        });
     }
 
     /// Adds a row of a department or contact table read from its own sheet or file.
@@ -324,24 +408,25 @@ impl Grouper {
         });
     }
 
-    fn group(&mut self, key: String) -> usize {
+    fn group(&mut self, key: &str) -> usize {
         if self.groups.get(self.last).is_some_and(|g| g.key == key) {
             return self.last;
         }
-        if let Some(&index) = self.index.get(&key) {
+        if let Some(&index) = self.index.get(key) {
             self.last = index;
             return index;
         }
         self.groups.push(Builder {
-            key: key.clone(),
+            key: key.to_string(),
             rows: Vec::new(),
-            fields: Vec::new(),
+            fields: Fields(Vec::with_capacity(self.customer.len())),
+            given: Vec::with_capacity(self.customer.len()),
             departments: Vec::new(),
             contacts: Vec::new(),
             problems: Vec::new(),
         });
         self.last = self.groups.len() - 1;
-        self.index.insert(key, self.last);
+        self.index.insert(key.to_string(), self.last);
         self.last
     }
 
@@ -356,21 +441,31 @@ impl Grouper {
         for orphan in &self.orphans {
             report.decide(orphan.row, orphan.outcome())?;
         }
-        let mut valid = Vec::with_capacity(self.groups.len());
-        for mut builder in self.groups {
-            let draft = complete(&mut builder, &self.customer, report);
-            if builder.problems.is_empty() {
-                builder.rows.sort_unstable();
-                valid.push(CustomerGroup {
-                    key: builder.key,
-                    draft,
-                    rows: builder.rows,
-                });
-            } else {
-                reject(builder, report)?;
-            }
-        }
-        Ok(valid)
+        let customer = self.customer;
+        let mut failed = Ok(());
+        // `filter_map` over the builders' own `into_iter`, collected into a `Vec`: the standard
+        // library builds it in the builders' allocation (a group is smaller than its builder),
+        // so the customers do not need a second array beside the first.
+        let valid = self
+            .groups
+            .into_iter()
+            .filter_map(|mut builder| {
+                let draft = complete(&mut builder, &customer, report);
+                if builder.problems.is_empty() {
+                    builder.rows.sort_unstable();
+                    return Some(CustomerGroup {
+                        key: builder.key,
+                        draft,
+                        rows: builder.rows,
+                    });
+                }
+                if failed.is_ok() {
+                    failed = reject(builder, report);
+                }
+                None
+            })
+            .collect();
+        failed.map(|()| valid)
     }
 }
 
@@ -387,9 +482,14 @@ fn repeats(builder: &Builder, index: u8, field: &FieldBinding, row: &Row) -> boo
     let kind_is_text = field.rule.field.kind == crate::model::Kind::Text;
     kind_is_text
         && map.is_empty()
-        && builder.fields.iter().any(|(i, value, _)| {
-            *i == index && matches!(value, Value::Text(have) if have == text.trim())
-        })
+        && held(builder, index)
+            .is_some_and(|(value, _)| matches!(value, Value::Text(have) if have == text.trim()))
+}
+
+/// The value customer field `index` holds in the group, with the row that gave it.
+fn held(builder: &Builder, index: u8) -> Option<(&Value, RowId)> {
+    let at = builder.given.iter().position(|(i, _)| *i == index)?;
+    Some((&builder.fields.0[at].1, builder.given[at].1))
 }
 
 fn merge(
@@ -401,15 +501,18 @@ fn merge(
     report: &Report,
 ) {
     let name = field.rule.field.name;
-    match builder.fields.iter().find(|(i, _, _)| *i == index) {
-        None => builder.fields.push((index, value, row_id)),
-        Some((_, first, _)) if *first == value => {}
-        Some((_, first, first_row)) => {
+    match held(builder, index) {
+        None => {
+            builder.fields.0.push((name, value));
+            builder.given.push((index, row_id));
+        }
+        Some((first, _)) if *first == value => {}
+        Some((first, first_row)) => {
             let header = field.column.as_ref().map_or("", |c| c.header.as_str());
             let message = format!(
                 "{name}: column \"{header}\" has \"{}\" on {} but \"{}\" here; a customer's rows must agree (or leave the cell blank)",
                 first.display(),
-                report.label(*first_row),
+                report.label(first_row),
                 value.display()
             );
             builder.problems.push(Problem {
@@ -441,12 +544,9 @@ fn add_child(builder: &mut Builder, entity: Entity, found: Option<Fields>) {
 
 /// Applies defaults and constants, checks the customer has a Name, and builds the draft.
 fn complete(builder: &mut Builder, customer: &[FieldBinding], report: &Report) -> CustomerDraft {
-    let mut fields = Fields::default();
-    for (index, value, _) in builder.fields.drain(..) {
-        fields
-            .0
-            .push((customer[usize::from(index)].rule.field.name, value));
-    }
+    // Sized for every binding in `Grouper::group`: what follows never reallocates.
+    let mut fields = std::mem::take(&mut builder.fields);
+    builder.given = Vec::new();
     for binding in customer {
         let name = binding.rule.field.name;
         let fallback = match &binding.rule.source {

@@ -60,7 +60,7 @@ pub fn excel_digits(n: f64) -> f64 {
 fn text_kind(text: String, kind: Kind) -> Result<Value, String> {
     match kind {
         Kind::Email => {
-            if text.parse::<email_address::EmailAddress>().is_ok() && text.contains('.') {
+            if is_email(&text) {
                 Ok(Value::Text(text))
             } else {
                 Err("is not an email address (expected name@example.com)".into())
@@ -79,6 +79,42 @@ fn text_kind(text: String, kind: Kind) -> Result<Value, String> {
         Kind::PricingMethod => pricing_method(&text).map(|m| Value::Text(m.to_string())),
         Kind::Text | Kind::Bool | Kind::Number => Ok(Value::Text(text)),
     }
+}
+
+/// An email address with a dot in it. The plain form of nearly every address is recognised by a
+/// quick scan; anything else goes to the `email_address` parser, which the scan never
+/// contradicts: it accepts a subset of what that parser accepts (checked in the tests).
+fn is_email(text: &str) -> bool {
+    plain_email(text) || (text.parse::<email_address::EmailAddress>().is_ok() && text.contains('.'))
+}
+
+/// `local@domain`: a dot-atom local part of ASCII letters, digits and `_+-` (at most 64 bytes),
+/// and a domain of two or more labels of ASCII letters, digits and inner `-` (at most 63 bytes
+/// each, 254 in all).
+fn plain_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    let atom = |atom: &str| {
+        !atom.is_empty()
+            && atom
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'+' | b'-'))
+    };
+    let label = |label: &str| {
+        let edge = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+        label.len() <= 63
+            && edge(label.as_bytes().first())
+            && edge(label.as_bytes().last())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    local.len() <= 64
+        && local.split('.').all(atom)
+        && domain.len() <= 254
+        && domain.contains('.')
+        && domain.split('.').all(label)
 }
 
 fn guid(text: &str) -> Result<String, String> {
@@ -151,6 +187,43 @@ mod tests {
 
     fn ok(cell: Cell, kind: Kind) -> Option<Value> {
         convert(&cell, kind).expect("converts")
+    }
+
+    #[test]
+    fn the_quick_email_scan_never_contradicts_the_parser() {
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        let long_label = format!("a@{}.com", "b".repeat(64));
+        let samples = [
+            "ann@acme.com",
+            "emily.moore@peachtreeclinical.example",
+            "a+tag_x-y@mail-1.example.co.uk",
+            "A1@B2.C3",
+            "ann@acme",
+            "ann@@acme.com",
+            "ann@acme..com",
+            ".ann@acme.com",
+            "ann.@acme.com",
+            "an..n@acme.com",
+            "ann@-acme.com",
+            "ann@acme-.com",
+            "ann@acme.com.",
+            "ann@.acme.com",
+            "@acme.com",
+            "ann@",
+            "ann acme@x.com",
+            "Ann <ann@acme.com>",
+            "\"ann\"@acme.com",
+            "ann@[1.2.3.4]",
+            "ann@acme.com@x.com",
+            "josé@acme.com",
+            &long_local,
+            &long_label,
+        ];
+        for text in samples {
+            let parser = text.parse::<email_address::EmailAddress>().is_ok() && text.contains('.');
+            assert!(!plain_email(text) || parser, "{text}");
+            assert_eq!(is_email(text), parser, "{text}");
+        }
     }
 
     #[test]

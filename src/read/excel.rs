@@ -48,7 +48,7 @@ type SparseRow = (u64, Vec<(u32, Data)>);
 /// memory follows the cells there are: one stray value at XFD1048576 must not make a dense
 /// 16,384 × 1,048,576 grid. xls and ods have no cell reader in calamine and are loaded whole.
 fn sparse_rows(book: &mut Workbook, sheet: &str) -> Result<Vec<SparseRow>, String> {
-    let mut cells: Vec<((u32, u32), Data)> = Vec::new();
+    let mut rows = Rows::default();
     match book {
         calamine::Sheets::Xlsx(xlsx) => {
             let mut reader = xlsx
@@ -56,7 +56,7 @@ fn sparse_rows(book: &mut Workbook, sheet: &str) -> Result<Vec<SparseRow>, Strin
                 .map_err(|e| e.to_string())?;
             while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
                 let position = cell.get_position();
-                cells.push((position, Data::from(cell.get_value().clone())));
+                rows.push(position, Data::from(cell.get_value().clone()));
             }
         }
         calamine::Sheets::Xlsb(xlsb) => {
@@ -65,7 +65,7 @@ fn sparse_rows(book: &mut Workbook, sheet: &str) -> Result<Vec<SparseRow>, Strin
                 .map_err(|e| e.to_string())?;
             while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
                 let position = cell.get_position();
-                cells.push((position, Data::from(cell.get_value().clone())));
+                rows.push(position, Data::from(cell.get_value().clone()));
             }
         }
         other => {
@@ -73,30 +73,58 @@ fn sparse_rows(book: &mut Workbook, sheet: &str) -> Result<Vec<SparseRow>, Strin
             let (row0, column0) = range.start().unwrap_or((0, 0));
             for (r, row) in range.rows().enumerate() {
                 for (c, data) in row.iter().enumerate() {
-                    if !matches!(data, Data::Empty) {
-                        // Indexes within a calamine range fit its u32 coordinates.
-                        let (r, c) = (r as u32, c as u32);
-                        cells.push(((row0 + r, column0 + c), data.clone()));
-                    }
+                    // Indexes within a calamine range fit its u32 coordinates.
+                    let (r, c) = (r as u32, c as u32);
+                    rows.push((row0 + r, column0 + c), data.clone());
                 }
             }
         }
     }
-    // Cells come in document order, which is row by row; sorting (stable, and linear on sorted
-    // input) makes sure of it.
-    cells.sort_by_key(|(position, _)| *position);
-    let mut rows: Vec<SparseRow> = Vec::new();
-    for ((row, column), data) in cells {
+    Ok(rows.finish())
+}
+
+/// Non-empty cells grouped into rows as they come. They come in document order, which is row
+/// by row, left to right; a cell out of that order (or twice at one place) sends every cell
+/// through a stable sort by position at the end.
+#[derive(Default)]
+struct Rows {
+    rows: Vec<SparseRow>,
+    last: Option<(u32, u32)>,
+    out_of_order: bool,
+}
+
+impl Rows {
+    fn push(&mut self, position: (u32, u32), data: Data) {
         if matches!(data, Data::Empty) {
-            continue;
+            return;
         }
+        self.out_of_order |= self.last.is_some_and(|last| position <= last);
+        self.last = Some(position);
+        let (row, column) = position;
         let number = u64::from(row) + 1;
-        match rows.last_mut() {
+        match self.rows.last_mut() {
             Some((last, cells)) if *last == number => cells.push((column, data)),
-            _ => rows.push((number, vec![(column, data)])),
+            _ => self.rows.push((number, vec![(column, data)])),
         }
     }
-    Ok(rows)
+
+    fn finish(self) -> Vec<SparseRow> {
+        if !self.out_of_order {
+            return self.rows;
+        }
+        let mut cells: Vec<((u32, u32), Data)> = Vec::new();
+        for (number, row) in self.rows {
+            // Numbers were made from u32 rows above, so they fit back.
+            let row_index = u32::try_from(number - 1).unwrap_or(u32::MAX);
+            cells.extend(row.into_iter().map(|(c, data)| ((row_index, c), data)));
+        }
+        cells.sort_by_key(|(position, _)| *position);
+        let mut sorted = Rows::default();
+        for (position, data) in cells {
+            sorted.push(position, data);
+        }
+        sorted.rows
+    }
 }
 
 /// The sheet asked for (exact name first, then ignoring case and surrounding spaces), or the
@@ -239,5 +267,35 @@ impl Iterator for SheetRows {
             cells,
             ragged: None,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Data {
+        Data::String(s.into())
+    }
+
+    #[test]
+    fn cells_out_of_document_order_are_sorted_into_their_rows() {
+        let mut rows = Rows::default();
+        for (position, data) in [
+            ((0, 1), text("b1")),
+            ((2, 0), text("a3")),
+            ((0, 0), text("a1")),
+            ((1, 0), Data::Empty),
+            ((2, 2), text("c3")),
+        ] {
+            rows.push(position, data);
+        }
+        assert_eq!(
+            rows.finish(),
+            [
+                (1, vec![(0, text("a1")), (1, text("b1"))]),
+                (3, vec![(0, text("a3")), (2, text("c3"))]),
+            ]
+        );
     }
 }
