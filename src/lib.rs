@@ -97,29 +97,13 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
             std::mem::forget(groups);
             Ok(upload::Outcome::default())
         }
-        Mode::Plan(target) => {
-            let intent = upload::Intent::Preview;
-            upload::run(
-                &settings,
-                target,
-                groups,
-                report.clone(),
-                intent,
-                interrupted,
-            )
-            .await
-        }
-        Mode::Upload(target) => {
-            let intent = upload::Intent::Write;
-            upload::run(
-                &settings,
-                target,
-                groups,
-                report.clone(),
-                intent,
-                interrupted,
-            )
-            .await
+        Mode::Plan(target) | Mode::Upload(target) => {
+            let intent = match settings.mode {
+                Mode::Plan(_) => upload::Intent::Preview,
+                _ => upload::Intent::Write,
+            };
+            let report = report.clone();
+            upload::run(&settings, target, groups, report, intent, interrupted).await
         }
     };
     let outcome = match outcome {
