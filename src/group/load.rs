@@ -4,13 +4,14 @@
 //! Everything here happens before the first request: a problem with the mapping, a missing
 //! sheet or an unreadable file stops the run with every such problem listed.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::{CustomerGroup, Grouper};
-use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, Origin, Problem, bind};
+use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, MatchBy, Origin, Problem, bind};
 use crate::model::Entity;
 use crate::read::{self, ReadError, ReadOptions, Table};
-use crate::report::Report;
+use crate::report::{Outcome, Report, Status};
 
 /// Why the input could not be loaded: nothing was sent.
 #[derive(Debug, thiserror::Error)]
@@ -145,11 +146,101 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
         }
     }
     let customers = grouper.customers();
-    let groups = grouper.finish(report).map_err(|cause| LoadError::Report {
-        path: report_path,
-        cause,
-    })?;
+    let groups = grouper
+        .finish(report)
+        .and_then(|groups| one_customer_per_match_value(groups, mapping, report))
+        .map_err(|cause| LoadError::Report {
+            path: report_path,
+            cause,
+        })?;
     Ok(Loaded { groups, customers })
+}
+
+/// Two customers of the input with one match value (two branches of account 1001 grouped apart,
+/// say) are one customer to OnTime's lookup: a first run would create both, and every later run
+/// would find them ambiguous. Both are invalid, before anything is sent.
+fn one_customer_per_match_value(
+    groups: Vec<CustomerGroup>,
+    mapping: &Mapping,
+    report: &mut Report,
+) -> std::io::Result<Vec<CustomerGroup>> {
+    let MatchBy::Field(field) = mapping.match_by else {
+        return Ok(groups);
+    };
+    // Servers may compare ignoring case, so the values are compared that way too.
+    let value = |group: &CustomerGroup| {
+        let value = group.draft.fields.get(field)?.display();
+        (!value.trim().is_empty()).then(|| value.trim().to_lowercase())
+    };
+    // By hash first (a few bytes a customer), then by the values themselves on a hash clash.
+    let mut first: HashMap<u64, usize, foldhash::fast::RandomState> = HashMap::default();
+    let mut clashes: Vec<(usize, usize)> = Vec::new();
+    for (index, group) in groups.iter().enumerate() {
+        let Some(value) = value(group) else { continue };
+        let hash = xxhash_rust::xxh3::xxh3_64(value.as_bytes());
+        match first.get(&hash) {
+            Some(&other) if has_value(&groups[other], field, &value) => {
+                clashes.push((index, other))
+            }
+            Some(_) => {}
+            None => {
+                first.insert(hash, index);
+            }
+        }
+    }
+    if clashes.is_empty() {
+        return Ok(groups);
+    }
+    let column = mapping.customer.iter().find_map(|rule| match &rule.source {
+        crate::mapping::RuleSource::Column { column, .. } if rule.field.name == field => {
+            Some(column.name.clone())
+        }
+        _ => None,
+    });
+    let mut partner: HashMap<usize, usize> = HashMap::new();
+    for (a, b) in clashes {
+        partner.insert(a, b);
+        partner.entry(b).or_insert(a);
+    }
+    let mut kept = Vec::with_capacity(groups.len());
+    let labels: HashMap<usize, (String, String)> = partner
+        .keys()
+        .map(|&i| (i, (groups[i].key.clone(), report.label(groups[i].rows[0]))))
+        .collect();
+    for (index, group) in groups.into_iter().enumerate() {
+        let Some(other) = partner.get(&index) else {
+            kept.push(group);
+            continue;
+        };
+        let (other_key, other_row) = &labels[other];
+        let shown = group
+            .draft
+            .fields
+            .get(field)
+            .map(|v| v.display())
+            .unwrap_or_default();
+        let message = format!(
+            "{field}: customer \"{}\" and customer \"{other_key}\" ({other_row}) both have {field} \"{shown}\": OnTime finds customers by {field}, so it could not tell them apart; give each its own {field}, or group their rows as one customer",
+            group.key
+        );
+        for row in &group.rows {
+            let outcome = Outcome {
+                status: Status::Invalid,
+                customer_id: None,
+                field: Some(field.to_string()),
+                column: column.clone(),
+                message: message.clone(),
+            };
+            report.decide(*row, outcome)?;
+        }
+    }
+    Ok(kept)
+}
+
+/// Whether `group`'s `field`, trimmed and lowercased, is `lowered`.
+fn has_value(group: &CustomerGroup, field: &str, lowered: &str) -> bool {
+    let value = group.draft.fields.get(field).map(|v| v.display());
+    value.is_some_and(|v| v.trim().to_lowercase() == lowered)
 }
 
 /// Whether two tables are the same sheet of the same file (or the same CSV file).

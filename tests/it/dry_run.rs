@@ -2,7 +2,7 @@
 //! the summary on stderr, where the report goes, formula neutralisation, and `--help`.
 #![allow(clippy::unwrap_used)]
 
-use crate::util::{SIMPLE_MAPPING, Work, X};
+use crate::util::{SIMPLE_MAPPING, Work, X, brief};
 
 /// The report file as text lines (header first).
 fn lines(work: &Work, name: &str) -> Vec<String> {
@@ -330,4 +330,47 @@ fn report_over_an_input_is_refused_and_the_input_kept() {
             SIMPLE_MAPPING
         );
     }
+}
+
+/// Two customers grouped apart but sharing the match value would be one customer to OnTime's
+/// lookup: both are invalid before anything is sent, each naming the other.
+#[test]
+fn two_customers_with_one_match_value_are_invalid() {
+    let work = Work::new();
+    work.write(
+        "m.toml",
+        "[customer]\ngroup_by = [\"Acct\", \"Branch\"]\nAccountNumber = \"Acct\"\nName = \"Company\"\n",
+    );
+    work.write(
+        "in.csv",
+        "Acct,Branch,Company\n1001,East,Acme East\n1002,North,Beta\n1001,West,Acme West\n1001,East,\n",
+    );
+    let run = work.run(&["in.csv", "-m", "m.toml", "--dry-run"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = work.report("in.csv.report.csv");
+    let clash = |me: &str, other: &str, row: u32| {
+        format!(
+            "AccountNumber: customer \"{me}\" and customer \"{other}\" (row {row}) both have AccountNumber \"1001\": OnTime finds customers by AccountNumber, so it could not tell them apart; give each its own AccountNumber, or group their rows as one customer"
+        )
+    };
+    assert_eq!(
+        brief(&report),
+        [
+            format!(
+                "2,invalid,1001 / East,{}",
+                clash("1001 / East", "1001 / West", 4)
+            ),
+            "3,valid,1002 / North,".to_string(),
+            format!(
+                "4,invalid,1001 / West,{}",
+                clash("1001 / West", "1001 / East", 2)
+            ),
+            format!(
+                "5,invalid,1001 / East,{}",
+                clash("1001 / East", "1001 / West", 4)
+            ),
+        ]
+    );
+    assert_eq!(report[1][5], "AccountNumber");
+    assert_eq!(report[1][6], "Acct");
 }
