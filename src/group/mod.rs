@@ -438,6 +438,8 @@ impl Grouper {
     /// Validates every group. Invalid rows (and the rows they block) are decided in `report`
     /// now; the valid groups come back in order of their first row.
     pub fn finish(self, report: &mut Report) -> std::io::Result<Vec<CustomerGroup>> {
+        // The key index is done with: free it before the customers are built, not after.
+        drop(self.index);
         for orphan in &self.orphans {
             report.decide(orphan.row, orphan.outcome())?;
         }
