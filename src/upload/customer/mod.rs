@@ -4,7 +4,8 @@
 //!
 //! Invariants: a create is journaled before it is sent; a create whose outcome is unknown is
 //! resolved by a lookup before it is ever sent again, and without a match key it is reported
-//! `failed`, never re-sent; more than one match is a failure, never a guess.
+//! `failed`, never re-sent (a 5xx, the server's word that it failed, is retried); more than one
+//! match is a failure, never a guess.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -42,8 +42,9 @@ impl Job {
                 },
                 Err(error) => error,
             };
-            let cause = match error {
-                CallError::Unknown { cause } | CallError::Server { cause } => cause,
+            let (cause, answered) = match error {
+                CallError::Unknown { cause } => (cause, false),
+                CallError::Server { cause } => (cause, true),
                 CallError::Stopped => {
                     self.ledger.clear_pending(&group.key)?;
                     return Ok(Done::NotSent(self.stop_message()));
@@ -56,6 +57,20 @@ impl Job {
             };
             // The create may have been stored: check before sending it again.
             let Some((filter, value)) = match_value(self.match_by, group) else {
+                if answered {
+                    // No key to check by, but the server answered that it failed (a 5xx): as
+                    // the contract has it, a 5xx comes before anything is stored. Retried.
+                    match self
+                        .retry_after_server_error(group, &mut delays, &cause)
+                        .await?
+                    {
+                        Some(done) => return Ok(done),
+                        None => {
+                            note = format!("created after a retry ({cause})");
+                            continue;
+                        }
+                    }
+                }
                 let message = format!("outcome unknown — check OnTime before re-running ({cause})");
                 self.ledger.failed(&group.key, &message)?;
                 return Ok(Done::Failed { id: None, message });
@@ -100,6 +115,27 @@ impl Job {
             }
             note = format!("created after a retry ({cause})");
         }
+    }
+
+    /// Waits before a create is sent again after a 5xx; `Some` ends the create (retries spent,
+    /// or the run stopping: the server said the create failed, so nothing is pending).
+    async fn retry_after_server_error(
+        &self,
+        group: &CustomerGroup,
+        delays: &mut impl Iterator<Item = std::time::Duration>,
+        cause: &str,
+    ) -> Result<Option<Done>, LedgerError> {
+        let Some(delay) = delays.next() else {
+            self.ledger.clear_pending(&group.key)?;
+            let message = format!("gave up after retries: {cause}");
+            self.ledger.failed(&group.key, &message)?;
+            return Ok(Some(Done::Failed { id: None, message }));
+        };
+        if self.client.pause(delay).await.is_err() {
+            self.ledger.clear_pending(&group.key)?;
+            return Ok(Some(Done::NotSent(self.stop_message())));
+        }
+        Ok(None)
     }
 
     async fn created(

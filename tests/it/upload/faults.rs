@@ -108,6 +108,34 @@ async fn without_a_match_key_an_unknown_outcome_is_failed_not_resent() {
     assert_eq!(e.accounts().get("1002"), Some(&1));
 }
 
+/// A 5xx is the server's answer that the create failed (the contract: before anything is
+/// stored), so even with nothing to look up by it is sent again, after a back-off.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_match_key_a_500_is_retried() {
+    let e = env_default().await;
+    e.input(&customers_csv(3));
+    e.work.write(
+        "m.toml",
+        format!("{SIMPLE_MAPPING}\n[match]\nby = \"none\"\n"),
+    );
+    e.sb.set_faults(scripted("1002", FaultKind::Error500, 1));
+    let run = e.run(&[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = e.report();
+    assert!(
+        report[1].starts_with("3,created,1002,created after a retry (500 Internal Server Error: "),
+        "{report:?}"
+    );
+    assert_eq!(e.log().iter().filter(|l| l.starts_with("GET")).count(), 0);
+    let stats = e.sb.stats();
+    assert_eq!(stats.count("POST api/customer/post", "500"), 1);
+    assert_eq!(stats.count("POST api/customer/post", "201"), 3);
+    assert_eq!(
+        e.accounts().values().copied().collect::<Vec<_>>(),
+        [1, 1, 1]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_with_retry_after_is_honoured() {
     let e = env_default().await;
