@@ -167,19 +167,16 @@ fn one_customer_per_match_value(
     let MatchBy::Field(field) = mapping.match_by else {
         return Ok(groups);
     };
-    // Servers may compare ignoring case, so the values are compared that way too.
-    let value = |group: &CustomerGroup| {
-        let value = group.draft.fields.get(field)?.display();
-        (!value.trim().is_empty()).then(|| value.trim().to_lowercase())
-    };
     // By hash first (a few bytes a customer), then by the values themselves on a hash clash.
     let mut first: HashMap<u64, usize, foldhash::fast::RandomState> = HashMap::default();
     let mut clashes: Vec<(usize, usize)> = Vec::new();
     for (index, group) in groups.iter().enumerate() {
-        let Some(value) = value(group) else { continue };
+        let Some(value) = match_key(group, field) else {
+            continue;
+        };
         let hash = xxhash_rust::xxh3::xxh3_64(value.as_bytes());
         match first.get(&hash) {
-            Some(&other) if has_value(&groups[other], field, &value) => {
+            Some(&other) if match_key(&groups[other], field).as_ref() == Some(&value) => {
                 clashes.push((index, other))
             }
             Some(_) => {}
@@ -237,10 +234,10 @@ fn one_customer_per_match_value(
     Ok(kept)
 }
 
-/// Whether `group`'s `field`, trimmed and lowercased, is `lowered`.
-fn has_value(group: &CustomerGroup, field: &str, lowered: &str) -> bool {
-    let value = group.draft.fields.get(field).map(|v| v.display());
-    value.is_some_and(|v| v.trim().to_lowercase() == lowered)
+/// A customer's match value as servers may compare it: trimmed, ignoring case; `None` if blank.
+fn match_key(group: &CustomerGroup, field: &str) -> Option<String> {
+    let value = group.draft.fields.get(field)?.display();
+    (!value.trim().is_empty()).then(|| value.trim().to_lowercase())
 }
 
 /// Whether two tables are the same sheet of the same file (or the same CSV file).
