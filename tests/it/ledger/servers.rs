@@ -5,7 +5,35 @@
 use serde_json::json;
 
 use crate::upload::customers_csv;
-use crate::util::SIMPLE_MAPPING;
+use crate::util::{Run, SIMPLE_MAPPING, Work};
+
+/// Serves `router` on 127.0.0.1:0 for the rest of the test; returns its base URL.
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    base
+}
+
+/// Imports `customers` customers of the test layout into the server at `base` (company "acme").
+async fn import(base: &str, customers: usize) -> (Work, Run) {
+    let work = Work::new();
+    work.write("in.csv", customers_csv(customers));
+    work.write("m.toml", SIMPLE_MAPPING);
+    let args = [
+        "in.csv",
+        "-m",
+        "m.toml",
+        "--base-url",
+        base,
+        "--company-id",
+        "acme",
+        "--rate",
+        "500",
+    ];
+    let run = work.run_async(&args, &[("ONTIME_API_KEY", "k")]).await;
+    (work, run)
+}
 
 /// A server that ignores lookup filters: every lookup answers its one customer, "9999".
 async fn filter_ignoring_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
@@ -31,30 +59,14 @@ async fn filter_ignoring_server() -> (String, std::sync::Arc<std::sync::atomic::
                 (axum::http::StatusCode::CREATED, axum::Json(one))
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = serve(router).await;
     (base, posts)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_found_with_another_key_is_never_overwritten() {
     let (base, posts) = filter_ignoring_server().await;
-    let work = crate::util::Work::new();
-    work.write("in.csv", customers_csv(2));
-    work.write("m.toml", SIMPLE_MAPPING);
-    let args = [
-        "in.csv",
-        "-m",
-        "m.toml",
-        "--base-url",
-        &base,
-        "--company-id",
-        "acme",
-        "--rate",
-        "500",
-    ];
-    let run = work.run_async(&args, &[("ONTIME_API_KEY", "k")]).await;
+    let (work, run) = import(&base, 2).await;
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = crate::util::brief(&work.report("in.csv.report.csv"));
     assert_eq!(
@@ -93,30 +105,14 @@ async fn mute_create_server() -> (String, std::sync::Arc<std::sync::atomic::Atom
         .route("/sites/acme/api/customers", get(lookup))
         .route("/sites/acme/api/customer/post", post(create))
         .with_state(posts.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let base = serve(router).await;
     (base, posts)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_answered_with_an_unreadable_body_is_resolved_by_lookup() {
     let (base, posts) = mute_create_server().await;
-    let work = crate::util::Work::new();
-    work.write("in.csv", customers_csv(1));
-    work.write("m.toml", SIMPLE_MAPPING);
-    let args = [
-        "in.csv",
-        "-m",
-        "m.toml",
-        "--base-url",
-        &base,
-        "--company-id",
-        "acme",
-        "--rate",
-        "500",
-    ];
-    let run = work.run_async(&args, &[("ONTIME_API_KEY", "k")]).await;
+    let (work, run) = import(&base, 1).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = crate::util::brief(&work.report("in.csv.report.csv"));
     assert!(report[0].starts_with("2,created,1001,created (confirmed by lookup after: 201 Created with an unreadable answer"), "{report:?}");
@@ -148,24 +144,8 @@ async fn an_update_answered_with_an_unreadable_body_is_done() {
                 (axum::http::StatusCode::OK, "<html>OK</html>")
             }),
         );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    let work = crate::util::Work::new();
-    work.write("in.csv", customers_csv(1));
-    work.write("m.toml", SIMPLE_MAPPING);
-    let args = [
-        "in.csv",
-        "-m",
-        "m.toml",
-        "--base-url",
-        &base,
-        "--company-id",
-        "acme",
-        "--rate",
-        "500",
-    ];
-    let run = work.run_async(&args, &[("ONTIME_API_KEY", "k")]).await;
+    let base = serve(router).await;
+    let (work, run) = import(&base, 1).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = crate::util::brief(&work.report("in.csv.report.csv"));
     assert_eq!(
