@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{CustomerGroup, Grouper};
+use super::{Above, CustomerGroup, Grouper};
+use crate::group;
+use crate::mapping::convert::trim;
 use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, MatchBy, Origin, Problem, bind};
 use crate::model::Entity;
 use crate::read::{self, ReadError, ReadOptions, Table};
@@ -211,8 +213,7 @@ fn one_customer_per_match_value(
         };
         let (other_key, other_row) = &labels[other];
         let shown = group
-            .draft
-            .fields
+            .packed
             .get(field)
             .map(|v| v.display())
             .unwrap_or_default();
@@ -236,8 +237,12 @@ fn one_customer_per_match_value(
 
 /// A customer's match value as servers may compare it: trimmed, ignoring case; `None` if blank.
 fn match_key(group: &CustomerGroup, field: &str) -> Option<String> {
-    let value = group.draft.fields.get(field)?.display();
-    (!value.trim().is_empty()).then(|| value.trim().to_lowercase())
+    let value = match group.packed.get(field)? {
+        crate::model::Value::Text(text) => text,
+        other => other.display(),
+    };
+    let value = trim(&value);
+    (!value.is_empty()).then(|| value.to_lowercase())
 }
 
 /// Whether two tables are the same sheet of the same file (or the same CSV file).
@@ -294,35 +299,32 @@ fn read_customers(
         // memory at once, where frees from another thread reach it late and fresh pages are
         // taken meanwhile. At most the batches in flight wait here.
         let (give_back, returned) = std::sync::mpsc::channel::<Vec<read::Row>>();
-        scope.spawn(move || read_batches(rows, &sender, &returned));
+        let reader = Reader {
+            headers: &headers,
+            binding,
+            above: None,
+            last_key_ok: false,
+        };
+        scope.spawn(move || reader.run(rows, &sender, &returned));
         // The previous batch is kept while the next one is grouped, for the row above its first.
         let mut above: Vec<read::Row> = Vec::new();
-        // The key of the previous row: a customer's rows usually follow each other, and the
-        // same key cells give the same key without building it again.
         let mut last_key: Result<String, String> = Err(String::new());
-        for Batch { rows, error } in batches {
-            for (i, row) in rows.iter().enumerate() {
+        for Batch { rows, info, error } in batches {
+            for (i, (row, info)) in rows.iter().zip(info).enumerate() {
                 let prev = match i {
                     0 => above.last(),
                     _ => rows.get(i - 1),
                 };
-                let header = repeats_header(row, &headers);
-                let same = !header
-                    && last_key.is_ok()
-                    && prev.is_some_and(|above| Grouper::same_key(above, row, binding));
-                if !same {
-                    last_key = if header {
-                        Err(
-                            "the row repeats the header row (a page header in the export?): delete it"
-                                .into(),
-                        )
-                    } else {
-                        Grouper::customer_key(row, binding)
-                    };
+                if let Some(key) = info.key {
+                    last_key = key;
                 }
                 let key = last_key.as_deref().map_err(String::clone);
                 let id = report.register(source, row.number, key.as_ref().ok().copied());
-                grouper.add_customer_row(id, row, prev, key, binding, report);
+                let prev = prev.map(|row| Above {
+                    row,
+                    same: info.same,
+                });
+                grouper.add_customer_row(id, row, prev, key, info.converted, binding, report);
             }
             if let Some(error) = error {
                 return Err(error.into());
@@ -338,42 +340,126 @@ fn read_customers(
 /// Rows per message from the reading thread to the grouping one.
 const BATCH: usize = 256;
 
-/// Rows read one after the other; a read error ends the stream, after the rows before it.
+/// Rows read one after the other, with what the reading thread worked out about each; a read
+/// error ends the stream, after the rows before it.
 struct Batch {
     rows: Vec<read::Row>,
+    info: Vec<RowInfo>,
     error: Option<ReadError>,
 }
 
-/// The reading thread: fills batches (reusing those given back) until the rows end, a read
-/// fails or the grouping side hangs up.
-fn read_batches(
-    mut rows: impl Iterator<Item = read::RowResult>,
-    sender: &std::sync::mpsc::SyncSender<Batch>,
-    returned: &std::sync::mpsc::Receiver<Vec<read::Row>>,
-) {
-    loop {
-        let mut spare = None;
-        // Every batch given back is dropped here but the last, which is reused.
-        while let Ok(batch) = returned.try_recv() {
-            spare = Some(batch);
-        }
-        let mut batch = spare.unwrap_or_else(|| Vec::with_capacity(BATCH));
-        batch.clear();
-        let mut error = None;
-        while batch.len() < BATCH {
-            match rows.next() {
-                Some(Ok(row)) => batch.push(row),
-                Some(Err(e)) => {
-                    error = Some(e);
-                    break;
+/// What the reading thread works out about a customer row, to spare the grouping thread (the
+/// busier of the two).
+struct RowInfo {
+    /// Which cells repeat the row above ([`group::same_cells`]).
+    same: u64,
+    /// The row's group key, or why it has none; `None` when it is the previous row's (the
+    /// same key cells give the same key without building it again).
+    key: Option<Result<String, String>>,
+    /// Its cells, converted.
+    converted: group::Converted,
+}
+
+/// The reading thread of [`read_customers`].
+struct Reader<'a> {
+    headers: &'a [String],
+    binding: &'a Binding,
+    /// The last row of the previous batch (a copy: the batch has gone to the grouping thread).
+    above: Option<read::Row>,
+    /// Whether the last key given was a key, not a problem.
+    last_key_ok: bool,
+}
+
+impl Reader<'_> {
+    /// Fills batches (reusing those given back) until the rows end, a read fails or the
+    /// grouping side hangs up.
+    fn run(
+        mut self,
+        mut rows: Box<dyn read::RowStream>,
+        sender: &std::sync::mpsc::SyncSender<Batch>,
+        returned: &std::sync::mpsc::Receiver<Vec<read::Row>>,
+    ) {
+        // Batches given back, to be read over: their rows keep their cells' allocations. At
+        // most the batches in flight (the channel's, and one the grouping thread holds).
+        let mut pool: Vec<Vec<read::Row>> = Vec::new();
+        loop {
+            pool.extend(returned.try_iter());
+            let mut batch = pool.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
+            let mut filled = 0;
+            let mut error = None;
+            while filled < BATCH {
+                if filled == batch.len() {
+                    batch.push(read::Row::default());
                 }
-                None => break,
+                match rows.next_into(&mut batch[filled]) {
+                    Some(Ok(())) => filled += 1,
+                    Some(Err(e)) => {
+                        error = Some(e);
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            batch.truncate(filled);
+            let info = self.describe(&batch);
+            let last = error.is_some() || batch.len() < BATCH;
+            let batch = Batch {
+                rows: batch,
+                info,
+                error,
+            };
+            if sender.send(batch).is_err() || last {
+                return;
             }
         }
-        let last = error.is_some() || batch.len() < BATCH;
-        if sender.send(Batch { rows: batch, error }).is_err() || last {
-            return;
+    }
+
+    fn describe(&mut self, rows: &[read::Row]) -> Vec<RowInfo> {
+        let mut info = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            let above = match i {
+                0 => self.above.as_ref(),
+                _ => rows.get(i - 1),
+            };
+            let same = above.map_or(0, |above| group::same_cells(above, row));
+            let header = repeats_header(row, self.headers);
+            let same_key = !header
+                && self.last_key_ok
+                && above.is_some_and(|above| {
+                    Grouper::same_key(Above { row: above, same }, row, self.binding)
+                });
+            let key = (!same_key).then(|| {
+                let key = if header {
+                    Err(
+                        "the row repeats the header row (a page header in the export?): delete it"
+                            .to_string(),
+                    )
+                } else {
+                    Grouper::customer_key(row, self.binding)
+                };
+                self.last_key_ok = key.is_ok();
+                key
+            });
+            let converted = match &key {
+                Some(Err(_)) => group::Converted::default(),
+                _ => {
+                    // The row above is the same customer's only when the key cells are equal.
+                    let above = above
+                        .filter(|above| same_key && above.ragged.is_none())
+                        .map(|row| Above { row, same });
+                    group::Converted::row(self.binding, row, above)
+                }
+            };
+            info.push(RowInfo {
+                same,
+                key,
+                converted,
+            });
         }
+        if let Some(last) = rows.last() {
+            self.above = Some(last.clone());
+        }
+        info
     }
 }
 
@@ -384,8 +470,8 @@ fn repeats_header(row: &read::Row, headers: &[String]) -> bool {
     let mut named = 0;
     for (cell, header) in row.cells.iter().zip(headers) {
         let text = match cell {
-            read::Cell::Text(text) if text.trim().is_empty() => continue,
-            read::Cell::Text(text) => std::borrow::Cow::Borrowed(text.trim()),
+            read::Cell::Text(text) if trim(text).is_empty() => continue,
+            read::Cell::Text(text) => std::borrow::Cow::Borrowed(trim(text)),
             other => match crate::mapping::convert::cell_text(other) {
                 Some(text) => std::borrow::Cow::Owned(text),
                 None => continue,
@@ -476,7 +562,7 @@ Email = "Contact Email"
         assert_eq!(groups[0].key, "1001");
         assert_eq!(groups[0].rows.len(), 5);
         assert_eq!(
-            groups[0].draft.to_json(),
+            groups[0].draft().to_json(),
             json!({
                 "Name": "Acme",
                 "Phone": "6175550100",
@@ -495,7 +581,7 @@ Email = "Contact Email"
             })
         );
         assert_eq!(
-            groups[1].draft.to_json(),
+            groups[1].draft().to_json(),
             json!({
                 "Name": "Beta",
                 "Phone": "555",
@@ -533,7 +619,7 @@ Email = "Contact Email"
         let mapping = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\nPhone = \"Phone\"\nPostalCode = \"ZIP\"\nComments = \"Since\"\nSendInvoiceByEmail = \"Invoice\"\n";
         let (groups, _) = drafts(mapping, &[("in.xlsx", &bytes)]);
         assert_eq!(
-            groups[0].draft.to_json(),
+            groups[0].draft().to_json(),
             json!({
                 "Name": "Acme",
                 "PostalCode": "02134",
@@ -560,11 +646,11 @@ Email = "Contact Email"
         );
         assert_eq!(report.len(), 5, "{report:?}");
         assert_eq!(
-            groups[0].draft.to_json(),
+            groups[0].draft().to_json(),
             json!({"Name": "A", "AccountNumber": "1", "Contacts": [{"Name": "Al"}]})
         );
         assert_eq!(
-            groups[1].draft.to_json(),
+            groups[1].draft().to_json(),
             json!({"Name": "B", "AccountNumber": "2", "Contacts": [{"Name": "Bo", "Email": "bo@b.com", "Phone": "6175550100"}]})
         );
         assert_eq!(groups[1].rows.len(), 3);

@@ -10,6 +10,10 @@ use std::collections::HashMap;
 use foldhash::fast::RandomState;
 
 pub mod load;
+mod packed;
+
+pub use packed::PackedDraft;
+use packed::{Reader, Writer};
 
 use crate::mapping::convert::{cell_text, convert};
 use crate::mapping::{Binding, FieldBinding, RuleSource};
@@ -22,9 +26,17 @@ use crate::report::{Outcome, Report, RowId, Status};
 pub struct CustomerGroup {
     /// The group key as shown in the report (`1001`, or `1001 / East` for several columns).
     pub key: String,
-    pub draft: CustomerDraft,
+    /// Packed: a whole file's customers are held at once (see [`packed`]).
+    pub packed: PackedDraft,
     /// Every row of the group, in input order; the first is the customer's first row.
     pub rows: Vec<RowId>,
+}
+
+impl CustomerGroup {
+    /// The customer's draft, unpacked.
+    pub fn draft(&self) -> CustomerDraft {
+        self.packed.unpack()
+    }
 }
 
 /// Something wrong with one row.
@@ -48,6 +60,8 @@ impl Problem {
     }
 }
 
+/// The customer rows are being added to, unpacked.
+#[derive(Default)]
 struct Builder {
     key: String,
     rows: Vec<RowId>,
@@ -62,19 +76,55 @@ struct Builder {
     problems: Vec<Problem>,
 }
 
+impl Builder {
+    /// Empties it for the next customer, keeping its allocations.
+    fn clear(&mut self) {
+        self.key.clear();
+        self.rows.clear();
+        self.fields.0.clear();
+        self.given.clear();
+        self.departments.clear();
+        self.contacts.clear();
+        self.problems.clear();
+    }
+}
+
+/// A customer rows are not being added to, packed in one buffer: its rows, then its fields
+/// (each with its binding and the row that gave it), departments and contacts. Its problems
+/// stay as they are: they are rare.
+#[derive(Default)]
+struct Parked {
+    data: Box<[u8]>,
+    problems: Box<[Problem]>,
+}
+
 /// Collects rows into groups; [`Grouper::finish`] validates them.
+///
+/// Only one customer is held unpacked, the one rows are going to; the others are [`Parked`]. A
+/// customer's rows usually follow each other, so most are packed once, when the next customer's
+/// first row comes; a row that returns to an earlier customer unpacks it.
 pub struct Grouper {
+    /// Group number by key.
     index: HashMap<String, usize, RandomState>,
-    groups: Vec<Builder>,
-    /// The group of the previous row: a customer's rows usually follow each other.
-    last: usize,
+    /// Every customer by group number; the open one's slot is empty while it is open.
+    parked: Vec<Parked>,
+    open: Builder,
+    /// The open customer's group number; [`CLOSED`] when none is open.
+    open_group: usize,
+    /// Where packing writes before the exact-size copy is taken (keeps its capacity).
+    scratch: Writer,
     /// Rows that belong to no group (blank or unknown key), already decided invalid.
     orphans: Vec<Problem>,
     customer: Vec<FieldBinding>,
+    /// Each customer binding's property, as its index in the catalog.
+    catalog: Vec<u8>,
     /// How the previous customer row went, when it joined a group without damage: a customer's
     /// rows usually repeat its cells, and a cell equal to the one above gives the same result.
     prev: Option<Previous>,
 }
+
+/// [`Grouper::open_group`] when no customer is open.
+const CLOSED: usize = usize::MAX;
 
 /// What the previous customer row left behind, for [`Grouper::add_customer_row`]'s fast path.
 struct Previous {
@@ -90,6 +140,101 @@ struct Previous {
 /// Whether `row` holds exactly the cell `above` holds in `column`.
 fn same_cell(above: &Row, row: &Row, column: usize) -> bool {
     row.cells.get(column) == above.cells.get(column)
+}
+
+/// The row above a customer row, and which of its cells the row repeats: worked out by
+/// [`same_cells`] on the reading thread, so the grouping thread only tests bits.
+#[derive(Debug, Clone, Copy)]
+pub struct Above<'a> {
+    pub row: &'a Row,
+    /// From [`same_cells`].
+    pub same: u64,
+}
+
+impl Above<'_> {
+    /// Whether `row` holds exactly the cell the row above holds in `column`.
+    fn same(&self, row: &Row, column: usize) -> bool {
+        match column {
+            0..64 => self.same & (1 << column) != 0,
+            _ => same_cell(self.row, row, column),
+        }
+    }
+}
+
+/// A row's cells converted ahead of grouping, on the reading thread (conversion is pure, and
+/// the grouping thread is the busier one): what [`Grouper::add_customer_row`] will most likely
+/// need. It converts anything it needs and does not find here, and ignores what it does not
+/// need, so the guess only ever costs time, never correctness.
+#[derive(Debug, Default)]
+pub struct Converted {
+    /// Customer fields, by binding index, in increasing order.
+    fields: Vec<(u8, FieldResult)>,
+    /// The department, then the contact: what [`child`] gave, its problems' rows still to set.
+    children: [Option<(Option<Fields>, Vec<Problem>)>; 2],
+}
+
+/// A field's conversion: `Ok(None)` when blank.
+type FieldResult = Result<Option<Value>, String>;
+
+impl Converted {
+    /// Converts the cells of a customer row that grouping will likely need: all of them on a
+    /// customer's first row; afterwards, those that differ from the row above. `above` is the
+    /// row above when it belongs to the same customer (its key cells are the same).
+    pub fn row(binding: &Binding, row: &Row, above: Option<Above>) -> Converted {
+        let mut converted = Converted::default();
+        if row.ragged.is_some() {
+            return converted;
+        }
+        let repeated = |field: &FieldBinding| {
+            above.is_some_and(|above| {
+                field
+                    .column
+                    .as_ref()
+                    .is_none_or(|c| above.same(row, c.index))
+            })
+        };
+        let customer = binding.fields(Entity::Customer).unwrap_or_default();
+        for (index, field) in customer.iter().enumerate() {
+            if field.column.is_some() && !repeated(field) {
+                // The catalog has 29 customer properties, so the index fits.
+                converted
+                    .fields
+                    .push((index as u8, field_value(field, row)));
+            }
+        }
+        for (slot, entity) in [Entity::Department, Entity::Contact]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(bindings) = binding.fields(entity) else {
+                continue;
+            };
+            if !bindings.iter().all(repeated) {
+                let mut problems = Vec::new();
+                let found = child(entity, bindings, RowId(0), row, &mut problems);
+                converted.children[slot] = Some((found, problems));
+            }
+        }
+        converted
+    }
+
+    /// Takes customer field `index`'s conversion, if it was made.
+    fn field(&mut self, index: u8) -> Option<FieldResult> {
+        let at = self.fields.iter().position(|(i, _)| *i == index)?;
+        Some(std::mem::replace(&mut self.fields[at].1, Ok(None)))
+    }
+}
+
+/// Bit `c` set: column `c` (of the first 64) holds the same cell in both rows. Columns past
+/// the 64th are compared when asked.
+pub fn same_cells(above: &Row, row: &Row) -> u64 {
+    let mut same = 0;
+    for (column, (a, b)) in above.cells.iter().zip(&row.cells).take(64).enumerate() {
+        if a == b {
+            same |= 1 << column;
+        }
+    }
+    same
 }
 
 /// The group key of a row: each key column's text, `None` (with the blank column) if one is blank.
@@ -214,15 +359,23 @@ fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
 
 impl Grouper {
     pub fn new(customer: &Binding) -> Grouper {
+        let customer = customer
+            .fields(Entity::Customer)
+            .unwrap_or_default()
+            .to_vec();
+        let catalog = customer
+            .iter()
+            .map(|b| packed::catalog_index(Entity::Customer, b.rule.field.name))
+            .collect();
         Grouper {
             index: HashMap::default(),
-            groups: Vec::new(),
-            last: 0,
+            parked: Vec::new(),
+            open: Builder::default(),
+            open_group: CLOSED,
+            scratch: Writer::default(),
             orphans: Vec::new(),
-            customer: customer
-                .fields(Entity::Customer)
-                .unwrap_or_default()
-                .to_vec(),
+            customer,
+            catalog,
             prev: None,
         }
     }
@@ -233,11 +386,11 @@ impl Grouper {
     }
 
     /// Whether `row` holds exactly the key cells `above` holds: then its key is the same.
-    pub fn same_key(above: &Row, row: &Row, binding: &Binding) -> bool {
+    pub fn same_key(above: Above, row: &Row, binding: &Binding) -> bool {
         binding
             .key
             .iter()
-            .all(|column| same_cell(above, row, column.index))
+            .all(|column| above.same(row, column.index))
     }
 
     /// Adds a row of the customer table (which may also carry a department and a contact).
@@ -250,8 +403,9 @@ impl Grouper {
         &mut self,
         row_id: RowId,
         row: &Row,
-        above: Option<&Row>,
+        above: Option<Above>,
         key: Result<&str, String>,
+        mut converted: Converted,
         binding: &Binding,
         report: &Report,
     ) {
@@ -263,8 +417,8 @@ impl Grouper {
         let group = self.group(key);
         let prev = prev
             .zip(above)
-            .filter(|(p, above)| p.group == group && p.number == above.number);
-        let builder = &mut self.groups[group];
+            .filter(|(p, above)| p.group == group && p.number == above.row.number);
+        let builder = &mut self.open;
         builder.rows.push(row_id);
         if let Some(ragged) = row.ragged {
             builder.problems.push(Problem {
@@ -283,19 +437,22 @@ impl Grouper {
             // The catalog has 29 customer properties, so the index fits (in `clean` too).
             let index = index as u8;
             let bit = 1u64 << index;
-            let unchanged = |(p, above): &(Previous, &Row)| {
+            let unchanged = |(p, above): &(Previous, Above)| {
                 p.clean & bit != 0
                     && field
                         .column
                         .as_ref()
-                        .is_none_or(|c| same_cell(above, row, c.index))
+                        .is_none_or(|c| above.same(row, c.index))
             };
             if prev.as_ref().is_some_and(unchanged) || repeats(builder, index, field, row) {
                 clean |= bit;
                 continue;
             }
             let problems = builder.problems.len();
-            match field_value(field, row) {
+            let value = converted
+                .field(index)
+                .unwrap_or_else(|| field_value(field, row));
+            match value {
                 Ok(Some(value)) => merge(builder, index, field, row_id, value, report),
                 Ok(None) => {}
                 Err(reason) => builder
@@ -314,20 +471,25 @@ impl Grouper {
             let Some(bindings) = binding.fields(entity) else {
                 continue;
             };
-            let unchanged = |(p, above): &(Previous, &Row)| {
+            let unchanged = |(p, above): &(Previous, Above)| {
                 p.children_clean[slot]
-                    && bindings.iter().all(|b| {
-                        b.column
-                            .as_ref()
-                            .is_none_or(|c| same_cell(above, row, c.index))
-                    })
+                    && bindings
+                        .iter()
+                        .all(|b| b.column.as_ref().is_none_or(|c| above.same(row, c.index)))
             };
             if prev.as_ref().is_some_and(unchanged) {
                 // The same cells give an equal child (or none), which the group already holds.
                 continue;
             }
             let problems = builder.problems.len();
-            let found = child(entity, bindings, row_id, row, &mut builder.problems);
+            let found = match converted.children[slot].take() {
+                Some((found, problems)) => {
+                    let problems = problems.into_iter().map(|p| Problem { row: row_id, ..p });
+                    builder.problems.extend(problems);
+                    found
+                }
+                None => child(entity, bindings, row_id, row, &mut builder.problems),
+            };
             children_clean[slot] = builder.problems.len() == problems;
             add_child(builder, entity, found);
         }
@@ -370,7 +532,10 @@ impl Grouper {
             });
             return;
         };
-        let builder = &mut self.groups[group];
+        if group != self.open_group {
+            self.switch(group, &key, false);
+        }
+        let builder = &mut self.open;
         builder.rows.push(row_id);
         if let Some(ragged) = row.ragged {
             let message = format!(
@@ -408,66 +573,236 @@ impl Grouper {
         });
     }
 
+    /// The group number of `key`, opening that customer (new, or unpacked).
     fn group(&mut self, key: &str) -> usize {
-        if self.groups.get(self.last).is_some_and(|g| g.key == key) {
-            return self.last;
+        if self.open_group != CLOSED && self.open.key == key {
+            return self.open_group;
         }
         if let Some(&index) = self.index.get(key) {
-            self.last = index;
+            self.switch(index, key, false);
             return index;
         }
-        self.groups.push(Builder {
-            key: key.to_string(),
-            rows: Vec::new(),
-            fields: Fields(Vec::with_capacity(self.customer.len())),
-            given: Vec::with_capacity(self.customer.len()),
-            departments: Vec::new(),
-            contacts: Vec::new(),
-            problems: Vec::new(),
-        });
-        self.last = self.groups.len() - 1;
-        self.index.insert(key.to_string(), self.last);
-        self.last
+        let index = self.parked.len();
+        self.parked.push(Parked::default());
+        self.index.insert(key.to_string(), index);
+        self.switch(index, key, true);
+        index
+    }
+
+    /// Packs the open customer and opens group `index` in its place.
+    fn switch(&mut self, index: usize, key: &str, new: bool) {
+        self.park_open();
+        self.open_group = index;
+        self.open.key.push_str(key);
+        if !new {
+            let parked = std::mem::take(&mut self.parked[index]);
+            unpark(parked, &mut self.open, &self.customer);
+        }
+    }
+
+    fn park_open(&mut self) {
+        if self.open_group == CLOSED {
+            return;
+        }
+        self.parked[self.open_group] = park(&mut self.open, &self.catalog, &mut self.scratch);
+        self.open.clear();
+        self.open_group = CLOSED;
     }
 
     /// How many customers the rows name, valid or not.
     pub fn customers(&self) -> usize {
-        self.groups.len()
+        self.parked.len()
     }
 
     /// Validates every group. Invalid rows (and the rows they block) are decided in `report`
     /// now; the valid groups come back in order of their first row.
-    pub fn finish(self, report: &mut Report) -> std::io::Result<Vec<CustomerGroup>> {
-        // The key index is done with: free it before the customers are built, not after.
+    pub fn finish(mut self, report: &mut Report) -> std::io::Result<Vec<CustomerGroup>> {
+        self.park_open();
+        // The key index is done with: its keys go to the customers, its table is freed.
+        let mut keys = vec![String::new(); self.parked.len()];
+        for (key, index) in self.index.drain() {
+            keys[index] = key;
+        }
         drop(self.index);
         for orphan in &self.orphans {
             report.decide(orphan.row, orphan.outcome())?;
         }
-        let customer = self.customer;
-        let mut failed = Ok(());
-        // `filter_map` over the builders' own `into_iter`, collected into a `Vec`: the standard
-        // library builds it in the builders' allocation (a group is smaller than its builder),
-        // so the customers do not need a second array beside the first.
-        let valid = self
-            .groups
-            .into_iter()
-            .filter_map(|mut builder| {
-                let draft = complete(&mut builder, &customer, report);
-                if builder.problems.is_empty() {
-                    builder.rows.sort_unstable();
-                    return Some(CustomerGroup {
-                        key: builder.key,
-                        draft,
-                        rows: builder.rows,
-                    });
-                }
-                if failed.is_ok() {
-                    failed = reject(builder, report);
-                }
-                None
+        let complete = Completion::new(&self.customer);
+        let mut out = self.scratch;
+        let mut valid = Vec::new();
+        for (parked, key) in self.parked.into_iter().zip(keys) {
+            let (rows, problems) = complete.draft(&parked, &key, &mut out);
+            if problems.is_empty() {
+                let packed = PackedDraft::from_bytes(out.0.as_slice().to_vec());
+                valid.push(CustomerGroup { key, packed, rows });
+            } else {
+                reject(&key, &rows, &problems, report)?;
+            }
+        }
+        Ok(valid)
+    }
+}
+
+/// Packs a customer: see [`Parked`].
+fn park(builder: &mut Builder, catalog: &[u8], out: &mut Writer) -> Parked {
+    out.0.clear();
+    out.varint(builder.rows.len() as u64);
+    let mut last = 0;
+    for row in &builder.rows {
+        out.signed(i64::from(row.0) - last);
+        last = i64::from(row.0);
+    }
+    let first = builder.rows.first().map_or(0, |r| i64::from(r.0));
+    // At most one field per binding, and the catalog has 29 customer properties.
+    out.byte(builder.fields.0.len() as u8);
+    for ((_, value), (binding, row)) in builder.fields.0.iter().zip(&builder.given) {
+        out.byte(catalog[usize::from(*binding)]);
+        out.byte(*binding);
+        out.signed(i64::from(row.0) - first);
+        out.value(value);
+    }
+    out.children(Entity::Department, &builder.departments);
+    out.children(Entity::Contact, &builder.contacts);
+    Parked {
+        data: out.0.as_slice().into(),
+        problems: std::mem::take(&mut builder.problems).into_boxed_slice(),
+    }
+}
+
+/// The rows of a parked customer (read first from its buffer).
+fn parked_rows(input: &mut Reader) -> Vec<RowId> {
+    let count = input.varint();
+    let mut rows = Vec::with_capacity(usize::try_from(count).unwrap_or(0).min(1 << 16));
+    let mut last = 0i64;
+    for _ in 0..count {
+        if !input.more() {
+            break;
+        }
+        last += input.signed();
+        // Row ids were u32 when packed.
+        rows.push(RowId(u32::try_from(last).unwrap_or(u32::MAX)));
+    }
+    rows
+}
+
+/// Unpacks a parked customer into the (empty) open builder, whose key is set.
+fn unpark(parked: Parked, builder: &mut Builder, customer: &[FieldBinding]) {
+    let mut input = Reader::new(&parked.data);
+    builder.rows = parked_rows(&mut input);
+    let first = builder.rows.first().map_or(0, |r| i64::from(r.0));
+    for _ in 0..input.byte() {
+        let _catalog = input.byte();
+        let binding = input.byte();
+        let row = first + input.signed();
+        let value = input.value();
+        if let Some(field) = customer.get(usize::from(binding)) {
+            builder.fields.0.push((field.rule.field.name, value));
+            builder
+                .given
+                .push((binding, RowId(u32::try_from(row).unwrap_or(u32::MAX))));
+        }
+    }
+    builder.departments = input.children(Entity::Department);
+    builder.contacts = input.children(Entity::Contact);
+    builder.problems = parked.problems.into_vec();
+}
+
+/// What completing a customer needs from the mapping: defaults, constants and the `Name`
+/// binding.
+struct Completion {
+    /// For each customer property with a default or a constant: its catalog index and its
+    /// value, packed.
+    fallbacks: Vec<(u8, Vec<u8>)>,
+    /// The column mapped to `Name`, for the message when a customer has none.
+    name_column: Option<String>,
+}
+
+impl Completion {
+    fn new(customer: &[FieldBinding]) -> Completion {
+        let fallbacks = customer
+            .iter()
+            .filter_map(|binding| {
+                let value = match &binding.rule.source {
+                    RuleSource::Column { default, .. } => default.as_ref()?,
+                    RuleSource::Constant(value) => value,
+                };
+                let mut bytes = Writer::default();
+                bytes.value(value);
+                let index = packed::catalog_index(Entity::Customer, binding.rule.field.name);
+                Some((index, bytes.0))
             })
             .collect();
-        failed.map(|()| valid)
+        let name_column = customer
+            .iter()
+            .find(|b| b.rule.field.name == "Name")
+            .and_then(|b| b.column.as_ref())
+            .map(|c| c.header.clone());
+        Completion {
+            fallbacks,
+            name_column,
+        }
+    }
+
+    /// Writes a parked customer's draft to `out`, with defaults and constants applied, and
+    /// checks it has a `Name`. Gives its rows (in order) and its problems.
+    fn draft(&self, parked: &Parked, key: &str, out: &mut Writer) -> (Vec<RowId>, Vec<Problem>) {
+        let mut input = Reader::new(&parked.data);
+        let mut rows = parked_rows(&mut input);
+        rows.sort_unstable();
+        out.0.clear();
+        out.byte(0);
+        let mut count = 0u8;
+        // Catalog indexes are below 29, so each has its bit.
+        let mut present = 0u64;
+        for _ in 0..input.byte() {
+            let catalog = input.byte();
+            let _binding = input.byte();
+            let _row = input.signed();
+            let value = input.skip_value();
+            out.byte(catalog);
+            out.0.extend_from_slice(value);
+            present |= 1 << (catalog & 63);
+            count += 1;
+        }
+        for (catalog, value) in &self.fallbacks {
+            if present & (1 << (catalog & 63)) == 0 {
+                out.byte(*catalog);
+                out.0.extend_from_slice(value);
+                present |= 1 << (catalog & 63);
+                count += 1;
+            }
+        }
+        out.0[0] = count;
+        // Departments and contacts are packed alike in both forms.
+        let children = input.position();
+        while input.more() {
+            input.byte();
+        }
+        out.0.extend_from_slice(input.since(children));
+        let mut problems = parked.problems.to_vec();
+        // `Name` is the catalog's first property.
+        if present & 1 == 0 && problems.is_empty() {
+            problems.push(self.no_name(key, &rows));
+        }
+        (rows, problems)
+    }
+
+    fn no_name(&self, key: &str, rows: &[RowId]) -> Problem {
+        let header = self
+            .name_column
+            .as_ref()
+            .map_or(String::new(), |c| format!(" (column \"{c}\")"));
+        let on = if rows.len() == 1 {
+            "its row".to_string()
+        } else {
+            format!("all {} of its rows", rows.len())
+        };
+        Problem {
+            row: rows.first().copied().unwrap_or(RowId(0)),
+            field: Some("Name".into()),
+            column: self.name_column.clone(),
+            message: format!("Name: customer \"{key}\" has no name{header}: it is blank on {on}"),
+        }
     }
 }
 
@@ -485,7 +820,7 @@ fn repeats(builder: &Builder, index: u8, field: &FieldBinding, row: &Row) -> boo
     kind_is_text
         && map.is_empty()
         && held(builder, index)
-            .is_some_and(|(value, _)| matches!(value, Value::Text(have) if have == text.trim()))
+            .is_some_and(|(value, _)| matches!(value, Value::Text(have) if have == crate::mapping::convert::trim(text)))
 }
 
 /// The value customer field `index` holds in the group, with the row that gave it.
@@ -544,58 +879,17 @@ fn add_child(builder: &mut Builder, entity: Entity, found: Option<Fields>) {
     }
 }
 
-/// Applies defaults and constants, checks the customer has a Name, and builds the draft.
-fn complete(builder: &mut Builder, customer: &[FieldBinding], report: &Report) -> CustomerDraft {
-    // Sized for every binding in `Grouper::group`: what follows never reallocates.
-    let mut fields = std::mem::take(&mut builder.fields);
-    builder.given = Vec::new();
-    for binding in customer {
-        let name = binding.rule.field.name;
-        let fallback = match &binding.rule.source {
-            RuleSource::Column { default, .. } => default.as_ref(),
-            RuleSource::Constant(value) => Some(value),
-        };
-        if let (None, Some(value)) = (fields.get(name), fallback) {
-            fields.set(Entity::Customer, name, value.clone());
-        }
-    }
-    if fields.get("Name").is_none() && builder.problems.is_empty() {
-        let column = customer
-            .iter()
-            .find(|b| b.rule.field.name == "Name")
-            .and_then(|b| b.column.clone());
-        let header = column
-            .as_ref()
-            .map_or(String::new(), |c| format!(" (column \"{}\")", c.header));
-        let rows = if builder.rows.len() == 1 {
-            "its row".to_string()
-        } else {
-            format!("all {} of its rows", builder.rows.len())
-        };
-        builder.problems.push(Problem {
-            row: builder.rows[0],
-            field: Some("Name".into()),
-            column: column.map(|c| c.header),
-            message: format!(
-                "Name: customer \"{}\" has no name{header}: it is blank on {rows}",
-                builder.key
-            ),
-        });
-    }
-    let _ = report;
-    CustomerDraft {
-        fields,
-        departments: std::mem::take(&mut builder.departments),
-        contacts: std::mem::take(&mut builder.contacts),
-    }
-}
-
-fn reject(builder: Builder, report: &mut Report) -> std::io::Result<()> {
-    let mut blamed: Vec<RowId> = builder.problems.iter().map(|p| p.row).collect();
+fn reject(
+    key: &str,
+    rows: &[RowId],
+    problems: &[Problem],
+    report: &mut Report,
+) -> std::io::Result<()> {
+    let mut blamed: Vec<RowId> = problems.iter().map(|p| p.row).collect();
     blamed.sort_unstable();
     blamed.dedup();
-    for row in &builder.rows {
-        let mine: Vec<&Problem> = builder.problems.iter().filter(|p| p.row == *row).collect();
+    for row in rows {
+        let mine: Vec<&Problem> = problems.iter().filter(|p| p.row == *row).collect();
         let outcome = match mine.as_slice() {
             [] => {
                 let labels: Vec<String> = blamed.iter().map(|r| report.label(*r)).collect();
@@ -603,7 +897,7 @@ fn reject(builder: Builder, report: &mut Report) -> std::io::Result<()> {
                     Status::Invalid,
                     format!(
                         "not sent: customer \"{}\" has a problem on {}",
-                        builder.key,
+                        key,
                         labels.join(", ")
                     ),
                 )

@@ -157,69 +157,96 @@ impl CsvRows {
 
     /// The first `count` fields of the buffered record as strings, or the line of the first
     /// byte that is not UTF-8 (counting the newlines inside quoted fields before it).
-    /// Empty fields become [`Cell::Empty`] without allocating.
     fn text_fields(&self, count: usize) -> Result<Vec<Cell>, ReadError> {
         let mut cells = Vec::with_capacity(self.width.max(count));
-        for (index, field) in self.records.iter().take(count).enumerate() {
-            match std::str::from_utf8(field) {
-                Ok("") => cells.push(Cell::Empty),
-                Ok(text) => cells.push(Cell::Text(text.to_owned())),
-                Err(e) => {
-                    // Rare: count the line breaks before the bad byte only now.
-                    let before: u64 = self.records.iter().take(index).map(count_newlines).sum();
-                    let newlines = before + count_newlines(&field[..e.valid_up_to()]);
-                    return Err(ReadError::NotUtf8 {
-                        file: self.file.clone(),
-                        line: self.line() + newlines,
-                    });
-                }
-            }
-        }
+        self.text_fields_into(count, &mut cells)?;
         Ok(cells)
     }
 
-    /// The buffered record as a row, or `None` when it is blank.
-    fn row(&self) -> Result<Option<Row>, ReadError> {
+    /// [`CsvRows::text_fields`] written over `cells`: a text cell there keeps its allocation
+    /// for the new text. Empty fields become [`Cell::Empty`] without allocating.
+    fn text_fields_into(&self, count: usize, cells: &mut Vec<Cell>) -> Result<(), ReadError> {
+        let Some(texts) = self.records.texts(count) else {
+            return Err(self.not_utf8());
+        };
+        cells.truncate(count);
+        for (index, text) in texts.enumerate() {
+            match (text, cells.get_mut(index)) {
+                ("", Some(cell)) => *cell = Cell::Empty,
+                (text, Some(Cell::Text(old))) => {
+                    old.clear();
+                    old.push_str(text);
+                }
+                (text, Some(cell)) => *cell = Cell::Text(text.to_owned()),
+                ("", None) => cells.push(Cell::Empty),
+                (text, None) => cells.push(Cell::Text(text.to_owned())),
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the buffered record stops being UTF-8: the line of its first bad byte, counting
+    /// the newlines inside quoted fields before it.
+    fn not_utf8(&self) -> ReadError {
+        let mut newlines = 0;
+        for field in self.records.iter() {
+            match std::str::from_utf8(field) {
+                Ok(_) => newlines += count_newlines(field),
+                Err(e) => {
+                    newlines += count_newlines(&field[..e.valid_up_to()]);
+                    break;
+                }
+            }
+        }
+        ReadError::NotUtf8 {
+            file: self.file.clone(),
+            line: self.line() + newlines,
+        }
+    }
+
+    /// Writes the buffered record over `row`; `false` (and `row` half written) when the record
+    /// is blank.
+    fn fill(&self, row: &mut Row) -> Result<bool, ReadError> {
         if ascii_blank(&self.records) {
-            return Ok(None);
+            return Ok(false);
         }
         let found = self.records.len();
-        let mut cells = self.text_fields(found.min(self.width))?;
+        self.text_fields_into(found.min(self.width), &mut row.cells)?;
         let beyond_blank = || {
             self.records
                 .iter()
                 .skip(self.width)
                 .all(|f| String::from_utf8_lossy(f).trim().is_empty())
         };
-        if cells.iter().all(Cell::is_blank) && beyond_blank() {
-            return Ok(None);
+        if row.cells.iter().all(Cell::is_blank) && beyond_blank() {
+            return Ok(false);
         }
-        cells.resize(self.width, Cell::Empty);
+        row.cells.resize(self.width, Cell::Empty);
         // Blank fields past the header's end (`1,Acme,,` under `Acct,Company`, as exports that
         // pad every line write) lose nothing: only a short line or data past the end is damage.
         let damaged = found < self.width || (found > self.width && !beyond_blank());
-        Ok(Some(Row {
-            number: self.line(),
-            cells,
-            ragged: damaged.then_some(Ragged {
-                expected: self.width,
-                found,
-            }),
-        }))
+        row.number = self.line();
+        row.ragged = damaged.then_some(Ragged {
+            expected: self.width,
+            found,
+        });
+        Ok(true)
     }
 }
 
-impl Iterator for CsvRows {
-    type Item = Result<Row, ReadError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl RowStream for CsvRows {
+    fn next_into(&mut self, row: &mut Row) -> Option<Result<(), ReadError>> {
         while !self.done {
-            let step = self
-                .read()
-                .and_then(|more| if more { self.row().map(Some) } else { Ok(None) });
+            let step = self.read().and_then(|more| {
+                if more {
+                    self.fill(row).map(Some)
+                } else {
+                    Ok(None)
+                }
+            });
             match step {
-                Ok(Some(Some(row))) => return Some(Ok(row)),
-                Ok(Some(None)) => continue,
+                Ok(Some(true)) => return Some(Ok(())),
+                Ok(Some(false)) => continue,
                 Ok(None) => self.done = true,
                 Err(e) => {
                     self.done = true;
@@ -228,6 +255,15 @@ impl Iterator for CsvRows {
             }
         }
         None
+    }
+}
+
+impl Iterator for CsvRows {
+    type Item = Result<Row, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut row = Row::default();
+        Some(self.next_into(&mut row)?.map(|()| row))
     }
 }
 

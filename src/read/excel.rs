@@ -257,6 +257,8 @@ fn blank_data(data: &Data) -> bool {
     }
 }
 
+impl RowStream for SheetRows {}
+
 impl Iterator for SheetRows {
     type Item = Result<Row, ReadError>;
 

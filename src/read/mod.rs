@@ -41,7 +41,10 @@ impl Cell {
     pub fn is_blank(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => s.trim().is_empty(),
+            // A printable ASCII first byte is not space: no Unicode test needed.
+            Cell::Text(s) => {
+                !s.as_bytes().first().is_some_and(u8::is_ascii_graphic) && s.trim().is_empty()
+            }
             _ => false,
         }
     }
@@ -68,7 +71,7 @@ impl fmt::Display for SourceName {
 pub type RowResult = Result<Row, ReadError>;
 
 /// One non-blank data row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
     /// 1-based row number as a spreadsheet program shows it (for CSV: the line number of the
     /// record's first line, counting the header's line and any lines above it).
@@ -111,7 +114,17 @@ pub struct Table {
     /// The first rows of the file, as text, for "the header is on row N" hints when a mapped
     /// header is missing: at most [`PREVIEW_ROWS`] rows, from row 1.
     pub preview: Vec<Vec<String>>,
-    pub rows: Box<dyn Iterator<Item = Result<Row, ReadError>> + Send>,
+    pub rows: Box<dyn RowStream>,
+}
+
+/// A table's data rows, in order, as an iterator or read into a row already allocated.
+pub trait RowStream: Iterator<Item = RowResult> + Send {
+    /// Reads the next row into `row`, reusing the allocations of its cells where the format
+    /// allows (a million-row file would otherwise allocate and free a string per cell);
+    /// `None` at the end.
+    fn next_into(&mut self, row: &mut Row) -> Option<Result<(), ReadError>> {
+        Some(self.next()?.map(|next| *row = next))
+    }
 }
 
 /// How many rows from the top of a file [`Table::preview`] keeps.

@@ -25,6 +25,7 @@ pub use customer::content_hash;
 use crate::group::CustomerGroup;
 use crate::ledger::Ledger;
 use crate::mapping::MatchBy;
+use crate::model::CustomerDraft;
 use crate::report::Report;
 use crate::settings::{Endpoint, Settings, Target};
 use crate::summary::Stop;
@@ -200,11 +201,11 @@ async fn watch_interrupts(mut signals: Interrupts, stopping: CancellationToken) 
 }
 
 /// The match property's value for a draft, when it has one.
-fn match_value(match_by: MatchBy, group: &CustomerGroup) -> Option<(&'static str, String)> {
+fn match_value(match_by: MatchBy, draft: &CustomerDraft) -> Option<(&'static str, String)> {
     let MatchBy::Field(field) = match_by else {
         return None;
     };
-    let value = group.draft.fields.get(field)?.display();
+    let value = draft.fields.get(field)?.display();
     let filter = crate::mapping::MATCH_FIELDS
         .iter()
         .find(|(f, _)| *f == field)

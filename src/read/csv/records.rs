@@ -63,6 +63,20 @@ impl<R: BufRead> Records<R> {
     }
 
     /// Whether the input is used up (an I/O error counts as not: the next read reports it).
+    /// The first `count` fields as text, when they are UTF-8: the record is checked once, not
+    /// field by field (`None` if it is not; field boundaries are ASCII delimiters, so every
+    /// field of a valid record is valid).
+    pub fn texts(&self, count: usize) -> Option<impl Iterator<Item = &str>> {
+        let ends = &self.ends[..count.min(self.len)];
+        let text = std::str::from_utf8(&self.fields[..ends.last().copied().unwrap_or(0)]).ok()?;
+        let mut start = 0;
+        Some(ends.iter().map(move |&end| {
+            let field = text.get(start..end).unwrap_or_default();
+            start = end;
+            field
+        }))
+    }
+
     pub fn at_end(&mut self) -> bool {
         self.input.fill_buf().is_ok_and(<[u8]>::is_empty)
     }

@@ -4,8 +4,8 @@
 
 use serde_json::Value as Json;
 
+use super::Sending;
 use super::{Done, Job};
-use crate::group::CustomerGroup;
 use crate::mapping::MatchBy;
 use crate::upload::client::{CallError, escape};
 use crate::upload::match_value;
@@ -14,10 +14,10 @@ impl Job {
     /// The existing customer's ID by lookup: `Ok(None)` when there is none.
     pub(super) async fn find(
         &self,
-        group: &CustomerGroup,
+        group: &Sending,
         pending: bool,
     ) -> Result<Option<String>, Done> {
-        let Some((filter, value)) = match_value(self.match_by, group) else {
+        let Some((filter, value)) = match_value(self.match_by, &group.draft) else {
             if pending {
                 let message = "an earlier run sent this customer's create and never heard back, and there is no match key to check it: check OnTime for it, then remove its line from the ledger (or set [match] by)";
                 return Err(Done::Failed {
@@ -72,11 +72,11 @@ impl Job {
     /// customer. The reason not to update it, if it does not.
     pub(super) fn not_the_match(
         &self,
-        group: &CustomerGroup,
+        group: &Sending,
         id: &str,
         existing: &Json,
     ) -> Option<String> {
-        let (filter, value) = match_value(self.match_by, group)?;
+        let (filter, value) = match_value(self.match_by, &group.draft)?;
         let MatchBy::Field(field) = self.match_by else {
             return None;
         };

@@ -22,6 +22,7 @@ use crate::group::CustomerGroup;
 use crate::ledger::{Entry, Ledger, LedgerError};
 use crate::mapping::MatchBy;
 use crate::model::CustomerDraft;
+use crate::report::RowId;
 
 use crate::report::{Outcome, Report, Status};
 use crate::settings::Target;
@@ -32,6 +33,13 @@ use find::ambiguous;
 pub fn content_hash(draft: &CustomerDraft) -> String {
     let text = draft.to_json().to_string();
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+}
+
+/// A customer on its way, its draft unpacked for as long as it is being sent.
+struct Sending {
+    key: String,
+    draft: CustomerDraft,
+    rows: Vec<RowId>,
 }
 
 /// How one customer ended.
@@ -96,6 +104,11 @@ impl Job {
     }
 
     pub async fn customer(&self, group: CustomerGroup) {
+        let group = Sending {
+            draft: group.draft(),
+            key: group.key,
+            rows: group.rows,
+        };
         let hash = content_hash(&group.draft);
         let entry = self.known.get(&group.key);
         let done = match entry {
@@ -118,7 +131,7 @@ impl Job {
 
     async fn send(
         &self,
-        group: &CustomerGroup,
+        group: &Sending,
         entry: Option<&Entry>,
         hash: &str,
     ) -> Result<Done, LedgerError> {
@@ -142,7 +155,7 @@ impl Job {
         }
     }
 
-    fn decide(&self, group: &CustomerGroup, done: Done) {
+    fn decide(&self, group: &Sending, done: Done) {
         let (status, id, message) = match done {
             Done::Created { id, note } => (Status::Created, Some(id), note),
             Done::Updated { id, fields } => (

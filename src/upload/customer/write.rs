@@ -5,20 +5,16 @@
 
 use serde_json::Value as Json;
 
+use super::Sending;
 use super::{Done, Job, ambiguous};
 use crate::cli::Children;
-use crate::group::CustomerGroup;
 use crate::ledger::LedgerError;
 use crate::model::CustomerDraft;
 use crate::upload::client::{CallError, Idempotent, escape};
 use crate::upload::{Intent, match_value, merge};
 
 impl Job {
-    pub(super) async fn create(
-        &self,
-        group: &CustomerGroup,
-        hash: &str,
-    ) -> Result<Done, LedgerError> {
+    pub(super) async fn create(&self, group: &Sending, hash: &str) -> Result<Done, LedgerError> {
         let mut body = group.draft.clone();
         if self.children == Children::Separate {
             body.departments.clear();
@@ -56,7 +52,7 @@ impl Job {
                 }
             };
             // The create may have been stored: check before sending it again.
-            let Some((filter, value)) = match_value(self.match_by, group) else {
+            let Some((filter, value)) = match_value(self.match_by, &group.draft) else {
                 if answered {
                     // No key to check by, but the server answered that it failed (a 5xx): as
                     // the contract has it, a 5xx comes before anything is stored. Retried.
@@ -121,7 +117,7 @@ impl Job {
     /// or the run stopping: the server said the create failed, so nothing is pending).
     async fn retry_after_server_error(
         &self,
-        group: &CustomerGroup,
+        group: &Sending,
         delays: &mut impl Iterator<Item = std::time::Duration>,
         cause: &str,
     ) -> Result<Option<Done>, LedgerError> {
@@ -140,7 +136,7 @@ impl Job {
 
     async fn created(
         &self,
-        group: &CustomerGroup,
+        group: &Sending,
         id: String,
         hash: &str,
         note: String,
@@ -166,7 +162,7 @@ impl Job {
     /// Fetches the full record, overlays the draft, and posts it back if anything changed.
     pub(super) async fn update(
         &self,
-        group: &CustomerGroup,
+        group: &Sending,
         id: &str,
         hash: &str,
         from_ledger: bool,
