@@ -87,11 +87,14 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
     let outcome = match &settings.mode {
         Mode::DryRun => {
             let mut report = report.lock().map_err(|_| "the report lock was poisoned")?;
-            for group in &groups {
-                for row in &group.rows {
-                    report.decide(*row, Outcome::new(Status::Valid, ""))?;
-                }
-            }
+            // `load` decided every row it did not put in a valid customer: the rows still open
+            // are exactly the customers' rows. Deciding them in one sweep skips a walk through
+            // a million rows' worth of scattered group vectors.
+            debug_assert_eq!(
+                report.len() - report.decided(),
+                groups.iter().map(|g| g.rows.len()).sum::<usize>()
+            );
+            report.finish(&Outcome::new(Status::Valid, ""))?;
             // Nothing reads the drafts after this, and the process ends with the run: freeing
             // a million-row file's drafts one by one took a tenth of the dry run's time.
             std::mem::forget(groups);
