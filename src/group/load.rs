@@ -324,7 +324,7 @@ fn read_customers(
                     row,
                     same: info.same,
                 });
-                grouper.add_customer_row(id, row, prev, key, info.converted, binding, report);
+                grouper.add_customer_row(id, row, prev, key, binding, report);
             }
             if let Some(error) = error {
                 return Err(error.into());
@@ -356,8 +356,6 @@ struct RowInfo {
     /// The row's group key, or why it has none; `None` when it is the previous row's (the
     /// same key cells give the same key without building it again).
     key: Option<Result<String, String>>,
-    /// Its cells, converted.
-    converted: group::Converted,
 }
 
 /// The reading thread of [`read_customers`].
@@ -440,21 +438,7 @@ impl Reader<'_> {
                 self.last_key_ok = key.is_ok();
                 key
             });
-            let converted = match &key {
-                Some(Err(_)) => group::Converted::default(),
-                _ => {
-                    // The row above is the same customer's only when the key cells are equal.
-                    let above = above
-                        .filter(|above| same_key && above.ragged.is_none())
-                        .map(|row| Above { row, same });
-                    group::Converted::row(self.binding, row, above)
-                }
-            };
-            info.push(RowInfo {
-                same,
-                key,
-                converted,
-            });
+            info.push(RowInfo { same, key });
         }
         if let Some(last) = rows.last() {
             self.above = Some(last.clone());

@@ -161,70 +161,6 @@ impl Above<'_> {
     }
 }
 
-/// A row's cells converted ahead of grouping, on the reading thread (conversion is pure, and
-/// the grouping thread is the busier one): what [`Grouper::add_customer_row`] will most likely
-/// need. It converts anything it needs and does not find here, and ignores what it does not
-/// need, so the guess only ever costs time, never correctness.
-#[derive(Debug, Default)]
-pub struct Converted {
-    /// Customer fields, by binding index, in increasing order.
-    fields: Vec<(u8, FieldResult)>,
-    /// The department, then the contact: what [`child`] gave, its problems' rows still to set.
-    children: [Option<(Option<Fields>, Vec<Problem>)>; 2],
-}
-
-/// A field's conversion: `Ok(None)` when blank.
-type FieldResult = Result<Option<Value>, String>;
-
-impl Converted {
-    /// Converts the cells of a customer row that grouping will likely need: all of them on a
-    /// customer's first row; afterwards, those that differ from the row above. `above` is the
-    /// row above when it belongs to the same customer (its key cells are the same).
-    pub fn row(binding: &Binding, row: &Row, above: Option<Above>) -> Converted {
-        let mut converted = Converted::default();
-        if row.ragged.is_some() {
-            return converted;
-        }
-        let repeated = |field: &FieldBinding| {
-            above.is_some_and(|above| {
-                field
-                    .column
-                    .as_ref()
-                    .is_none_or(|c| above.same(row, c.index))
-            })
-        };
-        let customer = binding.fields(Entity::Customer).unwrap_or_default();
-        for (index, field) in customer.iter().enumerate() {
-            if field.column.is_some() && !repeated(field) {
-                // The catalog has 29 customer properties, so the index fits.
-                converted
-                    .fields
-                    .push((index as u8, field_value(field, row)));
-            }
-        }
-        for (slot, entity) in [Entity::Department, Entity::Contact]
-            .into_iter()
-            .enumerate()
-        {
-            let Some(bindings) = binding.fields(entity) else {
-                continue;
-            };
-            if !bindings.iter().all(repeated) {
-                let mut problems = Vec::new();
-                let found = child(entity, bindings, RowId(0), row, &mut problems);
-                converted.children[slot] = Some((found, problems));
-            }
-        }
-        converted
-    }
-
-    /// Takes customer field `index`'s conversion, if it was made.
-    fn field(&mut self, index: u8) -> Option<FieldResult> {
-        let at = self.fields.iter().position(|(i, _)| *i == index)?;
-        Some(std::mem::replace(&mut self.fields[at].1, Ok(None)))
-    }
-}
-
 /// Bit `c` set: column `c` (of the first 64) holds the same cell in both rows. Columns past
 /// the 64th are compared when asked.
 pub fn same_cells(above: &Row, row: &Row) -> u64 {
@@ -268,8 +204,9 @@ fn field_value(binding: &FieldBinding, row: &Row) -> Result<Option<Value>, Strin
         return Ok(None);
     };
     let cell = row.cells.get(column.index).unwrap_or(&Cell::Empty);
-    if let Some(text) =
-        cell_text(cell).filter(|_| !map.is_empty() && !matches!(cell, Cell::Error(_)))
+    if !map.is_empty()
+        && !matches!(cell, Cell::Error(_))
+        && let Some(text) = cell_text(cell)
     {
         let wanted = text.to_lowercase();
         if let Some((_, mapped)) = map.iter().find(|(k, _)| *k == wanted) {
@@ -405,7 +342,6 @@ impl Grouper {
         row: &Row,
         above: Option<Above>,
         key: Result<&str, String>,
-        mut converted: Converted,
         binding: &Binding,
         report: &Report,
     ) {
@@ -449,10 +385,7 @@ impl Grouper {
                 continue;
             }
             let problems = builder.problems.len();
-            let value = converted
-                .field(index)
-                .unwrap_or_else(|| field_value(field, row));
-            match value {
+            match field_value(field, row) {
                 Ok(Some(value)) => merge(builder, index, field, row_id, value, report),
                 Ok(None) => {}
                 Err(reason) => builder
@@ -482,14 +415,7 @@ impl Grouper {
                 continue;
             }
             let problems = builder.problems.len();
-            let found = match converted.children[slot].take() {
-                Some((found, problems)) => {
-                    let problems = problems.into_iter().map(|p| Problem { row: row_id, ..p });
-                    builder.problems.extend(problems);
-                    found
-                }
-                None => child(entity, bindings, row_id, row, &mut builder.problems),
-            };
+            let found = child(entity, bindings, row_id, row, &mut builder.problems);
             children_clean[slot] = builder.problems.len() == problems;
             add_child(builder, entity, found);
         }

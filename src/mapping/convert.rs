@@ -156,22 +156,33 @@ fn to_bool(cell: &Cell) -> Result<Option<Value>, String> {
         Cell::Bool(b) => return Ok(Some(Value::Bool(*b))),
         Cell::Number(n) if *n == 1.0 => return Ok(Some(Value::Bool(true))),
         Cell::Number(n) if *n == 0.0 => return Ok(Some(Value::Bool(false))),
-        other => match cell_text(other) {
+        other => match borrowed_text(other) {
             Some(text) => text,
             None => return Ok(None),
         },
     };
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" | "x" => Ok(Some(Value::Bool(true))),
-        "false" | "no" | "n" | "0" => Ok(Some(Value::Bool(false))),
-        _ => Err("is not a yes/no value (expected true/false, yes/no, y/n, 1/0 or x)".into()),
+    let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(&text));
+    if is(&["true", "yes", "y", "1", "x"]) {
+        Ok(Some(Value::Bool(true)))
+    } else if is(&["false", "no", "n", "0"]) {
+        Ok(Some(Value::Bool(false)))
+    } else {
+        Err("is not a yes/no value (expected true/false, yes/no, y/n, 1/0 or x)".into())
+    }
+}
+
+/// [`cell_text`], without a copy when the cell holds text.
+fn borrowed_text(cell: &Cell) -> Option<std::borrow::Cow<'_, str>> {
+    match cell {
+        Cell::Text(text) => Some(trim(text)).filter(|t| !t.is_empty()).map(Into::into),
+        other => cell_text(other).map(Into::into),
     }
 }
 
 fn to_number(cell: &Cell) -> Result<Option<Value>, String> {
     let text = match cell {
         Cell::Number(n) => return Ok(Some(Value::Number(excel_digits(*n)))),
-        other => match cell_text(other) {
+        other => match borrowed_text(other) {
             Some(text) => text,
             None => return Ok(None),
         },
