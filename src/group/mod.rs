@@ -15,9 +15,9 @@ mod packed;
 pub use packed::PackedDraft;
 use packed::{Reader, Writer};
 
-use crate::mapping::convert::{cell_text, convert};
+use crate::mapping::convert::{self, cell_text, convert};
 use crate::mapping::{Binding, FieldBinding, RuleSource};
-use crate::model::{CustomerDraft, Entity, Fields, Value};
+use crate::model::{CustomerDraft, Entity, Fields, Kind, Value};
 use crate::read::{Cell, Row};
 use crate::report::{Outcome, Report, RowId, Status};
 
@@ -74,6 +74,41 @@ struct Builder {
     departments: Vec<Fields>,
     contacts: Vec<Fields>,
     problems: Vec<Problem>,
+    /// Text values of customers already packed, kept for the next customer's values.
+    spare: Spare,
+}
+
+/// Strings to write text values into instead of allocating: a million-row file has about ten
+/// million of them, each copied into its packed customer and then dropped.
+#[derive(Default)]
+struct Spare(Vec<String>);
+
+impl Spare {
+    /// At most this many strings are kept (a customer has at most 29 fields, but any number
+    /// of children).
+    const KEEP: usize = 256;
+
+    fn keep(&mut self, fields: impl Iterator<Item = (&'static str, Value)>) {
+        for (_, value) in fields {
+            if let Value::Text(text) = value
+                && self.0.len() < Spare::KEEP
+            {
+                self.0.push(text);
+            }
+        }
+    }
+
+    /// `text` in a string of its own.
+    fn text(&mut self, text: &str) -> String {
+        match self.0.pop() {
+            Some(mut spare) => {
+                spare.clear();
+                spare.push_str(text);
+                spare
+            }
+            None => text.to_string(),
+        }
+    }
 }
 
 impl Builder {
@@ -81,10 +116,10 @@ impl Builder {
     fn clear(&mut self) {
         self.key.clear();
         self.rows.clear();
-        self.fields.0.clear();
+        self.spare.keep(self.fields.0.drain(..));
+        let children = self.departments.drain(..).chain(self.contacts.drain(..));
+        self.spare.keep(children.flat_map(|child| child.0));
         self.given.clear();
-        self.departments.clear();
-        self.contacts.clear();
         self.problems.clear();
     }
 }
@@ -198,7 +233,11 @@ fn key_of(row: &Row, binding: &Binding) -> Result<String, String> {
 }
 
 /// One field of one row: `Ok(None)` when blank (after the value map), else the value.
-fn field_value(binding: &FieldBinding, row: &Row) -> Result<Option<Value>, String> {
+fn field_value(
+    binding: &FieldBinding,
+    row: &Row,
+    spare: &mut Spare,
+) -> Result<Option<Value>, String> {
     let (Some(column), RuleSource::Column { map, .. }) = (&binding.column, &binding.rule.source)
     else {
         return Ok(None);
@@ -213,7 +252,17 @@ fn field_value(binding: &FieldBinding, row: &Row) -> Result<Option<Value>, Strin
             return Ok(mapped.clone());
         }
     }
-    convert(cell, binding.rule.field.kind)
+    match (cell, binding.rule.field.kind) {
+        // The common case, without the allocation `convert` would make.
+        (Cell::Text(text), Kind::Text) => {
+            let text = convert::trim(text);
+            Ok((!text.is_empty()).then(|| Value::Text(spare.text(text))))
+        }
+        (Cell::Text(text), Kind::Email) if convert::is_email(convert::trim(text)) => {
+            Ok(Some(Value::Text(spare.text(convert::trim(text)))))
+        }
+        (cell, kind) => convert(cell, kind),
+    }
 }
 
 fn bad_value(row_id: RowId, binding: &FieldBinding, row: &Row, reason: &str) -> Problem {
@@ -241,11 +290,12 @@ fn child(
     row_id: RowId,
     row: &Row,
     problems: &mut Vec<Problem>,
+    spare: &mut Spare,
 ) -> Option<Fields> {
     let mut fields = Fields(Vec::with_capacity(bindings.len()));
     let mut any_column = false;
     for binding in bindings {
-        match field_value(binding, row) {
+        match field_value(binding, row, spare) {
             Ok(Some(value)) => {
                 any_column |= binding.column.is_some();
                 fields.set(entity, binding.rule.field.name, value);
@@ -385,7 +435,7 @@ impl Grouper {
                 continue;
             }
             let problems = builder.problems.len();
-            match field_value(field, row) {
+            match field_value(field, row, &mut builder.spare) {
                 Ok(Some(value)) => merge(builder, index, field, row_id, value, report),
                 Ok(None) => {}
                 Err(reason) => builder
@@ -415,7 +465,14 @@ impl Grouper {
                 continue;
             }
             let problems = builder.problems.len();
-            let found = child(entity, bindings, row_id, row, &mut builder.problems);
+            let found = child(
+                entity,
+                bindings,
+                row_id,
+                row,
+                &mut builder.problems,
+                &mut builder.spare,
+            );
             children_clean[slot] = builder.problems.len() == problems;
             add_child(builder, entity, found);
         }
@@ -477,7 +534,14 @@ impl Grouper {
             return;
         }
         let bindings = binding.fields(entity).unwrap_or_default();
-        let found = child(entity, bindings, row_id, row, &mut builder.problems);
+        let found = child(
+            entity,
+            bindings,
+            row_id,
+            row,
+            &mut builder.problems,
+            &mut builder.spare,
+        );
         add_child(builder, entity, found);
     }
 
@@ -800,7 +864,9 @@ fn add_child(builder: &mut Builder, entity: Entity, found: Option<Fields>) {
             same_contact as fn(&Fields, &Fields) -> bool,
         ),
     };
-    if !list.iter().any(|existing| same(existing, &found)) {
+    if list.iter().any(|existing| same(existing, &found)) {
+        builder.spare.keep(found.0.into_iter());
+    } else {
         list.push(found);
     }
 }

@@ -94,7 +94,7 @@ fn text_kind(text: String, kind: Kind) -> Result<Value, String> {
 /// An email address with a dot in it. The plain form of nearly every address is recognised by a
 /// quick scan; anything else goes to the `email_address` parser, which the scan never
 /// contradicts: it accepts a subset of what that parser accepts (checked in the tests).
-fn is_email(text: &str) -> bool {
+pub fn is_email(text: &str) -> bool {
     plain_email(text) || (text.parse::<email_address::EmailAddress>().is_ok() && text.contains('.'))
 }
 
@@ -102,29 +102,47 @@ fn is_email(text: &str) -> bool {
 /// and a domain of two or more labels of ASCII letters, digits and inner `-` (at most 63 bytes
 /// each, 254 in all).
 fn plain_email(text: &str) -> bool {
-    let Some((local, domain)) = text.split_once('@') else {
+    let bytes = text.as_bytes();
+    let Some(at) = memchr::memchr(b'@', bytes) else {
         return false;
     };
-    let atom = |atom: &str| {
-        !atom.is_empty()
-            && atom
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'+' | b'-'))
-    };
-    let label = |label: &str| {
-        let edge = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
-        label.len() <= 63
-            && edge(label.as_bytes().first())
-            && edge(label.as_bytes().last())
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-    };
-    local.len() <= 64
-        && local.split('.').all(atom)
-        && domain.len() <= 254
-        && domain.contains('.')
-        && domain.split('.').all(label)
+    let (local, domain) = (&bytes[..at], &bytes[at + 1..]);
+    if local.len() > 64 || domain.len() > 254 {
+        return false;
+    }
+    // One pass each; `prev` starts as a dot, so an empty atom or label anywhere is caught as
+    // two dots in a row (or a dot at the end).
+    let mut prev = b'.';
+    for &b in local {
+        let atom = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'+' | b'-');
+        if !(atom || b == b'.' && prev != b'.') {
+            return false;
+        }
+        prev = b;
+    }
+    if prev == b'.' {
+        return false;
+    }
+    let (mut prev, mut label, mut labels) = (b'.', 0, 1);
+    for &b in domain {
+        if b == b'.' {
+            // A label ends in a letter or digit.
+            if prev == b'.' || prev == b'-' {
+                return false;
+            }
+            labels += 1;
+            label = 0;
+        } else if b.is_ascii_alphanumeric() || b == b'-' && prev != b'.' {
+            label += 1;
+            if label > 63 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        prev = b;
+    }
+    labels >= 2 && prev != b'.' && prev != b'-'
 }
 
 fn guid(text: &str) -> Result<String, String> {
@@ -259,6 +277,9 @@ mod tests {
             &long_local,
             &long_label,
         ];
+        for text in &samples[..4] {
+            assert!(plain_email(text), "the quick scan takes the plain form: {text}");
+        }
         for text in samples {
             let parser = text.parse::<email_address::EmailAddress>().is_ok() && text.contains('.');
             assert!(!plain_email(text) || parser, "{text}");

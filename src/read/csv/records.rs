@@ -151,22 +151,23 @@ impl<R: BufRead> Records<R> {
 /// once), and each `\r` followed by something else. Returns the count and whether `bytes` ends
 /// in a `\r`, whose fate the next byte decides.
 fn count_lines(bytes: &[u8], pending_cr: bool) -> (u64, bool) {
-    if !pending_cr && !bytes.contains(&b'\r') {
-        // The common case, kept as one vectorisable pass.
-        return (bytes.iter().filter(|&&b| b == b'\n').count() as u64, false);
+    let Some(&last) = bytes.last() else {
+        return (0, pending_cr);
+    };
+    // A line ends at "\n", "\r\n" or a lone "\r": every "\n" counts, and every "\r" that the
+    // next byte does not make a "\r\n" (the last byte's "\r" waits for the next chunk).
+    let mut lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+    if pending_cr && bytes[0] != b'\n' {
+        lines += 1;
     }
-    let mut lines = 0;
-    let mut pending_cr = pending_cr;
-    for &b in bytes {
-        if b == b'\n' || pending_cr {
+    for at in memchr::memchr_iter(b'\r', bytes) {
+        if bytes.get(at + 1).is_some_and(|&next| next != b'\n') {
             lines += 1;
         }
-        pending_cr = b == b'\r';
     }
-    (lines, pending_cr)
+    (lines, last == b'\r')
 }
 
-/// Line breaks within `bytes` (`\n`, `\r\n` or a lone `\r`; a `\r` at the very end counts).
 pub(super) fn count_newlines(bytes: &[u8]) -> u64 {
     let (lines, pending_cr) = count_lines(bytes, false);
     lines + u64::from(pending_cr)
@@ -184,6 +185,42 @@ mod tests {
             found.push(records.line());
         }
         found
+    }
+
+    /// The definition, a byte at a time: a `\n`, or any byte after a `\r`, ends a line.
+    fn count_slowly(bytes: &[u8], mut pending_cr: bool) -> (u64, bool) {
+        let mut lines = 0;
+        for &b in bytes {
+            if b == b'\n' || pending_cr {
+                lines += 1;
+            }
+            pending_cr = b == b'\r';
+        }
+        (lines, pending_cr)
+    }
+
+    #[test]
+    fn line_counting_matches_its_definition_on_every_short_input_and_split() {
+        let alphabet = [b'\r', b'\n', b'a'];
+        for len in 0..=7u32 {
+            for mut code in 0..3usize.pow(len) {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        let b = alphabet[code % 3];
+                        code /= 3;
+                        b
+                    })
+                    .collect();
+                for pending in [false, true] {
+                    assert_eq!(count_lines(&bytes, pending), count_slowly(&bytes, pending));
+                    for split in 0..bytes.len() {
+                        let (a, carry) = count_lines(&bytes[..split], pending);
+                        let (b, end) = count_lines(&bytes[split..], carry);
+                        assert_eq!((a + b, end), count_slowly(&bytes, pending), "{bytes:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
