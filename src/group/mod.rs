@@ -4,6 +4,10 @@
 //! non-blank value its rows give (blanks never conflict; two different values make the group
 //! invalid); defaults and constants apply once, to the whole group. If any row of a group is
 //! invalid, no part of the group is sent: the offending row says why and the others name it.
+//!
+//! Every customer is held until the last row (a later row may still join it), so memory is the
+//! constraint: only the customer rows are going to is unpacked, the others are packed in one
+//! buffer each (`packed.rs`), about the size of their text.
 
 use std::collections::HashMap;
 
