@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use backon::BackoffBuilder;
 use governor::{DefaultDirectRateLimiter, RateLimiter};
-use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
@@ -341,7 +341,7 @@ impl Client {
         let mut request = self
             .http
             .request(method, url)
-            .header("Authorization", self.key.expose());
+            .header(AUTHORIZATION, self.key.expose());
         match body {
             Body::None => {}
             Body::Json(json) => request = request.json(json),
