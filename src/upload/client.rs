@@ -12,17 +12,22 @@ use std::time::Duration;
 
 use backon::BackoffBuilder;
 use governor::{DefaultDirectRateLimiter, RateLimiter};
-use reqwest::header::HeaderMap;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use reqwest::{Method, StatusCode, Url};
+use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
 use super::Quota;
+use super::answer::Created;
 use super::http::{clip, describe, retry_after};
 pub use super::http::{escape, pace};
 use super::quota::{InFlight, QuotaBook, QuotaHeaders, spent_until};
 use crate::settings::{ApiKey, Target};
 use crate::summary::Stop;
+
+/// Where customers are created and updated.
+pub const CUSTOMER_POST: &str = "api/customer/post";
 
 /// Why a call gave no usable answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +77,8 @@ pub struct Client {
     http: reqwest::Client,
     /// `…/sites/{company-id}/`, ending in a slash so endpoints join under it.
     base: Url,
+    /// `base` joined with [`CUSTOMER_POST`], the most used address, parsed once.
+    customer_post: Url,
     key: ApiKey,
     /// Paces every request of the run, lookups included; awaited before each attempt.
     limiter: DefaultDirectRateLimiter,
@@ -115,9 +122,13 @@ impl Client {
         let base = base
             .join(&format!("sites/{}/", escape(company_id)))
             .map_err(|e| format!("bad company id {company_id:?}: {e}"))?;
+        let customer_post = base
+            .join(CUSTOMER_POST)
+            .map_err(|e| format!("bad company id {company_id:?}: {e}"))?;
         Ok(Client {
             http,
             base,
+            customer_post,
             key,
             limiter: RateLimiter::direct(pace(target.rate)),
             retries: target.retries,
@@ -169,7 +180,8 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> Result<Json, CallError> {
-        self.call(Method::GET, path, None, Idempotent::Yes).await
+        self.call(Method::GET, path, Body::None, Idempotent::Yes)
+            .await
     }
 
     pub async fn post(
@@ -178,20 +190,37 @@ impl Client {
         body: &Json,
         idempotent: Idempotent,
     ) -> Result<Json, CallError> {
-        self.call(Method::POST, path, Some(body), idempotent).await
+        self.call(Method::POST, path, Body::Json(body), idempotent)
+            .await
     }
 
-    async fn call(
+    /// A customer create whose body is already JSON text (sent as it is); of the answer, only
+    /// the new record's ID is read.
+    pub async fn create_customer(&self, body: &[u8]) -> Result<Created, CallError> {
+        self.call(
+            Method::POST,
+            CUSTOMER_POST,
+            Body::Text(body),
+            Idempotent::No,
+        )
+        .await
+    }
+
+    async fn call<T: DeserializeOwned + Default>(
         &self,
         method: Method,
         path: &str,
-        body: Option<&Json>,
+        body: Body<'_>,
         idempotent: Idempotent,
-    ) -> Result<Json, CallError> {
-        let url = self.base.join(path).map_err(|e| CallError::Rejected {
-            status: 0,
-            body: e.to_string(),
-        })?;
+    ) -> Result<T, CallError> {
+        let url = if path == CUSTOMER_POST {
+            self.customer_post.clone()
+        } else {
+            self.base.join(path).map_err(|e| CallError::Rejected {
+                status: 0,
+                body: e.to_string(),
+            })?
+        };
         let mut delays = self.delays();
         loop {
             let in_flight = self.admit().await?;
@@ -219,7 +248,7 @@ impl Client {
                 Attempt::Unreadable(cause) if idempotent == Idempotent::No => {
                     return Err(CallError::Unknown { cause });
                 }
-                Attempt::Unreadable(_) if method == Method::POST => return Ok(Json::Null),
+                Attempt::Unreadable(_) if method == Method::POST => return Ok(T::default()),
                 Attempt::Unreadable(cause) => (cause, None),
                 Attempt::Unknown(cause) if idempotent == Idempotent::No => {
                     return Err(CallError::Unknown { cause });
@@ -302,19 +331,25 @@ impl Client {
         Ok(InFlight(&self.quota, true))
     }
 
-    async fn attempt(
+    async fn attempt<T: DeserializeOwned>(
         &self,
         method: Method,
         url: Url,
-        body: Option<&Json>,
+        body: Body<'_>,
         mut in_flight: InFlight<'_>,
-    ) -> Attempt {
+    ) -> Attempt<T> {
         let mut request = self
             .http
             .request(method, url)
-            .header("Authorization", self.key.expose());
-        if let Some(body) = body {
-            request = request.json(body);
+            .header(AUTHORIZATION, self.key.expose());
+        match body {
+            Body::None => {}
+            Body::Json(json) => request = request.json(json),
+            Body::Text(text) => {
+                request = request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(text.to_vec());
+            }
         }
         let response = match request.send().await {
             Ok(response) => response,
@@ -324,14 +359,27 @@ impl Client {
         let status = response.status();
         self.note_quota(response.headers(), &mut in_flight);
         let retry_after = retry_after(response.headers());
-        let text = match response.text().await {
-            Ok(text) => text,
+        let body = match response.bytes().await {
+            Ok(body) => body,
             Err(error) => return Attempt::Unknown(describe(&error)),
         };
+        // The usual answer, a success in JSON, is read straight from its bytes. Anything else
+        // is read as text, as `Response::text` would give it (lossy UTF-8).
+        if status.is_success()
+            && let Ok(answer) = serde_json::from_slice(&body)
+        {
+            return Attempt::Done(answer);
+        }
+        let text = String::from_utf8_lossy(&body).into_owned();
         self.classify(status, retry_after, text)
     }
 
-    fn classify(&self, status: StatusCode, retry_after: Option<Duration>, text: String) -> Attempt {
+    fn classify<T: DeserializeOwned>(
+        &self,
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        text: String,
+    ) -> Attempt<T> {
         match status.as_u16() {
             // Success with an answer that cannot be read: it was carried out, but what it made
             // is unknown — never a "failed" that invites a resend.
@@ -396,8 +444,18 @@ impl Client {
     }
 }
 
-enum Attempt {
-    Done(Json),
+/// What a request carries.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    None,
+    /// Serialised for each attempt.
+    Json(&'a Json),
+    /// JSON text, sent as it is.
+    Text(&'a [u8]),
+}
+
+enum Attempt<T> {
+    Done(T),
     Fail(CallError),
     /// Sent, no answer.
     Unknown(String),

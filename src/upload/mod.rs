@@ -6,6 +6,7 @@
 //! customers; those in flight finish; the rest are reported `not_sent` by the caller. The rows
 //! of one customer are never split across requests.
 
+mod answer;
 mod children;
 mod client;
 mod customer;

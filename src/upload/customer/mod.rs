@@ -31,14 +31,21 @@ use find::ambiguous;
 
 /// The hash of what a draft would make OnTime hold, for change detection between runs.
 pub fn content_hash(draft: &CustomerDraft) -> String {
-    let text = draft.to_json().to_string();
-    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+    hash_body(&draft.to_json_bytes())
+}
+
+/// The hash of a create body (the draft's JSON text, children included).
+fn hash_body(body: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(body))
 }
 
 /// A customer on its way, its draft unpacked for as long as it is being sent.
 struct Sending {
     key: String,
     draft: CustomerDraft,
+    /// The draft as JSON text, serialised once: hashed for change detection, and the body of
+    /// a create that carries its children.
+    body: Vec<u8>,
     rows: Vec<RowId>,
 }
 
@@ -104,12 +111,14 @@ impl Job {
     }
 
     pub async fn customer(&self, group: CustomerGroup) {
+        let draft = group.draft();
         let group = Sending {
-            draft: group.draft(),
+            body: draft.to_json_bytes(),
+            draft,
             key: group.key,
             rows: group.rows,
         };
-        let hash = content_hash(&group.draft);
+        let hash = hash_body(&group.body);
         let entry = self.known.get(&group.key);
         let done = match entry {
             Some(e) if !self.full && !e.pending_create && e.sent_hash.as_deref() == Some(&hash) => {

@@ -15,25 +15,28 @@ use crate::upload::{Intent, match_value, merge};
 
 impl Job {
     pub(super) async fn create(&self, group: &Sending, hash: &str) -> Result<Done, LedgerError> {
-        let mut body = group.draft.clone();
-        if self.children == Children::Separate {
-            body.departments.clear();
-            body.contacts.clear();
-        }
-        let body = body.to_json();
+        let separate;
+        let body = if self.children == Children::Separate {
+            let mut draft = group.draft.clone();
+            draft.departments.clear();
+            draft.contacts.clear();
+            separate = draft.to_json_bytes();
+            &separate
+        } else {
+            &group.body
+        };
         let mut delays = self.client.delays();
         let mut note = String::new();
-        self.ledger.begin_create(&group.key)?;
+        self.ledger.begin_create(&group.key).await?;
         loop {
-            let error = match self
-                .client
-                .post("api/customer/post", &body, Idempotent::No)
-                .await
-            {
-                Ok(answer) => match answer.get("ID").and_then(Json::as_str) {
+            let error = match self.client.create_customer(body).await {
+                Ok(answer) => match answer.id() {
                     Some(id) => return self.created(group, id.to_string(), hash, note).await,
                     None => CallError::Unknown {
-                        cause: format!("the answer carried no customer ID: {answer}"),
+                        cause: match answer.id {
+                            Some(other) => format!("the answer's customer ID is not text: {other}"),
+                            None => "the answer carried no customer ID".to_string(),
+                        },
                     },
                 },
                 Err(error) => error,
@@ -42,12 +45,12 @@ impl Job {
                 CallError::Unknown { cause } => (cause, false),
                 CallError::Server { cause } => (cause, true),
                 CallError::Stopped => {
-                    self.ledger.clear_pending(&group.key)?;
+                    self.ledger.clear_pending(&group.key).await?;
                     return Ok(Done::NotSent(self.stop_message()));
                 }
                 other => {
-                    self.ledger.clear_pending(&group.key)?;
-                    self.ledger.failed(&group.key, &other.to_string())?;
+                    self.ledger.clear_pending(&group.key).await?;
+                    self.ledger.failed(&group.key, &other.to_string()).await?;
                     return Ok(self.call_failed(other, None));
                 }
             };
@@ -68,7 +71,7 @@ impl Job {
                     }
                 }
                 let message = format!("outcome unknown — check OnTime before re-running ({cause})");
-                self.ledger.failed(&group.key, &message)?;
+                self.ledger.failed(&group.key, &message).await?;
                 return Ok(Done::Failed { id: None, message });
             };
             // A server may store a slow create only after the client gave up waiting: the back-off
@@ -80,7 +83,7 @@ impl Job {
                 let message = format!(
                     "outcome unknown ({cause}) and the run is stopping; the next run checks by lookup before anything is sent"
                 );
-                self.ledger.failed(&group.key, &message)?;
+                self.ledger.failed(&group.key, &message).await?;
                 return Ok(Done::Failed { id: None, message });
             }
             match self.lookup(filter, &value).await {
@@ -99,14 +102,14 @@ impl Job {
                     let message = format!(
                         "outcome unknown ({cause}) and the check failed ({error}); the next run checks again"
                     );
-                    self.ledger.failed(&group.key, &message)?;
+                    self.ledger.failed(&group.key, &message).await?;
                     return Ok(Done::Failed { id: None, message });
                 }
             }
             if delay.is_none() {
-                self.ledger.clear_pending(&group.key)?;
+                self.ledger.clear_pending(&group.key).await?;
                 let message = format!("gave up after retries: {cause}");
-                self.ledger.failed(&group.key, &message)?;
+                self.ledger.failed(&group.key, &message).await?;
                 return Ok(Done::Failed { id: None, message });
             }
             note = format!("created after a retry ({cause})");
@@ -122,13 +125,13 @@ impl Job {
         cause: &str,
     ) -> Result<Option<Done>, LedgerError> {
         let Some(delay) = delays.next() else {
-            self.ledger.clear_pending(&group.key)?;
+            self.ledger.clear_pending(&group.key).await?;
             let message = format!("gave up after retries: {cause}");
-            self.ledger.failed(&group.key, &message)?;
+            self.ledger.failed(&group.key, &message).await?;
             return Ok(Some(Done::Failed { id: None, message }));
         };
         if self.client.pause(delay).await.is_err() {
-            self.ledger.clear_pending(&group.key)?;
+            self.ledger.clear_pending(&group.key).await?;
             return Ok(Some(Done::NotSent(self.stop_message())));
         }
         Ok(None)
@@ -144,13 +147,15 @@ impl Job {
         if self.children == Children::Separate
             && let Err(message) = self.post_children(&id, &group.draft, &Json::Null).await
         {
-            self.ledger.settle(&group.key, &id, None, "created")?;
+            self.ledger.settle(&group.key, &id, None, "created").await?;
             return Ok(Done::Failed {
                 id: Some(id),
                 message: format!("created, but {message}; the next run adds what is missing"),
             });
         }
-        self.ledger.settle(&group.key, &id, Some(hash), "created")?;
+        self.ledger
+            .settle(&group.key, &id, Some(hash), "created")
+            .await?;
         let note = if note.is_empty() {
             "created".to_string()
         } else {
@@ -178,7 +183,7 @@ impl Job {
             }) if from_ledger => {
                 // The ledger's ID is unknown to OnTime (another account, or a reset sandbox).
                 if self.intent == Intent::Write {
-                    self.ledger.forget_id(&group.key)?;
+                    self.ledger.forget_id(&group.key).await?;
                 }
                 return Box::pin(self.send(group, None, hash)).await;
             }
@@ -201,7 +206,8 @@ impl Job {
         if merge::same(&existing, &merged) && !children_missing {
             if self.intent == Intent::Write {
                 self.ledger
-                    .settle(&group.key, id, Some(hash), "unchanged")?;
+                    .settle(&group.key, id, Some(hash), "unchanged")
+                    .await?;
             }
             return Ok(Done::Unchanged {
                 id: id.to_string(),
@@ -226,7 +232,7 @@ impl Job {
                 .post("api/customer/post", &merged, Idempotent::Yes)
                 .await
         {
-            self.ledger.failed(&group.key, &error.to_string())?;
+            self.ledger.failed(&group.key, &error.to_string()).await?;
             return Ok(self.call_failed(error, Some(id)));
         }
         if self.children == Children::Separate {
@@ -243,7 +249,9 @@ impl Job {
             );
             fields.dedup();
         }
-        self.ledger.settle(&group.key, id, Some(hash), "updated")?;
+        self.ledger
+            .settle(&group.key, id, Some(hash), "updated")
+            .await?;
         Ok(Done::Updated {
             id: id.to_string(),
             fields,

@@ -1,19 +1,25 @@
 //! The ledger: a SQLite file remembering, per company and group key, the OnTime customer ID, a
 //! hash of the content last sent successfully, and the last outcome.
 //!
-//! It is the commit point of a run. Every answer is written as it arrives, each write its own
-//! transaction, so a crash at any moment loses nothing; a create is journaled as pending *before*
-//! it is sent, so a rerun after a crash between send and answer resolves it by a lookup, never by
-//! a second create. One run at a time holds the ledger (an OS file lock on `<ledger>.lock`, freed
-//! by the OS even when the process is killed). The API key is never stored.
+//! It is the commit point of a run. Every answer is written as it arrives and a write returns
+//! only once it is committed, so a crash at any moment loses nothing that was answered; a create
+//! is journaled as pending *before* it is sent, so a rerun after a crash between send and answer
+//! resolves it by a lookup, never by a second create. Writes go through one writer thread that
+//! commits whatever is queued in one transaction (`writer.rs`). One run at a time holds the
+//! ledger (an OS file lock on `<ledger>.lock`, freed by the OS even when the process is killed).
+//! The API key is never stored.
+
+mod writer;
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+use writer::Writer;
 
 /// What the ledger knows of one customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +51,9 @@ pub enum LedgerError {
 pub struct Ledger {
     path: PathBuf,
     company: String,
-    /// One connection, one writer: writes are tiny and serialised here.
-    conn: Mutex<Connection>,
+    /// Owns the one connection; every write and read goes through it, in order. Declared
+    /// before `_lock`, so that it is dropped (the connection closed) before the lock is freed.
+    writer: Writer,
     /// Held for the whole run; the OS frees it when the process ends, however it ends.
     _lock: Option<File>,
 }
@@ -91,7 +98,7 @@ impl Ledger {
         Ok(Ledger {
             path: path.to_path_buf(),
             company: company.to_string(),
-            conn: Mutex::new(conn),
+            writer: Writer::start(conn).map_err(|e| open_error(e.to_string()))?,
             _lock: Some(lock),
         })
     }
@@ -99,16 +106,18 @@ impl Ledger {
     /// A ledger that lives only as long as the run (for `--sandbox`, whose data does too).
     pub fn in_memory(company: &str) -> Result<Ledger, LedgerError> {
         let path = PathBuf::from(":memory:");
+        let open_error = |cause: String| LedgerError::Open {
+            path: path.clone(),
+            cause,
+        };
         let conn = Connection::open_in_memory()
             .and_then(|conn| conn.execute_batch(SCHEMA).map(|()| conn))
-            .map_err(|e| LedgerError::Open {
-                path: path.clone(),
-                cause: e.to_string(),
-            })?;
+            .map_err(|e| open_error(e.to_string()))?;
+        let writer = Writer::start(conn).map_err(|e| open_error(e.to_string()))?;
         Ok(Ledger {
             path,
             company: company.to_string(),
-            conn: Mutex::new(conn),
+            writer,
             _lock: None,
         })
     }
@@ -117,63 +126,45 @@ impl Ledger {
         &self.path
     }
 
-    fn write(&self, sql: &str, params: impl rusqlite::Params) -> Result<(), LedgerError> {
-        let error = |cause: String| LedgerError::Write {
-            path: self.path.clone(),
-            cause,
-        };
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| error("a writer panicked".into()))?;
-        // A handful of statements, each run once or twice per customer: parse them once.
-        conn.prepare_cached(sql)
-            .and_then(|mut statement| statement.execute(params))
-            .map(|_| ())
-            .map_err(|e| error(e.to_string()))
+    /// Writes one statement; returns once it is committed.
+    async fn write(&self, sql: &'static str, params: Vec<Value>) -> Result<(), LedgerError> {
+        self.writer
+            .write(sql, params)
+            .await
+            .map_err(|cause| LedgerError::Write {
+                path: self.path.clone(),
+                cause,
+            })
+    }
+
+    fn text(value: &str) -> Value {
+        Value::Text(value.to_string())
     }
 
     /// Everything known for this company, by group key (one query at the start of a run).
     pub fn all(&self) -> Result<HashMap<String, Entry>, LedgerError> {
-        let error = |e: rusqlite::Error| LedgerError::Open {
-            path: self.path.clone(),
-            cause: e.to_string(),
-        };
-        let conn = self.conn.lock().map_err(|_| LedgerError::Open {
-            path: self.path.clone(),
-            cause: "poisoned".into(),
-        })?;
-        let mut statement = conn
-            .prepare("SELECT key, customer_id, sent_hash, pending_create, last_status, updated_at FROM customers WHERE company = ?1")
-            .map_err(error)?;
-        let rows = statement
-            .query_map([&self.company], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    Entry {
-                        customer_id: row.get(1)?,
-                        sent_hash: row.get(2)?,
-                        pending_create: row.get(3)?,
-                        last_status: row.get(4)?,
-                        updated_at: row.get(5)?,
-                    },
-                ))
+        let company = self.company.clone();
+        self.writer
+            .with(move |conn| read_all(conn, &company))
+            .and_then(|read| read.map_err(|e| e.to_string()))
+            .map_err(|cause| LedgerError::Open {
+                path: self.path.clone(),
+                cause,
             })
-            .map_err(error)?;
-        rows.collect::<Result<_, _>>().map_err(error)
     }
 
     /// Journals a create about to be sent.
-    pub fn begin_create(&self, key: &str) -> Result<(), LedgerError> {
+    pub async fn begin_create(&self, key: &str) -> Result<(), LedgerError> {
         self.write(
             "INSERT INTO customers (company, key, pending_create, last_status, updated_at) VALUES (?1, ?2, 1, 'creating', ?3)
              ON CONFLICT (company, key) DO UPDATE SET pending_create = 1, last_status = 'creating', updated_at = ?3",
-            params![self.company, key, now()],
+            vec![Self::text(&self.company), Self::text(key), Value::Text(now())],
         )
+        .await
     }
 
     /// Records a success: the customer's ID and the hash of what OnTime now holds from us.
-    pub fn settle(
+    pub async fn settle(
         &self,
         key: &str,
         customer_id: &str,
@@ -185,39 +176,75 @@ impl Ledger {
              VALUES (?1, ?2, ?3, ?4, 0, ?5, '', ?6)
              ON CONFLICT (company, key) DO UPDATE SET customer_id = ?3, sent_hash = ?4, pending_create = 0,
                  last_status = ?5, last_message = '', updated_at = ?6",
-            params![self.company, key, customer_id, hash, status, now()],
+            vec![
+                Self::text(&self.company),
+                Self::text(key),
+                Self::text(customer_id),
+                hash.map_or(Value::Null, Self::text),
+                Self::text(status),
+                Value::Text(now()),
+            ],
         )
+        .await
     }
 
     /// A create that certainly did not happen (refused, or never sent): no longer pending.
-    pub fn clear_pending(&self, key: &str) -> Result<(), LedgerError> {
+    pub async fn clear_pending(&self, key: &str) -> Result<(), LedgerError> {
         self.write(
             "UPDATE customers SET pending_create = 0, last_status = 'not_created', updated_at = ?3 WHERE company = ?1 AND key = ?2",
-            params![self.company, key, now()],
+            vec![Self::text(&self.company), Self::text(key), Value::Text(now())],
         )
+        .await
     }
 
     /// Records a failure, keeping the ID, hash and pending flag as they are.
-    pub fn failed(&self, key: &str, message: &str) -> Result<(), LedgerError> {
+    pub async fn failed(&self, key: &str, message: &str) -> Result<(), LedgerError> {
         self.write(
             "INSERT INTO customers (company, key, last_status, last_message, updated_at) VALUES (?1, ?2, 'failed', ?3, ?4)
              ON CONFLICT (company, key) DO UPDATE SET last_status = 'failed', last_message = ?3, updated_at = ?4",
-            params![self.company, key, message, now()],
+            vec![
+                Self::text(&self.company),
+                Self::text(key),
+                Self::text(message),
+                Value::Text(now()),
+            ],
         )
+        .await
     }
 
     /// Forgets an ID that OnTime no longer knows.
-    pub fn forget_id(&self, key: &str) -> Result<(), LedgerError> {
+    pub async fn forget_id(&self, key: &str) -> Result<(), LedgerError> {
         self.write(
             "UPDATE customers SET customer_id = NULL, sent_hash = NULL, updated_at = ?3 WHERE company = ?1 AND key = ?2",
-            params![self.company, key, now()],
+            vec![Self::text(&self.company), Self::text(key), Value::Text(now())],
         )
+        .await
     }
 
     /// The entry for one key (for tests and tools).
     pub fn get(&self, key: &str) -> Result<Option<Entry>, LedgerError> {
         Ok(self.all()?.remove(key))
     }
+}
+
+/// Every entry of `company`, by group key.
+fn read_all(conn: &Connection, company: &str) -> rusqlite::Result<HashMap<String, Entry>> {
+    let mut statement = conn.prepare(
+        "SELECT key, customer_id, sent_hash, pending_create, last_status, updated_at FROM customers WHERE company = ?1",
+    )?;
+    let rows = statement.query_map([company], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            Entry {
+                customer_id: row.get(1)?,
+                sent_hash: row.get(2)?,
+                pending_create: row.get(3)?,
+                last_status: row.get(4)?,
+                updated_at: row.get(5)?,
+            },
+        ))
+    })?;
+    rows.collect()
 }
 
 /// Takes the run lock beside the ledger, writing who holds it; a held lock names its holder.
@@ -306,16 +333,17 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_create_is_pending_until_settled() {
+    #[tokio::test]
+    async fn a_create_is_pending_until_settled() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("l.db");
         let ledger = Ledger::open(&path, "acme").expect("open");
-        ledger.begin_create("1001").expect("write");
+        ledger.begin_create("1001").await.expect("write");
         let entry = ledger.all().expect("read").remove("1001").expect("entry");
         assert!(entry.pending_create && entry.customer_id.is_none());
         ledger
             .settle("1001", "id-1", Some("h1"), "created")
+            .await
             .expect("write");
         drop(ledger);
         let ledger = Ledger::open(&path, "acme").expect("reopen");
@@ -337,13 +365,14 @@ mod tests {
         );
     }
 
-    #[test]
-    fn companies_do_not_share_entries() {
+    #[tokio::test]
+    async fn companies_do_not_share_entries() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("l.db");
         Ledger::open(&path, "a")
             .expect("open")
             .settle("1", "x", None, "created")
+            .await
             .expect("write");
         assert!(
             Ledger::open(&path, "b")

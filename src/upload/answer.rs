@@ -1,0 +1,138 @@
+//! What the uploader reads from a create's answer: the new record's `ID`, and nothing else. The
+//! answer is the whole Customer (≈ 20 fields and its children); reading it into a
+//! `serde_json::Value` only to take one string from it cost more than the rest of the answer's
+//! handling.
+//!
+//! Invariant: an answer that is not a JSON object fails to read — it is "unreadable", never a
+//! create without an ID, and never an ID taken from something other than the object's `ID`.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value as Json;
+
+/// A create's answer, as far as the uploader needs it.
+#[derive(Debug, Default, PartialEq)]
+pub struct Created {
+    /// The object's `ID`, whatever its type (the last one, if the object has several, as
+    /// `serde_json::Value` would keep it); `None` if it has none.
+    pub id: Option<Json>,
+}
+
+impl Created {
+    /// The new customer's ID, if the answer carried one as a string.
+    pub fn id(&self) -> Option<&str> {
+        self.id.as_ref().and_then(Json::as_str)
+    }
+}
+
+impl<'de> Deserialize<'de> for Created {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Created, D::Error> {
+        deserializer.deserialize_map(CreatedVisitor)
+    }
+}
+
+struct CreatedVisitor;
+
+impl<'de> Visitor<'de> for CreatedVisitor {
+    type Value = Created;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object (the created customer)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Created, A::Error> {
+        let mut created = Created::default();
+        while let Some(key) = map.next_key::<Key>()? {
+            match key {
+                Key::Id => created.id = Some(map.next_value()?),
+                Key::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(created)
+    }
+}
+
+/// A key of the answer: `ID` or another, told apart without allocating.
+enum Key {
+    Id,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Key {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl Visitor<'_> for KeyVisitor {
+    type Value = Key;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a property name")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        Ok(if key == "ID" { Key::Id } else { Key::Other })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(text: &str) -> Option<Created> {
+        serde_json::from_str(text).ok()
+    }
+
+    #[test]
+    fn the_id_is_read_from_the_object_and_the_rest_skipped() {
+        let answer = json!({
+            "Name": "Acme", "ID": "c-1", "Departments": [{"ID": "d-1", "Name": "x"}],
+            "Contacts": [], "BillingAdjustmentPercentage": 4.5, "Inactive": false, "Fax": null
+        });
+        let created = read(&answer.to_string()).expect("readable");
+        assert_eq!(created.id(), Some("c-1"));
+    }
+
+    #[test]
+    fn an_escaped_key_is_still_the_id() {
+        assert_eq!(
+            read(r#"{"I\u0044": "c-2"}"#).expect("readable").id(),
+            Some("c-2")
+        );
+    }
+
+    #[test]
+    fn no_string_id_is_no_id() {
+        assert_eq!(read(r#"{"Name": "Acme"}"#).expect("readable").id(), None);
+        assert_eq!(read(r#"{"ID": 7}"#).expect("readable").id(), None);
+        assert_eq!(read(r#"{"ID": null}"#).expect("readable").id(), None);
+        // A child's ID is not the customer's.
+        assert_eq!(
+            read(r#"{"Departments": [{"ID": "d-1"}]}"#)
+                .expect("readable")
+                .id(),
+            None
+        );
+    }
+
+    #[test]
+    fn anything_but_an_object_is_unreadable() {
+        for text in [
+            r#"["c-1"]"#,
+            r#""c-1""#,
+            "null",
+            "",
+            "{",
+            r#"{"ID": "c-1"} x"#,
+        ] {
+            assert_eq!(read(text), None, "{text}");
+        }
+    }
+}
