@@ -169,16 +169,21 @@ fn one_customer_per_match_value(
     let MatchBy::Field(field) = mapping.match_by else {
         return Ok(groups);
     };
-    // By hash first (a few bytes a customer), then by the values themselves on a hash clash.
+    // By hash first (a few bytes a customer, worked out on two threads), then by the values
+    // themselves on a hash clash.
+    let hashes = group::in_two(groups.iter().collect(), |group| {
+        match_key(group, field).map(|value| xxhash_rust::xxh3::xxh3_64(value.as_bytes()))
+    })?;
     let mut first: HashMap<u64, usize, foldhash::fast::RandomState> = HashMap::default();
     let mut clashes: Vec<(usize, usize)> = Vec::new();
-    for (index, group) in groups.iter().enumerate() {
-        let Some(value) = match_key(group, field) else {
+    for (index, hash) in hashes.into_iter().enumerate() {
+        let Some(hash) = hash else {
             continue;
         };
-        let hash = xxhash_rust::xxh3::xxh3_64(value.as_bytes());
         match first.get(&hash) {
-            Some(&other) if match_key(&groups[other], field).as_ref() == Some(&value) => {
+            Some(&other)
+                if match_key(&groups[other], field) == match_key(&groups[index], field) =>
+            {
                 clashes.push((index, other))
             }
             Some(_) => {}

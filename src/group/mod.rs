@@ -622,19 +622,56 @@ impl Grouper {
             report.decide(orphan.row, orphan.outcome())?;
         }
         let complete = Completion::new(&self.customer);
-        let mut out = self.scratch;
-        let mut valid = Vec::new();
-        for (parked, key) in self.parked.into_iter().zip(keys) {
+        let customers = self.parked.into_iter().zip(keys).collect();
+        let completed = in_two(customers, |(parked, key)| {
+            let mut out = Writer(Vec::with_capacity(parked.data.len() + complete.size));
             let (rows, problems) = complete.draft(&parked, &key, &mut out);
             if problems.is_empty() {
-                let packed = PackedDraft::from_bytes(out.0.as_slice().to_vec());
-                valid.push(CustomerGroup { key, packed, rows });
+                let packed = PackedDraft::from_bytes(out.0);
+                Ok(CustomerGroup { key, packed, rows })
             } else {
-                reject(&key, &rows, &problems, report)?;
+                // Boxed: rare, and the results of all customers are held at once.
+                Err(Box::new((key, rows, problems)))
             }
-        }
-        Ok(valid)
+        })?;
+        let mut failed = Ok(());
+        // Collected in place, in the results' own allocation.
+        let valid = completed
+            .into_iter()
+            .filter_map(|customer| match customer {
+                Ok(group) => Some(group),
+                Err(rejected) => {
+                    let (key, rows, problems) = *rejected;
+                    if failed.is_ok() {
+                        failed = reject(&key, &rows, &problems, report);
+                    }
+                    None
+                }
+            })
+            .collect();
+        failed.map(|()| valid)
     }
+}
+
+/// Maps `items` in two halves at once, the calling thread taking the first half and a scoped
+/// thread the second, keeping their order: for the passes over every customer after the last
+/// row, which nothing else overlaps. Each half is consumed as it goes, so what an item holds is
+/// freed as soon as it is mapped.
+pub fn in_two<T: Send, R: Send>(
+    mut items: Vec<T>,
+    f: impl Fn(T) -> R + Sync,
+) -> std::io::Result<Vec<R>> {
+    let second = items.split_off(items.len() / 2);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let other = scope.spawn(move || second.into_iter().map(f).collect::<Vec<R>>());
+        let mut done: Vec<R> = items.into_iter().map(f).collect();
+        let rest = other
+            .join()
+            .map_err(|_| std::io::Error::other("a thread completing the customers panicked"))?;
+        done.extend(rest);
+        Ok(done)
+    })
 }
 
 /// Packs a customer: see [`Parked`].
@@ -707,13 +744,15 @@ struct Completion {
     /// For each customer property with a default or a constant: its catalog index and its
     /// value, packed.
     fallbacks: Vec<(u8, Vec<u8>)>,
+    /// Their size in all, packed.
+    size: usize,
     /// The column mapped to `Name`, for the message when a customer has none.
     name_column: Option<String>,
 }
 
 impl Completion {
     fn new(customer: &[FieldBinding]) -> Completion {
-        let fallbacks = customer
+        let fallbacks: Vec<(u8, Vec<u8>)> = customer
             .iter()
             .filter_map(|binding| {
                 let value = match &binding.rule.source {
@@ -726,6 +765,7 @@ impl Completion {
                 Some((index, bytes.0))
             })
             .collect();
+        let size = fallbacks.iter().map(|(_, value)| 1 + value.len()).sum();
         let name_column = customer
             .iter()
             .find(|b| b.rule.field.name == "Name")
@@ -733,6 +773,7 @@ impl Completion {
             .map(|c| c.header.clone());
         Completion {
             fallbacks,
+            size,
             name_column,
         }
     }

@@ -278,7 +278,10 @@ mod tests {
             &long_label,
         ];
         for text in &samples[..4] {
-            assert!(plain_email(text), "the quick scan takes the plain form: {text}");
+            assert!(
+                plain_email(text),
+                "the quick scan takes the plain form: {text}"
+            );
         }
         for text in samples {
             let parser = text.parse::<email_address::EmailAddress>().is_ok() && text.contains('.');
