@@ -8,13 +8,15 @@
 //! the cells a sheet holds, not its used range's area, and for xlsx and xlsb only the batches
 //! in flight, not the whole sheet.
 
+mod batch;
 mod cells;
 
-use calamine::{Data, Reader, SheetType};
+use calamine::{Reader, SheetType};
 
 use super::workbook::{self, Workbook};
 use super::*;
-use cells::{CellBatches, SheetCell};
+use batch::{Batch, Value};
+use cells::CellBatches;
 
 pub(super) fn sheet_names(path: &Path) -> Result<Vec<String>, ReadError> {
     Ok(workbook::open(path)?.sheet_names())
@@ -29,14 +31,15 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
     };
     let mut rows = SheetRows {
         batches: cells::read(book, &source)?,
-        batch: Vec::new().into_iter(),
+        cells: Vec::new().into_iter(),
+        text: String::new(),
         width: 0,
     };
     rows.read_ahead(PREVIEW_ROWS)?;
-    if rows.batch.as_slice().is_empty() {
+    if rows.cells.as_slice().is_empty() {
         return Err(ReadError::Empty { table: source });
     }
-    let preview = preview(rows.batch.as_slice());
+    let preview = preview(rows.cells.as_slice(), &rows.text);
     let headers = rows.find_header(options.header_row.max(1), &source)?;
     rows.width = headers.len();
     Ok(Table {
@@ -77,10 +80,11 @@ fn choose_sheet(path: &Path, book: &Workbook, wanted: Option<&str>) -> Result<St
         })
 }
 
-/// The first [`PREVIEW_ROWS`] sheet rows as text, from row 1 and column A.
-fn preview(cells: &[SheetCell]) -> Vec<Vec<String>> {
+/// The first [`PREVIEW_ROWS`] sheet rows as text, from row 1 and column A; `text` is the
+/// cells' batch's text.
+fn preview(cells: &[((u32, u32), Value)], text: &str) -> Vec<Vec<String>> {
     let mut preview: Vec<Vec<String>> = Vec::new();
-    for ((row, column), data) in cells {
+    for ((row, column), value) in cells {
         let (row, column) = (*row as usize, *column as usize);
         if row >= PREVIEW_ROWS {
             break;
@@ -92,7 +96,7 @@ fn preview(cells: &[SheetCell]) -> Vec<Vec<String>> {
         if column >= texts.len() {
             texts.resize(column + 1, String::new());
         }
-        texts[column] = cell::text(&cell::from_data(data.clone()));
+        texts[column] = cell::text(&value.clone().into_cell(text));
     }
     preview
 }
@@ -102,28 +106,34 @@ fn preview(cells: &[SheetCell]) -> Vec<Vec<String>> {
 struct SheetRows {
     batches: CellBatches,
     /// The cells of the batch being handed out: whole rows, in order.
-    batch: std::vec::IntoIter<SheetCell>,
+    cells: std::vec::IntoIter<((u32, u32), Value)>,
+    /// Their batch's text.
+    text: String,
     /// The header's width: cells to the right of it belong to no column.
     width: usize,
 }
 
 impl SheetRows {
-    /// Reads batches until the first `rows` sheet rows are all in `batch` (or the sheet ends),
+    /// Reads batches until the first `rows` sheet rows are all in `cells` (or the sheet ends),
     /// without handing any out. Batches hold whole rows, so a cell at or below the last of
     /// those rows is enough to know they are complete.
     fn read_ahead(&mut self, rows: usize) -> Result<(), ReadError> {
-        let complete = |batch: &[SheetCell]| {
-            batch
+        let complete = |cells: &[((u32, u32), Value)]| {
+            cells
                 .last()
                 .is_some_and(|((row, _), _)| *row as usize + 1 >= rows)
         };
-        while !complete(self.batch.as_slice()) {
+        while !complete(self.cells.as_slice()) {
             let Some(more) = self.batches.next()? else {
                 break;
             };
-            let mut cells: Vec<SheetCell> = std::mem::take(&mut self.batch).collect();
-            cells.extend(more);
-            self.batch = cells.into_iter();
+            let mut batch = Batch {
+                cells: std::mem::take(&mut self.cells).collect(),
+                text: std::mem::take(&mut self.text),
+            };
+            batch.append(more);
+            self.cells = batch.cells.into_iter();
+            self.text = batch.text;
         }
         Ok(())
     }
@@ -132,13 +142,14 @@ impl SheetRows {
     /// with `width` 0, as wide as its last cell).
     fn take_row(&mut self) -> Result<Option<(u64, Vec<Cell>)>, ReadError> {
         loop {
-            if self.batch.as_slice().is_empty() {
-                match self.batches.next()? {
-                    Some(batch) => self.batch = batch.into_iter(),
-                    None => return Ok(None),
-                }
+            if self.cells.as_slice().is_empty() {
+                let Some(batch) = self.batches.next()? else {
+                    return Ok(None);
+                };
+                self.cells = batch.cells.into_iter();
+                self.text = batch.text;
             }
-            let cells = self.batch.as_slice();
+            let cells = self.cells.as_slice();
             // A batch holds whole rows: the row ends where the batch or the row number does.
             let row = cells.first().map_or(0, |((row, _), _)| *row);
             let count = cells
@@ -146,21 +157,21 @@ impl SheetRows {
                 .position(|((r, _), _)| *r != row)
                 .unwrap_or(cells.len());
             let cells = &cells[..count];
-            if cells.iter().all(|(_, data)| blank_data(data)) {
-                self.batch.nth(count - 1);
+            if cells.iter().all(|(_, value)| value.is_blank(&self.text)) {
+                self.cells.nth(count - 1);
                 continue;
             }
             let width = match self.width {
                 0 => cells.last().map_or(0, |((_, c), _)| *c as usize + 1),
                 width => width,
             };
-            let mut cells = vec![Cell::Empty; width];
-            for ((_, column), data) in self.batch.by_ref().take(count) {
-                if let Some(slot) = cells.get_mut(column as usize) {
-                    *slot = cell::from_data(data);
+            let mut row_cells = vec![Cell::Empty; width];
+            for ((_, column), value) in self.cells.by_ref().take(count) {
+                if let Some(slot) = row_cells.get_mut(column as usize) {
+                    *slot = value.into_cell(&self.text);
                 }
             }
-            return Ok(Some((u64::from(row) + 1, cells)));
+            return Ok(Some((u64::from(row) + 1, row_cells)));
         }
     }
 
@@ -199,14 +210,6 @@ impl SheetRows {
                 rows: last_row,
             }
         })
-    }
-}
-
-fn blank_data(data: &Data) -> bool {
-    match data {
-        Data::Empty => true,
-        Data::String(text) => text.trim().is_empty(),
-        _ => false,
     }
 }
 

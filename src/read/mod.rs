@@ -7,8 +7,9 @@
 //! input makes it panic.
 //!
 //! Files: `csv.rs` (with `csv/head.rs`: delimiter detection and preview, `csv/records.rs`: line
-//! numbers over csv-core), `excel.rs` (sheets and rows), `workbook.rs` (format by content and
-//! its errors), `cell.rs` (calamine values into [`Cell`]).
+//! numbers over csv-core), `excel.rs` (sheets and rows, with `excel/cells.rs`: the reading
+//! thread and its channel, `excel/batch.rs`: cells into batches of whole rows), `workbook.rs`
+//! (format by content and its errors), `cell.rs` (calamine values into [`Cell`]).
 
 mod cell;
 mod csv;
