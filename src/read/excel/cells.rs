@@ -21,8 +21,9 @@ use super::batch::{BATCH_CELLS, Batch, Batcher, Value};
 /// Batches the reading thread may run ahead of the consumer: the bound on memory.
 const BATCHES_AHEAD: usize = 4;
 
-/// Cells the parsing side hands the copying side at once, and how many such chunks may wait.
-const CHUNK_CELLS: usize = 2048;
+/// Cells the parsing side hands the copying side at once (320 KB), and how many such chunks may
+/// wait.
+const CHUNK_CELLS: usize = 8192;
 const CHUNKS_AHEAD: usize = 4;
 
 /// What each side of the reading thread sends on: batches (or chunks of parsed cells), then
