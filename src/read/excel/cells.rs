@@ -169,7 +169,17 @@ impl Sender {
     ) {
         std::thread::scope(|scope| {
             let (sender, chunks) = sync_channel(CHUNKS_AHEAD);
-            scope.spawn(move || self.batches(&chunks));
+            let copier = std::thread::Builder::new()
+                .name("sheet copier".into())
+                .spawn_scoped(scope, move || self.batches(&chunks));
+            if let Err(cause) = copier {
+                // Fails only when the consumer has gone, which then needs no message.
+                let _ = self.channel.send(Err(ReadError::Open {
+                    file: self.table.file.clone(),
+                    cause,
+                }));
+                return;
+            }
             let mut chunk = Vec::with_capacity(CHUNK_CELLS);
             loop {
                 match next_cell() {
