@@ -38,6 +38,15 @@ pub(super) fn from_data(data: Data) -> Cell {
     }
 }
 
+/// Text into a [`Cell`], as [`from_data`] takes a text value (copied).
+pub(super) fn from_text(text: &str) -> Cell {
+    if text.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(text.to_string())
+    }
+}
+
 /// The cell as text, the way a spreadsheet shows it with a general format: `1001` not
 /// `1001.0`, `TRUE`, `#N/A`, dates as `2024-01-31` (with the time only when there is one).
 pub(super) fn text(cell: &Cell) -> String {

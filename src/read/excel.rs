@@ -1,36 +1,45 @@
 //! Workbook reading (xlsx, xlsm, xlsb, xls, ods through calamine): choosing the sheet, the
-//! header search, the preview, and the row iterator over the loaded sheet.
+//! header search, the preview, and the row iterator over the sheet's cells, which
+//! [`cells`] streams from a thread of its own (xlsx, xlsb) or loads whole (xls, ods).
 //!
 //! The format and its errors belong to [`super::workbook`]; cell conversion to
 //! [`super::cell`]. Invariants: a row's number is the sheet's row number and a cell's index its
 //! column from A, wherever the used range starts; blank rows are never yielded; memory follows
-//! the cells a sheet holds, not its used range's area (for xlsx and xlsb).
+//! the cells a sheet holds, not its used range's area, and for xlsx and xlsb only the batches
+//! in flight, not the whole sheet.
 
-use calamine::{Data, Reader, SheetType};
+mod batch;
+mod cells;
+
+use calamine::{Reader, SheetType};
 
 use super::workbook::{self, Workbook};
 use super::*;
+use batch::{Batch, Value};
+use cells::CellBatches;
 
 pub(super) fn sheet_names(path: &Path) -> Result<Vec<String>, ReadError> {
     Ok(workbook::open(path)?.sheet_names())
 }
 
 pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadError> {
-    let mut book = workbook::open(path)?;
+    let book = workbook::open(path)?;
     let sheet = choose_sheet(path, &book, options.sheet.as_deref())?;
-    let rows = sparse_rows(&mut book, &sheet).map_err(|e| workbook::damaged(path, e))?;
     let source = SourceName {
         file: path.to_path_buf(),
         sheet: Some(sheet),
     };
-    if rows.is_empty() {
-        return Err(ReadError::Empty { table: source });
-    }
-    let preview = preview(&rows);
     let mut rows = SheetRows {
-        rows: rows.into_iter(),
+        batches: cells::read(book, &source)?,
+        cells: Vec::new().into_iter(),
+        text: String::new(),
         width: 0,
     };
+    rows.read_ahead(PREVIEW_ROWS)?;
+    if rows.cells.as_slice().is_empty() {
+        return Err(ReadError::Empty { table: source });
+    }
+    let preview = preview(rows.cells.as_slice(), &rows.text);
     let headers = rows.find_header(options.header_row.max(1), &source)?;
     rows.width = headers.len();
     Ok(Table {
@@ -39,92 +48,6 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
         preview,
         rows: Box::new(rows),
     })
-}
-
-/// A sheet row as stored: its 1-based number and its non-empty cells with their 0-based column.
-type SparseRow = (u64, Vec<(u32, Data)>);
-
-/// The sheet's non-empty cells grouped by row, in order. xlsx and xlsb are read cell by cell, so
-/// memory follows the cells there are: one stray value at XFD1048576 must not make a dense
-/// 16,384 × 1,048,576 grid. xls and ods have no cell reader in calamine and are loaded whole.
-fn sparse_rows(book: &mut Workbook, sheet: &str) -> Result<Vec<SparseRow>, String> {
-    let mut rows = Rows::default();
-    match book {
-        calamine::Sheets::Xlsx(xlsx) => {
-            let mut reader = xlsx
-                .worksheet_cells_reader(sheet)
-                .map_err(|e| e.to_string())?;
-            while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
-                let position = cell.get_position();
-                rows.push(position, Data::from(cell.get_value().clone()));
-            }
-        }
-        calamine::Sheets::Xlsb(xlsb) => {
-            let mut reader = xlsb
-                .worksheet_cells_reader(sheet)
-                .map_err(|e| e.to_string())?;
-            while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
-                let position = cell.get_position();
-                rows.push(position, Data::from(cell.get_value().clone()));
-            }
-        }
-        other => {
-            let range = other.worksheet_range(sheet).map_err(|e| e.to_string())?;
-            let (row0, column0) = range.start().unwrap_or((0, 0));
-            for (r, row) in range.rows().enumerate() {
-                for (c, data) in row.iter().enumerate() {
-                    // Indexes within a calamine range fit its u32 coordinates.
-                    let (r, c) = (r as u32, c as u32);
-                    rows.push((row0 + r, column0 + c), data.clone());
-                }
-            }
-        }
-    }
-    Ok(rows.finish())
-}
-
-/// Non-empty cells grouped into rows as they come. They come in document order, which is row
-/// by row, left to right; a cell out of that order (or twice at one place) sends every cell
-/// through a stable sort by position at the end.
-#[derive(Default)]
-struct Rows {
-    rows: Vec<SparseRow>,
-    last: Option<(u32, u32)>,
-    out_of_order: bool,
-}
-
-impl Rows {
-    fn push(&mut self, position: (u32, u32), data: Data) {
-        if matches!(data, Data::Empty) {
-            return;
-        }
-        self.out_of_order |= self.last.is_some_and(|last| position <= last);
-        self.last = Some(position);
-        let (row, column) = position;
-        let number = u64::from(row) + 1;
-        match self.rows.last_mut() {
-            Some((last, cells)) if *last == number => cells.push((column, data)),
-            _ => self.rows.push((number, vec![(column, data)])),
-        }
-    }
-
-    fn finish(self) -> Vec<SparseRow> {
-        if !self.out_of_order {
-            return self.rows;
-        }
-        let mut cells: Vec<((u32, u32), Data)> = Vec::new();
-        for (number, row) in self.rows {
-            // Numbers were made from u32 rows above, so they fit back.
-            let row_index = u32::try_from(number - 1).unwrap_or(u32::MAX);
-            cells.extend(row.into_iter().map(|(c, data)| ((row_index, c), data)));
-        }
-        cells.sort_by_key(|(position, _)| *position);
-        let mut sorted = Rows::default();
-        for (position, data) in cells {
-            sorted.push(position, data);
-        }
-        sorted.rows
-    }
 }
 
 /// The sheet asked for (exact name first, then ignoring case and surrounding spaces), or the
@@ -157,58 +80,99 @@ fn choose_sheet(path: &Path, book: &Workbook, wanted: Option<&str>) -> Result<St
         })
 }
 
-/// The first [`PREVIEW_ROWS`] sheet rows as text, from row 1 and column A.
-fn preview(rows: &[SparseRow]) -> Vec<Vec<String>> {
-    let mut preview = Vec::new();
-    for (number, cells) in rows {
-        let Some(index) = usize::try_from(*number - 1)
-            .ok()
-            .filter(|&i| i < PREVIEW_ROWS)
-        else {
+/// The first [`PREVIEW_ROWS`] sheet rows as text, from row 1 and column A; `text` is the
+/// cells' batch's text.
+fn preview(cells: &[((u32, u32), Value)], text: &str) -> Vec<Vec<String>> {
+    let mut preview: Vec<Vec<String>> = Vec::new();
+    for ((row, column), value) in cells {
+        let (row, column) = (*row as usize, *column as usize);
+        if row >= PREVIEW_ROWS {
             break;
-        };
-        preview.resize(index, Vec::new());
-        let mut texts = Vec::new();
-        for (column, data) in cells {
-            let column = *column as usize;
-            if column >= texts.len() {
-                texts.resize(column + 1, String::new());
-            }
-            texts[column] = cell::text(&cell::from_data(data.clone()));
         }
-        preview.push(texts);
+        if row >= preview.len() {
+            preview.resize(row + 1, Vec::new());
+        }
+        let texts = &mut preview[row];
+        if column >= texts.len() {
+            texts.resize(column + 1, String::new());
+        }
+        texts[column] = cell::text(&value.clone().into_cell(text));
     }
     preview
 }
 
 /// The rows of a sheet, handed out one by one as cells of the header's width, from column A.
+/// After an error it yields nothing more.
 struct SheetRows {
-    rows: std::vec::IntoIter<SparseRow>,
+    batches: CellBatches,
+    /// The cells of the batch being handed out: whole rows, in order.
+    cells: std::vec::IntoIter<((u32, u32), Value)>,
+    /// Their batch's text.
+    text: String,
     /// The header's width: cells to the right of it belong to no column.
     width: usize,
 }
 
 impl SheetRows {
+    /// Reads batches until the first `rows` sheet rows are all in `cells` (or the sheet ends),
+    /// without handing any out. Batches hold whole rows, so a cell at or below the last of
+    /// those rows is enough to know they are complete.
+    fn read_ahead(&mut self, rows: usize) -> Result<(), ReadError> {
+        let complete = |cells: &[((u32, u32), Value)]| {
+            cells
+                .last()
+                .is_some_and(|((row, _), _)| *row as usize + 1 >= rows)
+        };
+        while !complete(self.cells.as_slice()) {
+            let Some(more) = self.batches.next()? else {
+                break;
+            };
+            let mut batch = Batch {
+                cells: std::mem::take(&mut self.cells).collect(),
+                text: std::mem::take(&mut self.text),
+            };
+            batch.append(more);
+            self.cells = batch.cells.into_iter();
+            self.text = batch.text;
+        }
+        Ok(())
+    }
+
     /// The next row holding a non-blank cell, with its sheet row number, `width` cells wide (or,
     /// with `width` 0, as wide as its last cell).
-    fn take_row(&mut self) -> Option<(u64, Vec<Cell>)> {
-        for (number, cells) in self.rows.by_ref() {
-            if cells.iter().all(|(_, data)| blank_data(data)) {
+    fn take_row(&mut self) -> Result<Option<(u64, Vec<Cell>)>, ReadError> {
+        loop {
+            if self.cells.as_slice().is_empty() {
+                let Some(batch) = self.batches.next()? else {
+                    return Ok(None);
+                };
+                self.cells = batch.cells.into_iter();
+                self.text = batch.text;
+            }
+            let cells = self.cells.as_slice();
+            // A batch holds whole rows: the row ends where the batch or the row number does.
+            let row = cells.first().map_or(0, |((row, _), _)| *row);
+            let count = cells
+                .iter()
+                .position(|((r, _), _)| *r != row)
+                .unwrap_or(cells.len());
+            let cells = &cells[..count];
+            if cells.iter().all(|(_, value)| value.is_blank(&self.text)) {
+                self.cells.nth(count - 1);
                 continue;
             }
             let width = match self.width {
-                0 => cells.last().map_or(0, |(c, _)| *c as usize + 1),
+                0 => cells.last().map_or(0, |((_, c), _)| *c as usize + 1),
                 width => width,
             };
-            let mut row = vec![Cell::Empty; width];
-            for (column, data) in cells {
-                if let Some(slot) = row.get_mut(column as usize) {
-                    *slot = cell::from_data(data);
+            let mut row_cells = vec![Cell::Empty; width];
+            for ((_, column), value) in self.cells.by_ref().take(count) {
+                if let Some(slot) = row_cells.get_mut(column as usize) {
+                    *slot = value.into_cell(&self.text);
                 }
             }
-            return Some((number, row));
+            return Ok(Some((u64::from(row) + 1, row_cells)));
         }
-        None
     }
 
     fn find_header(
@@ -217,7 +181,7 @@ impl SheetRows {
         source: &SourceName,
     ) -> Result<Vec<String>, ReadError> {
         let mut last_row = 0;
-        while let Some((number, cells)) = self.take_row() {
+        while let Some((number, cells)) = self.take_row()? {
             last_row = number;
             match header_step(header_row, number, false) {
                 HeaderStep::Skip => continue,
@@ -249,55 +213,20 @@ impl SheetRows {
     }
 }
 
-fn blank_data(data: &Data) -> bool {
-    match data {
-        Data::Empty => true,
-        Data::String(text) => text.trim().is_empty(),
-        _ => false,
-    }
-}
-
 impl RowStream for SheetRows {}
 
 impl Iterator for SheetRows {
     type Item = Result<Row, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (number, cells) = self.take_row()?;
-        Some(Ok(Row {
-            number,
-            cells,
-            ragged: None,
-        }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn text(s: &str) -> Data {
-        Data::String(s.into())
-    }
-
-    #[test]
-    fn cells_out_of_document_order_are_sorted_into_their_rows() {
-        let mut rows = Rows::default();
-        for (position, data) in [
-            ((0, 1), text("b1")),
-            ((2, 0), text("a3")),
-            ((0, 0), text("a1")),
-            ((1, 0), Data::Empty),
-            ((2, 2), text("c3")),
-        ] {
-            rows.push(position, data);
+        match self.take_row() {
+            Ok(Some((number, cells))) => Some(Ok(Row {
+                number,
+                cells,
+                ragged: None,
+            })),
+            Ok(None) => None,
+            Err(error) => Some(Err(error)),
         }
-        assert_eq!(
-            rows.finish(),
-            [
-                (1, vec![(0, text("a1")), (1, text("b1"))]),
-                (3, vec![(0, text("a3")), (2, text("c3"))]),
-            ]
-        );
     }
 }

@@ -7,8 +7,9 @@
 //! input makes it panic.
 //!
 //! Files: `csv.rs` (with `csv/head.rs`: delimiter detection and preview, `csv/records.rs`: line
-//! numbers over csv-core), `excel.rs` (sheets and rows), `workbook.rs` (format by content and
-//! its errors), `cell.rs` (calamine values into [`Cell`]).
+//! numbers over csv-core), `excel.rs` (sheets and rows, with `excel/cells.rs`: the reading
+//! thread and its channel, `excel/batch.rs`: cells into batches of whole rows), `workbook.rs`
+//! (format by content and its errors), `cell.rs` (calamine values into [`Cell`]).
 
 mod cell;
 mod csv;
@@ -186,12 +187,38 @@ pub enum ReadError {
         cause: String,
         hint: &'static str,
     },
+    #[error(
+        "{table}, cell {}{row}: the file stores this cell after row {after}, which was already read; rows are read in the order the file stores them\nhint: the program that wrote the file stored its rows out of order (Excel never does): open it in Excel, save it again, and run again",
+        column_letters(*column)
+    )]
+    OutOfOrder {
+        table: SourceName,
+        /// The cell's 1-based row.
+        row: u64,
+        /// The cell's 0-based column (0 is A).
+        column: u32,
+        /// The last row read when the cell came.
+        after: u64,
+    },
     #[error("{file}, line {line}: {cause}")]
     Csv {
         file: PathBuf,
         line: u64,
         cause: String,
     },
+}
+
+/// A 0-based column as a spreadsheet names it: `A`, `Z`, `AA`, …, `XFD`.
+fn column_letters(column: u32) -> String {
+    let mut letters = Vec::new();
+    let mut rest = u64::from(column) + 1;
+    while rest > 0 {
+        rest -= 1;
+        // `rest % 26` is below 26.
+        letters.push(b'A' + (rest % 26) as u8);
+        rest /= 26;
+    }
+    letters.iter().rev().map(|&b| char::from(b)).collect()
 }
 
 /// Opens `path`, choosing CSV or a workbook format by the file's content (not only its

@@ -3,3 +3,4 @@
 
 mod csv_tests;
 mod excel_tests;
+mod stream_tests;
