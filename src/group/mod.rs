@@ -116,6 +116,24 @@ impl Spare {
 }
 
 impl Builder {
+    /// A child record from a row's columns ([`child`]), its problems the customer's.
+    fn child(
+        &mut self,
+        entity: Entity,
+        bindings: &[FieldBinding],
+        row_id: RowId,
+        row: &Row,
+    ) -> Option<Fields> {
+        child(
+            entity,
+            bindings,
+            row_id,
+            row,
+            &mut self.problems,
+            &mut self.spare,
+        )
+    }
+
     /// Empties it for the next customer, keeping its allocations.
     fn clear(&mut self) {
         self.key.clear();
@@ -469,14 +487,7 @@ impl Grouper {
                 continue;
             }
             let problems = builder.problems.len();
-            let found = child(
-                entity,
-                bindings,
-                row_id,
-                row,
-                &mut builder.problems,
-                &mut builder.spare,
-            );
+            let found = builder.child(entity, bindings, row_id, row);
             children_clean[slot] = builder.problems.len() == problems;
             add_child(builder, entity, found);
         }
@@ -538,14 +549,7 @@ impl Grouper {
             return;
         }
         let bindings = binding.fields(entity).unwrap_or_default();
-        let found = child(
-            entity,
-            bindings,
-            row_id,
-            row,
-            &mut builder.problems,
-            &mut builder.spare,
-        );
+        let found = builder.child(entity, bindings, row_id, row);
         add_child(builder, entity, found);
     }
 
