@@ -1,0 +1,233 @@
+//! One row's cells as OnTime values, and how they join a customer: conversion through the value
+//! map ([`field_value`]), children built from a row and de-duplicated by name (and email), a
+//! field's value merged with the one the customer holds (two different ones are a problem naming
+//! both rows), and the strings values are written into ([`Spare`]).
+//!
+//! Invariant: every problem names the OnTime field, the column and the value.
+
+use super::{Builder, Problem};
+use crate::mapping::convert::{self, cell_text, convert};
+use crate::mapping::{FieldBinding, RuleSource};
+use crate::model::{Entity, Fields, Kind, Value};
+use crate::read::{Cell, Row};
+use crate::report::{Report, RowId};
+
+/// Strings to write text values into instead of allocating: a million-row file has about ten
+/// million of them, each copied into its packed customer and then dropped.
+#[derive(Default)]
+pub(super) struct Spare(Vec<String>);
+
+impl Spare {
+    /// At most this many strings are kept (a customer has at most 29 fields, but any number
+    /// of children).
+    const KEEP: usize = 256;
+
+    pub(super) fn keep(&mut self, fields: impl Iterator<Item = (&'static str, Value)>) {
+        for (_, value) in fields {
+            if let Value::Text(text) = value
+                && self.0.len() < Spare::KEEP
+            {
+                self.0.push(text);
+            }
+        }
+    }
+
+    /// `text` in a string of its own.
+    pub(super) fn text(&mut self, text: &str) -> String {
+        match self.0.pop() {
+            Some(mut spare) => {
+                spare.clear();
+                spare.push_str(text);
+                spare
+            }
+            None => text.to_string(),
+        }
+    }
+}
+
+/// One field of one row: `Ok(None)` when blank (after the value map), else the value.
+pub(super) fn field_value(
+    binding: &FieldBinding,
+    row: &Row,
+    spare: &mut Spare,
+) -> Result<Option<Value>, String> {
+    let (Some(column), RuleSource::Column { map, .. }) = (&binding.column, &binding.rule.source)
+    else {
+        return Ok(None);
+    };
+    let cell = row.cells.get(column.index).unwrap_or(&Cell::Empty);
+    if !map.is_empty()
+        && !matches!(cell, Cell::Error(_))
+        && let Some(text) = cell_text(cell)
+    {
+        let wanted = text.to_lowercase();
+        if let Some((_, mapped)) = map.iter().find(|(k, _)| *k == wanted) {
+            return Ok(mapped.clone());
+        }
+    }
+    match (cell, binding.rule.field.kind) {
+        // The common case, without the allocation `convert` would make.
+        (Cell::Text(text), Kind::Text) => {
+            let text = convert::trim(text);
+            Ok((!text.is_empty()).then(|| Value::Text(spare.text(text))))
+        }
+        (Cell::Text(text), Kind::Email) if convert::is_email(convert::trim(text)) => {
+            Ok(Some(Value::Text(spare.text(convert::trim(text)))))
+        }
+        (cell, kind) => convert(cell, kind),
+    }
+}
+
+pub(super) fn bad_value(row_id: RowId, binding: &FieldBinding, row: &Row, reason: &str) -> Problem {
+    let column = binding.column.as_ref();
+    let header = column.map_or("", |c| c.header.as_str());
+    let cell = column
+        .and_then(|c| row.cells.get(c.index))
+        .unwrap_or(&Cell::Empty);
+    let shown = cell_text(cell).unwrap_or_default();
+    Problem {
+        row: row_id,
+        field: Some(binding.rule.field.name.to_string()),
+        column: column.map(|c| c.header.clone()),
+        message: format!(
+            "{}: column \"{header}\" value \"{shown}\" {reason}",
+            binding.rule.field.name
+        ),
+    }
+}
+
+/// A child record from a row's columns; `None` when all its columns are blank.
+pub(super) fn child(
+    entity: Entity,
+    bindings: &[FieldBinding],
+    row_id: RowId,
+    row: &Row,
+    problems: &mut Vec<Problem>,
+    spare: &mut Spare,
+) -> Option<Fields> {
+    let mut fields = Fields(Vec::with_capacity(bindings.len()));
+    let mut any_column = false;
+    for binding in bindings {
+        match field_value(binding, row, spare) {
+            Ok(Some(value)) => {
+                any_column |= binding.column.is_some();
+                fields.set(entity, binding.rule.field.name, value);
+            }
+            Ok(None) => {}
+            Err(reason) => {
+                any_column = true;
+                problems.push(bad_value(row_id, binding, row, &reason));
+            }
+        }
+    }
+    if !any_column {
+        return None;
+    }
+    for binding in bindings {
+        let (RuleSource::Column {
+            default: Some(value),
+            ..
+        }
+        | RuleSource::Constant(value)) = &binding.rule.source
+        else {
+            continue;
+        };
+        if fields.get(binding.rule.field.name).is_none() {
+            fields.set(entity, binding.rule.field.name, value.clone());
+        }
+    }
+    Some(fields)
+}
+
+fn same_department(a: &Fields, b: &Fields) -> bool {
+    same_text(a.text("Name"), b.text("Name"))
+}
+
+fn same_contact(a: &Fields, b: &Fields) -> bool {
+    same_text(a.text("Name"), b.text("Name")) && same_text(a.text("Email"), b.text("Email"))
+}
+
+/// Equal ignoring case (`str::to_lowercase` on both), without allocating when both are ASCII.
+/// Only then: a non-ASCII letter may lowercase to an ASCII one (the Kelvin sign to `k`).
+fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(b),
+        (Some(a), Some(b)) => a.to_lowercase() == b.to_lowercase(),
+        (a, b) => a.is_none() && b.is_none(),
+    }
+}
+
+/// Whether the row's cell for a text field repeats, to the letter, the value the group already
+/// has: then there is nothing to convert or compare (a cheap path for the common case of
+/// customer columns repeated on every row).
+pub(super) fn repeats(builder: &Builder, index: u8, field: &FieldBinding, row: &Row) -> bool {
+    let (Some(column), RuleSource::Column { map, .. }) = (&field.column, &field.rule.source) else {
+        return false;
+    };
+    let Some(Cell::Text(text)) = row.cells.get(column.index) else {
+        return false;
+    };
+    let kind_is_text = field.rule.field.kind == crate::model::Kind::Text;
+    kind_is_text
+        && map.is_empty()
+        && held(builder, index)
+            .is_some_and(|(value, _)| matches!(value, Value::Text(have) if have == crate::mapping::convert::trim(text)))
+}
+
+/// The value customer field `index` holds in the group, with the row that gave it.
+pub(super) fn held(builder: &Builder, index: u8) -> Option<(&Value, RowId)> {
+    let at = builder.given.iter().position(|(i, _)| *i == index)?;
+    Some((&builder.fields.0[at].1, builder.given[at].1))
+}
+
+pub(super) fn merge(
+    builder: &mut Builder,
+    index: u8,
+    field: &FieldBinding,
+    row_id: RowId,
+    value: Value,
+    report: &Report,
+) {
+    let name = field.rule.field.name;
+    match held(builder, index) {
+        None => {
+            builder.fields.0.push((name, value));
+            builder.given.push((index, row_id));
+        }
+        Some((first, _)) if *first == value => {}
+        Some((first, first_row)) => {
+            let header = field.column.as_ref().map_or("", |c| c.header.as_str());
+            let message = format!(
+                "{name}: column \"{header}\" has \"{}\" on {} but \"{}\" here; a customer's rows must agree (or leave the cell blank)",
+                first.display(),
+                report.label(first_row),
+                value.display()
+            );
+            builder.problems.push(Problem {
+                row: row_id,
+                field: Some(name.to_string()),
+                column: field.column.as_ref().map(|c| c.header.clone()),
+                message,
+            });
+        }
+    }
+}
+
+pub(super) fn add_child(builder: &mut Builder, entity: Entity, found: Option<Fields>) {
+    let Some(found) = found else { return };
+    let (list, same) = match entity {
+        Entity::Department => (
+            &mut builder.departments,
+            same_department as fn(&Fields, &Fields) -> bool,
+        ),
+        _ => (
+            &mut builder.contacts,
+            same_contact as fn(&Fields, &Fields) -> bool,
+        ),
+    };
+    if list.iter().any(|existing| same(existing, &found)) {
+        builder.spare.keep(found.0.into_iter());
+    } else {
+        list.push(found);
+    }
+}
