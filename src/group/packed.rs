@@ -159,10 +159,6 @@ impl<'a> Reader<'a> {
         Reader { bytes, at: 0 }
     }
 
-    pub fn position(&self) -> usize {
-        self.at
-    }
-
     pub fn byte(&mut self) -> u8 {
         let byte = self.bytes.get(self.at).copied().unwrap_or(0);
         self.at += 1;
@@ -248,10 +244,9 @@ impl<'a> Reader<'a> {
         self.at < self.bytes.len()
     }
 
-    /// The bytes from `start` to where the reader is.
-    pub fn since(&self, start: usize) -> &'a [u8] {
-        let end = self.at.min(self.bytes.len());
-        &self.bytes[start.min(end)..end]
+    /// The bytes not read yet.
+    pub fn rest(&self) -> &'a [u8] {
+        &self.bytes[self.at.min(self.bytes.len())..]
     }
 
     pub fn fields(&mut self, entity: Entity) -> Fields {

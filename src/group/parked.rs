@@ -182,11 +182,7 @@ impl Completion {
         }
         out.0[0] = count;
         // Departments and contacts are packed alike in both forms.
-        let children = input.position();
-        while input.more() {
-            input.byte();
-        }
-        out.0.extend_from_slice(input.since(children));
+        out.0.extend_from_slice(input.rest());
         let mut problems = parked.problems.to_vec();
         // `Name` is the catalog's first property.
         if present & 1 == 0 && problems.is_empty() {

@@ -32,18 +32,23 @@ pub fn convert(cell: &Cell, kind: Kind) -> Result<Option<Value>, String> {
 /// The cell as trimmed text; `None` when blank. Numbers without a trailing `.0` or exponent,
 /// dates as ISO 8601 (a date alone when there is no time of day).
 pub fn cell_text(cell: &Cell) -> Option<String> {
-    let text = match cell {
+    borrowed_text(cell).map(std::borrow::Cow::into_owned)
+}
+
+/// [`cell_text`], without a copy when the cell holds text.
+fn borrowed_text(cell: &Cell) -> Option<std::borrow::Cow<'_, str>> {
+    let text: std::borrow::Cow<'_, str> = match cell {
         Cell::Empty => return None,
-        Cell::Text(s) => trim(s).to_string(),
-        Cell::Number(n) => format_number(excel_digits(*n)),
-        Cell::Bool(b) => b.to_string(),
+        Cell::Text(s) => trim(s).into(),
+        Cell::Number(n) => format_number(excel_digits(*n)).into(),
+        Cell::Bool(b) => b.to_string().into(),
         Cell::DateTime(dt)
             if dt.time().num_seconds_from_midnight() == 0 && dt.nanosecond() == 0 =>
         {
-            dt.date().format("%Y-%m-%d").to_string()
+            dt.date().format("%Y-%m-%d").to_string().into()
         }
-        Cell::DateTime(dt) => dt.format("%Y-%m-%dT%H:%M:%S").to_string(),
-        Cell::Error(code) => code.clone(),
+        Cell::DateTime(dt) => dt.format("%Y-%m-%dT%H:%M:%S").to_string().into(),
+        Cell::Error(code) => code.as_str().into(),
     };
     (!text.is_empty()).then_some(text)
 }
@@ -186,14 +191,6 @@ fn to_bool(cell: &Cell) -> Result<Option<Value>, String> {
         Ok(Some(Value::Bool(false)))
     } else {
         Err("is not a yes/no value (expected true/false, yes/no, y/n, 1/0 or x)".into())
-    }
-}
-
-/// [`cell_text`], without a copy when the cell holds text.
-fn borrowed_text(cell: &Cell) -> Option<std::borrow::Cow<'_, str>> {
-    match cell {
-        Cell::Text(text) => Some(trim(text)).filter(|t| !t.is_empty()).map(Into::into),
-        other => cell_text(other).map(Into::into),
     }
 }
 
