@@ -58,10 +58,16 @@ pub(super) fn field_value(
     let cell = row.cells.get(column.index).unwrap_or(&Cell::Empty);
     if !map.is_empty()
         && !matches!(cell, Cell::Error(_))
-        && let Some(text) = cell_text(cell)
+        && let Some(text) = convert::borrowed_text(cell)
     {
-        let wanted = text.to_lowercase();
-        if let Some((_, mapped)) = map.iter().find(|(k, _)| *k == wanted) {
+        // The keys are lowercase (`str::to_lowercase`); for ASCII text that is ASCII case.
+        let found = if text.is_ascii() {
+            map.iter().find(|(k, _)| k.eq_ignore_ascii_case(&text))
+        } else {
+            let wanted = text.to_lowercase();
+            map.iter().find(|(k, _)| *k == wanted)
+        };
+        if let Some((_, mapped)) = found {
             return Ok(mapped.clone());
         }
     }
@@ -152,9 +158,21 @@ fn same_contact(a: &Fields, b: &Fields) -> bool {
 fn same_text(a: Option<&str>, b: Option<&str>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) if a.is_ascii() && b.is_ascii() => a.eq_ignore_ascii_case(b),
+        (Some(a), Some(b)) if a == b => true,
+        // `str::to_lowercase` lowercases each character alone, but for a capital sigma, which
+        // depends on its neighbours: without one, comparing character by character is the same.
+        (Some(a), Some(b)) if !has_sigma(a) && !has_sigma(b) => a
+            .chars()
+            .flat_map(char::to_lowercase)
+            .eq(b.chars().flat_map(char::to_lowercase)),
         (Some(a), Some(b)) => a.to_lowercase() == b.to_lowercase(),
         (a, b) => a.is_none() && b.is_none(),
     }
+}
+
+/// Whether `text` holds a capital sigma (U+03A3, bytes CE A3).
+fn has_sigma(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|pair| pair == [0xCE, 0xA3])
 }
 
 /// Whether the row's cell for a text field repeats, to the letter, the value the group already
@@ -229,5 +247,45 @@ pub(super) fn add_child(builder: &mut Builder, entity: Entity, found: Option<Fie
         builder.spare.keep(found.0.into_iter());
     } else {
         list.push(found);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_text;
+
+    #[test]
+    fn same_text_is_equality_of_the_lowercased_texts() {
+        let texts = [
+            "Ann",
+            "ANN",
+            "ann",
+            "Étienne",
+            "étienne",
+            "ÉTIENNE",
+            "Etienne",
+            "ΟΔΟΣ",
+            "οδος",
+            "οδοσ",
+            "Σ",
+            "σ",
+            "ς",
+            "\u{212a}elvin",
+            "kelvin",
+            "İstanbul",
+            "i\u{307}stanbul",
+            "straße",
+            "STRASSE",
+            "",
+            "a",
+        ];
+        for a in texts {
+            for b in texts {
+                let wanted = a.to_lowercase() == b.to_lowercase();
+                assert_eq!(same_text(Some(a), Some(b)), wanted, "{a:?} {b:?}");
+            }
+            assert!(!same_text(Some(a), None));
+        }
+        assert!(same_text(None, None));
     }
 }

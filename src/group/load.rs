@@ -4,6 +4,7 @@
 //! Everything here happens before the first request: a problem with the mapping, a missing
 //! sheet or an unreadable file stops the run with every such problem listed.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -174,7 +175,8 @@ fn one_customer_per_match_value(
     let hashes = group::in_two(groups.iter().collect(), |group| {
         match_key(group, field).map(|value| xxhash_rust::xxh3::xxh3_64(value.as_bytes()))
     })?;
-    let mut first: HashMap<u64, usize, foldhash::fast::RandomState> = HashMap::default();
+    let mut first: HashMap<u64, usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(hashes.len(), Default::default());
     let mut clashes: Vec<(usize, usize)> = Vec::new();
     for (index, hash) in hashes.into_iter().enumerate() {
         let Some(hash) = hash else {
@@ -241,13 +243,25 @@ fn one_customer_per_match_value(
 }
 
 /// A customer's match value as servers may compare it: trimmed, ignoring case; `None` if blank.
-fn match_key(group: &CustomerGroup, field: &str) -> Option<String> {
-    let value = match group.packed.get(field)? {
-        crate::model::Value::Text(text) => text,
-        other => other.display(),
+/// Borrowed from the packed customer when lowercasing changes nothing (account numbers, say).
+fn match_key<'a>(group: &'a CustomerGroup, field: &str) -> Option<Cow<'a, str>> {
+    let lowered = match group.packed.text(field)? {
+        Cow::Borrowed(text) => lowercase(trim(text)),
+        Cow::Owned(text) => Cow::Owned(lowercase(trim(&text)).into_owned()),
     };
-    let value = trim(&value);
-    (!value.is_empty()).then(|| value.to_lowercase())
+    (!lowered.is_empty()).then_some(lowered)
+}
+
+/// `str::to_lowercase`, without a copy when the text has no ASCII capital and is ASCII.
+fn lowercase(text: &str) -> Cow<'_, str> {
+    if text
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.to_lowercase())
+    }
 }
 
 /// Whether two tables are the same sheet of the same file (or the same CSV file).

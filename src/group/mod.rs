@@ -141,6 +141,9 @@ pub struct Grouper {
     /// How the previous customer row went, when it joined a group without damage: a customer's
     /// rows usually repeat its cells, and a cell equal to the one above gives the same result.
     prev: Option<Previous>,
+    /// Bit `c` set for each column (of the first 64) that a customer binding reads; `None` when
+    /// one reads a column past them. A row repeating all of them skips the per-field pass.
+    customer_columns: Option<u64>,
 }
 
 /// [`Grouper::open_group`] when no customer is open.
@@ -227,6 +230,11 @@ impl Grouper {
             .iter()
             .map(|b| packed::catalog_index(Entity::Customer, b.rule.field.name))
             .collect();
+        let customer_columns = customer.iter().try_fold(0u64, |mask, b| match &b.column {
+            Some(c) if c.index < 64 => Some(mask | 1 << c.index),
+            Some(_) => None,
+            None => Some(mask),
+        });
         Grouper {
             index: HashMap::default(),
             parked: Vec::new(),
@@ -237,6 +245,7 @@ impl Grouper {
             customer,
             catalog,
             prev: None,
+            customer_columns,
         }
     }
 
@@ -291,34 +300,19 @@ impl Grouper {
             });
             return;
         }
-        let mut clean = 0u64;
-        for (index, field) in self.customer.iter().enumerate() {
-            // The catalog has 29 customer properties, so the index fits (in `clean` too).
-            let index = index as u8;
-            let bit = 1u64 << index;
-            let unchanged = |(p, above): &(Previous, Above)| {
-                p.clean & bit != 0
-                    && field
-                        .column
-                        .as_ref()
-                        .is_none_or(|c| above.same(row, c.index))
-            };
-            if prev.as_ref().is_some_and(unchanged) || repeats(builder, index, field, row) {
-                clean |= bit;
-                continue;
-            }
-            let problems = builder.problems.len();
-            match field_value(field, row, &mut builder.spare) {
-                Ok(Some(value)) => merge(builder, index, field, row_id, value, report),
-                Ok(None) => {}
-                Err(reason) => builder
-                    .problems
-                    .push(bad_value(row_id, field, row, &reason)),
-            }
-            if builder.problems.len() == problems {
-                clean |= bit;
-            }
-        }
+        // Every customer field of the row above went in cleanly and the row repeats all their
+        // cells: nothing to convert or compare (the usual second row of a customer).
+        let all_clean = u64::MAX >> (64 - self.customer.len().max(1));
+        let repeated = self.customer_columns.and_then(|columns| {
+            prev.as_ref()
+                .filter(|(p, above)| p.clean == all_clean && above.same & columns == columns)
+                .map(|(p, _)| p.clean)
+        });
+        let clean = match repeated {
+            Some(clean) => clean,
+            None => self.customer_fields(row_id, row, prev.as_ref(), report),
+        };
+        let builder = &mut self.open;
         let mut children_clean = [true; 2];
         for (slot, entity) in [Entity::Department, Entity::Contact]
             .into_iter()
@@ -348,6 +342,47 @@ impl Grouper {
             clean,
             children_clean,
         });
+    }
+
+    /// Converts and merges the row's customer fields into the open customer, skipping each cell
+    /// that repeats the one above; bit `i` of the result is set when field `i` went in cleanly.
+    fn customer_fields(
+        &mut self,
+        row_id: RowId,
+        row: &Row,
+        prev: Option<&(Previous, Above)>,
+        report: &Report,
+    ) -> u64 {
+        let builder = &mut self.open;
+        let mut clean = 0u64;
+        for (index, field) in self.customer.iter().enumerate() {
+            // The catalog has 29 customer properties, so the index fits (in `clean` too).
+            let index = index as u8;
+            let bit = 1u64 << index;
+            let unchanged = |(p, above): &(Previous, Above)| {
+                p.clean & bit != 0
+                    && field
+                        .column
+                        .as_ref()
+                        .is_none_or(|c| above.same(row, c.index))
+            };
+            if prev.is_some_and(unchanged) || repeats(builder, index, field, row) {
+                clean |= bit;
+                continue;
+            }
+            let problems = builder.problems.len();
+            match field_value(field, row, &mut builder.spare) {
+                Ok(Some(value)) => merge(builder, index, field, row_id, value, report),
+                Ok(None) => {}
+                Err(reason) => builder
+                    .problems
+                    .push(bad_value(row_id, field, row, &reason)),
+            }
+            if builder.problems.len() == problems {
+                clean |= bit;
+            }
+        }
+        clean
     }
 
     /// Adds a row of a department or contact table read from its own sheet or file.

@@ -53,6 +53,23 @@ impl PackedDraft {
 
     /// One customer property's value, without unpacking the rest.
     pub fn get(&self, name: &str) -> Option<Value> {
+        self.find(name).map(|mut input| input.value())
+    }
+
+    /// A customer property as text ([`Value::display`]), borrowed from the buffer when it is
+    /// text: for the passes over every customer that only compare a value.
+    pub fn text(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        let mut input = self.find(name)?;
+        if input.bytes.get(input.at) == Some(&TEXT) {
+            input.byte();
+            let len = usize::try_from(input.varint()).unwrap_or(usize::MAX);
+            return Some(String::from_utf8_lossy(input.take(len)));
+        }
+        Some(input.value().display().into())
+    }
+
+    /// A reader at the value of customer property `name`, if the customer has it.
+    fn find(&self, name: &str) -> Option<Reader<'_>> {
         let wanted = Entity::Customer
             .fields()
             .iter()
@@ -61,7 +78,7 @@ impl PackedDraft {
         for _ in 0..input.byte() {
             let field = input.byte();
             if usize::from(field) == wanted {
-                return Some(input.value());
+                return Some(input);
             }
             input.skip_value();
         }

@@ -36,7 +36,7 @@ pub fn cell_text(cell: &Cell) -> Option<String> {
 }
 
 /// [`cell_text`], without a copy when the cell holds text.
-fn borrowed_text(cell: &Cell) -> Option<std::borrow::Cow<'_, str>> {
+pub fn borrowed_text(cell: &Cell) -> Option<std::borrow::Cow<'_, str>> {
     let text: std::borrow::Cow<'_, str> = match cell {
         Cell::Empty => return None,
         Cell::Text(s) => trim(s).into(),
@@ -119,8 +119,8 @@ fn plain_email(text: &str) -> bool {
     // two dots in a row (or a dot at the end).
     let mut prev = b'.';
     for &b in local {
-        let atom = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'+' | b'-');
-        if !(atom || b == b'.' && prev != b'.') {
+        let class = EMAIL_CLASS[usize::from(b)];
+        if !(class & ATOM != 0 || b == b'.' && prev != b'.') {
             return false;
         }
         prev = b;
@@ -130,14 +130,20 @@ fn plain_email(text: &str) -> bool {
     }
     let (mut prev, mut label, mut labels) = (b'.', 0, 1);
     for &b in domain {
-        if b == b'.' {
+        let class = EMAIL_CLASS[usize::from(b)];
+        if class & LABEL != 0 {
+            label += 1;
+            if label > 63 {
+                return false;
+            }
+        } else if b == b'.' {
             // A label ends in a letter or digit.
             if prev == b'.' || prev == b'-' {
                 return false;
             }
             labels += 1;
             label = 0;
-        } else if b.is_ascii_alphanumeric() || b == b'-' && prev != b'.' {
+        } else if b == b'-' && prev != b'.' {
             label += 1;
             if label > 63 {
                 return false;
@@ -150,6 +156,25 @@ fn plain_email(text: &str) -> bool {
     labels >= 2 && prev != b'.' && prev != b'-'
 }
 
+/// [`plain_email`]'s byte classes: a dot-atom character of the local part (letters, digits and
+/// `_+-`); a letter or digit, which may stand anywhere in a domain label.
+const ATOM: u8 = 1;
+const LABEL: u8 = 2;
+const EMAIL_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() {
+            table[b] = ATOM | LABEL;
+        } else if matches!(byte, b'_' | b'+' | b'-') {
+            table[b] = ATOM;
+        }
+        b += 1;
+    }
+    table
+};
+
 fn guid(text: &str) -> Result<String, String> {
     uuid::Uuid::try_parse(text.trim_start_matches('{').trim_end_matches('}'))
         .map(|id| id.hyphenated().to_string())
@@ -159,13 +184,15 @@ fn guid(text: &str) -> Result<String, String> {
 }
 
 fn pricing_method(text: &str) -> Result<&'static str, String> {
-    let squashed: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '_'))
-        .collect();
+    // Compared byte by byte: the characters left out are ASCII, so never part of another one.
+    let squashed = || {
+        text.bytes()
+            .filter(|b| !matches!(b, b' ' | b'-' | b'_'))
+            .map(|b| b.to_ascii_lowercase())
+    };
     PRICING_METHODS
         .into_iter()
-        .find(|m| m.eq_ignore_ascii_case(&squashed))
+        .find(|m| m.bytes().map(|b| b.to_ascii_lowercase()).eq(squashed()))
         .ok_or_else(|| {
             format!(
                 "is not a pricing method (expected one of {})",
@@ -392,7 +419,12 @@ mod tests {
                 Some(Value::Text(want.into()))
             );
         }
-        assert!(convert(&text("Per mile"), Kind::PricingMethod).is_err());
+        for wrong in ["Per mile", "Zone", "ZoneToZoneX", "Zöne to Zone"] {
+            assert!(
+                convert(&text(wrong), Kind::PricingMethod).is_err(),
+                "{wrong}"
+            );
+        }
     }
 
     #[test]
