@@ -58,6 +58,7 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
         width: 0,
         file: path.to_path_buf(),
         done: false,
+        spare: Vec::new(),
     };
     let headers = rows.find_header(header_row)?;
     rows.width = headers.len();
@@ -80,7 +81,13 @@ struct CsvRows {
     width: usize,
     file: PathBuf,
     done: bool,
+    /// The strings of text cells that a later record left empty, for the next cell that gets
+    /// text: a column blank on some rows only would otherwise free and allocate one each time.
+    spare: Vec<String>,
 }
+
+/// At most this many strings wait in [`CsvRows::spare`] (a few rows' worth).
+const SPARE: usize = 1024;
 
 impl CsvRows {
     fn table(&self) -> SourceName {
@@ -157,7 +164,7 @@ impl CsvRows {
 
     /// The first `count` fields of the buffered record as strings, or the line of the first
     /// byte that is not UTF-8 (counting the newlines inside quoted fields before it).
-    fn text_fields(&self, count: usize) -> Result<Vec<Cell>, ReadError> {
+    fn text_fields(&mut self, count: usize) -> Result<Vec<Cell>, ReadError> {
         let mut cells = Vec::with_capacity(self.width.max(count));
         self.text_fields_into(count, &mut cells)?;
         Ok(cells)
@@ -165,21 +172,29 @@ impl CsvRows {
 
     /// [`CsvRows::text_fields`] written over `cells`: a text cell there keeps its allocation
     /// for the new text. Empty fields become [`Cell::Empty`] without allocating.
-    fn text_fields_into(&self, count: usize, cells: &mut Vec<Cell>) -> Result<(), ReadError> {
+    fn text_fields_into(&mut self, count: usize, cells: &mut Vec<Cell>) -> Result<(), ReadError> {
         let Some(texts) = self.records.texts(count) else {
             return Err(self.not_utf8());
         };
-        cells.truncate(count);
+        let spare = &mut self.spare;
+        for dropped in cells.drain(count.min(cells.len())..) {
+            keep(spare, dropped);
+        }
+        let new_text = |spare: &mut Vec<String>, text: &str| {
+            let mut string = spare.pop().unwrap_or_default();
+            string.push_str(text);
+            Cell::Text(string)
+        };
         for (index, text) in texts.enumerate() {
             match (text, cells.get_mut(index)) {
-                ("", Some(cell)) => *cell = Cell::Empty,
+                ("", Some(cell)) => keep(spare, std::mem::replace(cell, Cell::Empty)),
                 (text, Some(Cell::Text(old))) => {
                     old.clear();
                     old.push_str(text);
                 }
-                (text, Some(cell)) => *cell = Cell::Text(text.to_owned()),
+                (text, Some(cell)) => *cell = new_text(spare, text),
                 ("", None) => cells.push(Cell::Empty),
-                (text, None) => cells.push(Cell::Text(text.to_owned())),
+                (text, None) => cells.push(new_text(spare, text)),
             }
         }
         Ok(())
@@ -206,7 +221,7 @@ impl CsvRows {
 
     /// Writes the buffered record over `row`; `false` (and `row` half written) when the record
     /// is blank.
-    fn fill(&self, row: &mut Row) -> Result<bool, ReadError> {
+    fn fill(&mut self, row: &mut Row) -> Result<bool, ReadError> {
         if ascii_blank(&self.records) {
             return Ok(false);
         }
@@ -231,6 +246,16 @@ impl CsvRows {
             found,
         });
         Ok(true)
+    }
+}
+
+/// Keeps a text cell's string (emptied) in `spare`, up to [`SPARE`] of them.
+fn keep(spare: &mut Vec<String>, cell: Cell) {
+    if let Cell::Text(mut string) = cell
+        && spare.len() < SPARE
+    {
+        string.clear();
+        spare.push(string);
     }
 }
 

@@ -156,14 +156,11 @@ fn count_lines(bytes: &[u8], pending_cr: bool) -> (u64, bool) {
     };
     // A line ends at "\n", "\r\n" or a lone "\r": every "\n" counts, and every "\r" that the
     // next byte does not make a "\r\n" (the last byte's "\r" waits for the next chunk).
-    let mut lines = memchr::memchr_iter(b'\n', bytes).count() as u64;
-    if pending_cr && bytes[0] != b'\n' {
-        lines += 1;
-    }
-    for at in memchr::memchr_iter(b'\r', bytes) {
-        if bytes.get(at + 1).is_some_and(|&next| next != b'\n') {
-            lines += 1;
-        }
+    // One pass for both: a record usually holds a single line end, at its end.
+    let mut lines = u64::from(pending_cr && bytes[0] != b'\n');
+    for at in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        let counts = bytes[at] == b'\n' || bytes.get(at + 1).is_some_and(|&next| next != b'\n');
+        lines += u64::from(counts);
     }
     (lines, last == b'\r')
 }
