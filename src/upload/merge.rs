@@ -5,7 +5,30 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::answer::{canonical_id, is_id_key};
 use crate::model::{CustomerDraft, Fields};
+
+/// `record` with its ID as `ID` in [`canonical_id`] form, if it is an object whose ID (spelt in
+/// any case, in any of a Guid's forms) is `id`; `None` if it is not, since posting it back would
+/// then create a customer or overwrite another.
+pub fn with_id(record: Json, id: &str) -> Option<Json> {
+    let Json::Object(mut record) = record else {
+        return None;
+    };
+    let want = canonical_id(id)?;
+    let keys: Vec<String> = record.keys().filter(|k| is_id_key(k)).cloned().collect();
+    let held = keys
+        .iter()
+        .find_map(|k| record.get(k)?.as_str().and_then(canonical_id));
+    if held.as_deref() != Some(want.as_str()) {
+        return None;
+    }
+    for key in keys {
+        record.remove(&key);
+    }
+    record.insert("ID".into(), Json::String(want));
+    Some(Json::Object(record))
+}
 
 /// The record to post: `existing` with the draft's fields and children laid over it.
 pub fn overlay(existing: &Json, draft: &CustomerDraft) -> Json {
@@ -188,6 +211,24 @@ mod tests {
         // Another email under the same name is another person: added, the old one kept.
         assert_eq!(merged["Contacts"][0]["Email"], "ann@old.com");
         assert_eq!(merged["Contacts"][2].get("ID"), None);
+    }
+
+    #[test]
+    fn a_record_is_posted_back_only_with_its_own_id() {
+        let id = "c56a4180-65aa-42ec-a945-5fd21dec0538";
+        let record = |body: Json| with_id(body, id);
+        assert_eq!(
+            record(json!({"Id": "{C56A4180-65AA-42EC-A945-5FD21DEC0538}", "Name": "A"})),
+            Some(json!({"ID": id, "Name": "A"}))
+        );
+        assert_eq!(record(json!({"ID": id})), Some(json!({"ID": id})));
+        assert_eq!(record(json!({"Name": "A"})), None);
+        assert_eq!(record(json!({"ID": null})), None);
+        assert_eq!(
+            record(json!({"ID": "00000000-0000-0000-0000-000000000001"})),
+            None
+        );
+        assert_eq!(record(json!([{"ID": id}])), None);
     }
 
     #[test]

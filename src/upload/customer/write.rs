@@ -31,10 +31,12 @@ impl Job {
         loop {
             let error = match self.client.create_customer(body).await {
                 Ok(answer) => match answer.id() {
-                    Some(id) => return self.created(group, id.to_string(), hash, note).await,
+                    Some(id) => return self.created(group, id, hash, note).await,
                     None => CallError::Unknown {
                         cause: match answer.id {
-                            Some(other) => format!("the answer's customer ID is not text: {other}"),
+                            Some(other) => {
+                                format!("the answer's customer ID is not usable: {other}")
+                            }
                             None => "the answer carried no customer ID".to_string(),
                         },
                     },
@@ -188,6 +190,15 @@ impl Job {
                 return Box::pin(self.send(group, None, hash)).await;
             }
             Err(error) => return Ok(self.call_failed(error, Some(id))),
+        };
+        // Posted back without its own ID, the record would be created a second time.
+        let Some(existing) = merge::with_id(existing, id) else {
+            return Ok(Done::Failed {
+                id: Some(id.to_string()),
+                message: format!(
+                    "OnTime's record for customer {id} does not carry that ID; not updating it (posting it back would create a second customer); nothing was sent"
+                ),
+            });
         };
         if !from_ledger && let Some(message) = self.not_the_match(group, id, &existing) {
             return Ok(Done::Failed {
