@@ -212,11 +212,23 @@ fn endpoint(args: &ImportArgs) -> Result<Endpoint, SettingsError> {
                 .into(),
         )
     })?;
+    let key = key.trim();
+    if !key
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    {
+        // The key itself is never shown, not even in part.
+        return Err(SettingsError::Usage(
+            "the API key holds a character an HTTP header cannot carry (a line break, a control character, or a letter outside ASCII such as é)\n\
+             hint: copy the key again from OnTime's Settings > API, without anything around it"
+                .into(),
+        ));
+    }
     let base = parse_base_url(&args.base_url)?;
     Ok(Endpoint::Remote {
         base,
         company_id: company_id.trim().to_string(),
-        key: ApiKey::new(key.trim().to_string()),
+        key: ApiKey::new(key.to_string()),
     })
 }
 

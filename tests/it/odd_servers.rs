@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 mod answers;
+mod limits;
 mod proxy;
+mod transport;
 
 use std::collections::BTreeMap;
 
