@@ -128,7 +128,8 @@ pub struct ImportArgs {
     #[arg(long, default_value = "30", value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: std::time::Duration,
 
-    /// Attempts after the first, for connection errors, 5xx answers and 429 with Retry-After.
+    /// Attempts after the first, for connection errors, 5xx answers and 429 with Retry-After
+    /// (a Retry-After of more than 5 minutes stops the run, exit 3).
     #[arg(long, default_value = "5", value_name = "N")]
     pub retries: u32,
 
