@@ -32,16 +32,19 @@ impl Created {
 }
 
 /// An ID in the one form the run keeps and compares: a Guid in any of its spellings (upper
-/// case, braces, no hyphens) as lower-case hyphenated text, anything else trimmed. Blank is no ID.
+/// case, braces, no hyphens) as lower-case hyphenated text, anything else trimmed. Blank is no
+/// ID, and so is the all-zero Guid (.NET's `Guid.Empty`, what a server answers for an ID it
+/// never assigned).
 pub fn canonical_id(text: &str) -> Option<String> {
     let text = text.trim();
     if text.is_empty() {
         return None;
     }
-    Some(match uuid::Uuid::try_parse(text) {
-        Ok(guid) => guid.hyphenated().to_string(),
-        Err(_) => text.to_string(),
-    })
+    match uuid::Uuid::try_parse(text) {
+        Ok(guid) if guid.is_nil() => None,
+        Ok(guid) => Some(guid.hyphenated().to_string()),
+        Err(_) => Some(text.to_string()),
+    }
 }
 
 /// Whether a property name is the record's ID, in any case.
@@ -167,6 +170,7 @@ mod tests {
         }
         assert_eq!(canonical_id(" 1234 ").as_deref(), Some("1234"));
         assert_eq!(canonical_id(""), None);
+        assert_eq!(canonical_id("{00000000-0000-0000-0000-000000000000}"), None);
     }
 
     #[test]

@@ -38,6 +38,31 @@ async fn a_create_answered_200_with_only_unknown_fields_besides_its_id_is_create
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_all_zero_id_in_a_create_answer_is_no_id() {
+    let odd = Odd::new(|seen| {
+        if !seen.is_create() {
+            return Act::Pass;
+        }
+        Act::then(|answer| {
+            let mut body = answer.body_json();
+            body["ID"] = json!("00000000-0000-0000-0000-000000000000");
+            Reply::Http(Answer::json(201, &body))
+        })
+    })
+    .await;
+    let run = odd.import(1, &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        odd.report(),
+        [
+            "2,created,1001,created (confirmed by lookup after: the answer's customer ID is not usable: \"00000000-0000-0000-0000-000000000000\")"
+        ]
+    );
+    assert_eq!(odd.ids(), [odd.sb.customers()[0]["ID"].as_str().unwrap()]);
+    odd.assert_stored_once(1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_id_spelt_id_or_id_in_a_create_answer_is_the_id() {
     for spelling in ["Id", "id"] {
         let odd = Odd::new(move |seen| {
