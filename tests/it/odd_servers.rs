@@ -55,17 +55,11 @@ impl Odd {
     /// Runs the import of the input already written.
     pub async fn rerun(&self, extra: &[&str]) -> Run {
         let ledger = self.work.path("ledger.db").display().to_string();
-        let mut args = vec![
-            "in.csv",
-            "-m",
-            "m.toml",
-            "--base-url",
-            self.proxy.base(),
-            "--company-id",
-            self.sb.company_id(),
-            "--state",
-            &ledger,
-        ];
+        let mut args = vec!["in.csv", "-m", "m.toml"];
+        if !extra.contains(&"--base-url") {
+            args.extend(["--base-url", self.proxy.base()]);
+        }
+        args.extend(["--company-id", self.sb.company_id(), "--state", &ledger]);
         for pair in [["--rate", "500"], ["--timeout", "2"], ["--retries", "2"]] {
             if !extra.contains(&pair[0]) {
                 args.extend(pair);

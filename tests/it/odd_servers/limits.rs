@@ -141,6 +141,16 @@ async fn a_redirect_is_never_followed_and_the_key_never_leaves() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_url_with_a_path_keeps_it() {
+    let odd = Odd::new(|_| Act::Pass).await;
+    let base = format!("{}{}", odd.proxy.base(), proxy::GATEWAY);
+    let run = odd.import(1, &["--base-url", &base]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    odd.assert_stored_once(1);
+    assert_eq!(odd.proxy.gateway(), [true, true], "{:?}", odd.seen());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_no_header_can_carry_is_refused_before_sending() {
     let odd = Odd::new(|_| Act::Pass).await;
     odd.work.write("in.csv", customers_csv(1));

@@ -12,6 +12,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 
+/// The path prefix of a gateway the proxy also answers under.
+pub const GATEWAY: &str = "/gateway";
+
 /// One request as the rule sees it.
 #[derive(Debug, Clone)]
 pub struct Seen {
@@ -19,6 +22,8 @@ pub struct Seen {
     /// The path and query under `/sites/{company}/`, e.g. `api/customers?accountNumber=1001`.
     pub target: String,
     pub auth: Option<String>,
+    /// Whether it came under [`GATEWAY`].
+    pub gateway: bool,
     /// How many requests with the same method and path (query left out) came before this one.
     pub nth: usize,
 }
@@ -162,6 +167,16 @@ impl Proxy {
             .collect()
     }
 
+    /// Whether each request seen came under [`GATEWAY`].
+    pub fn gateway(&self) -> Vec<bool> {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| s.gateway)
+            .collect()
+    }
+
     /// The `Authorization` header of every request seen.
     pub fn auth(&self) -> Vec<Option<String>> {
         self.seen
@@ -175,11 +190,10 @@ impl Proxy {
 
 async fn handle(State(shared): State<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let full = parts
-        .uri
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_string();
+    let full = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    // A gateway's path in front of the API (`--base-url http://…/gateway`) is taken off.
+    let gateway = full.starts_with(GATEWAY);
+    let full = full.strip_prefix(GATEWAY).unwrap_or(full).to_string();
     let target = full.splitn(4, '/').nth(3).unwrap_or_default().to_string();
     let auth = parts
         .headers
@@ -192,6 +206,7 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
             method: parts.method.to_string(),
             target,
             auth,
+            gateway,
             nth: 0,
         };
         seen.nth = log
