@@ -1,6 +1,6 @@
 //! Throttles, quota headers, redirects and keys as a server other than ours may have them:
 //! `Retry-After` as 0, a date, huge or negative; `X-RateLimit-*` absent, garbled, lowercase or
-//! going up; a redirect to another host, which the key must never follow; a key no HTTP header
+//! going up, a reset in seconds from now; a redirect to another host, which the key must never follow; a key no HTTP header
 //! can carry.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
@@ -86,6 +86,34 @@ async fn quota_headers_absent_garbled_lowercase_or_rising_do_not_stop_the_run() 
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(statuses(&odd.report()), ["created"; 6]);
     odd.assert_stored_once(6);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_in_seconds_from_now_is_read_as_such() {
+    let odd = Odd::new(|seen| {
+        if !seen.is_create() {
+            return Act::Pass;
+        }
+        Act::then(|answer| {
+            Reply::Http(
+                answer
+                    .without("x-ratelimit")
+                    .header("X-RateLimit-Remaining-Daily", "0")
+                    .header("X-RateLimit-Reset-Daily", "3600"),
+            )
+        })
+    })
+    .await;
+    let run = odd.import(2, &["--concurrency", "1"]).await;
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let report = odd.report();
+    let prefix = "3,not_sent,1002,not sent: the OnTime request quota is spent until ";
+    let until = report[1]
+        .strip_prefix(prefix)
+        .expect("the quota's reset time");
+    let until = chrono::DateTime::parse_from_rfc3339(until.split(';').next().unwrap()).unwrap();
+    let ahead = until.timestamp() - chrono::Utc::now().timestamp();
+    assert!((3500..=3600).contains(&ahead), "{report:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
