@@ -30,6 +30,23 @@ pub fn with_id(record: Json, id: &str) -> Option<Json> {
     Some(Json::Object(record))
 }
 
+/// Why an update's answer is alarming: it names another customer than the one posted, so
+/// OnTime may have made a second one instead of updating. `None` for the record itself, and for
+/// an answer without an ID (whose body the update does not need).
+pub fn answered_for_another(answer: &Json, id: &str) -> Option<String> {
+    let object = answer.as_object()?;
+    let held = object.get("ID").or_else(|| {
+        let key = object.keys().find(|k| is_id_key(k))?;
+        object.get(key)
+    })?;
+    let held = canonical_id(held.as_str()?)?;
+    (Some(held.as_str()) != canonical_id(id).as_deref()).then(|| {
+        format!(
+            "the update of customer {id} was answered with customer {held}: OnTime may have created a second customer instead; check both in OnTime before re-running"
+        )
+    })
+}
+
 /// The record to post: `existing` with the draft's fields and children laid over it.
 pub fn overlay(existing: &Json, draft: &CustomerDraft) -> Json {
     let mut merged = existing.as_object().cloned().unwrap_or_default();
@@ -229,6 +246,23 @@ mod tests {
             None
         );
         assert_eq!(record(json!([{"ID": id}])), None);
+    }
+
+    #[test]
+    fn an_update_answered_for_another_customer_is_told() {
+        let id = "c56a4180-65aa-42ec-a945-5fd21dec0538";
+        assert_eq!(answered_for_another(&json!({"ID": id}), id), None);
+        assert_eq!(
+            answered_for_another(&json!({"id": id.to_uppercase()}), id),
+            None
+        );
+        assert_eq!(answered_for_another(&json!({"Name": "A"}), id), None);
+        assert_eq!(answered_for_another(&Json::Null, id), None);
+        let other =
+            answered_for_another(&json!({"ID": "00000000-0000-0000-0000-000000000002"}), id);
+        assert!(other.is_some_and(|m| {
+            m.contains("was answered with customer 00000000-0000-0000-0000-000000000002")
+        }));
     }
 
     #[test]

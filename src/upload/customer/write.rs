@@ -237,14 +237,25 @@ impl Job {
                 Some(id.to_string()),
             ));
         }
-        if !merge::same(&existing, &merged)
-            && let Err(error) = self
+        if !merge::same(&existing, &merged) {
+            let message = match self
                 .client
                 .post("api/customer/post", &merged, Idempotent::Yes)
                 .await
-        {
-            self.ledger.failed(&group.key, &error.to_string()).await?;
-            return Ok(self.call_failed(error, Some(id)));
+            {
+                Err(error) => {
+                    self.ledger.failed(&group.key, &error.to_string()).await?;
+                    return Ok(self.call_failed(error, Some(id)));
+                }
+                Ok(answer) => merge::answered_for_another(&answer, id),
+            };
+            if let Some(message) = message {
+                self.ledger.failed(&group.key, &message).await?;
+                return Ok(Done::Failed {
+                    id: Some(id.to_string()),
+                    message,
+                });
+            }
         }
         if self.children == Children::Separate {
             if let Err(message) = self.post_children(id, &group.draft, &existing).await {

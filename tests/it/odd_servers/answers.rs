@@ -288,3 +288,32 @@ async fn a_400_in_html_is_the_rows_message_and_not_retried() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_answered_with_another_customers_id_is_a_failure_to_check() {
+    let other = "00000000-0000-0000-0000-00000000beef";
+    let odd = Odd::new(move |seen| {
+        if seen.is_create() {
+            Act::then(move |answer| {
+                let mut body = answer.body_json();
+                body["ID"] = json!(other);
+                Reply::Http(Answer::json(200, &body))
+            })
+        } else {
+            Act::Pass
+        }
+    })
+    .await;
+    let id = odd
+        .sb
+        .insert_customer(json!({"Name": "Old", "AccountNumber": "1001"}));
+    let run = odd.import(1, &[]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        odd.report(),
+        [format!(
+            "2,failed,1001,the update of customer {id} was answered with customer {other}: OnTime may have created a second customer instead; check both in OnTime before re-running"
+        )]
+    );
+    assert_eq!(odd.ids(), [id]);
+}
