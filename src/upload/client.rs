@@ -6,7 +6,7 @@
 //! by a lookup. GETs and updates (a post with `ID` replaces the record whole, so sending it twice
 //! is harmless) are retried freely.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -93,6 +93,11 @@ pub struct Client {
     stopping: CancellationToken,
     /// Delays between retries start here and double, with jitter.
     backoff_start: Duration,
+    /// Attempts in a row, across the run, that got no answer or a 5xx; any other answer resets
+    /// it. At `give_up_after` the service is down, not flaky, and the run stops instead of
+    /// spending every customer's retries on it (at 30 s a timeout, days for a large input).
+    failing: AtomicU32,
+    give_up_after: u32,
 }
 
 impl Client {
@@ -140,6 +145,10 @@ impl Client {
             stop: Mutex::new(None),
             stopping,
             backoff_start: Duration::from_millis(200),
+            failing: AtomicU32::new(0),
+            // Two requests' worth of attempts, and never so few that a flaky service (10 % of
+            // attempts failing) is taken for a dead one: 0.1^10 per ten attempts.
+            give_up_after: target.retries.saturating_add(1).saturating_mul(2).max(10),
         })
     }
 
@@ -229,6 +238,7 @@ impl Client {
             let result = self
                 .attempt(method.clone(), url.clone(), body, in_flight)
                 .await;
+            self.tally(&result);
             let (cause, wait) = match result {
                 Attempt::Done(json) => return Ok(json),
                 // Only a record by ID may be missing; a 404 anywhere else means the run talks
@@ -453,6 +463,26 @@ impl Client {
                 status: code,
                 body: text,
             }),
+        }
+    }
+
+    /// Counts attempts that failed for want of a working service (no answer, 5xx; not a 429
+    /// with `Retry-After`, which is a throttle speaking); too many in a row stop the run.
+    fn tally<T>(&self, attempt: &Attempt<T>) {
+        let cause = match attempt {
+            Attempt::Unknown(cause) | Attempt::Gateway(cause, _) => cause,
+            Attempt::Retry(cause, _) if !cause.starts_with("429") => cause,
+            _ => {
+                self.failing.store(0, Ordering::SeqCst);
+                return;
+            }
+        };
+        let attempts = self.failing.fetch_add(1, Ordering::SeqCst) + 1;
+        if attempts >= self.give_up_after {
+            self.stop(Stop::Unreachable {
+                attempts,
+                cause: cause.clone(),
+            });
         }
     }
 

@@ -183,3 +183,30 @@ fn gzip(answer: Answer) -> Answer {
     }
     .header("Content-Encoding", "gzip")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_that_never_answers_stops_the_run_instead_of_failing_every_customer() {
+    let odd = Odd::new(|_| Act::Instead(Reply::Hang)).await;
+    let run = odd
+        .import(20, &["--timeout", "0.2", "--retries", "2"])
+        .await;
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("stopped early: OnTime failed 10 attempts in a row (the last: timed out waiting for the answer"),
+        "{}",
+        run.stderr
+    );
+    let report = odd.report();
+    assert_eq!(report.len(), 20, "every row once: {report:#?}");
+    // A customer whose lookup was under way when the run stopped is not sent either, unless
+    // its last retry was: then it gave up. No other was begun.
+    for line in &report[..4] {
+        let gave_up = line.contains(",failed,") && line.contains("gave up after retries");
+        assert!(line.contains(",not_sent,") || gave_up, "{report:#?}");
+    }
+    assert_eq!(statuses(&report[4..]), ["not_sent"; 16], "{report:#?}");
+    // Ten in a row, and at most the few in flight when the tenth failed.
+    assert!(odd.seen().len() <= 10 + 4, "{:?}", odd.seen());
+    assert!(odd.stored().is_empty());
+}
