@@ -11,9 +11,10 @@ Exit codes:
   0    every row valid (dry run) or sent
   1    some rows invalid or failed (see the report)
   2    the run could not start: bad arguments, mapping file, unreadable input, missing or
-       rejected API key, a wrong company id or base URL (404), or the ledger is in use
-       by another run
-  3    stopped early: request quota spent, --max-requests or --reserve reached
+       rejected API key, a wrong company id or base URL (404, or a redirect), or the
+       ledger is in use by another run
+  3    stopped early: request quota spent, --max-requests or --reserve reached, a
+       Retry-After over 5 minutes, or OnTime failing 10 attempts in a row
   130  interrupted (Ctrl-C); the report and ledger are valid and a rerun finishes the job
 
 Environment:
@@ -128,7 +129,8 @@ pub struct ImportArgs {
     #[arg(long, default_value = "30", value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: std::time::Duration,
 
-    /// Attempts after the first, for connection errors, 5xx answers and 429 with Retry-After.
+    /// Attempts after the first, for connection errors, 5xx answers and 429 with Retry-After
+    /// (a Retry-After of more than 5 minutes stops the run, exit 3).
     #[arg(long, default_value = "5", value_name = "N")]
     pub retries: u32,
 

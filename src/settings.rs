@@ -212,18 +212,36 @@ fn endpoint(args: &ImportArgs) -> Result<Endpoint, SettingsError> {
                 .into(),
         )
     })?;
+    let key = key.trim();
+    if !key
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    {
+        // The key itself is never shown, not even in part.
+        return Err(SettingsError::Usage(
+            "the API key holds a character an HTTP header cannot carry (a line break, a control character, or a letter outside ASCII such as é)\n\
+             hint: copy the key again from OnTime's Settings > API, without anything around it"
+                .into(),
+        ));
+    }
     let base = parse_base_url(&args.base_url)?;
     Ok(Endpoint::Remote {
         base,
         company_id: company_id.trim().to_string(),
-        key: ApiKey::new(key.trim().to_string()),
+        key: ApiKey::new(key.to_string()),
     })
 }
 
-/// The base URL, which must be https unless it points at this machine.
+/// The base URL, which must be https unless it points at this machine. Its path ends in a
+/// slash, so that `sites/…` joins under a gateway's path (`https://gw.example/ontime`) instead
+/// of replacing its last segment.
 pub fn parse_base_url(text: &str) -> Result<reqwest::Url, SettingsError> {
-    let url = reqwest::Url::parse(text.trim())
+    let mut url = reqwest::Url::parse(text.trim())
         .map_err(|e| SettingsError::Usage(format!("--base-url \"{text}\" is not a URL: {e}")))?;
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
@@ -277,6 +295,14 @@ mod tests {
         assert!(parse_base_url("http://10.0.0.5").is_err());
         assert!(parse_base_url("ftp://127.0.0.1").is_err());
         assert!(parse_base_url("not a url").is_err());
+        let gateway = parse_base_url("https://gw.example/ontime").expect("https");
+        assert_eq!(gateway.as_str(), "https://gw.example/ontime/");
+        assert_eq!(
+            parse_base_url("https://secure.ontime360.com")
+                .expect("https")
+                .as_str(),
+            "https://secure.ontime360.com/"
+        );
     }
 
     #[test]

@@ -18,6 +18,10 @@ pub enum Stop {
     Quota { reset: Option<String> },
     /// `--max-requests` reached.
     Budget { requests: u64 },
+    /// The service failed this many attempts in a row (no answer, or 5xx): it is down.
+    Unreachable { attempts: u32, cause: String },
+    /// The server asked to wait (`Retry-After`) longer than the run waits.
+    Wait { status: u16, until: String },
     /// `--reserve` reached: the remaining daily quota is kept for dispatch.
     Reserve { remaining: u64, reserve: u64 },
     /// The key was refused (401/403).
@@ -49,6 +53,12 @@ impl Stop {
                     "not sent: {remaining} requests left today and --reserve keeps {reserve}; run again after the reset"
                 )
             }
+            Stop::Unreachable { attempts, cause } => format!(
+                "not sent: OnTime failed {attempts} attempts in a row (the last: {cause}); run again once it answers"
+            ),
+            Stop::Wait { status, until } => format!(
+                "not sent: OnTime answered {status} and asks to wait until {until}; run again after that"
+            ),
             Stop::Auth { message } | Stop::Address { message } => format!("not sent: {message}"),
             Stop::Interrupted => "not sent: interrupted; run again to continue".into(),
             Stop::Ledger { message } => format!("not sent: {message}"),

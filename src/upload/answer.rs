@@ -4,7 +4,9 @@
 //! handling.
 //!
 //! Invariant: an answer that is not a JSON object fails to read — it is "unreadable", never a
-//! create without an ID, and never an ID taken from something other than the object's `ID`.
+//! create without an ID, and never an ID taken from something other than the object's `ID`
+//! (spelt `ID` or, failing that, in any other case: `Id`, `id`). IDs are compared and kept in
+//! one form, [`canonical_id`].
 
 use std::fmt;
 
@@ -15,15 +17,39 @@ use serde_json::Value as Json;
 #[derive(Debug, Default, PartialEq)]
 pub struct Created {
     /// The object's `ID`, whatever its type (the last one, if the object has several, as
-    /// `serde_json::Value` would keep it); `None` if it has none.
+    /// `serde_json::Value` would keep it); else its `Id`, `id`…; `None` if it has none.
     pub id: Option<Json>,
 }
 
 impl Created {
-    /// The new customer's ID, if the answer carried one as a string.
-    pub fn id(&self) -> Option<&str> {
-        self.id.as_ref().and_then(Json::as_str)
+    /// The new customer's ID in its [`canonical_id`] form, if the answer carried one as text.
+    pub fn id(&self) -> Option<String> {
+        self.id
+            .as_ref()
+            .and_then(Json::as_str)
+            .and_then(canonical_id)
     }
+}
+
+/// An ID in the one form the run keeps and compares: a Guid in any of its spellings (upper
+/// case, braces, no hyphens) as lower-case hyphenated text, anything else trimmed. Blank is no
+/// ID, and so is the all-zero Guid (.NET's `Guid.Empty`, what a server answers for an ID it
+/// never assigned).
+pub fn canonical_id(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    match uuid::Uuid::try_parse(text) {
+        Ok(guid) if guid.is_nil() => None,
+        Ok(guid) => Some(guid.hyphenated().to_string()),
+        Err(_) => Some(text.to_string()),
+    }
+}
+
+/// Whether a property name is the record's ID, in any case.
+pub fn is_id_key(key: &str) -> bool {
+    key.eq_ignore_ascii_case("ID")
 }
 
 impl<'de> Deserialize<'de> for Created {
@@ -42,22 +68,27 @@ impl<'de> Visitor<'de> for CreatedVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Created, A::Error> {
-        let mut created = Created::default();
+        let (mut exact, mut other) = (None, None);
         while let Some(key) = map.next_key::<Key>()? {
             match key {
-                Key::Id => created.id = Some(map.next_value()?),
+                Key::Id => exact = Some(map.next_value()?),
+                Key::OtherCase => other = Some(map.next_value()?),
                 Key::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(created)
+        Ok(Created {
+            id: exact.or(other),
+        })
     }
 }
 
-/// A key of the answer: `ID` or another, told apart without allocating.
+/// A key of the answer: `ID`, the same in another case, or another, told apart without
+/// allocating.
 enum Key {
     Id,
+    OtherCase,
     Other,
 }
 
@@ -77,7 +108,11 @@ impl Visitor<'_> for KeyVisitor {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-        Ok(if key == "ID" { Key::Id } else { Key::Other })
+        Ok(match key {
+            "ID" => Key::Id,
+            _ if is_id_key(key) => Key::OtherCase,
+            _ => Key::Other,
+        })
     }
 }
 
@@ -97,15 +132,45 @@ mod tests {
             "Contacts": [], "BillingAdjustmentPercentage": 4.5, "Inactive": false, "Fax": null
         });
         let created = read(&answer.to_string()).expect("readable");
-        assert_eq!(created.id(), Some("c-1"));
+        assert_eq!(created.id().as_deref(), Some("c-1"));
     }
 
     #[test]
     fn an_escaped_key_is_still_the_id() {
         assert_eq!(
-            read(r#"{"I\u0044": "c-2"}"#).expect("readable").id(),
+            read(r#"{"I\u0044": "c-2"}"#)
+                .expect("readable")
+                .id()
+                .as_deref(),
             Some("c-2")
         );
+    }
+
+    #[test]
+    fn an_id_in_another_case_counts_unless_id_is_there() {
+        let id = |text| read(text).expect("readable").id();
+        assert_eq!(id(r#"{"Id": "c-3"}"#).as_deref(), Some("c-3"));
+        assert_eq!(id(r#"{"id": "c-3", "Name": "x"}"#).as_deref(), Some("c-3"));
+        assert_eq!(
+            id(r#"{"id": "x", "ID": "c-4", "Id": "y"}"#).as_deref(),
+            Some("c-4")
+        );
+        assert_eq!(id(r#"{"Name": "x", "ID": " "}"#), None, "blank is no ID");
+    }
+
+    #[test]
+    fn guids_take_one_form() {
+        let want = Some("c56a4180-65aa-42ec-a945-5fd21dec0538".to_string());
+        for text in [
+            "c56a4180-65aa-42ec-a945-5fd21dec0538",
+            "{C56A4180-65AA-42EC-A945-5FD21DEC0538}",
+            " C56A418065AA42ECA9455FD21DEC0538\n",
+        ] {
+            assert_eq!(canonical_id(text), want, "{text}");
+        }
+        assert_eq!(canonical_id(" 1234 ").as_deref(), Some("1234"));
+        assert_eq!(canonical_id(""), None);
+        assert_eq!(canonical_id("{00000000-0000-0000-0000-000000000000}"), None);
     }
 
     #[test]

@@ -6,13 +6,13 @@
 //! by a lookup. GETs and updates (a post with `ID` replaces the record whole, so sending it twice
 //! is harmless) are retried freely.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use backon::BackoffBuilder;
 use governor::{DefaultDirectRateLimiter, RateLimiter};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Quota;
 use super::answer::Created;
-use super::http::{clip, describe, retry_after};
+use super::http::{LONGEST_WAIT, after, clip, describe, retry_after};
 pub use super::http::{escape, pace};
 use super::quota::{InFlight, QuotaBook, QuotaHeaders, spent_until};
 use crate::settings::{ApiKey, Target};
@@ -93,6 +93,11 @@ pub struct Client {
     stopping: CancellationToken,
     /// Delays between retries start here and double, with jitter.
     backoff_start: Duration,
+    /// Attempts in a row, across the run, that got no answer or a 5xx; any other answer resets
+    /// it. At `give_up_after` the service is down, not flaky, and the run stops instead of
+    /// spending every customer's retries on it (at 30 s a timeout, days for a large input).
+    failing: AtomicU32,
+    give_up_after: u32,
 }
 
 impl Client {
@@ -111,6 +116,8 @@ impl Client {
         let mut http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
+            // A redirect is never followed: the key and the data go to --base-url only.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("ontime-import/", env!("CARGO_PKG_VERSION")));
         if crate::settings::is_loopback(base) {
             // A proxy from the environment must not see requests meant for this machine.
@@ -138,6 +145,10 @@ impl Client {
             stop: Mutex::new(None),
             stopping,
             backoff_start: Duration::from_millis(200),
+            failing: AtomicU32::new(0),
+            // Two requests' worth of attempts, and never so few that a flaky service (10 % of
+            // attempts failing) is taken for a dead one: 0.1^10 per ten attempts.
+            give_up_after: target.retries.saturating_add(1).saturating_mul(2).max(10),
         })
     }
 
@@ -227,6 +238,7 @@ impl Client {
             let result = self
                 .attempt(method.clone(), url.clone(), body, in_flight)
                 .await;
+            self.tally(&result);
             let (cause, wait) = match result {
                 Attempt::Done(json) => return Ok(json),
                 // Only a record by ID may be missing; a 404 anywhere else means the run talks
@@ -243,6 +255,9 @@ impl Client {
                     return Err(CallError::Stopped);
                 }
                 Attempt::Fail(error) => return Err(error),
+                Attempt::Moved { status, to } => {
+                    return Err(self.moved(status, &url, &to, idempotent));
+                }
                 // A create: a lookup tells what it made. An update: done (its answer is not
                 // used). A GET: its answer is needed, so it is asked again.
                 Attempt::Unreadable(cause) if idempotent == Idempotent::No => {
@@ -250,7 +265,9 @@ impl Client {
                 }
                 Attempt::Unreadable(_) if method == Method::POST => return Ok(T::default()),
                 Attempt::Unreadable(cause) => (cause, None),
-                Attempt::Unknown(cause) if idempotent == Idempotent::No => {
+                Attempt::Unknown(cause) | Attempt::Gateway(cause, _)
+                    if idempotent == Idempotent::No =>
+                {
                     return Err(CallError::Unknown { cause });
                 }
                 Attempt::Retry(cause, _)
@@ -258,8 +275,8 @@ impl Client {
                 {
                     return Err(CallError::Server { cause });
                 }
-                Attempt::Unknown(cause) | Attempt::Retry(cause, None) => (cause, None),
-                Attempt::Retry(cause, Some(wait)) => (cause, Some(wait)),
+                Attempt::Unknown(cause) => (cause, None),
+                Attempt::Retry(cause, wait) | Attempt::Gateway(cause, wait) => (cause, wait),
             };
             let Some(delay) = delays.next() else {
                 return Err(CallError::Exhausted { cause });
@@ -353,24 +370,39 @@ impl Client {
         }
         let response = match request.send().await {
             Ok(response) => response,
-            Err(error) if error.is_connect() => return Attempt::Retry(describe(&error), None),
+            // Not sent: no connection, or a request that could not be built.
+            Err(error) if error.is_connect() || error.is_builder() => {
+                return Attempt::Retry(describe(&error), None);
+            }
             Err(error) => return Attempt::Unknown(describe(&error)),
         };
         let status = response.status();
         self.note_quota(response.headers(), &mut in_flight);
+        if status.is_redirection() {
+            let to = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok());
+            return Attempt::Moved {
+                status,
+                to: to.unwrap_or("nowhere (no Location)").to_string(),
+            };
+        }
         let retry_after = retry_after(response.headers());
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(error) => return Attempt::Unknown(describe(&error)),
         };
+        // A UTF-8 byte order mark, which .NET servers may write before JSON, is not part of it.
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
         // The usual answer, a success in JSON, is read straight from its bytes. Anything else
         // is read as text, as `Response::text` would give it (lossy UTF-8).
         if status.is_success()
-            && let Ok(answer) = serde_json::from_slice(&body)
+            && let Ok(answer) = serde_json::from_slice(body)
         {
             return Attempt::Done(answer);
         }
-        let text = String::from_utf8_lossy(&body).into_owned();
+        let text = String::from_utf8_lossy(body).into_owned();
         self.classify(status, retry_after, text)
     }
 
@@ -402,6 +434,7 @@ impl Client {
                 Attempt::Fail(CallError::Stopped)
             }
             429 => match retry_after {
+                Some(wait) if wait > LONGEST_WAIT => self.wait_too_long(status, wait),
                 Some(wait) => Attempt::Retry(
                     format!(
                         "429 Too Many Requests, Retry-After {} s",
@@ -415,11 +448,71 @@ impl Client {
                     Attempt::Fail(CallError::Stopped)
                 }
             },
-            500..=599 => Attempt::Retry(format!("{status}: {}", clip(&text)), retry_after),
+            // A gateway's error: it lost OnTime's answer, not OnTime's word that it failed.
+            502 | 504 => {
+                if let Some(wait) = retry_after.filter(|w| *w > LONGEST_WAIT) {
+                    self.stop_for(status, wait);
+                }
+                Attempt::Gateway(format!("{status}: {}", clip(&text)), retry_after)
+            }
+            500..=599 => match retry_after {
+                Some(wait) if wait > LONGEST_WAIT => self.wait_too_long(status, wait),
+                _ => Attempt::Retry(format!("{status}: {}", clip(&text)), retry_after),
+            },
             code => Attempt::Fail(CallError::Rejected {
                 status: code,
                 body: text,
             }),
+        }
+    }
+
+    /// Counts attempts that failed for want of a working service (no answer, 5xx; not a 429
+    /// with `Retry-After`, which is a throttle speaking); too many in a row stop the run.
+    fn tally<T>(&self, attempt: &Attempt<T>) {
+        let cause = match attempt {
+            Attempt::Unknown(cause) | Attempt::Gateway(cause, _) => cause,
+            Attempt::Retry(cause, _) if !cause.starts_with("429") => cause,
+            _ => {
+                self.failing.store(0, Ordering::SeqCst);
+                return;
+            }
+        };
+        let attempts = self.failing.fetch_add(1, Ordering::SeqCst) + 1;
+        if attempts >= self.give_up_after {
+            self.stop(Stop::Unreachable {
+                attempts,
+                cause: cause.clone(),
+            });
+        }
+    }
+
+    /// A `Retry-After` too long to wait out stops the run, as a spent quota does.
+    fn wait_too_long<T>(&self, status: StatusCode, wait: Duration) -> Attempt<T> {
+        self.stop_for(status, wait);
+        Attempt::Fail(CallError::Stopped)
+    }
+
+    fn stop_for(&self, status: StatusCode, wait: Duration) {
+        self.stop(Stop::Wait {
+            status: status.as_u16(),
+            until: after(wait),
+        });
+    }
+
+    /// A redirect stops the run: the address is not the API's, and the tool does not follow it
+    /// (the key would go along). A create redirected with 303 ("see the result there") may have
+    /// been carried out, so its outcome is unknown; any other request was not.
+    fn moved(&self, status: StatusCode, url: &Url, to: &str, idempotent: Idempotent) -> CallError {
+        let message = format!(
+            "OnTime answered {status} for {url}, redirecting to {to}: redirects are not followed, so that the key and the data go only where --base-url says; check --base-url and ONTIME_COMPANY_ID"
+        );
+        self.stop(Stop::Address {
+            message: message.clone(),
+        });
+        if idempotent == Idempotent::No && status == StatusCode::SEE_OTHER {
+            CallError::Unknown { cause: message }
+        } else {
+            CallError::Stopped
         }
     }
 
@@ -463,4 +556,12 @@ enum Attempt<T> {
     Unreadable(String),
     /// Safe to try again, after at least the given wait when the server named one.
     Retry(String, Option<Duration>),
+    /// A gateway's 502 or 504: OnTime may have carried the request out. Retried like
+    /// [`Attempt::Retry`], unless it is a create, whose outcome is then unknown.
+    Gateway(String, Option<Duration>),
+    /// A 3xx (never followed), and where it points.
+    Moved {
+        status: StatusCode,
+        to: String,
+    },
 }

@@ -17,18 +17,31 @@ pub fn pace(rate: NonZeroU32) -> Rate {
         .allow_burst(NonZeroU32::MIN)
 }
 
+/// The longest `Retry-After` waited out. A throttle in front of OnTime asks for seconds; a
+/// longer wait is an outage or a spent quota, and a run that sat in it would hold its customers
+/// unreported for hours: the run stops instead (exit 3), and a rerun continues.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(300);
+
+/// `Retry-After` as seconds or an HTTP date (one in the past is 0). Negative or unreadable is
+/// `None`, as if absent. Capped at a year, so that any number gives a time that can be shown.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    const YEAR: f64 = 366.0 * 86_400.0;
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = text.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0)
-            .then(|| Duration::from_secs_f64(secs.min(3600.0)));
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(YEAR)));
     }
     let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
     let wait = when
         .signed_duration_since(chrono::Utc::now())
         .to_std()
         .unwrap_or_default();
-    Some(wait.min(Duration::from_secs(3600)))
+    Some(wait.min(Duration::from_secs_f64(YEAR)))
+}
+
+/// The moment a wait of `wait` from now ends, RFC 3339 in UTC.
+pub fn after(wait: Duration) -> String {
+    let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::zero());
+    (chrono::Utc::now() + wait).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// A reqwest error with its causes, which its own text leaves out.
@@ -84,6 +97,13 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert(RETRY_AFTER, "soon".parse().expect("header"));
         assert_eq!(retry_after(&headers), None);
+        headers.insert(RETRY_AFTER, "-5".parse().expect("header"));
+        assert_eq!(retry_after(&headers), None);
+        headers.insert(RETRY_AFTER, "1e300".parse().expect("header"));
+        assert_eq!(
+            retry_after(&headers),
+            Some(Duration::from_secs(366 * 86_400))
+        );
     }
 
     #[test]

@@ -5,7 +5,47 @@
 
 use serde_json::{Map, Value as Json};
 
+use super::answer::{canonical_id, is_id_key};
 use crate::model::{CustomerDraft, Fields};
+
+/// `record` with its ID as `ID` in [`canonical_id`] form, if it is an object whose ID (spelt in
+/// any case, in any of a Guid's forms) is `id`; `None` if it is not, since posting it back would
+/// then create a customer or overwrite another.
+pub fn with_id(record: Json, id: &str) -> Option<Json> {
+    let Json::Object(mut record) = record else {
+        return None;
+    };
+    let want = canonical_id(id)?;
+    let keys: Vec<String> = record.keys().filter(|k| is_id_key(k)).cloned().collect();
+    let held = keys
+        .iter()
+        .find_map(|k| record.get(k)?.as_str().and_then(canonical_id));
+    if held.as_deref() != Some(want.as_str()) {
+        return None;
+    }
+    for key in keys {
+        record.remove(&key);
+    }
+    record.insert("ID".into(), Json::String(want));
+    Some(Json::Object(record))
+}
+
+/// Why an update's answer is alarming: it names another customer than the one posted, so
+/// OnTime may have made a second one instead of updating. `None` for the record itself, and for
+/// an answer without an ID (whose body the update does not need).
+pub fn answered_for_another(answer: &Json, id: &str) -> Option<String> {
+    let object = answer.as_object()?;
+    let held = object.get("ID").or_else(|| {
+        let key = object.keys().find(|k| is_id_key(k))?;
+        object.get(key)
+    })?;
+    let held = canonical_id(held.as_str()?)?;
+    (Some(held.as_str()) != canonical_id(id).as_deref()).then(|| {
+        format!(
+            "the update of customer {id} was answered with customer {held}: OnTime may have created a second customer instead; check both in OnTime before re-running"
+        )
+    })
+}
 
 /// The record to post: `existing` with the draft's fields and children laid over it.
 pub fn overlay(existing: &Json, draft: &CustomerDraft) -> Json {
@@ -188,6 +228,41 @@ mod tests {
         // Another email under the same name is another person: added, the old one kept.
         assert_eq!(merged["Contacts"][0]["Email"], "ann@old.com");
         assert_eq!(merged["Contacts"][2].get("ID"), None);
+    }
+
+    #[test]
+    fn a_record_is_posted_back_only_with_its_own_id() {
+        let id = "c56a4180-65aa-42ec-a945-5fd21dec0538";
+        let record = |body: Json| with_id(body, id);
+        assert_eq!(
+            record(json!({"Id": "{C56A4180-65AA-42EC-A945-5FD21DEC0538}", "Name": "A"})),
+            Some(json!({"ID": id, "Name": "A"}))
+        );
+        assert_eq!(record(json!({"ID": id})), Some(json!({"ID": id})));
+        assert_eq!(record(json!({"Name": "A"})), None);
+        assert_eq!(record(json!({"ID": null})), None);
+        assert_eq!(
+            record(json!({"ID": "00000000-0000-0000-0000-000000000001"})),
+            None
+        );
+        assert_eq!(record(json!([{"ID": id}])), None);
+    }
+
+    #[test]
+    fn an_update_answered_for_another_customer_is_told() {
+        let id = "c56a4180-65aa-42ec-a945-5fd21dec0538";
+        assert_eq!(answered_for_another(&json!({"ID": id}), id), None);
+        assert_eq!(
+            answered_for_another(&json!({"id": id.to_uppercase()}), id),
+            None
+        );
+        assert_eq!(answered_for_another(&json!({"Name": "A"}), id), None);
+        assert_eq!(answered_for_another(&Json::Null, id), None);
+        let other =
+            answered_for_another(&json!({"ID": "00000000-0000-0000-0000-000000000002"}), id);
+        assert!(other.is_some_and(|m| {
+            m.contains("was answered with customer 00000000-0000-0000-0000-000000000002")
+        }));
     }
 
     #[test]

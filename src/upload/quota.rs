@@ -46,11 +46,25 @@ impl QuotaHeaders {
     }
 }
 
+/// A reset header's moment. OnTime sends UTC epoch seconds; a number too small for that
+/// (before 2001) is read as seconds from now, as many services send it, and one too large as
+/// epoch milliseconds — so that "spent until" never names 1970 or the year 57000.
+fn reset_time(value: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    const EPOCH_2001: i64 = 1_000_000_000;
+    const MILLIS: i64 = 100_000_000_000;
+    match value {
+        ..0 => None,
+        0..EPOCH_2001 => Some(chrono::Utc::now() + chrono::Duration::seconds(value)),
+        EPOCH_2001..MILLIS => chrono::DateTime::from_timestamp(value, 0),
+        _ => chrono::DateTime::from_timestamp_millis(value),
+    }
+}
+
 /// One period's count: a new reset time starts the count afresh; within a period the remaining
 /// count only goes down.
 fn fold(known: (&mut Option<u64>, &mut Option<String>), left: Option<u64>, reset: Option<i64>) {
     let (remaining, known_reset) = known;
-    if let Some(reset) = reset.and_then(|s| chrono::DateTime::from_timestamp(s, 0)) {
+    if let Some(reset) = reset.and_then(reset_time) {
         let reset = reset.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         if known_reset.as_deref() != Some(reset.as_str()) {
             *remaining = None;
@@ -126,6 +140,16 @@ mod tests {
         ]))
         .apply(&mut quota);
         assert_eq!(quota.daily_remaining, Some(86399));
+    }
+
+    #[test]
+    fn a_reset_is_epoch_seconds_or_else_what_it_can_only_mean() {
+        let epoch = reset_time(1_764_374_400).expect("a time");
+        assert_eq!(epoch.timestamp(), 1_764_374_400);
+        assert_eq!(reset_time(1_764_374_400_000), Some(epoch), "milliseconds");
+        let delta = reset_time(3600).expect("a time") - chrono::Utc::now();
+        assert!((3590..=3600).contains(&delta.num_seconds()), "{delta}");
+        assert_eq!(reset_time(-1), None);
     }
 
     #[test]

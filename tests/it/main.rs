@@ -5,6 +5,7 @@ mod dry_run;
 mod ledger;
 mod mapping_errors;
 mod messy_input;
+mod odd_servers;
 mod sandbox;
 mod upload;
 mod util;

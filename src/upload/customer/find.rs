@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use super::Sending;
 use super::{Done, Job};
 use crate::mapping::MatchBy;
+use crate::upload::answer::{canonical_id, is_id_key};
 use crate::upload::client::{CallError, escape};
 use crate::upload::match_value;
 
@@ -93,19 +94,29 @@ impl Job {
     }
 }
 
-/// The IDs a lookup answered: ID strings, as documented; objects with an `ID` are taken too.
-/// Anything else is `None` (an error), never "not found": a match skipped here would become a
-/// duplicate.
+/// The IDs a lookup answered, each once, in [`canonical_id`] form: ID strings, as documented;
+/// objects with an `ID` (in any case) are taken too. Anything else, a blank ID included, is
+/// `None` (an error), never "not found": a match skipped here would become a duplicate.
 fn ids_of(found: &Json) -> Option<Vec<String>> {
-    found
-        .as_array()?
-        .iter()
-        .map(|id| {
-            id.as_str()
-                .or_else(|| id.get("ID").and_then(Json::as_str))
-                .map(str::to_string)
-        })
-        .collect()
+    let mut ids: Vec<String> = Vec::new();
+    for item in found.as_array()? {
+        let text = match item {
+            Json::String(text) => text.as_str(),
+            Json::Object(object) => {
+                let id = object.get("ID").or_else(|| {
+                    let key = object.keys().find(|k| is_id_key(k))?;
+                    object.get(key)
+                });
+                id?.as_str()?
+            }
+            _ => return None,
+        };
+        let id = canonical_id(text)?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Some(ids)
 }
 
 pub(super) fn ambiguous(filter: &str, value: &str, ids: &[String]) -> String {
@@ -127,10 +138,18 @@ mod tests {
         assert_eq!(ids(json!(["a", "b"])), Some(vec!["a".into(), "b".into()]));
         assert_eq!(ids(json!([{"ID": "a"}])), Some(vec!["a".into()]));
         assert_eq!(ids(json!([])), Some(vec![]));
+        assert_eq!(ids(json!([{"Id": "a"}])), Some(vec!["a".into()]));
         assert_eq!(
-            ids(json!([{"Id": "a"}])),
+            ids(json!([{"Name": "a"}])),
             None,
             "an unreadable item is not 'no match'"
+        );
+        assert_eq!(ids(json!([" "])), None, "nor is a blank one");
+        let guid = "c56a4180-65aa-42ec-a945-5fd21dec0538";
+        assert_eq!(
+            ids(json!([guid, " {C56A4180-65AA-42EC-A945-5FD21DEC0538}", {"ID": guid}, "b"])),
+            Some(vec![guid.into(), "b".into()]),
+            "one customer named thrice is one"
         );
         assert_eq!(ids(json!({"IDs": []})), None);
     }

@@ -31,10 +31,12 @@ impl Job {
         loop {
             let error = match self.client.create_customer(body).await {
                 Ok(answer) => match answer.id() {
-                    Some(id) => return self.created(group, id.to_string(), hash, note).await,
+                    Some(id) => return self.created(group, id, hash, note).await,
                     None => CallError::Unknown {
                         cause: match answer.id {
-                            Some(other) => format!("the answer's customer ID is not text: {other}"),
+                            Some(other) => {
+                                format!("the answer's customer ID is not usable: {other}")
+                            }
                             None => "the answer carried no customer ID".to_string(),
                         },
                     },
@@ -172,29 +174,10 @@ impl Job {
         hash: &str,
         from_ledger: bool,
     ) -> Result<Done, LedgerError> {
-        let existing = match self
-            .client
-            .get(&format!("api/customers/{}", escape(id)))
-            .await
-        {
+        let existing = match self.fetch(group, id, hash, from_ledger).await? {
             Ok(existing) => existing,
-            Err(CallError::Rejected {
-                status: 400 | 404, ..
-            }) if from_ledger => {
-                // The ledger's ID is unknown to OnTime (another account, or a reset sandbox).
-                if self.intent == Intent::Write {
-                    self.ledger.forget_id(&group.key).await?;
-                }
-                return Box::pin(self.send(group, None, hash)).await;
-            }
-            Err(error) => return Ok(self.call_failed(error, Some(id))),
+            Err(done) => return Ok(done),
         };
-        if !from_ledger && let Some(message) = self.not_the_match(group, id, &existing) {
-            return Ok(Done::Failed {
-                id: Some(id.to_string()),
-                message,
-            });
-        }
         let mut draft = group.draft.clone();
         if self.children == Children::Separate {
             draft.departments.clear();
@@ -227,13 +210,9 @@ impl Job {
             ));
         }
         if !merge::same(&existing, &merged)
-            && let Err(error) = self
-                .client
-                .post("api/customer/post", &merged, Idempotent::Yes)
-                .await
+            && let Some(failed) = self.post_merged(group, id, &merged).await?
         {
-            self.ledger.failed(&group.key, &error.to_string()).await?;
-            return Ok(self.call_failed(error, Some(id)));
+            return Ok(failed);
         }
         if self.children == Children::Separate {
             if let Err(message) = self.post_children(id, &group.draft, &existing).await {
@@ -258,6 +237,70 @@ impl Job {
         })
     }
 
+    /// The record to update, as OnTime holds it and carrying its own ID; `Err` ends the update
+    /// (a ledger ID OnTime does not know sends the customer again as if the ledger had none).
+    async fn fetch(
+        &self,
+        group: &Sending,
+        id: &str,
+        hash: &str,
+        from_ledger: bool,
+    ) -> Result<Result<Json, Done>, LedgerError> {
+        let existing = match self
+            .client
+            .get(&format!("api/customers/{}", escape(id)))
+            .await
+        {
+            Ok(existing) => existing,
+            Err(CallError::Rejected {
+                status: 400 | 404, ..
+            }) if from_ledger => {
+                // The ledger's ID is unknown to OnTime (another account, or a reset sandbox).
+                if self.intent == Intent::Write {
+                    self.ledger.forget_id(&group.key).await?;
+                }
+                return Box::pin(self.send(group, None, hash)).await.map(Err);
+            }
+            Err(error) => return Ok(Err(self.call_failed(error, Some(id)))),
+        };
+        // Posted back without its own ID, the record would be created a second time.
+        let Some(existing) = merge::with_id(existing, id) else {
+            let message = format!(
+                "OnTime's record for customer {id} does not carry that ID; not updating it (posting it back would create a second customer); nothing was sent"
+            );
+            return Ok(Err(failed(id, message)));
+        };
+        if !from_ledger && let Some(message) = self.not_the_match(group, id, &existing) {
+            return Ok(Err(failed(id, message)));
+        }
+        Ok(Ok(existing))
+    }
+
+    /// Posts the merged record; `Some` ends the update as failed: refused, or answered with
+    /// another customer's ID.
+    async fn post_merged(
+        &self,
+        group: &Sending,
+        id: &str,
+        merged: &Json,
+    ) -> Result<Option<Done>, LedgerError> {
+        let post = self
+            .client
+            .post("api/customer/post", merged, Idempotent::Yes);
+        let message = match post.await {
+            Ok(answer) => match merge::answered_for_another(&answer, id) {
+                Some(message) => message,
+                None => return Ok(None),
+            },
+            Err(error) => {
+                self.ledger.failed(&group.key, &error.to_string()).await?;
+                return Ok(Some(self.call_failed(error, Some(id))));
+            }
+        };
+        self.ledger.failed(&group.key, &message).await?;
+        Ok(Some(failed(id, message)))
+    }
+
     /// `--children separate`: posts each department and contact `existing` lacks, by itself.
     async fn post_children(
         &self,
@@ -266,6 +309,13 @@ impl Job {
         existing: &Json,
     ) -> Result<(), String> {
         crate::upload::children::post_missing(&self.client, id, draft, existing).await
+    }
+}
+
+fn failed(id: &str, message: String) -> Done {
+    Done::Failed {
+        id: Some(id.to_string()),
+        message,
     }
 }
 

@@ -156,7 +156,7 @@ async fn a_second_ctrl_c_quits_at_once_and_a_rerun_finishes() {
     e.sb.wait_for_requests(3).await;
     signal(&child, "-INT");
     while let Some(line) = stderr.next_line().await.unwrap() {
-        if line.starts_with("interrupted: finishing the requests in flight") {
+        if line.starts_with("interrupted: no new customers; finishing the requests in flight") {
             break;
         }
     }

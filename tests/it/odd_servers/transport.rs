@@ -1,0 +1,212 @@
+//! Answers that go wrong on the way: a proxy's 502/503/504 page, a 500 after the record was
+//! stored, a connection cut mid-body, no answer at all, a trickle slower than `--timeout`,
+//! chunked and gzip-encoded bodies, JSON after a byte order mark.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::time::Duration;
+
+use super::*;
+
+const GATEWAY_PAGE: &str = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
+
+/// The first create is stored, and answered with `reply` made from the sandbox's answer.
+fn first_create_stored_then(reply: fn(Answer) -> Reply) -> impl Fn(&Seen) -> Act {
+    move |seen| {
+        if seen.is_create() && seen.nth == 0 {
+            Act::then(reply)
+        } else {
+            Act::Pass
+        }
+    }
+}
+
+fn page(status: u16) -> Answer {
+    Answer::new(status, GATEWAY_PAGE).header("Content-Type", "text/html")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_error_after_the_create_was_stored_is_resolved_by_lookup() {
+    for status in [500, 502, 504] {
+        let odd = Odd::new(move |seen| {
+            if seen.is_create() && seen.nth == 0 {
+                Act::then(move |_| Reply::Http(page(status)))
+            } else {
+                Act::Pass
+            }
+        })
+        .await;
+        let run = odd.import(2, &["--concurrency", "1"]).await;
+        assert_eq!(run.code, 0, "{status}: {}", run.stderr);
+        let report = odd.report();
+        assert!(
+            report[0].starts_with(&format!(
+                "2,created,1001,created (confirmed by lookup after: {status} "
+            )),
+            "{report:?}"
+        );
+        odd.assert_stored_once(2);
+    }
+}
+
+/// The mapping with `[match] by = "none"`.
+fn unmatched(odd: &Odd, n: usize) {
+    odd.work.write("in.csv", customers_csv(n));
+    odd.work.write(
+        "m.toml",
+        format!("{SIMPLE_MAPPING}\n[match]\nby = \"none\"\n"),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_match_key_a_gateway_error_is_an_unknown_outcome_never_resent() {
+    for status in [502, 504] {
+        let odd = Odd::new(move |seen| {
+            if seen.is_create() && seen.nth == 0 {
+                Act::then(move |_| Reply::Http(page(status)))
+            } else {
+                Act::Pass
+            }
+        })
+        .await;
+        unmatched(&odd, 2);
+        let run = odd.rerun(&["--concurrency", "1"]).await;
+        assert_eq!(run.code, 1, "{status}: {}", run.stderr);
+        let report = odd.report();
+        assert!(
+            report[0].starts_with(&format!(
+                "2,failed,1001,outcome unknown — check OnTime before re-running ({status} "
+            )),
+            "{report:?}"
+        );
+        assert_eq!(statuses(&report[1..]), ["created"]);
+        odd.assert_stored_once(2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_match_key_a_503_before_storing_is_retried() {
+    let odd = Odd::new(|seen| {
+        if seen.is_create() && seen.nth == 0 {
+            Act::answer(page(503))
+        } else {
+            Act::Pass
+        }
+    })
+    .await;
+    unmatched(&odd, 1);
+    let run = odd.rerun(&[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(odd.report()[0].starts_with("2,created,1001,created after a retry (503 "));
+    odd.assert_stored_once(1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_cut_mid_body_unanswered_or_trickled_is_resolved_by_lookup() {
+    let replies: [fn(Answer) -> Reply; 3] = [
+        |answer| Reply::Cut(answer, 20),
+        |_| Reply::Hang,
+        |answer| Reply::Trickle(answer, Duration::from_millis(40)),
+    ];
+    for (n, reply) in replies.into_iter().enumerate() {
+        let odd = Odd::new(first_create_stored_then(reply)).await;
+        let run = odd
+            .import(2, &["--timeout", "1", "--concurrency", "1"])
+            .await;
+        assert_eq!(run.code, 0, "reply {n}: {}", run.stderr);
+        let report = odd.report();
+        assert!(
+            report[0].starts_with("2,created,1001,created (confirmed by lookup after: "),
+            "reply {n}: {report:?}"
+        );
+        assert_eq!(statuses(&report), ["created", "created"]);
+        odd.assert_stored_once(2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_that_never_answers_leaves_the_create_pending_for_the_next_run() {
+    let odd = Odd::new(|seen| {
+        if seen.is_create() && seen.nth == 0 {
+            Act::then(|_| Reply::Hang)
+        } else if seen.is_lookup() {
+            Act::Instead(Reply::Hang)
+        } else {
+            Act::Pass
+        }
+    })
+    .await;
+    let run = odd.import(1, &["--timeout", "0.5", "--retries", "1"]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = odd.report();
+    assert!(
+        report[0].starts_with("2,failed,1001,outcome unknown (timed out waiting for the answer: operation timed out) and the check failed (gave up after retries: timed out"),
+        "{report:?}"
+    );
+    odd.assert_stored_once(1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chunked_gzip_encoded_and_byte_order_marked_answers_are_read() {
+    let encodings: [fn(Answer) -> Reply; 3] = [
+        Reply::Chunked,
+        |answer| Reply::Http(gzip(answer)),
+        |mut answer| {
+            answer.body.splice(0..0, *b"\xEF\xBB\xBF");
+            Reply::Http(answer)
+        },
+    ];
+    for (n, encoding) in encodings.into_iter().enumerate() {
+        let odd = Odd::new(move |_| Act::then(encoding)).await;
+        odd.sb
+            .insert_customer(serde_json::json!({"Name": "Old", "AccountNumber": "1001"}));
+        let run = odd.import(3, &[]).await;
+        assert_eq!(run.code, 0, "encoding {n}: {}", run.stderr);
+        assert_eq!(
+            statuses(&odd.report()),
+            ["updated", "created", "created"],
+            "encoding {n}"
+        );
+        let creates = odd.seen().iter().filter(|s| s.starts_with("POST")).count();
+        assert_eq!(creates, 3, "two creates and an update, each once");
+        odd.assert_stored_once(3);
+    }
+}
+
+/// The answer's body gzip-encoded, as a server or proxy may send it whether asked or not.
+fn gzip(answer: Answer) -> Answer {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(&answer.body).unwrap();
+    Answer {
+        body: encoder.finish().unwrap(),
+        ..answer
+    }
+    .header("Content-Encoding", "gzip")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_that_never_answers_stops_the_run_instead_of_failing_every_customer() {
+    let odd = Odd::new(|_| Act::Instead(Reply::Hang)).await;
+    let run = odd
+        .import(20, &["--timeout", "0.2", "--retries", "2"])
+        .await;
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("stopped early: OnTime failed 10 attempts in a row (the last: timed out waiting for the answer"),
+        "{}",
+        run.stderr
+    );
+    let report = odd.report();
+    assert_eq!(report.len(), 20, "every row once: {report:#?}");
+    // A customer whose lookup was under way when the run stopped is not sent either, unless
+    // its last retry was: then it gave up. No other was begun.
+    for line in &report[..4] {
+        let gave_up = line.contains(",failed,") && line.contains("gave up after retries");
+        assert!(line.contains(",not_sent,") || gave_up, "{report:#?}");
+    }
+    assert_eq!(statuses(&report[4..]), ["not_sent"; 16], "{report:#?}");
+    // Ten in a row, and at most the few in flight when the tenth failed.
+    assert!(odd.seen().len() <= 10 + 4, "{:?}", odd.seen());
+    assert!(odd.stored().is_empty());
+}
