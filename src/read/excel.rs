@@ -11,7 +11,7 @@
 mod batch;
 mod cells;
 
-use calamine::{Reader, SheetType};
+use calamine::{Reader, SheetType, SheetVisible};
 
 use super::workbook::{self, Workbook};
 use super::*;
@@ -51,14 +51,18 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
 }
 
 /// The sheet asked for (exact name first, then ignoring case and surrounding spaces), or the
-/// first worksheet (chart sheets hold no rows).
+/// first visible worksheet: chart sheets hold no rows, and a hidden sheet (a lookup list, an
+/// old copy) is not the one a person sees on opening the workbook.
 fn choose_sheet(path: &Path, book: &Workbook, wanted: Option<&str>) -> Result<String, ReadError> {
     let names = book.sheet_names();
     let Some(wanted) = wanted else {
         let sheets = book.sheets_metadata();
+        let worksheet = |s: &&calamine::Sheet| s.typ == SheetType::WorkSheet;
         return sheets
             .iter()
-            .find(|s| s.typ == SheetType::WorkSheet)
+            .filter(worksheet)
+            .find(|s| s.visible == SheetVisible::Visible)
+            .or_else(|| sheets.iter().find(worksheet))
             .or(sheets.first())
             .map(|s| s.name.clone())
             .ok_or_else(|| ReadError::Format {

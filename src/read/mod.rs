@@ -93,7 +93,7 @@ pub struct Ragged {
 /// table that reads its own file or sheet).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReadOptions {
-    /// Workbook sheet; `None` = the first sheet. Ignored for CSV.
+    /// Workbook sheet; `None` = the first visible worksheet. Ignored for CSV.
     pub sheet: Option<String>,
     /// The mapping file's line that names `sheet`, for the message when it does not exist.
     pub sheet_line: Option<usize>,
