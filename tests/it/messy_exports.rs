@@ -20,6 +20,17 @@ fn dry(work: &Work, input: &str, mapping: &str) -> (Run, Vec<String>) {
     (run, report)
 }
 
+/// Like [`dry`], with the mapping file written as the given bytes; for a run that must stop
+/// before reading (exit 2); returns stderr.
+fn refused(work: &Work, input: &str, mapping: &[u8]) -> String {
+    work.write("m.toml", mapping);
+    let run = work.run(&[input, "-m", "m.toml", "--dry-run", "--report", "r.csv"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    run.stderr
+}
+
 const MAP: &str = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n";
 
 // ---- workbooks --------------------------------------------------------------------------------
@@ -53,4 +64,37 @@ fn the_default_sheet_is_the_first_visible_one() {
         "[source]\nsheet = \"Lookup\"\n[customer]\nAccountNumber = \"Status\"\nName = \"Status\"\n",
     );
     assert_eq!(run.code, 0, "{run:?}");
+}
+
+// ---- mapping files --------------------------------------------------------------------------
+
+/// Notepad's "Unicode" is UTF-16LE with a byte-order mark, and its line ends are CRLF.
+#[test]
+fn a_mapping_file_saved_as_utf16_by_notepad_is_read() {
+    let work = Work::new();
+    work.write("in.csv", "Acct,Company\n1001,Café Zürich\n");
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in MAP.replace('\n', "\r\n").encode_utf16() {
+        bytes.extend(unit.to_le_bytes());
+    }
+    work.write("m.toml", bytes);
+    let run = work.run(&["in.csv", "-m", "m.toml", "--dry-run", "--report", "r.csv"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(brief(&work.report("r.csv")), ["2,valid,1001,"]);
+}
+
+/// A mapping file saved as "ANSI" (Windows-1252) with a non-ASCII header: the line and the fix.
+#[test]
+fn a_mapping_file_that_is_not_utf8_names_its_line() {
+    let work = Work::new();
+    work.write("in.csv", "Acct,Straße\n1001,A\n");
+    let stderr = refused(
+        &work,
+        "in.csv",
+        b"[customer]\nAccountNumber = \"Acct\"\nName = \"Stra\xdfe\"\n",
+    );
+    assert_eq!(
+        stderr,
+        "error: m.toml, line 3: the mapping file is not UTF-8 text\nhint: save it as UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)\n"
+    );
 }
