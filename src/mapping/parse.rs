@@ -36,11 +36,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Mapping, MappingErrors> {
     let (doc, syntax) = DeTable::parse_recoverable(text);
     for error in syntax {
         let line = error.span().map(|s| p.line(s.start));
-        p.problems.push(Problem {
+        let problem = Problem {
             line,
             message: format!("TOML syntax: {}", error.message()),
-            hint: None,
-        });
+            hint: backslash_hint(text, line),
+        };
+        // A Windows path gives one error per backslash: one line of them is enough.
+        if !p
+            .problems
+            .iter()
+            .any(|seen| seen.line == line && seen.hint.is_some())
+        {
+            p.problems.push(problem);
+        }
     }
     let mapping = if p.problems.is_empty() {
         Some(p.document(path, doc.get_ref()))
@@ -58,6 +66,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Mapping, MappingErrors> {
             })
         }
     }
+}
+
+/// For a syntax error on a line holding a backslash inside double quotes (a Windows path such as
+/// `file = "C:\Exports\depts.csv"`): how to write it.
+fn backslash_hint(text: &str, line: Option<usize>) -> Option<String> {
+    let source = text.lines().nth(line?.checked_sub(1)?)?;
+    (source.contains('"') && source.contains('\\')).then(|| {
+        "in \"…\" a backslash starts an escape such as \\n; write a Windows path in single quotes ('C:\\Exports\\depts.csv') or with forward slashes".to_string()
+    })
 }
 
 type Entry<'a, 'i> = (

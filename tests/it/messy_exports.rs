@@ -98,3 +98,45 @@ fn a_mapping_file_that_is_not_utf8_names_its_line() {
         "error: m.toml, line 3: the mapping file is not UTF-8 text\nhint: save it as UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)\n"
     );
 }
+
+/// `file = "C:\Exports\depts.csv"`: TOML reads `\E` and `\d` as escapes. One problem for the
+/// line (not one per backslash), saying how to write the path.
+#[test]
+fn a_windows_path_in_double_quotes_says_how_to_write_it() {
+    let work = Work::new();
+    work.write("in.csv", "Acct,Company\n1001,A\n");
+    let stderr = refused(
+        &work,
+        "in.csv",
+        format!(
+            "{MAP}\n[department]\nfile = \"C:\\Users\\ann\\depts.csv\"\nlink = \"Acct\"\nName = \"Dept\"\n"
+        )
+        .as_bytes(),
+    );
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(
+        lines[0], "error: 1 problem in the mapping file m.toml",
+        "{stderr}"
+    );
+    assert!(lines[1].starts_with("m.toml:6: TOML syntax: "), "{stderr}");
+    assert_eq!(
+        lines[2],
+        "  hint: in \"…\" a backslash starts an escape such as \\n; write a Windows path in single quotes ('C:\\Exports\\depts.csv') or with forward slashes"
+    );
+    assert_eq!(lines.len(), 3, "{stderr}");
+
+    // Written as the hint says, the path is a path (here: one that does not exist).
+    let (run, _) = dry(
+        &work,
+        "in.csv",
+        &format!(
+            "{MAP}\n[department]\nfile = 'C:\\Users\\ann\\depts.csv'\nlink = \"Acct\"\nName = \"Dept\"\n"
+        ),
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("depts.csv: cannot open"),
+        "{}",
+        run.stderr
+    );
+}
