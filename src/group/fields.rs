@@ -67,7 +67,7 @@ pub(super) fn field_value(
     }
     match (cell, binding.rule.field.kind) {
         // The common case, without the allocation `convert` would make.
-        (Cell::Text(text), Kind::Text) => {
+        (Cell::Text(text), Kind::Text) if !convert::shortened_number(convert::trim(text)) => {
             let text = convert::trim(text);
             Ok((!text.is_empty()).then(|| Value::Text(spare.text(text))))
         }

@@ -24,7 +24,7 @@ use packed::Writer;
 pub use parked::in_two;
 use parked::{Completion, Parked, park, unpark};
 
-use crate::mapping::convert::cell_text;
+use crate::mapping::convert::{self, cell_text};
 use crate::mapping::{Binding, FieldBinding};
 use crate::model::{CustomerDraft, Entity, Fields};
 use crate::read::{Cell, Row};
@@ -207,6 +207,14 @@ fn key_of(row: &Row, binding: &Binding) -> Result<String, String> {
         let Some(text) = cell_text(cell) else {
             return Err(column.header.clone());
         };
+        if convert::shortened_number(&text) {
+            // Two customers whose numbers Excel shortened alike would become one.
+            return Err(format!(
+                "column \"{}\" value \"{text}\" {}",
+                column.header,
+                convert::SHORTENED
+            ));
+        }
         if i == 0 {
             key = text;
         } else {

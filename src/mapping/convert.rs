@@ -72,7 +72,41 @@ pub fn excel_digits(n: f64) -> f64 {
     format!("{n:.14e}").parse().unwrap_or(n)
 }
 
+/// What is wrong with text in [`shortened_number`]'s form.
+pub const SHORTENED: &str = "is a number that Excel shortened to scientific notation when the file was saved, so its digits are lost; in Excel, format the column as Number with 0 decimal places (or as Text), save the file again and re-run";
+
+/// Whether `text` is a long number as Excel shows it in a column too narrow for it, and as a CSV
+/// saved from that sheet holds it: `6.17555E+09`. The digits past the sixth are gone, so it
+/// cannot be the phone number, ZIP code or account number it stood for. Cheap for other text:
+/// nearly every cell fails on its first two bytes.
+pub fn shortened_number(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let bytes = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let [first, second, ..] = bytes else {
+        return false;
+    };
+    if !first.is_ascii_digit() || !matches!(second, b'.' | b'E') {
+        return false;
+    }
+    let Some(e) = memchr::memchr(b'E', bytes) else {
+        return false;
+    };
+    let digits = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
+    let mantissa_ok = match &bytes[1..e] {
+        [] => true,
+        [b'.', fraction @ ..] => digits(fraction),
+        _ => false,
+    };
+    mantissa_ok
+        && bytes[e + 1..]
+            .strip_prefix(b"+")
+            .is_some_and(|exponent| digits(exponent) && exponent.len() >= 2)
+}
+
 fn text_kind(text: String, kind: Kind) -> Result<Value, String> {
+    if shortened_number(&text) {
+        return Err(SHORTENED.into());
+    }
     match kind {
         Kind::Email => {
             if is_email(&text) {
@@ -410,6 +444,32 @@ mod tests {
         assert_eq!(
             ok(text(&format!("{id}; {id} ,")), Kind::GuidList),
             Some(Value::List(vec![id.to_lowercase(), id.to_lowercase()]))
+        );
+    }
+
+    #[test]
+    fn numbers_excel_shortened_are_errors() {
+        for shortened in ["6.17555E+09", "1.23457E+11", "-2E+15", "1E+05"] {
+            assert!(shortened_number(shortened), "{shortened}");
+            let err = convert(&text(shortened), Kind::Text).expect_err(shortened);
+            assert_eq!(err, SHORTENED);
+        }
+        for fine in [
+            "6175550100",
+            "617-555-0100",
+            "1.5",
+            "E+09",
+            "6.E+09",
+            "6.1E+9",
+            "1.5E-07",
+            "2E+10 units",
+            "1e+10",
+        ] {
+            assert!(!shortened_number(fine), "{fine}");
+        }
+        assert_eq!(
+            ok(Cell::Number(6175550100.0), Kind::Text),
+            Some(Value::Text("6175550100".into()))
         );
     }
 

@@ -140,3 +140,57 @@ fn a_windows_path_in_double_quotes_says_how_to_write_it() {
         run.stderr
     );
 }
+
+// ---- values Excel damaged -------------------------------------------------------------------
+
+/// A CSV saved from a sheet whose number columns were too narrow holds `6.17555E+09`: the digits
+/// are gone, so the value is refused, not imported as a phone number.
+#[test]
+fn numbers_excel_shortened_to_scientific_notation_are_refused() {
+    let work = Work::new();
+    work.write(
+        "in.csv",
+        "Acct,Company,Phone,ZIP\n1001,A,6.17555E+09,02134\n1002,B,(617) 555-0100,1.5E+3\n1003,C,6175550100,02134\n",
+    );
+    let (run, report) = dry(
+        &work,
+        "in.csv",
+        &format!("{MAP}Phone = \"Phone\"\nPostalCode = \"ZIP\"\n"),
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    let shortened = "is a number that Excel shortened to scientific notation when the file was saved, so its digits are lost; in Excel, format the column as Number with 0 decimal places (or as Text), save the file again and re-run";
+    assert_eq!(
+        report,
+        [
+            format!("2,invalid,1001,Phone: column \"Phone\" value \"6.17555E+09\" {shortened}"),
+            "3,valid,1002,".to_string(),
+            "4,valid,1003,".to_string(),
+        ]
+    );
+    let lines = work.report("r.csv");
+    assert_eq!(
+        (lines[1][5].as_str(), lines[1][6].as_str()),
+        ("Phone", "Phone")
+    );
+}
+
+/// Account numbers shortened alike would have made two customers one: each row is refused.
+#[test]
+fn a_group_key_excel_shortened_is_refused_not_merged() {
+    let work = Work::new();
+    work.write(
+        "in.csv",
+        "Acct,Company\n1.23457E+11,Harbor\n1.23457E+11,Pike\n123456789013,Corp\n",
+    );
+    let (run, report) = dry(&work, "in.csv", MAP);
+    assert_eq!(run.code, 1, "{run:?}");
+    let message = "column \"Acct\" value \"1.23457E+11\" is a number that Excel shortened to scientific notation when the file was saved, so its digits are lost; in Excel, format the column as Number with 0 decimal places (or as Text), save the file again and re-run";
+    assert_eq!(
+        report,
+        [
+            format!("2,invalid,,{message}"),
+            format!("3,invalid,,{message}"),
+            "4,valid,123456789013,".to_string(),
+        ]
+    );
+}
