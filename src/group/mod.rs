@@ -292,10 +292,7 @@ impl Grouper {
                 row: row_id,
                 field: None,
                 column: None,
-                message: format!(
-                    "the line has {} fields but the header has {}: a cell probably holds an unquoted delimiter or line break",
-                    ragged.found, ragged.expected
-                ),
+                message: ragged.message(row.number),
             });
             return;
         }
@@ -395,15 +392,11 @@ impl Grouper {
         let builder = &mut self.open;
         builder.rows.push(row_id);
         if let Some(ragged) = row.ragged {
-            let message = format!(
-                "the line has {} fields but the header has {}",
-                ragged.found, ragged.expected
-            );
             builder.problems.push(Problem {
                 row: row_id,
                 field: None,
                 column: None,
-                message,
+                message: ragged.message(row.number),
             });
             return;
         }

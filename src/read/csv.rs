@@ -226,9 +226,10 @@ impl CsvRows {
         // pad every line write) lose nothing: only a short line or data past the end is damage.
         let damaged = found < self.width || (found > self.width && !beyond_blank());
         row.number = self.line();
-        row.ragged = damaged.then_some(Ragged {
+        row.ragged = damaged.then(|| Ragged {
             expected: self.width,
             found,
+            lines: record_lines(&self.records),
         });
         Ok(true)
     }
@@ -265,6 +266,18 @@ impl Iterator for CsvRows {
         let mut row = Row::default();
         Some(self.next_into(&mut row)?.map(|()| row))
     }
+}
+
+/// The physical lines the buffered record spans: one, plus the line breaks inside its cells. A
+/// break that ends the last cell (a quote never closed runs to the end of the file and takes
+/// the file's last line end with it) ends the record's last line rather than starting another.
+fn record_lines<R: std::io::BufRead>(record: &Records<R>) -> u64 {
+    let breaks: u64 = record.iter().map(count_newlines).sum();
+    let last_ends_a_line = record
+        .iter()
+        .last()
+        .is_some_and(|field| field.ends_with(b"\n") || field.ends_with(b"\r"));
+    1 + breaks - u64::from(last_ends_a_line)
 }
 
 /// Every field is empty or ASCII whitespace (the cheap test; [`Cell::is_blank`] also knows

@@ -87,6 +87,27 @@ pub struct Row {
 pub struct Ragged {
     pub expected: usize,
     pub found: usize,
+    /// The physical lines the record spans: more than one when a quoted cell holds line breaks,
+    /// or when a quote that is never closed swallowed the lines after it.
+    pub lines: u64,
+}
+
+impl Ragged {
+    /// What is wrong with the record that starts on `line`, and where to look, for the report.
+    pub fn message(&self, line: u64) -> String {
+        let (found, expected) = (self.found, self.expected);
+        // A quote never closed takes the lines after it into one cell: a short record.
+        if self.lines > 1 && found < expected {
+            let last = line + self.lines - 1;
+            format!(
+                "the record has {found} fields but the header has {expected}; it runs from line {line} to line {last}: a quote (\") in it is probably never closed, so the lines after it were read into one cell; fix the quotes"
+            )
+        } else {
+            format!(
+                "the line has {found} fields but the header has {expected}: a cell probably holds an unquoted delimiter or line break"
+            )
+        }
+    }
 }
 
 /// How to read a file: the `[source]` part of a mapping (or of a `[department]`/`[contact]`

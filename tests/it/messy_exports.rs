@@ -194,3 +194,35 @@ fn a_group_key_excel_shortened_is_refused_not_merged() {
         ]
     );
 }
+
+// ---- CSV damage -----------------------------------------------------------------------------
+
+/// `"12 inch pipes` with no closing quote: the reader takes the lines after it into one cell.
+/// The report names the lines so the user can find the quote, and the rows after it that were
+/// not swallowed are read as usual.
+#[test]
+fn a_quote_never_closed_names_the_lines_it_swallowed() {
+    let work = Work::new();
+    work.write(
+        "in.csv",
+        "Acct,Company,Notes\n1,A,x\n2,\"12 inch pipes,y\n3,C,z\n4,D,\"w\"\n5,E,v\n",
+    );
+    let (run, report) = dry(&work, "in.csv", MAP);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        report,
+        [
+            "2,valid,1,",
+            "3,invalid,2,the record has 2 fields but the header has 3; it runs from line 3 to line 5: a quote (\") in it is probably never closed, so the lines after it were read into one cell; fix the quotes",
+            "6,valid,5,",
+        ]
+    );
+
+    // To the end of the file, the last line end is not counted as a line of its own.
+    work.write("in.csv", "Acct,Company,Notes\n1,A,x\n2,\"B,y\n3,C,z\n");
+    let (_, report) = dry(&work, "in.csv", MAP);
+    assert_eq!(
+        report[1],
+        "3,invalid,2,the record has 2 fields but the header has 3; it runs from line 3 to line 4: a quote (\") in it is probably never closed, so the lines after it were read into one cell; fix the quotes"
+    );
+}
