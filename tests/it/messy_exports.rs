@@ -226,3 +226,22 @@ fn a_quote_never_closed_names_the_lines_it_swallowed() {
         "3,invalid,2,the record has 2 fields but the header has 3; it runs from line 3 to line 4: a quote (\") in it is probably never closed, so the lines after it were read into one cell; fix the quotes"
     );
 }
+
+/// Two exports joined with `copy /b a.csv+b.csv` (or `cat`): the second header, byte-order mark
+/// and all, is a repeated header, not a customer "Acct" named "Company".
+#[test]
+fn a_second_header_behind_its_byte_order_mark_is_not_a_customer() {
+    let work = Work::new();
+    let export = |row: &str| format!("\u{feff}Acct,Company\r\n{row}\r\n");
+    work.write("in.csv", export("1,A") + &export("2,B"));
+    let (run, report) = dry(&work, "in.csv", MAP);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        report,
+        [
+            "2,valid,1,",
+            "3,invalid,,the row repeats the header row (a page header in the export?): delete it",
+            "4,valid,2,",
+        ]
+    );
+}
