@@ -245,3 +245,58 @@ fn a_second_header_behind_its_byte_order_mark_is_not_a_customer() {
         ]
     );
 }
+
+// ---- what lands in OnTime -------------------------------------------------------------------
+
+/// A time-of-day cell (an "Opens at" column) lands as the time, not as a date-time on the day
+/// before Excel's first day (`1899-12-31T14:30:00`); dates and date-times are as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_time_of_day_cell_lands_as_the_time() {
+    let e = crate::upload::env_default().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let time = rust_xlsxwriter::Format::new().set_num_format("hh:mm");
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    for (c, name) in ["Acct", "Company", "Opens", "Since"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *name).unwrap();
+    }
+    let rows = [
+        (1001.0, (14, 30), (2020, 1, 5, 9)),
+        (1002.0, (0, 0), (2021, 6, 30, 0)),
+    ];
+    for (r, (acct, (h, m), (y, mo, d, dh))) in rows.into_iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_number(r, 0, acct).unwrap();
+        sheet.write_string(r, 1, "Harbor").unwrap();
+        let opens = rust_xlsxwriter::ExcelDateTime::from_hms(h, m, 0).unwrap();
+        sheet
+            .write_datetime_with_format(r, 2, &opens, &time)
+            .unwrap();
+        let since = rust_xlsxwriter::ExcelDateTime::from_ymd(y, mo, d)
+            .unwrap()
+            .and_hms(dh, 0, 0)
+            .unwrap();
+        sheet
+            .write_datetime_with_format(r, 3, &since, &date)
+            .unwrap();
+    }
+    book.save(e.work.path("in.xlsx")).unwrap();
+    e.work.write(
+        "m.toml",
+        format!("{MAP}ReferenceNumber = \"Opens\"\nComments = \"Since\"\n"),
+    );
+    let mut args = e.args(&[]);
+    args[0] = "in.xlsx".into();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = e.work.run_async(&args, &[("ONTIME_API_KEY", &e.key)]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let landed = |acct: &str| {
+        let c = e.customer(acct);
+        (c["ReferenceNumber"].clone(), c["Comments"].clone())
+    };
+    assert_eq!(
+        landed("1001"),
+        ("14:30:00".into(), "2020-01-05T09:00:00".into())
+    );
+    assert_eq!(landed("1002"), ("00:00:00".into(), "2021-06-30".into()));
+}
