@@ -5,6 +5,7 @@
 //! that are never closed.
 #![allow(clippy::unwrap_used)]
 
+use crate::upload::Env;
 use crate::util::{Run, Work, brief};
 
 /// A dry run of `input` with `mapping`; returns the run and the report's brief lines.
@@ -248,6 +249,42 @@ fn a_second_header_behind_its_byte_order_mark_is_not_a_customer() {
 
 // ---- what lands in OnTime -------------------------------------------------------------------
 
+/// Imports `input` (already in the work folder) with `mapping` into the sandbox of `e`.
+async fn import(e: &Env, input: &str, mapping: &str) -> Run {
+    e.work.write("m.toml", mapping);
+    let mut args = e.args(&[]);
+    args[0] = input.into();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = e.work.run_async(&args, &[("ONTIME_API_KEY", &e.key)]).await;
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run
+}
+
+/// `="02134"` keeps Excel from dropping leading zeros when it opens the CSV; the value is the
+/// text inside, as Excel shows it. Other text starting with `=` is left as it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn excel_text_formulas_in_a_csv_land_as_their_text() {
+    let e = crate::upload::env_default().await;
+    e.work.write(
+        "in.csv",
+        "Acct,Company,ZIP,Phone,Notes\n=\"0042\",A,=\"02134\",\"=\"\"0617555010\"\"\",=\"\"\n1001,B,02134,=A1+B1,=\"x\" & \"y\"\n",
+    );
+    let mapping = format!("{MAP}PostalCode = \"ZIP\"\nPhone = \"Phone\"\nComments = \"Notes\"\n");
+    let run = import(&e, "in.csv", &mapping).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let a = e.customer("0042");
+    assert_eq!(
+        (&a["PostalCode"], &a["Phone"]),
+        (&"02134".into(), &"0617555010".into())
+    );
+    assert_eq!(a["Comments"], serde_json::Value::Null, "=\"\" is blank");
+    let b = e.customer("1001");
+    assert_eq!(
+        (&b["Phone"], &b["Comments"]),
+        (&"=A1+B1".into(), &"=\"x\" & \"y\"".into())
+    );
+}
+
 /// A time-of-day cell (an "Opens at" column) lands as the time, not as a date-time on the day
 /// before Excel's first day (`1899-12-31T14:30:00`); dates and date-times are as before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,14 +318,8 @@ async fn a_time_of_day_cell_lands_as_the_time() {
             .unwrap();
     }
     book.save(e.work.path("in.xlsx")).unwrap();
-    e.work.write(
-        "m.toml",
-        format!("{MAP}ReferenceNumber = \"Opens\"\nComments = \"Since\"\n"),
-    );
-    let mut args = e.args(&[]);
-    args[0] = "in.xlsx".into();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = e.work.run_async(&args, &[("ONTIME_API_KEY", &e.key)]).await;
+    let mapping = format!("{MAP}ReferenceNumber = \"Opens\"\nComments = \"Since\"\n");
+    let run = import(&e, "in.xlsx", &mapping).await;
     assert_eq!(run.code, 0, "{run:?}");
     let landed = |acct: &str| {
         let c = e.customer(acct);
