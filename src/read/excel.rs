@@ -25,6 +25,11 @@ pub(super) fn sheet_names(path: &Path) -> Result<Vec<String>, ReadError> {
 pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadError> {
     let book = workbook::open(path)?;
     let sheet = choose_sheet(path, &book, options.sheet.as_deref())?;
+    let others: Vec<String> = book
+        .sheet_names()
+        .into_iter()
+        .filter(|name| *name != sheet)
+        .collect();
     let source = SourceName {
         file: path.to_path_buf(),
         sheet: Some(sheet),
@@ -36,11 +41,27 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
         width: 0,
     };
     rows.read_ahead(PREVIEW_ROWS)?;
+    // An empty sheet in a workbook with others: the data is probably on one of those.
+    let empty = |table: SourceName| {
+        if others.is_empty() {
+            ReadError::Empty { table }
+        } else {
+            ReadError::EmptySheet {
+                table,
+                others: others.clone(),
+            }
+        }
+    };
     if rows.cells.as_slice().is_empty() {
-        return Err(ReadError::Empty { table: source });
+        return Err(empty(source));
     }
     let preview = preview(rows.cells.as_slice(), &rows.text);
-    let headers = rows.find_header(options.header_row.max(1), &source)?;
+    let headers = rows
+        .find_header(options.header_row.max(1), &source)
+        .map_err(|error| match error {
+            ReadError::Empty { table } => empty(table),
+            other => other,
+        })?;
     rows.width = headers.len();
     Ok(Table {
         source,

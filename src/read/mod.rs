@@ -195,6 +195,15 @@ pub enum ReadError {
     )]
     Empty { table: SourceName },
     #[error(
+        "{table}: the sheet is empty\nhint: the data is probably on another sheet of the workbook ({}): name it with `sheet = \"…\"` under [source]",
+        others.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+    )]
+    EmptySheet {
+        table: SourceName,
+        /// The workbook's other sheets.
+        others: Vec<String>,
+    },
+    #[error(
         "{table}, row {row}: the header row is blank\nhint: set `header_row` under [source] to the row that holds the column names"
     )]
     BlankHeader { table: SourceName, row: u64 },

@@ -67,6 +67,24 @@ fn the_default_sheet_is_the_first_visible_one() {
     assert_eq!(run.code, 0, "{run:?}");
 }
 
+/// The workbook's first sheet is the empty `Sheet1` a new workbook starts with; the data is on
+/// another: the message lists the others.
+#[test]
+fn an_empty_default_sheet_names_the_other_sheets() {
+    let work = Work::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    book.add_worksheet().set_name("Sheet1").unwrap();
+    let data = book.add_worksheet().set_name("Kunden 2024").unwrap();
+    data.write_string(0, 0, "Acct").unwrap();
+    book.add_worksheet().set_name("Notes").unwrap();
+    book.save(work.path("in.xlsx")).unwrap();
+    let stderr = refused(&work, "in.xlsx", MAP.as_bytes());
+    assert_eq!(
+        stderr,
+        "error: in.xlsx, sheet \"Sheet1\": the sheet is empty\nhint: the data is probably on another sheet of the workbook (\"Kunden 2024\", \"Notes\"): name it with `sheet = \"…\"` under [source]\n"
+    );
+}
+
 // ---- mapping files --------------------------------------------------------------------------
 
 /// Notepad's "Unicode" is UTF-16LE with a byte-order mark, and its line ends are CRLF.
