@@ -56,11 +56,16 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
     let mut rows = CsvRows {
         records: Records::new(BufReader::with_capacity(64 << 10, source), delimiter),
         width: 0,
+        named: 0,
         file: path.to_path_buf(),
         done: false,
     };
     let headers = rows.find_header(header_row)?;
     rows.width = headers.len();
+    rows.named = headers
+        .iter()
+        .rposition(|h| !h.is_empty())
+        .map_or(0, |i| i + 1);
     Ok(Table {
         source: SourceName {
             file: path.to_path_buf(),
@@ -78,6 +83,9 @@ struct CsvRows {
     /// Reuses one field buffer for every record: the only per-row allocations are the cells.
     records: Records<BufReader<Source>>,
     width: usize,
+    /// The header's width without the blank names at its end (`Acct,Company,` has two): a
+    /// line that stops before those columns lacks nothing.
+    named: usize,
     file: PathBuf,
     done: bool,
 }
@@ -223,8 +231,9 @@ impl CsvRows {
         }
         row.cells.resize(self.width, Cell::Empty);
         // Blank fields past the header's end (`1,Acme,,` under `Acct,Company`, as exports that
-        // pad every line write) lose nothing: only a short line or data past the end is damage.
-        let damaged = found < self.width || (found > self.width && !beyond_blank());
+        // pad every line write) lose nothing, nor does a line that ends where the header's names
+        // do (`1,Acme` under `Acct,Company,`): only a short line or data past the end is damage.
+        let damaged = found < self.named || (found > self.width && !beyond_blank());
         row.number = self.line();
         row.ragged = damaged.then(|| Ragged {
             expected: self.width,

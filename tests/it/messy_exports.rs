@@ -349,3 +349,22 @@ async fn a_time_of_day_cell_lands_as_the_time() {
     );
     assert_eq!(landed("1002"), ("00:00:00".into(), "2021-06-30".into()));
 }
+
+/// Some exports end the header line with a delimiter (`Acct,Company,`) and the data lines
+/// without: the lines lack only a column with no name. A line short of a named column is still
+/// damage.
+#[test]
+fn a_header_with_a_trailing_delimiter_does_not_make_every_line_ragged() {
+    let work = Work::new();
+    work.write("in.csv", "Acct,Company,,\r\n1,A\r\n2,B,\r\n3\r\n");
+    let (run, report) = dry(&work, "in.csv", MAP);
+    assert_eq!(run.code, 1, "{run:?}");
+    assert_eq!(
+        report,
+        [
+            "2,valid,1,",
+            "3,valid,2,",
+            "4,invalid,3,the line has 1 fields but the header has 4: a cell probably holds an unquoted delimiter or line break",
+        ]
+    );
+}
