@@ -54,13 +54,22 @@ fn borrowed_text(cell: &Cell) -> Option<std::borrow::Cow<'_, str>> {
 }
 
 /// `str::trim`, but quick for the usual cell, which has no space at either end: a printable
-/// ASCII byte at both ends needs no Unicode whitespace test.
+/// ASCII byte at both ends needs no Unicode whitespace test. Characters that show as nothing
+/// ([`invisible`]) are trimmed too.
 pub fn trim(text: &str) -> &str {
     match text.as_bytes() {
         [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
         [only] if only.is_ascii_graphic() => text,
-        _ => text.trim(),
+        _ => text.trim_matches(|c: char| c.is_whitespace() || invisible(c)),
     }
+}
+
+/// Characters that show as nothing and that text copied from web pages and PDFs brings along:
+/// zero-width space and joiners, left-to-right and right-to-left marks, word joiner, byte-order
+/// mark. At the end of an account number they would make it another customer's, and OnTime's
+/// lookup would not find the customer it already has.
+pub fn invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}')
 }
 
 /// The number as Excel shows and stores it for a person: at most 15 significant digits, so a
@@ -275,6 +284,15 @@ mod tests {
             "x\u{2003}",
         ] {
             assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+        for (text, trimmed) in [
+            ("\u{200b}1001", "1001"),
+            ("1001\u{feff}", "1001"),
+            ("\u{200e} Acme Inc \u{200f}\u{2060}", "Acme Inc"),
+            ("Ac\u{200b}me", "Ac\u{200b}me"),
+            ("\u{200b}", ""),
+        ] {
+            assert_eq!(trim(text), trimmed, "{text:?}");
         }
     }
 

@@ -368,3 +368,30 @@ fn a_header_with_a_trailing_delimiter_does_not_make_every_line_ragged() {
         ]
     );
 }
+
+/// Text copied from a web page brings zero-width spaces and direction marks along. At the end
+/// of an account number they made it another customer's, and OnTime's lookup missed the one it
+/// already had: a duplicate. They are trimmed like spaces, in cells and in header names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invisible_characters_around_a_key_do_not_make_a_duplicate() {
+    let e = crate::upload::env_default().await;
+    e.sb.insert_customer(serde_json::json!({"AccountNumber": "1001", "Name": "Harbor"}));
+    e.work.write(
+        "in.csv",
+        "Acct\u{200b},Company\n\u{200b}1001,Harbor\u{200e}\n1001\u{feff},Harbor\n1002\u{2060},Pike\n",
+    );
+    let run = import(&e, "in.csv", MAP).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let statuses: Vec<String> = brief(&e.work.report("in.csv.report.csv"))
+        .into_iter()
+        .map(|line| line.split(',').take(3).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["2,unchanged,1001", "3,unchanged,1001", "4,created,1002"]
+    );
+    let accounts: Vec<usize> = e.accounts().into_values().collect();
+    assert_eq!(e.accounts().keys().collect::<Vec<_>>(), ["1001", "1002"]);
+    assert_eq!(accounts, [1, 1]);
+    assert_eq!(e.customer("1002")["Name"], "Pike");
+}
