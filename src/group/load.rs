@@ -454,16 +454,14 @@ impl Reader<'_> {
 
 /// Whether a data row holds the column names again (exports that repeat the header on every
 /// printed page, or two exports joined into one file, the second with its byte-order mark
-/// still in front of its header): at least two cells, each equal to its column's name. Sent as
-/// data, it would create a customer named like the column.
+/// still in front of its header, which `trim` drops): at least two cells, each equal to its
+/// column's name. Sent as data, it would create a customer named like the column.
 fn repeats_header(row: &read::Row, headers: &[String]) -> bool {
     let mut named = 0;
     for (cell, header) in row.cells.iter().zip(headers) {
         let text = match cell {
             read::Cell::Text(text) if trim(text).is_empty() => continue,
-            read::Cell::Text(text) => {
-                std::borrow::Cow::Borrowed(trim(text.trim_start_matches('\u{feff}')))
-            }
+            read::Cell::Text(text) => std::borrow::Cow::Borrowed(trim(text)),
             other => match crate::mapping::convert::cell_text(other) {
                 Some(text) => std::borrow::Cow::Owned(text),
                 None => continue,
