@@ -162,7 +162,7 @@ pub enum ReadError {
         cause: std::io::Error,
     },
     #[error(
-        "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` under [source] in the mapping file (or under the [department] or [contact] table that reads this file)"
+        "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` (from Excel on a Mac: `encoding = \"macintosh\"`) under [source] in the mapping file (or under the [department] or [contact] table that reads this file)"
     )]
     NotUtf8 { file: PathBuf, line: u64 },
     #[error(

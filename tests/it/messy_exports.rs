@@ -395,3 +395,32 @@ async fn invisible_characters_around_a_key_do_not_make_a_duplicate() {
     assert_eq!(accounts, [1, 1]);
     assert_eq!(e.customer("1002")["Name"], "Pike");
 }
+
+/// Excel for Mac saves "Comma Separated Values" in Mac Roman (é is 0x8E), old versions with CR
+/// line ends: the hint names the encoding to set, and with it the accents land.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mac_roman_csv_is_named_in_the_hint_and_then_read() {
+    let e = crate::upload::env_default().await;
+    e.work.write(
+        "in.csv",
+        b"Acct,Company\r1001,Caf\x8e M\x9fller\r1002,Pike\r",
+    );
+    let run = import(&e, "in.csv", MAP).await;
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr.contains("in.csv, line 2: not valid UTF-8")
+            && run
+                .stderr
+                .contains("(from Excel on a Mac: `encoding = \"macintosh\"`)"),
+        "{}",
+        run.stderr
+    );
+    let run = import(
+        &e,
+        "in.csv",
+        &format!("[source]\nencoding = \"macintosh\"\n{MAP}"),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(e.customer("1001")["Name"], "Café Müller");
+}
