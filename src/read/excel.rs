@@ -10,6 +10,7 @@
 
 mod batch;
 mod cells;
+mod shown;
 
 use calamine::{Reader, SheetType, SheetVisible};
 

@@ -5,6 +5,8 @@
 //! that are never closed.
 #![allow(clippy::unwrap_used)]
 
+use serde_json::json;
+
 use crate::upload::Env;
 use crate::util::{Run, Work, brief};
 
@@ -303,6 +305,61 @@ async fn excel_text_formulas_in_a_csv_land_as_their_text() {
     );
 }
 
+/// Numbers whose format changes what they mean: a percentage (the cell holds 0.05, Excel shows
+/// 5%) is 5 for BillingAdjustmentPercentage, and ZIP codes in Excel's ZIP code formats keep the
+/// zeros Excel shows. The same numbers without those formats are as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn percent_and_zip_code_formats_land_as_excel_shows_them() {
+    let e = crate::upload::env_default().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let format = |code: &str| rust_xlsxwriter::Format::new().set_num_format(code);
+    let (percent, zip, zip4) = (format("0%"), format("00000"), format("00000-0000"));
+    for (c, name) in ["Acct", "Company", "Adj", "ZIP", "Ref"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *name).unwrap();
+    }
+    let acct = format("000000");
+    sheet.write_number_with_format(1, 0, 1001.0, &acct).unwrap();
+    sheet.write_string(1, 1, "Harbor").unwrap();
+    sheet
+        .write_number_with_format(1, 2, -0.05, &percent)
+        .unwrap();
+    sheet.write_number_with_format(1, 3, 2134.0, &zip).unwrap();
+    sheet
+        .write_number_with_format(1, 4, 0.125, &percent)
+        .unwrap();
+    sheet.write_number(2, 0, 1002.0).unwrap();
+    sheet.write_string(2, 1, "Pike").unwrap();
+    sheet.write_number(2, 2, 12.5).unwrap();
+    sheet
+        .write_number_with_format(2, 3, 21341234.0, &zip4)
+        .unwrap();
+    sheet.write_number(2, 4, 2134.0).unwrap();
+    book.save(e.work.path("in.xlsx")).unwrap();
+    let mapping = format!(
+        "{MAP}BillingAdjustmentPercentage = \"Adj\"\nPostalCode = \"ZIP\"\nReferenceNumber = \"Ref\"\n"
+    );
+    let run = import(&e, "in.xlsx", &mapping).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    let landed = |acct: &str| {
+        let c = e.customer(acct);
+        let fields = [
+            "BillingAdjustmentPercentage",
+            "PostalCode",
+            "ReferenceNumber",
+        ];
+        fields.map(|f| c[f].clone())
+    };
+    assert_eq!(
+        landed("001001"),
+        [json!(-5.0), json!("02134"), json!("12.5%")]
+    );
+    assert_eq!(
+        landed("1002"),
+        [json!(12.5), json!("02134-1234"), json!("2134")]
+    );
+}
+
 /// A time-of-day cell (an "Opens at" column) lands as the time, not as a date-time on the day
 /// before Excel's first day (`1899-12-31T14:30:00`); dates and date-times are as before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -375,7 +432,7 @@ fn a_header_with_a_trailing_delimiter_does_not_make_every_line_ragged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invisible_characters_around_a_key_do_not_make_a_duplicate() {
     let e = crate::upload::env_default().await;
-    e.sb.insert_customer(serde_json::json!({"AccountNumber": "1001", "Name": "Harbor"}));
+    e.sb.insert_customer(json!({"AccountNumber": "1001", "Name": "Harbor"}));
     e.work.write(
         "in.csv",
         "Acct\u{200b},Company\n\u{200b}1001,Harbor\u{200e}\n1001\u{feff},Harbor\n1002\u{2060},Pike\n",
