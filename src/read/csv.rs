@@ -48,8 +48,16 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
             encoding,
         });
     }
+    // Excel's own first line `sep=;` names the delimiter and is no part of the table.
+    let sep = head::sep_line(&head.bytes);
+    let header_row = if sep.is_some() && header_row == 1 {
+        2
+    } else {
+        header_row
+    };
     let delimiter = options
         .delimiter
+        .or(sep)
         .unwrap_or_else(|| head::detect_delimiter(&head, header_row));
     let preview = head::preview(&head, delimiter);
     let source: Source = Cursor::new(head.bytes).chain(decoder);

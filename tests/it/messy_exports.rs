@@ -407,6 +407,27 @@ async fn a_time_of_day_cell_lands_as_the_time() {
     assert_eq!(landed("1002"), ("00:00:00".into(), "2021-06-30".into()));
 }
 
+/// Exports meant for Excel may start with `sep=;`, a line Excel itself honours: it names the
+/// delimiter and is not the header. Row numbers stay those of the file.
+#[test]
+fn an_excel_sep_line_names_the_delimiter_and_is_skipped() {
+    let work = Work::new();
+    work.write(
+        "in.csv",
+        "sep=;\r\nAcct;Company\r\n1;Harbor, Pike & Co\r\n2;B\r\n",
+    );
+    let (run, report) = dry(&work, "in.csv", MAP);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["3,valid,1,", "4,valid,2,"]);
+
+    // It names the delimiter even where detection would pick another.
+    work.write("in.csv", "sep=|\nAcct|Company,Inc\n1|A,B\n");
+    let mapping = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company,Inc\"\n";
+    let (run, report) = dry(&work, "in.csv", mapping);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["3,valid,1,"]);
+}
+
 /// Some exports end the header line with a delimiter (`Acct,Company,`) and the data lines
 /// without: the lines lack only a column with no name. A line short of a named column is still
 /// damage.
