@@ -246,6 +246,8 @@ fn to_number(cell: &Cell) -> Result<Option<Value>, String> {
         },
     };
     let digits = text.strip_suffix('%').unwrap_or(&text).trim();
+    let comma = decimal_comma(digits)?;
+    let digits = comma.as_deref().unwrap_or(digits);
     let plain = digits
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'));
@@ -253,6 +255,26 @@ fn to_number(cell: &Cell) -> Result<Option<Value>, String> {
         Ok(n) if plain && n.is_finite() => Ok(Some(Value::Number(n))),
         _ => Err("is not a number (expected digits with an optional decimal point and %, such as 12.5 or 12.5%)".into()),
     }
+}
+
+/// `12,5` written with a decimal comma (Excel in most of Europe saves CSV so, with `;` between
+/// fields) as `12.5`; `None` for text without a comma. A comma followed by exactly three digits
+/// (`1,500`) may as well separate thousands: that is an error asking for the plain form.
+fn decimal_comma(digits: &str) -> Result<Option<String>, String> {
+    let Some((whole, fraction)) = digits.split_once(',') else {
+        return Ok(None);
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let whole_digits = whole.strip_prefix(['-', '+']).unwrap_or(whole);
+    if !all_digits(whole_digits) || !all_digits(fraction) {
+        return Ok(None);
+    }
+    if fraction.len() == 3 {
+        return Err(format!(
+            "is not clear: a comma before three digits may separate thousands or decimals; write it as {whole}{fraction} or {whole}.{fraction}"
+        ));
+    }
+    Ok(Some(format!("{whole}.{fraction}")))
 }
 
 #[cfg(test)]
@@ -425,9 +447,21 @@ mod tests {
             ok(Cell::Number(7.25), Kind::Number),
             Some(Value::Number(7.25))
         );
-        for bad in ["ten", "1,5", "NaN", "inf", "1e400", "12%%"] {
+        for bad in [
+            "ten", "NaN", "inf", "1e400", "12%%", "1,500", "1.234,5", "1,2,3", ",5", "5,",
+        ] {
             assert!(convert(&text(bad), Kind::Number).is_err(), "{bad}");
         }
+        // A decimal comma, when it cannot be a thousands separator.
+        assert_eq!(ok(text("1,5"), Kind::Number), Some(Value::Number(1.5)));
+        assert_eq!(
+            ok(text("-12,75 %"), Kind::Number),
+            Some(Value::Number(-12.75))
+        );
+        assert_eq!(
+            ok(text("+0,0625"), Kind::Number),
+            Some(Value::Number(0.0625))
+        );
     }
 
     #[test]

@@ -360,6 +360,38 @@ async fn percent_and_zip_code_formats_land_as_excel_shows_them() {
     );
 }
 
+/// Excel in most of Europe saves CSV in Windows-1252 with `;` between fields and a decimal
+/// comma: `-12,5` is -12.5. A comma before exactly three digits could separate thousands, so
+/// `1,500` is refused with both readings rather than guessed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decimal_commas_of_a_european_export_land_as_numbers() {
+    let e = crate::upload::env_default().await;
+    let mut csv = b"Acct;Company;Rabatt\r\n".to_vec();
+    csv.extend_from_slice(b"1001;M\xfcller & S\xf6hne;-12,5\r\n1002;Caf\xe9 \x80;7,25 %\r\n");
+    csv.extend_from_slice(b"1003;Gro\xdf;1,500\r\n");
+    e.work.write("in.csv", csv);
+    let mapping = format!(
+        "[source]\nencoding = \"windows-1252\"\n{MAP}BillingAdjustmentPercentage = \"Rabatt\"\n"
+    );
+    let run = import(&e, "in.csv", &mapping).await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let c = e.customer("1001");
+    assert_eq!(
+        (&c["Name"], &c["BillingAdjustmentPercentage"]),
+        (&json!("Müller & Söhne"), &json!(-12.5))
+    );
+    let c = e.customer("1002");
+    assert_eq!(
+        (&c["Name"], &c["BillingAdjustmentPercentage"]),
+        (&json!("Café €"), &json!(7.25))
+    );
+    assert_eq!(
+        brief(&e.work.report("in.csv.report.csv"))[2],
+        "4,invalid,1003,BillingAdjustmentPercentage: column \"Rabatt\" value \"1,500\" is not clear: a comma before three digits may separate thousands or decimals; write it as 1500 or 1.500"
+    );
+    assert_eq!(e.accounts().len(), 2);
+}
+
 /// A time-of-day cell (an "Opens at" column) lands as the time, not as a date-time on the day
 /// before Excel's first day (`1899-12-31T14:30:00`); dates and date-times are as before.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
