@@ -50,11 +50,6 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
     }
     // Excel's own first line `sep=;` names the delimiter and is no part of the table.
     let sep = head::sep_line(&head.bytes);
-    let header_row = if sep.is_some() && header_row == 1 {
-        2
-    } else {
-        header_row
-    };
     let delimiter = options
         .delimiter
         .or(sep)
@@ -68,6 +63,10 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
         file: path.to_path_buf(),
         done: false,
     };
+    if sep.is_some() && header_row == 1 {
+        // The header is then the first non-blank row after that line.
+        rows.read()?;
+    }
     let headers = rows.find_header(header_row)?;
     rows.width = headers.len();
     rows.named = headers

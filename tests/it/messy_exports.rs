@@ -452,6 +452,15 @@ fn an_excel_sep_line_names_the_delimiter_and_is_skipped() {
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(report, ["3,valid,1,", "4,valid,2,"]);
 
+    // The header is found after it as usual: blank lines skipped, or the row `header_row` names.
+    work.write("in.csv", "sep=;\n\nAcct;Company\n1;A, B\n");
+    let (run, report) = dry(&work, "in.csv", MAP);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["4,valid,1,"]);
+    let (run, report) = dry(&work, "in.csv", &format!("[source]\nheader_row = 3\n{MAP}"));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["4,valid,1,"]);
+
     // It names the delimiter even where detection would pick another.
     work.write("in.csv", "sep=|\nAcct|Company,Inc\n1|A,B\n");
     let mapping = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company,Inc\"\n";
