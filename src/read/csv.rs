@@ -313,7 +313,10 @@ fn record_lines<R: std::io::BufRead>(record: &Records<R>) -> u64 {
 }
 
 /// Every field is empty or ASCII whitespace (the cheap test; [`Cell::is_blank`] also knows
-/// Unicode whitespace).
+/// Unicode whitespace). Ctrl-Z counts as blank: old DOS programs (dBase, Access 97) end a text
+/// file with it, which would otherwise be a one-field last row.
 fn ascii_blank<R: std::io::BufRead>(record: &Records<R>) -> bool {
-    record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+    record
+        .iter()
+        .all(|f| f.iter().all(|&b| b.is_ascii_whitespace() || b == 0x1A))
 }

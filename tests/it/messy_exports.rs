@@ -267,6 +267,16 @@ fn a_second_header_behind_its_byte_order_mark_is_not_a_customer() {
     );
 }
 
+/// Old DOS programs end a text file with Ctrl-Z: it is no row.
+#[test]
+fn a_dos_end_of_file_mark_is_not_a_row() {
+    let work = Work::new();
+    work.write("in.csv", "Acct,Company\r\n1,A\r\n2,B\r\n\x1a");
+    let (run, report) = dry(&work, "in.csv", MAP);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["2,valid,1,", "3,valid,2,"]);
+}
+
 // ---- what lands in OnTime -------------------------------------------------------------------
 
 /// Imports `input` (already in the work folder) with `mapping` into the sandbox of `e`.
