@@ -34,7 +34,7 @@ fn refused(work: &Work, input: &str, mapping: &[u8]) -> String {
     run.stderr
 }
 
-pub(super) const MAP: &str = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n";
+const MAP: &str = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n";
 
 // ---- workbooks -----------------------------------------------------------------------------
 
