@@ -270,6 +270,10 @@ fn open(
             sheet,
             sheets,
         }) => {
+            let hint = match crate::mapping::suggest(&sheet, sheets.iter().map(String::as_str)) {
+                Some(close) => format!("did you mean \"{close}\"? (names match ignoring case)"),
+                None => "set `sheet` to one of them (names match ignoring case)".into(),
+            };
             let sheets: Vec<String> = sheets.iter().map(|s| format!("\"{s}\"")).collect();
             problems.push(Problem {
                 line: options.sheet_line,
@@ -278,7 +282,7 @@ fn open(
                     file.display(),
                     sheets.join(", ")
                 ),
-                hint: Some("set `sheet` to one of them (names match ignoring case)".into()),
+                hint: Some(hint),
             });
             Ok(None)
         }

@@ -87,6 +87,25 @@ fn an_empty_default_sheet_names_the_other_sheets() {
     );
 }
 
+/// A sheet name mistyped in the mapping: the closest sheet is suggested.
+#[test]
+fn a_mistyped_sheet_suggests_the_closest() {
+    let work = Work::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for name in ["Summary", "Customers 2024", "Notes"] {
+        book.add_worksheet().set_name(name).unwrap();
+    }
+    book.save(work.path("in.xlsx")).unwrap();
+    let mapping = format!("[source]\nsheet = \"Customer 2024\"\n{MAP}");
+    let stderr = refused(&work, "in.xlsx", mapping.as_bytes());
+    assert!(
+        stderr.contains(
+            "m.toml:2: sheet \"Customer 2024\" does not exist in in.xlsx; the sheets are: \"Summary\", \"Customers 2024\", \"Notes\"\n  hint: did you mean \"Customers 2024\"? (names match ignoring case)\n"
+        ),
+        "{stderr}"
+    );
+}
+
 // ---- mapping files -------------------------------------------------------------------------
 
 /// Notepad's "Unicode" is UTF-16LE with a byte-order mark, and its line ends are CRLF.
