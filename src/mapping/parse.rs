@@ -77,6 +77,25 @@ fn backslash_hint(text: &str, line: Option<usize>) -> Option<String> {
     })
 }
 
+/// The encoding a label names: a WHATWG label (`windows-1252`, `utf-16le`, …), or a name from
+/// the Save As dialogs of Notepad and Excel (`ANSI`, `UTF-8 with BOM`, `UTF-16 LE`,
+/// `Unicode big endian`), which is what a person reads off the file.
+fn encoding(label: &str) -> Option<&'static encoding_rs::Encoding> {
+    let label = label.trim();
+    let squashed: String = label
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    match squashed.as_str() {
+        "ansi" => Some(encoding_rs::WINDOWS_1252),
+        "utf-8withbom" | "utf8withbom" | "utf-8bom" | "utf8bom" => Some(encoding_rs::UTF_8),
+        "utf-16le" | "utf16le" => Some(encoding_rs::UTF_16LE),
+        "utf-16be" | "utf16be" | "unicodebigendian" => Some(encoding_rs::UTF_16BE),
+        _ => encoding_rs::Encoding::for_label(label.as_bytes()),
+    }
+}
+
 type Entry<'a, 'i> = (
     &'a Spanned<std::borrow::Cow<'i, str>>,
     &'a Spanned<DeValue<'i>>,
@@ -396,7 +415,7 @@ impl Parser<'_> {
                 }
                 "encoding" => {
                     if let Some(label) = self.string(value, "encoding") {
-                        options.encoding = encoding_rs::Encoding::for_label(label.trim().as_bytes());
+                        options.encoding = encoding(&label);
                         if options.encoding.is_none() {
                             let hint = "use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\"".to_string();
                             self.problem(at, format!("unknown encoding \"{label}\""), Some(hint));
@@ -704,6 +723,23 @@ by = "AcountNumber"
         assert!(all.contains("did you mean `delimiter`?"), "{all}");
         assert!(all.contains("did you mean \\\"AccountNumber\\\"?"), "{all}");
         assert!(all.contains("does not map `Name`"), "{all}");
+    }
+
+    #[test]
+    fn encodings_by_their_save_as_names_too() {
+        for (label, want) in [
+            ("windows-1252", encoding_rs::WINDOWS_1252),
+            (" ANSI ", encoding_rs::WINDOWS_1252),
+            ("latin1", encoding_rs::WINDOWS_1252),
+            ("UTF-8 with BOM", encoding_rs::UTF_8),
+            ("UTF-16 LE", encoding_rs::UTF_16LE),
+            ("Unicode", encoding_rs::UTF_16LE),
+            ("Unicode big endian", encoding_rs::UTF_16BE),
+            ("macintosh", encoding_rs::MACINTOSH),
+        ] {
+            assert_eq!(encoding(label), Some(want), "{label}");
+        }
+        assert_eq!(encoding("Western European"), None);
     }
 
     #[test]

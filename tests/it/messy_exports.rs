@@ -139,6 +139,20 @@ fn a_mapping_file_that_is_not_utf8_names_its_line() {
     );
 }
 
+/// Notepad's Save As calls Windows-1252 "ANSI": the mapping may too.
+#[test]
+fn an_encoding_named_as_notepad_names_it() {
+    let work = Work::new();
+    work.write("in.csv", b"Acct;Company\r\n1001;Caf\xe9\r\n");
+    let (run, report) = dry(
+        &work,
+        "in.csv",
+        &format!("[source]\nencoding = \"ANSI\"\n{MAP}"),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["2,valid,1001,"]);
+}
+
 /// `file = "C:\Exports\depts.csv"`: TOML reads `\E` and `\d` as escapes. One problem for the
 /// line (not one per backslash), saying how to write the path.
 #[test]
