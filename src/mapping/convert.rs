@@ -88,8 +88,16 @@ pub const SHORTENED: &str = "is a number that Excel shortened to scientific nota
 /// saved from that sheet holds it: `6.17555E+09`. The digits past the sixth are gone, so it
 /// cannot be the phone number, ZIP code or account number it stood for. Cheap for other text:
 /// nearly every cell fails on its first two bytes.
+#[inline]
 pub fn shortened_number(text: &str) -> bool {
-    let bytes = text.as_bytes();
+    match text.as_bytes() {
+        [b'0'..=b'9', b'.' | b'E', ..] | [b'-', ..] => shortened_rest(text.as_bytes()),
+        _ => false,
+    }
+}
+
+/// [`shortened_number`] past its quick test.
+fn shortened_rest(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"-").unwrap_or(bytes);
     let [first, second, ..] = bytes else {
         return false;
