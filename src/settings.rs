@@ -95,6 +95,10 @@ pub enum SettingsError {
         path: PathBuf,
         cause: std::io::Error,
     },
+    #[error(
+        "{path}, line {line}: the mapping file is not UTF-8 text\nhint: save it as UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)"
+    )]
+    MappingNotUtf8 { path: PathBuf, line: usize },
     #[error(transparent)]
     Mapping(#[from] MappingErrors),
     #[error("{0}")]
@@ -109,11 +113,7 @@ impl Settings {
         let missing = |what: &str| SettingsError::Usage(format!("{what} is required"));
         let input = args.input.clone().ok_or_else(|| missing("INPUT"))?;
         let mapping_path = args.mapping.clone().ok_or_else(|| missing("--mapping"))?;
-        let text =
-            std::fs::read_to_string(&mapping_path).map_err(|cause| SettingsError::MappingFile {
-                path: mapping_path.clone(),
-                cause,
-            })?;
+        let text = mapping_text(&mapping_path)?;
         let mapping = mapping::parse(&mapping_path, &text)?;
         if !input.is_file() {
             let what = if input.exists() {
@@ -187,6 +187,29 @@ impl Settings {
             mode,
         })
     }
+}
+
+/// The mapping file as text: UTF-8, or UTF-16 with its byte-order mark (what Notepad saves as
+/// "Unicode"); a UTF-8 byte-order mark is dropped. Other bytes stop the run naming their line.
+fn mapping_text(path: &Path) -> Result<String, SettingsError> {
+    let bytes = std::fs::read(path).map_err(|cause| SettingsError::MappingFile {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    let (encoding, bom) = encoding_rs::Encoding::for_bom(&bytes).unwrap_or((encoding_rs::UTF_8, 0));
+    let body = &bytes[bom..];
+    if let Some(text) = encoding.decode_without_bom_handling_and_without_replacement(body) {
+        return Ok(text.into_owned());
+    }
+    // UTF-8 says where it went wrong; broken UTF-16 is named at its first line.
+    let valid = match std::str::from_utf8(body) {
+        Err(e) if encoding == encoding_rs::UTF_8 => e.valid_up_to(),
+        _ => 0,
+    };
+    Err(SettingsError::MappingNotUtf8 {
+        path: path.to_path_buf(),
+        line: 1 + body[..valid].iter().filter(|&&b| b == b'\n').count(),
+    })
 }
 
 fn endpoint(args: &ImportArgs) -> Result<Endpoint, SettingsError> {

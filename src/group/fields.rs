@@ -75,6 +75,9 @@ pub(super) fn field_value(
         // The common case, without the allocation `convert` would make.
         (Cell::Text(text), Kind::Text) => {
             let text = convert::trim(text);
+            if convert::shortened_number(text) {
+                return Err(convert::SHORTENED.into());
+            }
             Ok((!text.is_empty()).then(|| Value::Text(spare.text(text))))
         }
         (Cell::Text(text), Kind::Email) if convert::is_email(convert::trim(text)) => {

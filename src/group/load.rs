@@ -284,6 +284,10 @@ fn open(
             sheet,
             sheets,
         }) => {
+            let hint = match crate::mapping::suggest(&sheet, sheets.iter().map(String::as_str)) {
+                Some(close) => format!("did you mean \"{close}\"? (names match ignoring case)"),
+                None => "set `sheet` to one of them (names match ignoring case)".into(),
+            };
             let sheets: Vec<String> = sheets.iter().map(|s| format!("\"{s}\"")).collect();
             problems.push(Problem {
                 line: options.sheet_line,
@@ -292,7 +296,7 @@ fn open(
                     file.display(),
                     sheets.join(", ")
                 ),
-                hint: Some("set `sheet` to one of them (names match ignoring case)".into()),
+                hint: Some(hint),
             });
             Ok(None)
         }
@@ -467,8 +471,9 @@ impl Reader<'_> {
 }
 
 /// Whether a data row holds the column names again (exports that repeat the header on every
-/// printed page): at least two cells, each equal to its column's name. Sent as data, it would
-/// create a customer named like the column.
+/// printed page, or two exports joined into one file, the second with its byte-order mark
+/// still in front of its header, which `trim` drops): at least two cells, each equal to its
+/// column's name. Sent as data, it would create a customer named like the column.
 fn repeats_header(row: &read::Row, headers: &[String]) -> bool {
     let mut named = 0;
     for (cell, header) in row.cells.iter().zip(headers) {

@@ -24,7 +24,7 @@ use packed::Writer;
 pub use parked::in_two;
 use parked::{Completion, Parked, park, unpark};
 
-use crate::mapping::convert::cell_text;
+use crate::mapping::convert::{self, cell_text};
 use crate::mapping::{Binding, FieldBinding};
 use crate::model::{CustomerDraft, Entity, Fields};
 use crate::read::{Cell, Row};
@@ -210,6 +210,14 @@ fn key_of(row: &Row, binding: &Binding) -> Result<String, String> {
         let Some(text) = cell_text(cell) else {
             return Err(column.header.clone());
         };
+        if convert::shortened_number(&text) {
+            // Two customers whose numbers Excel shortened alike would become one.
+            return Err(format!(
+                "column \"{}\" value \"{text}\" {}",
+                column.header,
+                convert::SHORTENED
+            ));
+        }
         if i == 0 {
             key = text;
         } else {
@@ -293,10 +301,7 @@ impl Grouper {
                 row: row_id,
                 field: None,
                 column: None,
-                message: format!(
-                    "the line has {} fields but the header has {}: a cell probably holds an unquoted delimiter or line break",
-                    ragged.found, ragged.expected
-                ),
+                message: ragged.message(row.number),
             });
             return;
         }
@@ -422,15 +427,11 @@ impl Grouper {
         let builder = &mut self.open;
         builder.rows.push(row_id);
         if let Some(ragged) = row.ragged {
-            let message = format!(
-                "the line has {} fields but the header has {}",
-                ragged.found, ragged.expected
-            );
             builder.problems.push(Problem {
                 row: row_id,
                 field: None,
                 column: None,
-                message,
+                message: ragged.message(row.number),
             });
             return;
         }

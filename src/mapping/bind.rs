@@ -2,6 +2,7 @@
 //! index. Every missing or ambiguous column is reported at once, before any row is read, with
 //! the headers that are there and the closest one.
 
+use super::convert::invisible;
 use super::{HeaderRef, MappingErrors, Problem, Rule, RuleSource, suggest};
 use crate::model::Entity;
 use crate::read::Table;
@@ -107,10 +108,11 @@ pub fn bind(
 
 /// Header names match ignoring case and surrounding spaces, and with any run of inner white
 /// space (a line break from a wrapped Excel header, a no-break space from a web export) as one
-/// space.
+/// space; characters that show as nothing (a zero-width space) count as space.
 fn same(a: &str, b: &str) -> bool {
     let loose = |s: &str| {
-        s.split_whitespace()
+        s.split(|c: char| c.is_whitespace() || invisible(c))
+            .filter(|word| !word.is_empty())
             .collect::<Vec<_>>()
             .join(" ")
             .to_lowercase()

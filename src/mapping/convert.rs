@@ -54,13 +54,22 @@ pub fn borrowed_text(cell: &Cell) -> Option<std::borrow::Cow<'_, str>> {
 }
 
 /// `str::trim`, but quick for the usual cell, which has no space at either end: a printable
-/// ASCII byte at both ends needs no Unicode whitespace test.
+/// ASCII byte at both ends needs no Unicode whitespace test. Characters that show as nothing
+/// ([`invisible`]) are trimmed too.
 pub fn trim(text: &str) -> &str {
     match text.as_bytes() {
         [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
         [only] if only.is_ascii_graphic() => text,
-        _ => text.trim(),
+        _ => text.trim_matches(|c: char| c.is_whitespace() || invisible(c)),
     }
+}
+
+/// Characters that show as nothing and that text copied from web pages and PDFs brings along:
+/// zero-width space and joiners, left-to-right and right-to-left marks, word joiner, byte-order
+/// mark. At the end of an account number they would make it another customer's, and OnTime's
+/// lookup would not find the customer it already has.
+pub fn invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}')
 }
 
 /// The number as Excel shows and stores it for a person: at most 15 significant digits, so a
@@ -72,7 +81,49 @@ pub fn excel_digits(n: f64) -> f64 {
     format!("{n:.14e}").parse().unwrap_or(n)
 }
 
+/// What is wrong with text in [`shortened_number`]'s form.
+pub const SHORTENED: &str = "is a number that Excel shortened to scientific notation when the file was saved, so its digits are lost; in Excel, format the column as Number with 0 decimal places (or as Text), save the file again and re-run";
+
+/// Whether `text` is a long number as Excel shows it in a column too narrow for it, and as a CSV
+/// saved from that sheet holds it: `6.17555E+09`. The digits past the sixth are gone, so it
+/// cannot be the phone number, ZIP code or account number it stood for. Cheap for other text:
+/// nearly every cell fails on its first two bytes.
+#[inline]
+pub fn shortened_number(text: &str) -> bool {
+    match text.as_bytes() {
+        [b'0'..=b'9', b'.' | b'E', ..] | [b'-', ..] => shortened_rest(text.as_bytes()),
+        _ => false,
+    }
+}
+
+/// [`shortened_number`] past its quick test.
+fn shortened_rest(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let [first, second, ..] = bytes else {
+        return false;
+    };
+    if !first.is_ascii_digit() || !matches!(second, b'.' | b'E') {
+        return false;
+    }
+    let Some(e) = memchr::memchr(b'E', bytes) else {
+        return false;
+    };
+    let digits = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
+    let mantissa_ok = match &bytes[1..e] {
+        [] => true,
+        [b'.', fraction @ ..] => digits(fraction),
+        _ => false,
+    };
+    mantissa_ok
+        && bytes[e + 1..]
+            .strip_prefix(b"+")
+            .is_some_and(|exponent| digits(exponent) && exponent.len() >= 2)
+}
+
 fn text_kind(text: String, kind: Kind) -> Result<Value, String> {
+    if shortened_number(&text) {
+        return Err(SHORTENED.into());
+    }
     match kind {
         Kind::Email => {
             if is_email(&text) {
@@ -230,6 +281,8 @@ fn to_number(cell: &Cell) -> Result<Option<Value>, String> {
         },
     };
     let digits = text.strip_suffix('%').unwrap_or(&text).trim();
+    let comma = decimal_comma(digits)?;
+    let digits = comma.as_deref().unwrap_or(digits);
     let plain = digits
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'));
@@ -237,6 +290,26 @@ fn to_number(cell: &Cell) -> Result<Option<Value>, String> {
         Ok(n) if plain && n.is_finite() => Ok(Some(Value::Number(n))),
         _ => Err("is not a number (expected digits with an optional decimal point and %, such as 12.5 or 12.5%)".into()),
     }
+}
+
+/// `12,5` written with a decimal comma (Excel in most of Europe saves CSV so, with `;` between
+/// fields) as `12.5`; `None` for text without a comma. A comma followed by exactly three digits
+/// (`1,500`) may as well separate thousands: that is an error asking for the plain form.
+fn decimal_comma(digits: &str) -> Result<Option<String>, String> {
+    let Some((whole, fraction)) = digits.split_once(',') else {
+        return Ok(None);
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    let whole_digits = whole.strip_prefix(['-', '+']).unwrap_or(whole);
+    if !all_digits(whole_digits) || !all_digits(fraction) {
+        return Ok(None);
+    }
+    if fraction.len() == 3 {
+        return Err(format!(
+            "is not clear: a comma before three digits may separate thousands or decimals; write it as {whole}{fraction} or {whole}.{fraction}"
+        ));
+    }
+    Ok(Some(format!("{whole}.{fraction}")))
 }
 
 #[cfg(test)]
@@ -268,6 +341,15 @@ mod tests {
             "x\u{2003}",
         ] {
             assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
+        for (text, trimmed) in [
+            ("\u{200b}1001", "1001"),
+            ("1001\u{feff}", "1001"),
+            ("\u{200e} Acme Inc \u{200f}\u{2060}", "Acme Inc"),
+            ("Ac\u{200b}me", "Ac\u{200b}me"),
+            ("\u{200b}", ""),
+        ] {
+            assert_eq!(trim(text), trimmed, "{text:?}");
         }
     }
 
@@ -400,9 +482,21 @@ mod tests {
             ok(Cell::Number(7.25), Kind::Number),
             Some(Value::Number(7.25))
         );
-        for bad in ["ten", "1,5", "NaN", "inf", "1e400", "12%%"] {
+        for bad in [
+            "ten", "NaN", "inf", "1e400", "12%%", "1,500", "1.234,5", "1,2,3", ",5", "5,",
+        ] {
             assert!(convert(&text(bad), Kind::Number).is_err(), "{bad}");
         }
+        // A decimal comma, when it cannot be a thousands separator.
+        assert_eq!(ok(text("1,5"), Kind::Number), Some(Value::Number(1.5)));
+        assert_eq!(
+            ok(text("-12,75 %"), Kind::Number),
+            Some(Value::Number(-12.75))
+        );
+        assert_eq!(
+            ok(text("+0,0625"), Kind::Number),
+            Some(Value::Number(0.0625))
+        );
     }
 
     #[test]
@@ -442,6 +536,32 @@ mod tests {
         assert_eq!(
             ok(text(&format!("{id}; {id} ,")), Kind::GuidList),
             Some(Value::List(vec![id.to_lowercase(), id.to_lowercase()]))
+        );
+    }
+
+    #[test]
+    fn numbers_excel_shortened_are_errors() {
+        for shortened in ["6.17555E+09", "1.23457E+11", "-2E+15", "1E+05"] {
+            assert!(shortened_number(shortened), "{shortened}");
+            let err = convert(&text(shortened), Kind::Text).expect_err(shortened);
+            assert_eq!(err, SHORTENED);
+        }
+        for fine in [
+            "6175550100",
+            "617-555-0100",
+            "1.5",
+            "E+09",
+            "6.E+09",
+            "6.1E+9",
+            "1.5E-07",
+            "2E+10 units",
+            "1e+10",
+        ] {
+            assert!(!shortened_number(fine), "{fine}");
+        }
+        assert_eq!(
+            ok(Cell::Number(6175550100.0), Kind::Text),
+            Some(Value::Text("6175550100".into()))
         );
     }
 

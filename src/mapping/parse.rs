@@ -36,11 +36,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Mapping, MappingErrors> {
     let (doc, syntax) = DeTable::parse_recoverable(text);
     for error in syntax {
         let line = error.span().map(|s| p.line(s.start));
-        p.problems.push(Problem {
+        let problem = Problem {
             line,
             message: format!("TOML syntax: {}", error.message()),
-            hint: None,
-        });
+            hint: backslash_hint(text, line),
+        };
+        // A Windows path gives one error per backslash: one line of them is enough.
+        if !p
+            .problems
+            .iter()
+            .any(|seen| seen.line == line && seen.hint.is_some())
+        {
+            p.problems.push(problem);
+        }
     }
     let mapping = if p.problems.is_empty() {
         Some(p.document(path, doc.get_ref()))
@@ -57,6 +65,34 @@ pub fn parse(path: &Path, text: &str) -> Result<Mapping, MappingErrors> {
                 problems,
             })
         }
+    }
+}
+
+/// For a syntax error on a line holding a backslash inside double quotes (a Windows path such as
+/// `file = "C:\Exports\depts.csv"`): how to write it.
+fn backslash_hint(text: &str, line: Option<usize>) -> Option<String> {
+    let source = text.lines().nth(line?.checked_sub(1)?)?;
+    (source.contains('"') && source.contains('\\')).then(|| {
+        "in \"…\" a backslash starts an escape such as \\n; write a Windows path in single quotes ('C:\\Exports\\depts.csv') or with forward slashes".to_string()
+    })
+}
+
+/// The encoding a label names: a WHATWG label (`windows-1252`, `utf-16le`, …), or a name from
+/// the Save As dialogs of Notepad and Excel (`ANSI`, `UTF-8 with BOM`, `UTF-16 LE`,
+/// `Unicode big endian`), which is what a person reads off the file.
+fn encoding(label: &str) -> Option<&'static encoding_rs::Encoding> {
+    let label = label.trim();
+    let squashed: String = label
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase();
+    match squashed.as_str() {
+        "ansi" => Some(encoding_rs::WINDOWS_1252),
+        "utf-8withbom" | "utf8withbom" | "utf-8bom" | "utf8bom" => Some(encoding_rs::UTF_8),
+        "utf-16le" | "utf16le" => Some(encoding_rs::UTF_16LE),
+        "utf-16be" | "utf16be" | "unicodebigendian" => Some(encoding_rs::UTF_16BE),
+        _ => encoding_rs::Encoding::for_label(label.as_bytes()),
     }
 }
 
@@ -379,7 +415,7 @@ impl Parser<'_> {
                 }
                 "encoding" => {
                     if let Some(label) = self.string(value, "encoding") {
-                        options.encoding = encoding_rs::Encoding::for_label(label.trim().as_bytes());
+                        options.encoding = encoding(&label);
                         if options.encoding.is_none() {
                             let hint = "use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\"".to_string();
                             self.problem(at, format!("unknown encoding \"{label}\""), Some(hint));
@@ -687,6 +723,23 @@ by = "AcountNumber"
         assert!(all.contains("did you mean `delimiter`?"), "{all}");
         assert!(all.contains("did you mean \\\"AccountNumber\\\"?"), "{all}");
         assert!(all.contains("does not map `Name`"), "{all}");
+    }
+
+    #[test]
+    fn encodings_by_their_save_as_names_too() {
+        for (label, want) in [
+            ("windows-1252", encoding_rs::WINDOWS_1252),
+            (" ANSI ", encoding_rs::WINDOWS_1252),
+            ("latin1", encoding_rs::WINDOWS_1252),
+            ("UTF-8 with BOM", encoding_rs::UTF_8),
+            ("UTF-16 LE", encoding_rs::UTF_16LE),
+            ("Unicode", encoding_rs::UTF_16LE),
+            ("Unicode big endian", encoding_rs::UTF_16BE),
+            ("macintosh", encoding_rs::MACINTOSH),
+        ] {
+            assert_eq!(encoding(label), Some(want), "{label}");
+        }
+        assert_eq!(encoding("Western European"), None);
     }
 
     #[test]

@@ -26,6 +26,14 @@ pub(super) fn from_data(data: Data) -> Cell {
                 .as_duration()
                 .map_or_else(|| value.to_string(), duration_text),
         ),
+        // A time of day alone (a serial below 1, before Excel's first day) has no date to
+        // show: as a date-time it would read 1899-12-31T14:30:00.
+        Data::DateTime(value) if (0.0..1.0).contains(&value.as_f64()) => {
+            match value.as_datetime() {
+                Some(datetime) => Cell::Text(datetime.format("%H:%M:%S").to_string()),
+                None => Cell::Text(value.to_string()),
+            }
+        }
         Data::DateTime(value) => match value.as_datetime() {
             Some(datetime) => Cell::DateTime(datetime),
             None => Cell::Text(value.to_string()),

@@ -48,20 +48,32 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
             encoding,
         });
     }
+    // Excel's own first line `sep=;` names the delimiter and is no part of the table.
+    let sep = head::sep_line(&head.bytes);
     let delimiter = options
         .delimiter
+        .or(sep)
         .unwrap_or_else(|| head::detect_delimiter(&head, header_row));
     let preview = head::preview(&head, delimiter);
     let source: Source = Cursor::new(head.bytes).chain(decoder);
     let mut rows = CsvRows {
         records: Records::new(BufReader::with_capacity(64 << 10, source), delimiter),
         width: 0,
+        named: 0,
         file: path.to_path_buf(),
         done: false,
         spare: Vec::new(),
     };
+    if sep.is_some() && header_row == 1 {
+        // The header is then the first non-blank row after that line.
+        rows.read()?;
+    }
     let headers = rows.find_header(header_row)?;
     rows.width = headers.len();
+    rows.named = headers
+        .iter()
+        .rposition(|h| !h.is_empty())
+        .map_or(0, |i| i + 1);
     Ok(Table {
         source: SourceName {
             file: path.to_path_buf(),
@@ -79,6 +91,9 @@ struct CsvRows {
     /// Reuses one field buffer for every record: the only per-row allocations are the cells.
     records: Records<BufReader<Source>>,
     width: usize,
+    /// The header's width without the blank names at its end (`Acct,Company,` has two): a
+    /// line that stops before those columns lacks nothing.
+    named: usize,
     file: PathBuf,
     done: bool,
     /// The strings of text cells that a later record left empty, for the next cell that gets
@@ -186,7 +201,7 @@ impl CsvRows {
             Cell::Text(string)
         };
         for (index, text) in texts.enumerate() {
-            match (text, cells.get_mut(index)) {
+            match (formula_text(text), cells.get_mut(index)) {
                 ("", Some(cell)) => keep(spare, std::mem::replace(cell, Cell::Empty)),
                 (text, Some(Cell::Text(old))) => {
                     old.clear();
@@ -238,12 +253,14 @@ impl CsvRows {
         }
         row.cells.resize(self.width, Cell::Empty);
         // Blank fields past the header's end (`1,Acme,,` under `Acct,Company`, as exports that
-        // pad every line write) lose nothing: only a short line or data past the end is damage.
-        let damaged = found < self.width || (found > self.width && !beyond_blank());
+        // pad every line write) lose nothing, nor does a line that ends where the header's names
+        // do (`1,Acme` under `Acct,Company,`): only a short line or data past the end is damage.
+        let damaged = found < self.named || (found > self.width && !beyond_blank());
         row.number = self.line();
-        row.ragged = damaged.then_some(Ragged {
+        row.ragged = damaged.then(|| Ragged {
             expected: self.width,
             found,
+            lines: record_lines(&self.records),
         });
         Ok(true)
     }
@@ -292,8 +309,40 @@ impl Iterator for CsvRows {
     }
 }
 
+/// `="02134"` is how exports keep Excel from dropping a text's leading zeros (Excel takes it for
+/// a formula whose value is the text): the text inside. Any other field is itself. One byte
+/// compare for nearly every field.
+#[inline]
+fn formula_text(field: &str) -> &str {
+    if field.as_bytes().first() != Some(&b'=') {
+        return field;
+    }
+    match field
+        .strip_prefix("=\"")
+        .and_then(|rest| rest.strip_suffix('"'))
+    {
+        Some(inner) if !inner.contains('"') => inner,
+        _ => field,
+    }
+}
+
+/// The physical lines the buffered record spans: one, plus the line breaks inside its cells. A
+/// break that ends the last cell (a quote never closed runs to the end of the file and takes
+/// the file's last line end with it) ends the record's last line rather than starting another.
+fn record_lines<R: std::io::BufRead>(record: &Records<R>) -> u64 {
+    let breaks: u64 = record.iter().map(count_newlines).sum();
+    let last_ends_a_line = record
+        .iter()
+        .last()
+        .is_some_and(|field| field.ends_with(b"\n") || field.ends_with(b"\r"));
+    1 + breaks - u64::from(last_ends_a_line)
+}
+
 /// Every field is empty or ASCII whitespace (the cheap test; [`Cell::is_blank`] also knows
-/// Unicode whitespace).
+/// Unicode whitespace). Ctrl-Z counts as blank: old DOS programs (dBase, Access 97) end a text
+/// file with it, which would otherwise be a one-field last row.
 fn ascii_blank<R: std::io::BufRead>(record: &Records<R>) -> bool {
-    record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+    record
+        .iter()
+        .all(|f| f.iter().all(|&b| b.is_ascii_whitespace() || b == 0x1A))
 }

@@ -10,8 +10,9 @@
 
 mod batch;
 mod cells;
+mod shown;
 
-use calamine::{Reader, SheetType};
+use calamine::{Reader, SheetType, SheetVisible};
 
 use super::workbook::{self, Workbook};
 use super::*;
@@ -25,6 +26,11 @@ pub(super) fn sheet_names(path: &Path) -> Result<Vec<String>, ReadError> {
 pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadError> {
     let book = workbook::open(path)?;
     let sheet = choose_sheet(path, &book, options.sheet.as_deref())?;
+    let others: Vec<String> = book
+        .sheet_names()
+        .into_iter()
+        .filter(|name| *name != sheet)
+        .collect();
     let source = SourceName {
         file: path.to_path_buf(),
         sheet: Some(sheet),
@@ -36,11 +42,27 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
         width: 0,
     };
     rows.read_ahead(PREVIEW_ROWS)?;
+    // An empty sheet in a workbook with others: the data is probably on one of those.
+    let empty = |table: SourceName| {
+        if others.is_empty() {
+            ReadError::Empty { table }
+        } else {
+            ReadError::EmptySheet {
+                table,
+                others: others.clone(),
+            }
+        }
+    };
     if rows.cells.as_slice().is_empty() {
-        return Err(ReadError::Empty { table: source });
+        return Err(empty(source));
     }
     let preview = preview(rows.cells.as_slice(), &rows.text);
-    let headers = rows.find_header(options.header_row.max(1), &source)?;
+    let headers = rows
+        .find_header(options.header_row.max(1), &source)
+        .map_err(|error| match error {
+            ReadError::Empty { table } => empty(table),
+            other => other,
+        })?;
     rows.width = headers.len();
     Ok(Table {
         source,
@@ -51,14 +73,18 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
 }
 
 /// The sheet asked for (exact name first, then ignoring case and surrounding spaces), or the
-/// first worksheet (chart sheets hold no rows).
+/// first visible worksheet: chart sheets hold no rows, and a hidden sheet (a lookup list, an
+/// old copy) is not the one a person sees on opening the workbook.
 fn choose_sheet(path: &Path, book: &Workbook, wanted: Option<&str>) -> Result<String, ReadError> {
     let names = book.sheet_names();
     let Some(wanted) = wanted else {
         let sheets = book.sheets_metadata();
+        let worksheet = |s: &&calamine::Sheet| s.typ == SheetType::WorkSheet;
         return sheets
             .iter()
-            .find(|s| s.typ == SheetType::WorkSheet)
+            .filter(worksheet)
+            .find(|s| s.visible == SheetVisible::Visible)
+            .or_else(|| sheets.iter().find(worksheet))
             .or(sheets.first())
             .map(|s| s.name.clone())
             .ok_or_else(|| ReadError::Format {

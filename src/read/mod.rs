@@ -87,13 +87,34 @@ pub struct Row {
 pub struct Ragged {
     pub expected: usize,
     pub found: usize,
+    /// The physical lines the record spans: more than one when a quoted cell holds line breaks,
+    /// or when a quote that is never closed swallowed the lines after it.
+    pub lines: u64,
+}
+
+impl Ragged {
+    /// What is wrong with the record that starts on `line`, and where to look, for the report.
+    pub fn message(&self, line: u64) -> String {
+        let (found, expected) = (self.found, self.expected);
+        // A quote never closed takes the lines after it into one cell: a short record.
+        if self.lines > 1 && found < expected {
+            let last = line + self.lines - 1;
+            format!(
+                "the record has {found} fields but the header has {expected}; it runs from line {line} to line {last}: a quote (\") in it is probably never closed, so the lines after it were read into one cell; fix the quotes"
+            )
+        } else {
+            format!(
+                "the line has {found} fields but the header has {expected}: a cell probably holds an unquoted delimiter or line break"
+            )
+        }
+    }
 }
 
 /// How to read a file: the `[source]` part of a mapping (or of a `[department]`/`[contact]`
 /// table that reads its own file or sheet).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReadOptions {
-    /// Workbook sheet; `None` = the first sheet. Ignored for CSV.
+    /// Workbook sheet; `None` = the first visible worksheet. Ignored for CSV.
     pub sheet: Option<String>,
     /// The mapping file's line that names `sheet`, for the message when it does not exist.
     pub sheet_line: Option<usize>,
@@ -141,7 +162,7 @@ pub enum ReadError {
         cause: std::io::Error,
     },
     #[error(
-        "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` under [source] in the mapping file (or under the [department] or [contact] table that reads this file)"
+        "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` (from Excel on a Mac: `encoding = \"macintosh\"`) under [source] in the mapping file (or under the [department] or [contact] table that reads this file)"
     )]
     NotUtf8 { file: PathBuf, line: u64 },
     #[error(
@@ -173,6 +194,15 @@ pub enum ReadError {
         "{table}: there is nothing in it: no rows, not even a header\nhint: check that this is the right file (or sheet); if the file came from an export, export it again"
     )]
     Empty { table: SourceName },
+    #[error(
+        "{table}: the sheet is empty\nhint: the data is probably on another sheet of the workbook ({}): name it with `sheet = \"…\"` under [source]",
+        others.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+    )]
+    EmptySheet {
+        table: SourceName,
+        /// The workbook's other sheets.
+        others: Vec<String>,
+    },
     #[error(
         "{table}, row {row}: the header row is blank\nhint: set `header_row` under [source] to the row that holds the column names"
     )]

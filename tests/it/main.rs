@@ -4,6 +4,7 @@
 mod dry_run;
 mod ledger;
 mod mapping_errors;
+mod messy_exports;
 mod messy_input;
 mod odd_servers;
 mod sandbox;

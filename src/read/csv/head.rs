@@ -138,6 +138,17 @@ pub(super) fn preview(head: &Head, delimiter: u8) -> Vec<Vec<String>> {
     rows
 }
 
+/// The delimiter a first line such as `sep=;` names: Excel writes and honours that line, and
+/// some exports meant for Excel start with it.
+pub(super) fn sep_line(head: &[u8]) -> Option<u8> {
+    match head.strip_prefix(b"sep=")? {
+        [delimiter, b'\r' | b'\n', ..] | [delimiter] if !matches!(delimiter, b'\r' | b'\n') => {
+            Some(*delimiter)
+        }
+        _ => None,
+    }
+}
+
 /// `utf-16le` or `utf-16be` when the head looks like UTF-16 that came without a BOM: a NUL in
 /// most of the first 64 even (BE) or odd (LE) bytes. Text in any 8-bit encoding has no NULs.
 pub(super) fn utf16_without_bom(head: &[u8]) -> Option<&'static str> {

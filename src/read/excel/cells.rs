@@ -17,6 +17,7 @@ use calamine::{Data, DataRef, Reader, Sheets};
 use super::super::workbook::{self, Workbook};
 use super::super::{ReadError, SourceName};
 use super::batch::{BATCH_CELLS, Batch, Batcher, Value};
+use super::shown::Formats;
 
 /// Batches the reading thread may run ahead of the consumer: the bound on memory.
 const BATCHES_AHEAD: usize = 4;
@@ -96,7 +97,16 @@ pub(super) fn read(book: Workbook, table: &SourceName) -> Result<CellBatches, Re
     match book {
         Sheets::Xlsx(mut xlsx) => stream(table, move |send| {
             match xlsx.worksheet_cells_reader(&sheet) {
-                Ok(mut reader) => send.cells(|| reader.next_cell()),
+                Ok(mut reader) => {
+                    // Percentages and zero-padded codes read as Excel shows them.
+                    let formats = Formats::new(reader.styles());
+                    send.cells(|| {
+                        let next = reader.next_cell_with_style_id()?;
+                        Ok::<_, calamine::XlsxError>(
+                            next.map(|(cell, style)| formats.apply(cell, style)),
+                        )
+                    });
+                }
                 Err(e) => send.failure(e),
             }
         }),

@@ -229,7 +229,8 @@ fn ragged_rows_are_padded_or_cut() {
         rows[0].ragged,
         Some(Ragged {
             expected: 3,
-            found: 2
+            found: 2,
+            lines: 1,
         })
     );
     assert_eq!(texts(&rows[1]), ["1", "2", "3"]);
@@ -237,7 +238,8 @@ fn ragged_rows_are_padded_or_cut() {
         rows[1].ragged,
         Some(Ragged {
             expected: 3,
-            found: 4
+            found: 4,
+            lines: 1,
         })
     );
     assert_eq!(rows[2].ragged, None);
@@ -262,7 +264,8 @@ fn blank_fields_past_the_header_are_not_damage() {
         rows[2].ragged,
         Some(Ragged {
             expected: 2,
-            found: 3
+            found: 3,
+            lines: 1,
         })
     );
 }
