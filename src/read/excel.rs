@@ -10,8 +10,9 @@
 
 mod batch;
 mod cells;
+pub(super) mod xlsx;
 
-use calamine::{Reader, SheetType};
+use calamine::SheetType;
 
 use super::workbook::{self, Workbook};
 use super::*;

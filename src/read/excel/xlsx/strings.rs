@@ -1,0 +1,215 @@
+//! Strings as an xlsx part stores them: the shared-strings table (`sharedStrings.xml`) and a
+//! cell's inline string, both `<si>`/`<is>` elements of plain `<t>` text or rich-text runs.
+//!
+//! The text is what calamine makes of the same XML: every `<t>` outside phonetic runs (`<rPh>`)
+//! joined, each trimmed of ASCII white space unless it has `xml:space="preserve"`, line ends
+//! normalised, references resolved, and Excel's `_xHHHH_` escapes decoded. Invariant: the
+//! table is one buffer of text with the end of each string, not a `String` per entry.
+
+use std::io::Read;
+
+use super::xml::{Event, XmlError, XmlReader, local_name, push_normalized, push_reference};
+
+/// The shared-strings table.
+#[derive(Debug, Default)]
+pub(crate) struct SharedStrings {
+    text: String,
+    /// Where each string ends in `text`; the next starts there.
+    ends: Vec<usize>,
+}
+
+impl SharedStrings {
+    /// String `index`, if the table has it.
+    pub(crate) fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
+        self.text.get(start..end)
+    }
+
+    /// Reads the table from `sharedStrings.xml`.
+    pub(crate) fn read(xml: &mut XmlReader<impl Read>) -> Result<SharedStrings, XmlError> {
+        let mut strings = SharedStrings::default();
+        loop {
+            match xml.next()? {
+                Event::Start(tag) if tag.local_name() == b"sst" => {
+                    if let Some(count) = tag.attribute(b"uniqueCount")?.and_then(|c| c.parse().ok())
+                    {
+                        // A hint only: never more than the part could hold.
+                        strings.ends.reserve(usize::min(count, 1 << 20));
+                    }
+                    if tag.empty {
+                        return Ok(strings);
+                    }
+                    break;
+                }
+                Event::Eof => return Err("the shared strings have no <sst>".into()),
+                _ => {}
+            }
+        }
+        let mut scratch = String::new();
+        let mut name = Vec::new();
+        loop {
+            match xml.next()? {
+                Event::Start(tag) if tag.local_name() == b"si" => {
+                    if !tag.empty {
+                        name.clear();
+                        name.extend_from_slice(tag.name);
+                        read_string(xml, &name, &mut strings.text, &mut scratch)?;
+                    }
+                    strings.ends.push(strings.text.len());
+                }
+                Event::End(end) if local_name(end) == b"sst" => return Ok(strings),
+                Event::Eof => return Err("the shared strings end before </sst>".into()),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Appends the text of the string element whose start tag (named `closing`) was just read,
+/// through its end tag. `scratch` is a buffer for one `<t>`.
+pub(crate) fn read_string(
+    xml: &mut XmlReader<impl Read>,
+    closing: &[u8],
+    out: &mut String,
+    scratch: &mut String,
+) -> Result<(), XmlError> {
+    let mut phonetic = false;
+    loop {
+        match xml.next()? {
+            Event::Start(tag) if tag.local_name() == b"rPh" => phonetic = !tag.empty,
+            Event::End(end) if end == closing => return Ok(()),
+            Event::End(end) if local_name(end) == b"rPh" => phonetic = false,
+            Event::Start(tag) if tag.local_name() == b"t" && !phonetic => {
+                let preserve = tag.attribute(b"xml:space")? == Some("preserve");
+                scratch.clear();
+                if !tag.empty {
+                    let name = tag.name.to_vec();
+                    read_t(xml, &name, scratch)?;
+                }
+                let text = if preserve {
+                    scratch.as_str()
+                } else {
+                    scratch.trim_matches([' ', '\t', '\r', '\n'])
+                };
+                push_unescaped(text, out);
+            }
+            Event::Eof => return Err("a string ends before its end tag".into()),
+            _ => {}
+        }
+    }
+}
+
+/// The content of a `<t>` named `name`, up to its end tag.
+fn read_t(xml: &mut XmlReader<impl Read>, name: &[u8], out: &mut String) -> Result<(), XmlError> {
+    loop {
+        match xml.next()? {
+            Event::Text(text) | Event::CData(text) => push_normalized(text, out),
+            Event::Ref(reference) => push_reference(reference, out)?,
+            Event::End(end) if end == name => return Ok(()),
+            Event::Eof => return Err("a <t> ends before </t>".into()),
+            Event::Start(_) | Event::End(_) => {}
+        }
+    }
+}
+
+/// Appends `text` with Excel's escapes decoded: `_xHHHH_` is the UTF-16 code unit HHHH
+/// (surrogate pairs as two escapes; a lone surrogate is U+FFFD), and `_x005F_` escapes a
+/// literal `_`. Text without escapes is copied as it is.
+pub(crate) fn push_unescaped(text: &str, out: &mut String) {
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some(offset) = memchr::memchr(b'_', &text.as_bytes()[search..]) {
+        let index = search + offset;
+        let Some(unit) = escape_at(text, index) else {
+            search = index + 1;
+            continue;
+        };
+        out.push_str(&text[copied..index]);
+        let mut next = index + ESCAPE_LEN;
+        let decoded = match unit {
+            0xD800..=0xDBFF => match escape_at(text, next) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    next += ESCAPE_LEN;
+                    let code =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    char::from_u32(code)
+                }
+                _ => None,
+            },
+            _ => char::from_u32(u32::from(unit)),
+        };
+        out.push(decoded.unwrap_or(char::REPLACEMENT_CHARACTER));
+        copied = next;
+        search = next;
+    }
+    out.push_str(&text[copied..]);
+}
+
+const ESCAPE_LEN: usize = 7;
+
+/// The code unit of an `_xHHHH_` escape at byte `index` of `text`.
+fn escape_at(text: &str, index: usize) -> Option<u16> {
+    let bytes = text.as_bytes().get(index..index + ESCAPE_LEN)?;
+    if bytes[0] != b'_' || bytes[1] != b'x' || bytes[6] != b'_' {
+        return None;
+    }
+    let hex = std::str::from_utf8(&bytes[2..6]).ok()?;
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u16::from_str_radix(hex, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn table(xml: &str) -> Vec<String> {
+        let strings = SharedStrings::read(&mut XmlReader::new(xml.as_bytes())).unwrap();
+        (0..strings.ends.len())
+            .map(|i| strings.get(i).unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn plain_rich_phonetic_and_escaped_strings() {
+        let xml = "<?xml version=\"1.0\"?><sst xmlns=\"x\" uniqueCount=\"7\">\
+            <si><t>plain</t></si>\
+            <si><t xml:space=\"preserve\"> kept </t></si>\
+            <si><t>  trimmed\r\n</t></si>\
+            <si><r><rPr><b/></rPr><t>Bold</t></r><r><t xml:space=\"preserve\"> run</t></r></si>\
+            <si><t>漢字</t><rPh sb=\"0\" eb=\"2\"><t>かんじ</t></rPh></si>\
+            <si/>\
+            <si><t>a&amp;b_x000D_c_x005F_x000D_&#x1F600;_xD83D__xDE00_</t></si>\
+            </sst>";
+        assert_eq!(
+            table(xml),
+            [
+                "plain",
+                " kept ",
+                "trimmed",
+                "Bold run",
+                "漢字",
+                "",
+                "a&b\rc_x000D_😀😀"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cut_table_is_an_error() {
+        let cut = "<sst><si><t>a</t></si><si><t>b";
+        assert!(SharedStrings::read(&mut XmlReader::new(cut.as_bytes())).is_err());
+        assert!(SharedStrings::read(&mut XmlReader::new(&b"<sst/>"[..])).is_ok());
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let mut out = String::new();
+        push_unescaped("_xD800_x_xDC00__x00e9_", &mut out);
+        assert_eq!(out, "\u{FFFD}x\u{FFFD}é");
+    }
+}

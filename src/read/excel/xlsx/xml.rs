@@ -1,0 +1,524 @@
+//! A lean XML pull reader over a byte stream (an inflated zip entry), for the few element
+//! shapes an xlsx part holds. It yields start and end tags, text cut at entity references
+//! (as quick-xml does, which calamine reads through), the references themselves and CDATA;
+//! comments, processing instructions and declarations are skipped.
+//!
+//! It owns tokenising only: no namespaces beyond local names, no DTDs. Invariant: the
+//! buffer holds whole tokens, so an event's slices are valid until the next call; input that is
+//! not well-formed where it matters (an unclosed tag, an unknown entity, bad UTF-8) is an
+//! error, never a panic.
+
+use std::io::Read;
+
+use memchr::{memchr, memchr2, memchr3, memmem};
+
+/// Bytes read from the stream at once.
+const READ_SIZE: usize = 128 * 1024;
+
+/// What went wrong in a part, as a sentence for [`super::super::workbook::damaged`].
+pub(crate) type XmlError = String;
+
+/// One token of the document.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Event<'a> {
+    /// A start tag (`empty` for `<x/>`).
+    Start(Tag<'a>),
+    /// An end tag: its full name.
+    End(&'a [u8]),
+    /// Text up to the next tag or entity reference, as written (EOLs not normalised).
+    Text(&'a str),
+    /// The name of an entity or character reference, between `&` and `;`.
+    Ref(&'a str),
+    /// The content of a CDATA section.
+    CData(&'a str),
+    /// The end of the input.
+    Eof,
+}
+
+/// A start tag: its full name, the raw bytes of its attributes, and whether it closes itself.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Tag<'a> {
+    pub(crate) name: &'a [u8],
+    attributes: &'a [u8],
+    pub(crate) empty: bool,
+}
+
+impl<'a> Tag<'a> {
+    /// The name after its namespace prefix.
+    pub(crate) fn local_name(&self) -> &'a [u8] {
+        local_name(self.name)
+    }
+
+    /// The raw value of the attribute whose full name is `key`, as calamine's `raw_attr`.
+    pub(crate) fn attribute(&self, key: &[u8]) -> Result<Option<&'a str>, XmlError> {
+        self.attribute_where(|name| name == key)
+    }
+
+    /// The raw value of the first attribute whose full name passes `wanted`.
+    pub(crate) fn attribute_where(
+        &self,
+        wanted: impl Fn(&[u8]) -> bool,
+    ) -> Result<Option<&'a str>, XmlError> {
+        for attribute in self.attributes() {
+            let (name, value) = attribute?;
+            if wanted(name) {
+                return Ok(Some(value));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Each attribute's full name and raw value, in order.
+    pub(crate) fn attributes(&self) -> Attributes<'a> {
+        Attributes {
+            all: self.attributes,
+            rest: self.attributes,
+        }
+    }
+}
+
+/// The attributes of a [`Tag`]; after a malformed one, nothing more.
+pub(crate) struct Attributes<'a> {
+    all: &'a [u8],
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Attributes<'a> {
+    type Item = Result<(&'a [u8], &'a str), XmlError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = trim_start(self.rest);
+        if rest.is_empty() {
+            return None;
+        }
+        let attribute = (|| {
+            let equals = memchr(b'=', rest)?;
+            let value = trim_start(&rest[equals + 1..]);
+            let quote = *value.first().filter(|&&q| q == b'"' || q == b'\'')?;
+            let end = memchr(quote, &value[1..])?;
+            Some((
+                trim_end(&rest[..equals]),
+                &value[1..=end],
+                &value[end + 2..],
+            ))
+        })();
+        let Some((name, value, after)) = attribute else {
+            self.rest = &[];
+            return Some(Err(bad_attributes(self.all)));
+        };
+        self.rest = after;
+        Some(text(value).map(|value| (name, value)))
+    }
+}
+
+/// The name after its namespace prefix.
+pub(crate) fn local_name(name: &[u8]) -> &[u8] {
+    memchr::memrchr(b':', name).map_or(name, |colon| &name[colon + 1..])
+}
+
+fn bad_attributes(attributes: &[u8]) -> XmlError {
+    format!(
+        "malformed attributes `{}`",
+        String::from_utf8_lossy(&attributes[..attributes.len().min(60)])
+    )
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+fn trim_end(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    &bytes[..end]
+}
+
+pub(crate) fn text(bytes: &[u8]) -> Result<&str, XmlError> {
+    std::str::from_utf8(bytes).map_err(|e| format!("text that is not UTF-8 ({e})"))
+}
+
+/// The pull reader: `buffer[start..]` is unread.
+pub(crate) struct XmlReader<R> {
+    source: R,
+    buffer: Vec<u8>,
+    start: usize,
+    at_end: bool,
+}
+
+impl<R: Read> XmlReader<R> {
+    pub(crate) fn new(source: R) -> XmlReader<R> {
+        XmlReader {
+            source,
+            buffer: Vec::with_capacity(READ_SIZE),
+            start: 0,
+            at_end: false,
+        }
+    }
+
+    /// Reads more input after what is unread; false at the end of the input.
+    fn fill(&mut self) -> Result<bool, XmlError> {
+        if self.at_end {
+            return Ok(false);
+        }
+        if self.start > 0 {
+            self.buffer.drain(..self.start);
+            self.start = 0;
+        }
+        let old = self.buffer.len();
+        self.buffer.resize(old + READ_SIZE, 0);
+        let read = loop {
+            match self.source.read(&mut self.buffer[old..]) {
+                Ok(read) => break read,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.buffer.truncate(old);
+                    return Err(e.to_string());
+                }
+            }
+        };
+        self.buffer.truncate(old + read);
+        if read == 0 {
+            self.at_end = true;
+        }
+        Ok(read > 0)
+    }
+
+    /// The offset (from `start`) where `find` first matches the unread bytes at or after
+    /// `from`, reading more input as needed; `None` at the end of the input.
+    fn find(
+        &mut self,
+        from: usize,
+        find: impl Fn(&[u8]) -> Option<usize>,
+    ) -> Result<Option<usize>, XmlError> {
+        let mut searched = from;
+        loop {
+            let unread = &self.buffer[self.start..];
+            if searched < unread.len()
+                && let Some(at) = find(&unread[searched..])
+            {
+                return Ok(Some(searched + at));
+            }
+            // Patterns are at most 3 bytes: one may straddle the refill.
+            searched = unread.len().saturating_sub(2).max(from);
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// The next event.
+    pub(crate) fn next(&mut self) -> Result<Event<'_>, XmlError> {
+        while self.skip_ignored()? {}
+        if self.start == self.buffer.len() && !self.fill()? {
+            return Ok(Event::Eof);
+        }
+        let first = self.buffer[self.start];
+        if first == b'&' {
+            let semicolon = self
+                .find(1, |b| memchr(b';', b))?
+                .ok_or("an entity reference without its `;`")?;
+            let name = self.take(semicolon + 1);
+            return text(&name[1..semicolon]).map(Event::Ref);
+        }
+        if first != b'<' {
+            let end = self.find(0, |b| memchr2(b'<', b'&', b))?;
+            let end = end.unwrap_or(self.buffer.len() - self.start);
+            return text(self.take(end)).map(Event::Text);
+        }
+        self.markup()
+    }
+
+    /// Consumes `len` unread bytes and returns them.
+    fn take(&mut self, len: usize) -> &[u8] {
+        let start = self.start;
+        self.start += len;
+        &self.buffer[start..start + len]
+    }
+
+    /// Skips a comment, processing instruction or declaration at `start`; false if there is
+    /// none there.
+    fn skip_ignored(&mut self) -> Result<bool, XmlError> {
+        if self.start == self.buffer.len() && !self.fill()? {
+            return Ok(false);
+        }
+        if self.buffer[self.start] != b'<' {
+            return Ok(false);
+        }
+        // Enough bytes to tell the kinds apart (`<![CDATA[` is the longest).
+        while self.buffer.len() - self.start < 9 && self.fill()? {}
+        let head = &self.buffer[self.start..];
+        if head.starts_with(b"<!--") {
+            let end = self.find(4, |b| memmem::find(b, b"-->"))?;
+            self.skip(end, 3, "a comment")?;
+        } else if head.starts_with(b"<?") {
+            let end = self.find(2, |b| memmem::find(b, b"?>"))?;
+            if let Some(end) = end {
+                declared_utf8(&self.buffer[self.start..self.start + end])?;
+            }
+            self.skip(end, 2, "a processing instruction")?;
+        } else if head.starts_with(b"<!") && !head.starts_with(b"<![CDATA[") {
+            let end = self.find(2, |b| memchr(b'>', b))?;
+            self.skip(end, 1, "a declaration")?;
+        } else {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// The markup at `start` (which is `<`, and not skipped): a tag or CDATA.
+    fn markup(&mut self) -> Result<Event<'_>, XmlError> {
+        if self.buffer[self.start..].starts_with(b"<![CDATA[") {
+            let end = self
+                .find(9, |b| memmem::find(b, b"]]>"))?
+                .ok_or("a CDATA section that never ends")?;
+            let token = self.take(end + 3);
+            return text(&token[9..end]).map(Event::CData);
+        }
+        let end = self.tag_end()?;
+        let token = self.take(end + 1);
+        let inner = &token[1..end];
+        if let Some(name) = inner.strip_prefix(b"/") {
+            return Ok(Event::End(trim_end(name)));
+        }
+        let (inner, empty) = match inner.strip_suffix(b"/") {
+            Some(inner) => (inner, true),
+            None => (inner, false),
+        };
+        let name_end = inner
+            .iter()
+            .position(|b| b.is_ascii_whitespace())
+            .unwrap_or(inner.len());
+        if name_end == 0 {
+            return Err("a tag without a name".into());
+        }
+        Ok(Event::Start(Tag {
+            name: &inner[..name_end],
+            attributes: &inner[name_end..],
+            empty,
+        }))
+    }
+
+    fn skip(&mut self, end: Option<usize>, closing: usize, what: &str) -> Result<(), XmlError> {
+        let end = end.ok_or_else(|| format!("{what} that never ends"))?;
+        self.start += end + closing;
+        Ok(())
+    }
+
+    /// The offset of the `>` that closes the tag at `start`, past quoted attribute values.
+    fn tag_end(&mut self) -> Result<usize, XmlError> {
+        let mut from = 1;
+        loop {
+            let at = self
+                .find(from, |b| memchr3(b'>', b'"', b'\'', b))?
+                .ok_or("a tag that never ends")?;
+            let quote = self.buffer[self.start + at];
+            if quote == b'>' {
+                return Ok(at);
+            }
+            let close = self
+                .find(at + 1, |b| memchr(quote, b))?
+                .ok_or("an attribute value that never ends")?;
+            from = close + 1;
+        }
+    }
+
+    /// Skips to the end tag that closes `name` (whose start tag was just read), as quick-xml's
+    /// `read_to_end`: nested elements of the same name are counted.
+    pub(crate) fn skip_to_end(&mut self, name: &[u8]) -> Result<(), XmlError> {
+        let name = name.to_vec();
+        let mut depth = 0usize;
+        loop {
+            match self.next()? {
+                Event::Start(tag) if tag.name == name.as_slice() && !tag.empty => depth += 1,
+                Event::End(end) if end == name.as_slice() => {
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                    depth -= 1;
+                }
+                Event::Eof => {
+                    return Err(format!(
+                        "the end of <{}> is missing",
+                        String::from_utf8_lossy(&name)
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Checks that an XML declaration (`<?xml ... ` without `?>`) names UTF-8, or no encoding.
+fn declared_utf8(instruction: &[u8]) -> Result<(), XmlError> {
+    let Some(declaration) = instruction.strip_prefix(b"<?xml") else {
+        return Ok(());
+    };
+    if !declaration.first().is_some_and(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    let tag = Tag {
+        name: b"xml",
+        attributes: declaration,
+        empty: false,
+    };
+    match tag.attribute(b"encoding")? {
+        None => Ok(()),
+        Some(name) if name.eq_ignore_ascii_case("utf-8") || name.eq_ignore_ascii_case("utf8") => {
+            Ok(())
+        }
+        Some(other) => Err(format!("the part is in the {other} encoding")),
+    }
+}
+
+/// Appends the character an entity or character reference stands for, as quick-xml resolves
+/// it for calamine (the five XML entities and `#NN`/`#xHH`).
+pub(crate) fn push_reference(name: &str, out: &mut String) -> Result<(), XmlError> {
+    let resolved = match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => {
+            let code = match name.strip_prefix("#x") {
+                Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                None => name.strip_prefix('#').and_then(|dec| dec.parse().ok()),
+            };
+            code.filter(|&code| code != 0)
+                .and_then(char::from_u32)
+                .ok_or_else(|| format!("an unknown entity `&{name};`"))?
+        }
+    };
+    out.push(resolved);
+    Ok(())
+}
+
+/// Appends `text` with XML 1.0 line ends normalised (`\r\n` and `\r` become `\n`).
+pub(crate) fn push_normalized(text: &str, out: &mut String) {
+    let mut rest = text;
+    while let Some(cr) = memchr(b'\r', rest.as_bytes()) {
+        out.push_str(&rest[..cr]);
+        out.push('\n');
+        rest = rest[cr + 1..].strip_prefix('\n').unwrap_or(&rest[cr + 1..]);
+    }
+    out.push_str(rest);
+}
+
+/// An attribute value with its references resolved (calamine's `decode_attr`).
+pub(crate) fn decode_attribute(raw: &str) -> Result<String, XmlError> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(amp) = memchr(b'&', rest.as_bytes()) {
+        out.push_str(&rest[..amp]);
+        let semicolon =
+            memchr(b';', &rest.as_bytes()[amp..]).ok_or("an entity reference without its `;`")?;
+        push_reference(&rest[amp + 1..amp + semicolon], &mut out)?;
+        rest = &rest[amp + semicolon + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Every event of `xml`, read through a source that gives one byte at a time (so every
+    /// token spans refills).
+    fn events(xml: &str) -> Vec<String> {
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(1).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut reader = XmlReader::new(Trickle(xml.as_bytes()));
+        let mut out = Vec::new();
+        loop {
+            let event = reader.next().unwrap();
+            let text = match &event {
+                Event::Start(tag) => format!(
+                    "<{}{}{}>",
+                    String::from_utf8_lossy(tag.name),
+                    tag.attribute(b"r")
+                        .unwrap()
+                        .map_or(String::new(), |r| format!(" r={r}")),
+                    if tag.empty { "/" } else { "" }
+                ),
+                Event::End(name) => format!("</{}>", String::from_utf8_lossy(name)),
+                Event::Text(t) => format!("T{t:?}"),
+                Event::Ref(r) => format!("&{r}"),
+                Event::CData(c) => format!("C{c:?}"),
+                Event::Eof => break,
+            };
+            out.push(text);
+        }
+        out
+    }
+
+    #[test]
+    fn tokens_across_refills() {
+        let xml = "<?xml version=\"1.0\"?><!-- a > b --><x:c r=\"A1\" t='a>b'><v>1 &amp; 2&#x41;</v>\
+                   <![CDATA[<not a tag>]]><e r = \"B2\"/></x:c >";
+        assert_eq!(
+            events(xml),
+            [
+                "<x:c r=A1>",
+                "<v>",
+                "T\"1 \"",
+                "&amp",
+                "T\" 2\"",
+                "&#x41",
+                "</v>",
+                "C\"<not a tag>\"",
+                "<e r=B2/>",
+                "</x:c>",
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_input_is_an_error() {
+        for xml in ["<c r=\"A1", "<c>&amp", "<![CDATA[x", "<c r=A1>"] {
+            let mut reader = XmlReader::new(xml.as_bytes());
+            let result = (|| -> Result<(), XmlError> {
+                loop {
+                    match reader.next()? {
+                        Event::Start(tag) => {
+                            tag.attribute(b"r")?;
+                        }
+                        Event::Eof => return Ok(()),
+                        _ => {}
+                    }
+                }
+            })();
+            assert!(result.is_err(), "{xml}");
+        }
+    }
+
+    #[test]
+    fn references_and_line_ends() {
+        let mut out = String::new();
+        for name in ["lt", "gt", "amp", "apos", "quot", "#65", "#x42"] {
+            push_reference(name, &mut out).unwrap();
+        }
+        assert_eq!(out, "<>&'\"AB");
+        assert!(push_reference("nbsp", &mut out).is_err());
+        assert!(push_reference("#xD800", &mut out).is_err());
+        let mut out = String::new();
+        push_normalized("a\r\nb\rc\n", &mut out);
+        assert_eq!(out, "a\nb\nc\n");
+        assert_eq!(decode_attribute("R&amp;D &#x41;").unwrap(), "R&D A");
+    }
+}
