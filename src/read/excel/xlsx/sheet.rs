@@ -12,7 +12,9 @@ use calamine::{CellErrorType, Data};
 
 use super::formats::{self, CellFormat};
 use super::strings::{push_unescaped, read_string};
-use super::xml::{Event, Tag, XmlError, XmlReader, local_name, push_normalized, push_reference};
+use super::xml::{
+    Event, Tag, XmlError, XmlReader, local_name, push_normalized, push_reference, text,
+};
 
 /// A cell's value as the sheet stores it.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,17 +46,17 @@ enum Kind {
 }
 
 impl Kind {
-    fn of(t: Option<&str>) -> Kind {
+    fn of(t: Option<&[u8]>) -> Kind {
         match t {
             None => Kind::Untyped,
-            Some("n") => Kind::Number,
-            Some("s") => Kind::Shared,
-            Some("b") => Kind::Bool,
-            Some("e") => Kind::Error,
-            Some("str") => Kind::Formula,
-            Some("d") => Kind::Date,
-            Some("inlineStr" | "is") => Kind::Inline,
-            Some(other) => Kind::Unknown(other.to_string()),
+            Some(b"n") => Kind::Number,
+            Some(b"s") => Kind::Shared,
+            Some(b"b") => Kind::Bool,
+            Some(b"e") => Kind::Error,
+            Some(b"str") => Kind::Formula,
+            Some(b"d") => Kind::Date,
+            Some(b"inlineStr" | b"is") => Kind::Inline,
+            Some(other) => Kind::Unknown(String::from_utf8_lossy(other).into_owned()),
         }
     }
 }
@@ -122,7 +124,7 @@ impl<R: Read> CellReader<R> {
             let (position, kind, format, empty) = match self.xml.next()? {
                 Event::Start(tag) if tag.local_name() == b"row" => {
                     if let Some(r) = tag.attribute(b"r")? {
-                        self.row = reference(r)?.0;
+                        self.row = reference(r.as_bytes())?.0;
                     }
                     if tag.empty {
                         self.next_row();
@@ -136,6 +138,7 @@ impl<R: Read> CellReader<R> {
                 Event::Start(tag) if tag.local_name() == b"c" => {
                     // As calamine's `get_attrs!`: the last of each, until three are found.
                     let (mut r, mut s, mut t, mut found) = (None, None, None, 0);
+                    // Values as bytes: they are parsed as ASCII below, and `t` compared.
                     for attribute in tag.attributes() {
                         match attribute? {
                             (b"r", value) => r = Some(value),
@@ -154,7 +157,10 @@ impl<R: Read> CellReader<R> {
                                 self.column = column;
                                 (row, column)
                             }
-                            (_, None) => return Err(format!("cell reference `{r}` has no column")),
+                            (_, None) => {
+                                let r = String::from_utf8_lossy(r);
+                                return Err(format!("cell reference `{r}` has no column"));
+                            }
                         },
                         None => (self.row, self.column),
                     };
@@ -246,7 +252,7 @@ impl<R: Read> CellReader<R> {
                 return Ok(None);
             }
             let value = match self.xml.next()? {
-                Event::Text(text) => typed(text, kind, format, self.is_1904)?,
+                Event::Text(bytes) => typed(bytes, kind, format, self.is_1904)?,
                 Event::End(end) if end == self.name.as_slice() => return Ok(None),
                 Event::Eof => return Err("the sheet ends inside a <v>".into()),
                 _ => None,
@@ -258,7 +264,7 @@ impl<R: Read> CellReader<R> {
         if !empty {
             loop {
                 match self.xml.next()? {
-                    Event::Text(text) => push_normalized(text, &mut self.text),
+                    Event::Text(bytes) => push_normalized(text(bytes)?, &mut self.text),
                     Event::Ref(name) => push_reference(name, &mut self.text)?,
                     Event::End(end) if end == self.name.as_slice() => break,
                     Event::Eof => return Err("the sheet ends inside a <v>".into()),
@@ -266,7 +272,7 @@ impl<R: Read> CellReader<R> {
                 }
             }
         }
-        typed(&self.text, kind, format, self.is_1904)
+        typed(self.text.as_bytes(), kind, format, self.is_1904)
     }
 }
 
@@ -298,7 +304,7 @@ fn tag_name(tag: &Tag<'_>, name: &mut Vec<u8>) -> bool {
 
 /// A value's text under its cell's type, as calamine's `read_v`.
 fn typed(
-    v: &str,
+    v: &[u8],
     kind: &Kind,
     format: Option<CellFormat>,
     is_1904: bool,
@@ -306,8 +312,14 @@ fn typed(
     Ok(Some(match kind {
         Kind::Shared if v.is_empty() => return Ok(None),
         Kind::Shared => Raw::Shared(digits(v).unwrap_or(0)),
+        Kind::Untyped | Kind::Number if v.is_empty() => return Ok(None),
+        Kind::Untyped | Kind::Number => match fast_float2::parse::<f64, _>(v) {
+            Ok(number) => Raw::Data(formats::number(number, format, is_1904)),
+            Err(_) if *kind == Kind::Untyped => Raw::Text(text(v)?.to_string()),
+            Err(_) => return Err(format!("`{}` is not a number", String::from_utf8_lossy(v))),
+        },
         Kind::Bool => {
-            let value = v.trim();
+            let value = text(v)?.trim();
             if value.is_empty() {
                 return Ok(None);
             } else if value == "0" || value.eq_ignore_ascii_case("false") {
@@ -315,54 +327,64 @@ fn typed(
             } else if value == "1" || value.eq_ignore_ascii_case("true") {
                 Raw::Data(Data::Bool(true))
             } else {
-                return Err(format!("`{v}` is not a boolean cell value"));
+                return Err(format!("`{value}` is not a boolean cell value"));
             }
         }
-        Kind::Date => Raw::Data(Data::DateTimeIso(v.to_string())),
-        Kind::Error => match v.parse::<CellErrorType>() {
+        Kind::Date => Raw::Data(Data::DateTimeIso(text(v)?.to_string())),
+        Kind::Error => match text(v)?.parse::<CellErrorType>() {
             Ok(error) => Raw::Data(Data::Error(error)),
             Err(e) => return Err(e.to_string()),
         },
         Kind::Formula => {
-            let mut text = String::with_capacity(v.len());
-            push_unescaped(v, &mut text);
-            Raw::Text(text)
+            let v = text(v)?;
+            let mut unescaped = String::with_capacity(v.len());
+            push_unescaped(v, &mut unescaped);
+            Raw::Text(unescaped)
         }
-        Kind::Untyped | Kind::Number if v.is_empty() => return Ok(None),
-        Kind::Untyped | Kind::Number => match fast_float2::parse::<f64, _>(v.as_bytes()) {
-            Ok(number) => Raw::Data(formats::number(number, format, is_1904)),
-            Err(_) if *kind == Kind::Untyped => Raw::Text(v.to_string()),
-            Err(_) => return Err(format!("`{v}` is not a number")),
-        },
         Kind::Inline => return Ok(None),
         Kind::Unknown(t) => return Err(format!("a cell of unknown type t=\"{t}\"")),
     }))
 }
 
 /// A decimal number of digits only (leading zeros allowed), as calamine's index parse.
-fn digits(text: &str) -> Option<usize> {
+fn digits(text: &[u8]) -> Option<usize> {
     if text.is_empty() {
         return None;
     }
-    text.bytes().try_fold(0usize, |n, b| {
-        let digit = b.is_ascii_digit().then(|| usize::from(b - b'0'))?;
-        n.checked_mul(10)?.checked_add(digit)
-    })
+    let mut n = 0usize;
+    for &b in text {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(usize::from(b - b'0'))?;
+    }
+    Some(n)
 }
 
 /// A cell or row reference (`B7`, `7`) as a 0-based row and, when it has one, column.
-fn reference(text: &str) -> Result<(u32, Option<u32>), XmlError> {
-    let bad = || format!("`{text}` is not a cell reference");
-    let letters = text.bytes().take_while(u8::is_ascii_alphabetic).count();
-    let column = text.as_bytes()[..letters].iter().try_fold(0u32, |n, b| {
-        n.checked_mul(26)?
-            .checked_add(u32::from(b.to_ascii_uppercase() - b'A') + 1)
-    });
-    let row = digits(&text[letters..])
-        .and_then(|row| u32::try_from(row).ok())
-        .and_then(|row| row.checked_sub(1));
+fn reference(text: &[u8]) -> Result<(u32, Option<u32>), XmlError> {
+    // Up to 7 letters and 10 digits cannot overflow a u64; Excel's largest is XFD1048576.
+    let mut at = 0;
+    let mut column = 0u64;
+    while at < text.len() && at < 8 && text[at].is_ascii_alphabetic() {
+        column = column * 26 + u64::from(text[at].to_ascii_uppercase() - b'A') + 1;
+        at += 1;
+    }
+    let letters = at;
+    let mut row = 0u64;
+    while at < text.len() && at - letters < 11 && text[at].is_ascii_digit() {
+        row = row * 10 + u64::from(text[at] - b'0');
+        at += 1;
+    }
+    let column = u32::try_from(column).ok();
+    let row = u32::try_from(row).ok().and_then(|row| row.checked_sub(1));
     match (column, row) {
-        (Some(column), Some(row)) => Ok((row, column.checked_sub(1))),
-        _ => Err(bad()),
+        (Some(column), Some(row)) if at == text.len() && at > letters => {
+            Ok((row, column.checked_sub(1)))
+        }
+        _ => Err(format!(
+            "`{}` is not a cell reference",
+            String::from_utf8_lossy(text)
+        )),
     }
 }

@@ -8,7 +8,7 @@
 
 use std::io::Read;
 
-use super::xml::{Event, XmlError, XmlReader, local_name, push_normalized, push_reference};
+use super::xml::{Event, XmlError, XmlReader, local_name, push_normalized, push_reference, text};
 
 /// The shared-strings table.
 #[derive(Debug, Default)]
@@ -104,7 +104,8 @@ pub(crate) fn read_string(
 fn read_t(xml: &mut XmlReader<impl Read>, name: &[u8], out: &mut String) -> Result<(), XmlError> {
     loop {
         match xml.next()? {
-            Event::Text(text) | Event::CData(text) => push_normalized(text, out),
+            Event::Text(bytes) => push_normalized(text(bytes)?, out),
+            Event::CData(cdata) => push_normalized(cdata, out),
             Event::Ref(reference) => push_reference(reference, out)?,
             Event::End(end) if end == name => return Ok(()),
             Event::Eof => return Err("a <t> ends before </t>".into()),

@@ -10,7 +10,7 @@
 
 use std::io::Read;
 
-use memchr::{memchr, memchr2, memchr3, memmem};
+use memchr::{memchr, memmem};
 
 /// Bytes read from the stream at once.
 const READ_SIZE: usize = 128 * 1024;
@@ -25,8 +25,9 @@ pub(crate) enum Event<'a> {
     Start(Tag<'a>),
     /// An end tag: its full name.
     End(&'a [u8]),
-    /// Text up to the next tag or entity reference, as written (EOLs not normalised).
-    Text(&'a str),
+    /// Text up to the next tag or entity reference, as written (EOLs not normalised), not
+    /// yet checked for UTF-8 (see [`text`]): a number's digits need no check.
+    Text(&'a [u8]),
     /// The name of an entity or character reference, between `&` and `;`.
     Ref(&'a str),
     /// The content of a CDATA section.
@@ -62,7 +63,7 @@ impl<'a> Tag<'a> {
         for attribute in self.attributes() {
             let (name, value) = attribute?;
             if wanted(name) {
-                return Ok(Some(value));
+                return text(value).map(Some);
             }
         }
         Ok(None)
@@ -84,36 +85,51 @@ pub(crate) struct Attributes<'a> {
 }
 
 impl<'a> Iterator for Attributes<'a> {
-    type Item = Result<(&'a [u8], &'a str), XmlError>;
+    /// A name and its raw value.
+    type Item = Result<(&'a [u8], &'a [u8]), XmlError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let rest = trim_start(self.rest);
-        if rest.is_empty() {
+        let bytes = self.rest;
+        let mut at = 0;
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        if at == bytes.len() {
             return None;
         }
-        let attribute = (|| {
-            let equals = memchr(b'=', rest)?;
-            let value = trim_start(&rest[equals + 1..]);
-            let quote = *value.first().filter(|&&q| q == b'"' || q == b'\'')?;
-            let end = memchr(quote, &value[1..])?;
-            Some((
-                trim_end(&rest[..equals]),
-                &value[1..=end],
-                &value[end + 2..],
-            ))
-        })();
-        let Some((name, value, after)) = attribute else {
+        let name_start = at;
+        while at < bytes.len() && bytes[at] != b'=' {
+            at += 1;
+        }
+        let name = trim_end(&bytes[name_start..at]);
+        at += 1;
+        while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let quote = bytes.get(at).copied().filter(|&q| q == b'"' || q == b'\'');
+        let Some(quote) = quote.filter(|_| !name.is_empty()) else {
             self.rest = &[];
             return Some(Err(bad_attributes(self.all)));
         };
-        self.rest = after;
-        Some(text(value).map(|value| (name, value)))
+        let value_start = at + 1;
+        at = value_start;
+        while at < bytes.len() && bytes[at] != quote {
+            at += 1;
+        }
+        if at == bytes.len() {
+            self.rest = &[];
+            return Some(Err(bad_attributes(self.all)));
+        }
+        self.rest = &bytes[at + 1..];
+        Some(Ok((name, &bytes[value_start..at])))
     }
 }
 
 /// The name after its namespace prefix.
 pub(crate) fn local_name(name: &[u8]) -> &[u8] {
-    memchr::memrchr(b':', name).map_or(name, |colon| &name[colon + 1..])
+    name.iter()
+        .rposition(|&b| b == b':')
+        .map_or(name, |colon| &name[colon + 1..])
 }
 
 fn bad_attributes(attributes: &[u8]) -> XmlError {
@@ -121,14 +137,6 @@ fn bad_attributes(attributes: &[u8]) -> XmlError {
         "malformed attributes `{}`",
         String::from_utf8_lossy(&attributes[..attributes.len().min(60)])
     )
-}
-
-fn trim_start(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    &bytes[start..]
 }
 
 fn trim_end(bytes: &[u8]) -> &[u8] {
@@ -143,11 +151,12 @@ pub(crate) fn text(bytes: &[u8]) -> Result<&str, XmlError> {
     std::str::from_utf8(bytes).map_err(|e| format!("text that is not UTF-8 ({e})"))
 }
 
-/// The pull reader: `buffer[start..]` is unread.
+/// The pull reader: `buffer[start..end]` is unread.
 pub(crate) struct XmlReader<R> {
     source: R,
     buffer: Vec<u8>,
     start: usize,
+    end: usize,
     at_end: bool,
 }
 
@@ -155,34 +164,36 @@ impl<R: Read> XmlReader<R> {
     pub(crate) fn new(source: R) -> XmlReader<R> {
         XmlReader {
             source,
-            buffer: Vec::with_capacity(READ_SIZE),
+            buffer: vec![0; READ_SIZE],
             start: 0,
+            end: 0,
             at_end: false,
         }
     }
 
-    /// Reads more input after what is unread; false at the end of the input.
+    /// Reads more input after what is unread (moving it to the buffer's start, which keeps
+    /// offsets from `start` valid); false at the end of the input.
     fn fill(&mut self) -> Result<bool, XmlError> {
         if self.at_end {
             return Ok(false);
         }
         if self.start > 0 {
-            self.buffer.drain(..self.start);
+            self.buffer.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
             self.start = 0;
         }
-        let old = self.buffer.len();
-        self.buffer.resize(old + READ_SIZE, 0);
+        if self.end == self.buffer.len() {
+            // A token longer than the buffer.
+            self.buffer.resize(self.buffer.len() * 2, 0);
+        }
         let read = loop {
-            match self.source.read(&mut self.buffer[old..]) {
+            match self.source.read(&mut self.buffer[self.end..]) {
                 Ok(read) => break read,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buffer.truncate(old);
-                    return Err(e.to_string());
-                }
+                Err(e) => return Err(e.to_string()),
             }
         };
-        self.buffer.truncate(old + read);
+        self.end += read;
         if read == 0 {
             self.at_end = true;
         }
@@ -198,7 +209,7 @@ impl<R: Read> XmlReader<R> {
     ) -> Result<Option<usize>, XmlError> {
         let mut searched = from;
         loop {
-            let unread = &self.buffer[self.start..];
+            let unread = &self.buffer[self.start..self.end];
             if searched < unread.len()
                 && let Some(at) = find(&unread[searched..])
             {
@@ -212,26 +223,56 @@ impl<R: Read> XmlReader<R> {
         }
     }
 
+    /// The offset (from `start`) of the first byte at or after `from` that `stop` accepts,
+    /// reading more input as needed; `None` at the end of the input. A plain loop: the tokens
+    /// of a sheet are a few bytes long, too short for a vectorised search to pay.
+    fn scan(&mut self, from: usize, stop: impl Fn(u8) -> bool) -> Result<Option<usize>, XmlError> {
+        let mut at = from;
+        loop {
+            let unread = &self.buffer[self.start..self.end];
+            while at < unread.len() {
+                if stop(unread[at]) {
+                    return Ok(Some(at));
+                }
+                at += 1;
+            }
+            if !self.fill()? {
+                return Ok(None);
+            }
+        }
+    }
+
     /// The next event.
     pub(crate) fn next(&mut self) -> Result<Event<'_>, XmlError> {
-        while self.skip_ignored()? {}
-        if self.start == self.buffer.len() && !self.fill()? {
-            return Ok(Event::Eof);
+        loop {
+            if self.start == self.end && !self.fill()? {
+                return Ok(Event::Eof);
+            }
+            let first = self.buffer[self.start];
+            if first == b'&' {
+                let semicolon = self
+                    .scan(1, |b| b == b';')?
+                    .ok_or("an entity reference without its `;`")?;
+                let name = self.take(semicolon + 1);
+                return text(&name[1..semicolon]).map(Event::Ref);
+            }
+            if first != b'<' {
+                let end = self.scan(0, |b| b == b'<' || b == b'&')?;
+                let end = end.unwrap_or(self.end - self.start);
+                return Ok(Event::Text(self.take(end)));
+            }
+            if self.start + 1 == self.end {
+                self.fill()?;
+            }
+            match self.buffer[self.start..self.end].get(1) {
+                Some(b'!' | b'?') => {
+                    if !self.skip_ignored()? {
+                        return self.cdata();
+                    }
+                }
+                _ => return self.tag(),
+            }
         }
-        let first = self.buffer[self.start];
-        if first == b'&' {
-            let semicolon = self
-                .find(1, |b| memchr(b';', b))?
-                .ok_or("an entity reference without its `;`")?;
-            let name = self.take(semicolon + 1);
-            return text(&name[1..semicolon]).map(Event::Ref);
-        }
-        if first != b'<' {
-            let end = self.find(0, |b| memchr2(b'<', b'&', b))?;
-            let end = end.unwrap_or(self.buffer.len() - self.start);
-            return text(self.take(end)).map(Event::Text);
-        }
-        self.markup()
     }
 
     /// Consumes `len` unread bytes and returns them.
@@ -241,18 +282,12 @@ impl<R: Read> XmlReader<R> {
         &self.buffer[start..start + len]
     }
 
-    /// Skips a comment, processing instruction or declaration at `start`; false if there is
-    /// none there.
+    /// Skips the comment, processing instruction or declaration at `start` (`<!` or `<?`);
+    /// false if it is a CDATA section.
     fn skip_ignored(&mut self) -> Result<bool, XmlError> {
-        if self.start == self.buffer.len() && !self.fill()? {
-            return Ok(false);
-        }
-        if self.buffer[self.start] != b'<' {
-            return Ok(false);
-        }
         // Enough bytes to tell the kinds apart (`<![CDATA[` is the longest).
-        while self.buffer.len() - self.start < 9 && self.fill()? {}
-        let head = &self.buffer[self.start..];
+        while self.end - self.start < 9 && self.fill()? {}
+        let head = &self.buffer[self.start..self.end];
         if head.starts_with(b"<!--") {
             let end = self.find(4, |b| memmem::find(b, b"-->"))?;
             self.skip(end, 3, "a comment")?;
@@ -262,7 +297,7 @@ impl<R: Read> XmlReader<R> {
                 declared_utf8(&self.buffer[self.start..self.start + end])?;
             }
             self.skip(end, 2, "a processing instruction")?;
-        } else if head.starts_with(b"<!") && !head.starts_with(b"<![CDATA[") {
+        } else if !head.starts_with(b"<![CDATA[") {
             let end = self.find(2, |b| memchr(b'>', b))?;
             self.skip(end, 1, "a declaration")?;
         } else {
@@ -271,15 +306,17 @@ impl<R: Read> XmlReader<R> {
         Ok(true)
     }
 
-    /// The markup at `start` (which is `<`, and not skipped): a tag or CDATA.
-    fn markup(&mut self) -> Result<Event<'_>, XmlError> {
-        if self.buffer[self.start..].starts_with(b"<![CDATA[") {
-            let end = self
-                .find(9, |b| memmem::find(b, b"]]>"))?
-                .ok_or("a CDATA section that never ends")?;
-            let token = self.take(end + 3);
-            return text(&token[9..end]).map(Event::CData);
-        }
+    /// The CDATA section at `start`.
+    fn cdata(&mut self) -> Result<Event<'_>, XmlError> {
+        let end = self
+            .find(9, |b| memmem::find(b, b"]]>"))?
+            .ok_or("a CDATA section that never ends")?;
+        let token = self.take(end + 3);
+        text(&token[9..end]).map(Event::CData)
+    }
+
+    /// The start or end tag at `start`.
+    fn tag(&mut self) -> Result<Event<'_>, XmlError> {
         let end = self.tag_end()?;
         let token = self.take(end + 1);
         let inner = &token[1..end];
@@ -312,31 +349,39 @@ impl<R: Read> XmlReader<R> {
 
     /// The offset of the `>` that closes the tag at `start`, past quoted attribute values.
     fn tag_end(&mut self) -> Result<usize, XmlError> {
-        let mut from = 1;
+        let mut at = 1;
         loop {
-            let at = self
-                .find(from, |b| memchr3(b'>', b'"', b'\'', b))?
-                .ok_or("a tag that never ends")?;
-            let quote = self.buffer[self.start + at];
+            let unread = &self.buffer[self.start..self.end];
+            let found = unread[at..]
+                .iter()
+                .position(|&b| b == b'>' || b == b'"' || b == b'\'');
+            let Some(offset) = found else {
+                at = unread.len();
+                if !self.fill()? {
+                    return Err("a tag that never ends".into());
+                }
+                continue;
+            };
+            at += offset;
+            let quote = unread[at];
             if quote == b'>' {
                 return Ok(at);
             }
             let close = self
-                .find(at + 1, |b| memchr(quote, b))?
+                .scan(at + 1, |b| b == quote)?
                 .ok_or("an attribute value that never ends")?;
-            from = close + 1;
+            at = close + 1;
         }
     }
 
     /// Skips to the end tag that closes `name` (whose start tag was just read), as quick-xml's
     /// `read_to_end`: nested elements of the same name are counted.
     pub(crate) fn skip_to_end(&mut self, name: &[u8]) -> Result<(), XmlError> {
-        let name = name.to_vec();
         let mut depth = 0usize;
         loop {
             match self.next()? {
-                Event::Start(tag) if tag.name == name.as_slice() && !tag.empty => depth += 1,
-                Event::End(end) if end == name.as_slice() => {
+                Event::Start(tag) if tag.name == name && !tag.empty => depth += 1,
+                Event::End(end) if end == name => {
                     if depth == 0 {
                         return Ok(());
                     }
@@ -345,7 +390,7 @@ impl<R: Read> XmlReader<R> {
                 Event::Eof => {
                     return Err(format!(
                         "the end of <{}> is missing",
-                        String::from_utf8_lossy(&name)
+                        String::from_utf8_lossy(name)
                     ));
                 }
                 _ => {}
@@ -457,7 +502,7 @@ mod tests {
                     if tag.empty { "/" } else { "" }
                 ),
                 Event::End(name) => format!("</{}>", String::from_utf8_lossy(name)),
-                Event::Text(t) => format!("T{t:?}"),
+                Event::Text(t) => format!("T{:?}", text(t).unwrap()),
                 Event::Ref(r) => format!("&{r}"),
                 Event::CData(c) => format!("C{c:?}"),
                 Event::Eof => break,
