@@ -19,7 +19,8 @@ use super::*;
 /// workbook through calamine.
 pub(super) enum Workbook {
     Lean(Package),
-    Calamine(Sheets<BufReader<File>>),
+    /// Boxed: calamine's workbooks are three times the size of a package.
+    Calamine(Box<Sheets<BufReader<File>>>),
 }
 
 impl Workbook {
@@ -100,7 +101,7 @@ fn open_zip(path: &Path) -> Result<Workbook, ReadError> {
         Ok(package) => return Ok(Workbook::Lean(package)),
         Err(refusal) => tracing::debug!("{}: read by calamine ({refusal})", path.display()),
     }
-    open_calamine_zip(path).map(Workbook::Calamine)
+    open_calamine_zip(path).map(|book| Workbook::Calamine(Box::new(book)))
 }
 
 fn open_calamine_zip(path: &Path) -> Result<Sheets<BufReader<File>>, ReadError> {
@@ -139,7 +140,7 @@ fn open_calamine_zip(path: &Path) -> Result<Sheets<BufReader<File>>, ReadError> 
 
 fn open_ole(path: &Path) -> Result<Workbook, ReadError> {
     let xls_error = match open_workbook::<Xls<_>, _>(path) {
-        Ok(book) => return Ok(Workbook::Calamine(Sheets::Xls(book))),
+        Ok(book) => return Ok(Workbook::Calamine(Box::new(Sheets::Xls(book)))),
         Err(XlsError::Password) => return Err(encrypted(path)),
         Err(e) => e,
     };

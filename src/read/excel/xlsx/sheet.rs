@@ -121,7 +121,7 @@ impl<R: Read> CellReader<R> {
     /// The next non-empty cell; `None` after `</sheetData>`.
     pub(crate) fn next_cell(&mut self) -> Result<Option<RawCell>, XmlError> {
         while !self.finished {
-            let (position, kind, format, empty) = match self.xml.next()? {
+            let (position, kind, format, empty, plain) = match self.xml.next()? {
                 Event::Start(tag) if tag.local_name() == b"row" => {
                     if let Some(r) = tag.attribute(b"r")? {
                         self.row = reference(r.as_bytes())?.0;
@@ -168,7 +168,8 @@ impl<R: Read> CellReader<R> {
                         Some(s) => self.formats.get(digits(s).unwrap_or(0)).copied(),
                         None => Some(CellFormat::Other),
                     };
-                    (position, Kind::of(t), format, tag.empty)
+                    let plain = tag.name == b"c";
+                    (position, Kind::of(t), format, tag.empty, plain)
                 }
                 Event::End(end) if local_name(end) == b"sheetData" => {
                     self.finished = true;
@@ -179,6 +180,20 @@ impl<R: Read> CellReader<R> {
             };
             let value = if empty {
                 None
+            } else if let Some(v) = plain
+                .then(|| self.xml.simple_element(b"<v>", b"</v></c>"))
+                .flatten()
+            {
+                // What the event by event reading below makes of `<v>v</v></c>`.
+                match kind {
+                    Kind::Inline => None,
+                    Kind::Formula | Kind::Date | Kind::Unknown(_) => {
+                        self.text.clear();
+                        push_normalized(text(v)?, &mut self.text);
+                        typed(self.text.as_bytes(), &kind, format, self.is_1904)?
+                    }
+                    _ => typed(v, &kind, format, self.is_1904)?,
+                }
             } else {
                 self.cell_body(&kind, format)?
             };

@@ -51,9 +51,19 @@ impl SharedStrings {
         loop {
             match xml.next()? {
                 Event::Start(tag) if tag.local_name() == b"si" => {
-                    if !tag.empty {
-                        name.clear();
-                        name.extend_from_slice(tag.name);
+                    let (plain, empty) = (tag.name == b"si", tag.empty);
+                    name.clear();
+                    name.extend_from_slice(tag.name);
+                    let simple = match (empty, plain) {
+                        (false, true) => xml.simple_element(b"<t>", b"</t></si>"),
+                        _ => None,
+                    };
+                    if let Some(t) = simple {
+                        // What `read_string` makes of `<t>t</t></si>`.
+                        scratch.clear();
+                        push_normalized(text(t)?, &mut scratch);
+                        push_unescaped(scratch.trim_matches(ASCII_SPACE), &mut strings.text);
+                    } else if !empty {
                         read_string(xml, &name, &mut strings.text, &mut scratch)?;
                     }
                     strings.ends.push(strings.text.len());
@@ -65,6 +75,9 @@ impl SharedStrings {
         }
     }
 }
+
+/// What a `<t>` without `xml:space="preserve"` is trimmed of.
+const ASCII_SPACE: [char; 4] = [' ', '\t', '\r', '\n'];
 
 /// Appends the text of the string element whose start tag (named `closing`) was just read,
 /// through its end tag. `scratch` is a buffer for one `<t>`.
@@ -90,7 +103,7 @@ pub(crate) fn read_string(
                 let text = if preserve {
                     scratch.as_str()
                 } else {
-                    scratch.trim_matches([' ', '\t', '\r', '\n'])
+                    scratch.trim_matches(ASCII_SPACE)
                 };
                 push_unescaped(text, out);
             }

@@ -374,6 +374,22 @@ impl<R: Read> XmlReader<R> {
         }
     }
 
+    /// The `TEXT` of `{open}TEXT{close}` at `start` (`<v>TEXT</v></c>`, `<t>TEXT</t></si>`),
+    /// consumed with the end tags: the shape of nearly every cell and shared string, read
+    /// without its four events. `None`, with nothing consumed, for anything else (a prefix,
+    /// an attribute, a reference or markup in the text, no text, or an element the buffer does
+    /// not hold whole), which the caller then reads event by event.
+    pub(crate) fn simple_element(&mut self, open: &[u8], close: &[u8]) -> Option<&[u8]> {
+        let rest = self.buffer[self.start..self.end].strip_prefix(open)?;
+        let len = rest.iter().position(|&b| b == b'<' || b == b'&')?;
+        if len == 0 || !rest[len..].starts_with(close) {
+            return None;
+        }
+        let text = self.start + open.len();
+        self.start = text + len + close.len();
+        Some(&self.buffer[text..text + len])
+    }
+
     /// Skips to the end tag that closes `name` (whose start tag was just read), as quick-xml's
     /// `read_to_end`: nested elements of the same name are counted.
     pub(crate) fn skip_to_end(&mut self, name: &[u8]) -> Result<(), XmlError> {
