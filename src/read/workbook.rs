@@ -1,6 +1,7 @@
-//! Opening a workbook by its content: zip archives are tried as xlsx, xlsb then ods, OLE
-//! compound files as xls (or a password-protected xlsx, which Office wraps in OLE), and anything
-//! else is named for what it really is (a web page, text, nothing) with what to do about it.
+//! Opening a workbook by its content: zip archives are tried with the lean xlsx reader, then
+//! with calamine as xlsx, xlsb then ods; OLE compound files as xls (or a password-protected
+//! xlsx, which Office wraps in OLE); anything else is named for what it really is (a web page,
+//! text, nothing) with what to do about it.
 //!
 //! It owns turning calamine's errors into sentences a user understands; it reads no cells.
 

@@ -1,7 +1,8 @@
 //! A sheet's non-empty cells in row order, batch by batch. xlsx and xlsb are read on a thread of
 //! their own that owns the workbook, so reading overlaps with whatever consumes the rows: it
-//! parses, while a helper thread copies the cells out of the workbook into batches. xls and ods
-//! have no cell reader in calamine and are loaded whole, as one batch.
+//! parses, while a helper thread copies the cells out of the workbook into batches (and, for
+//! the lean xlsx reader, a third reads the shared strings meanwhile). xls and ods have no cell
+//! reader in calamine and are loaded whole, as one batch.
 //!
 //! Invariants: memory follows the batches and chunks in flight, not the sheet. Cells out of
 //! document order are sorted as long as they stay within a batch (see [`super::batch`]); a cell

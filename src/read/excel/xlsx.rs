@@ -1,6 +1,7 @@
 //! The xlsx (and xlsm) package read without calamine: the zip's parts that say where the
 //! sheets are, the cell formats that make numbers dates, and, on threads of their own, the
-//! shared strings and a sheet's cells ([`sheet`], [`strings`], over the lean [`xml`] reader).
+//! shared strings and a sheet's cells ([`sheet`], [`strings`], over the lean [`xml`] reader and
+//! [`text`]'s decoding).
 //! calamine's xlsx reader spends most of a large sheet's time in its generic XML events; this
 //! reads the same values (its rules are followed, and tests compare the two) at a fraction.
 //!
@@ -12,6 +13,7 @@
 mod formats;
 mod sheet;
 mod strings;
+mod text;
 mod xml;
 
 use std::collections::HashMap;
@@ -25,7 +27,8 @@ use zip::ZipArchive;
 pub(super) use formats::CellFormat;
 pub(super) use sheet::{CellReader, Raw, RawCell};
 pub(super) use strings::SharedStrings;
-use xml::{Event, XmlError, XmlReader, decode_attribute, local_name};
+use text::decode_attribute;
+use xml::{Event, XmlError, XmlReader, local_name};
 
 type Zip = ZipArchive<BufReader<File>>;
 

@@ -11,10 +11,9 @@ use std::io::Read;
 use calamine::{CellErrorType, Data};
 
 use super::formats::{self, CellFormat};
-use super::strings::{push_unescaped, read_string};
-use super::xml::{
-    Event, Tag, XmlError, XmlReader, local_name, push_normalized, push_reference, text,
-};
+use super::strings::read_string;
+use super::text::{push_normalized, push_reference, push_unescaped};
+use super::xml::{Event, Tag, XmlError, XmlReader, local_name, text};
 
 /// A cell's value as the sheet stores it.
 #[derive(Debug, Clone, PartialEq)]

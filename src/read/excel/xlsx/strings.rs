@@ -8,7 +8,8 @@
 
 use std::io::Read;
 
-use super::xml::{Event, XmlError, XmlReader, local_name, push_normalized, push_reference, text};
+use super::text::{push_normalized, push_reference, push_unescaped};
+use super::xml::{Event, XmlError, XmlReader, local_name, text};
 
 /// The shared-strings table.
 #[derive(Debug, Default)]
@@ -127,54 +128,6 @@ fn read_t(xml: &mut XmlReader<impl Read>, name: &[u8], out: &mut String) -> Resu
     }
 }
 
-/// Appends `text` with Excel's escapes decoded: `_xHHHH_` is the UTF-16 code unit HHHH
-/// (surrogate pairs as two escapes; a lone surrogate is U+FFFD), and `_x005F_` escapes a
-/// literal `_`. Text without escapes is copied as it is.
-pub(crate) fn push_unescaped(text: &str, out: &mut String) {
-    let mut copied = 0;
-    let mut search = 0;
-    while let Some(offset) = memchr::memchr(b'_', &text.as_bytes()[search..]) {
-        let index = search + offset;
-        let Some(unit) = escape_at(text, index) else {
-            search = index + 1;
-            continue;
-        };
-        out.push_str(&text[copied..index]);
-        let mut next = index + ESCAPE_LEN;
-        let decoded = match unit {
-            0xD800..=0xDBFF => match escape_at(text, next) {
-                Some(low @ 0xDC00..=0xDFFF) => {
-                    next += ESCAPE_LEN;
-                    let code =
-                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
-                    char::from_u32(code)
-                }
-                _ => None,
-            },
-            _ => char::from_u32(u32::from(unit)),
-        };
-        out.push(decoded.unwrap_or(char::REPLACEMENT_CHARACTER));
-        copied = next;
-        search = next;
-    }
-    out.push_str(&text[copied..]);
-}
-
-const ESCAPE_LEN: usize = 7;
-
-/// The code unit of an `_xHHHH_` escape at byte `index` of `text`.
-fn escape_at(text: &str, index: usize) -> Option<u16> {
-    let bytes = text.as_bytes().get(index..index + ESCAPE_LEN)?;
-    if bytes[0] != b'_' || bytes[1] != b'x' || bytes[6] != b'_' {
-        return None;
-    }
-    let hex = std::str::from_utf8(&bytes[2..6]).ok()?;
-    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u16::from_str_radix(hex, 16).ok()
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -218,12 +171,5 @@ mod tests {
         let cut = "<sst><si><t>a</t></si><si><t>b";
         assert!(SharedStrings::read(&mut XmlReader::new(cut.as_bytes())).is_err());
         assert!(SharedStrings::read(&mut XmlReader::new(&b"<sst/>"[..])).is_ok());
-    }
-
-    #[test]
-    fn lone_surrogates_become_replacement_characters() {
-        let mut out = String::new();
-        push_unescaped("_xD800_x_xDC00__x00e9_", &mut out);
-        assert_eq!(out, "\u{FFFD}x\u{FFFD}é");
     }
 }

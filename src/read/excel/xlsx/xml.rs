@@ -437,55 +437,6 @@ fn declared_utf8(instruction: &[u8]) -> Result<(), XmlError> {
     }
 }
 
-/// Appends the character an entity or character reference stands for, as quick-xml resolves
-/// it for calamine (the five XML entities and `#NN`/`#xHH`).
-pub(crate) fn push_reference(name: &str, out: &mut String) -> Result<(), XmlError> {
-    let resolved = match name {
-        "lt" => '<',
-        "gt" => '>',
-        "amp" => '&',
-        "apos" => '\'',
-        "quot" => '"',
-        _ => {
-            let code = match name.strip_prefix("#x") {
-                Some(hex) => u32::from_str_radix(hex, 16).ok(),
-                None => name.strip_prefix('#').and_then(|dec| dec.parse().ok()),
-            };
-            code.filter(|&code| code != 0)
-                .and_then(char::from_u32)
-                .ok_or_else(|| format!("an unknown entity `&{name};`"))?
-        }
-    };
-    out.push(resolved);
-    Ok(())
-}
-
-/// Appends `text` with XML 1.0 line ends normalised (`\r\n` and `\r` become `\n`).
-pub(crate) fn push_normalized(text: &str, out: &mut String) {
-    let mut rest = text;
-    while let Some(cr) = memchr(b'\r', rest.as_bytes()) {
-        out.push_str(&rest[..cr]);
-        out.push('\n');
-        rest = rest[cr + 1..].strip_prefix('\n').unwrap_or(&rest[cr + 1..]);
-    }
-    out.push_str(rest);
-}
-
-/// An attribute value with its references resolved (calamine's `decode_attr`).
-pub(crate) fn decode_attribute(raw: &str) -> Result<String, XmlError> {
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(amp) = memchr(b'&', rest.as_bytes()) {
-        out.push_str(&rest[..amp]);
-        let semicolon =
-            memchr(b';', &rest.as_bytes()[amp..]).ok_or("an entity reference without its `;`")?;
-        push_reference(&rest[amp + 1..amp + semicolon], &mut out)?;
-        rest = &rest[amp + semicolon + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -566,20 +517,5 @@ mod tests {
             })();
             assert!(result.is_err(), "{xml}");
         }
-    }
-
-    #[test]
-    fn references_and_line_ends() {
-        let mut out = String::new();
-        for name in ["lt", "gt", "amp", "apos", "quot", "#65", "#x42"] {
-            push_reference(name, &mut out).unwrap();
-        }
-        assert_eq!(out, "<>&'\"AB");
-        assert!(push_reference("nbsp", &mut out).is_err());
-        assert!(push_reference("#xD800", &mut out).is_err());
-        let mut out = String::new();
-        push_normalized("a\r\nb\rc\n", &mut out);
-        assert_eq!(out, "a\nb\nc\n");
-        assert_eq!(decode_attribute("R&amp;D &#x41;").unwrap(), "R&D A");
     }
 }
