@@ -1,6 +1,7 @@
-//! Workbook reading (xlsx, xlsm, xlsb, xls, ods through calamine): choosing the sheet, the
-//! header search, the preview, and the row iterator over the sheet's cells, which
-//! [`cells`] streams from a thread of its own (xlsx, xlsb) or loads whole (xls, ods).
+//! Workbook reading (xlsx and xlsm by the lean reader in [`xlsx`]; xlsb, xls, ods and any
+//! package it refuses through calamine): choosing the sheet, the header search, the preview,
+//! and the row iterator over the sheet's cells, which [`cells`] streams from a thread of its
+//! own (xlsx, xlsb) or loads whole (xls, ods).
 //!
 //! The format and its errors belong to [`super::workbook`]; cell conversion to
 //! [`super::cell`]. Invariants: a row's number is the sheet's row number and a cell's index its
@@ -11,8 +12,9 @@
 mod batch;
 mod cells;
 mod shown;
+pub(super) mod xlsx;
 
-use calamine::{Reader, SheetType, SheetVisible};
+use calamine::{SheetType, SheetVisible};
 
 use super::workbook::{self, Workbook};
 use super::*;

@@ -1,17 +1,44 @@
-//! Opening a workbook by its content: zip archives are tried as xlsx, xlsb then ods, OLE
-//! compound files as xls (or a password-protected xlsx, which Office wraps in OLE), and anything
-//! else is named for what it really is (a web page, text, nothing) with what to do about it.
+//! Opening a workbook by its content: zip archives are tried with the lean xlsx reader, then
+//! with calamine as xlsx, xlsb then ods; OLE compound files as xls (or a password-protected
+//! xlsx, which Office wraps in OLE); anything else is named for what it really is (a web page,
+//! text, nothing) with what to do about it.
 //!
 //! It owns turning calamine's errors into sentences a user understands; it reads no cells.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 
-use calamine::{Ods, Sheets, Xls, XlsError, Xlsb, XlsbError, Xlsx, XlsxError, open_workbook};
+use calamine::{
+    Ods, Reader, Sheets, Xls, XlsError, Xlsb, XlsbError, Xlsx, XlsxError, open_workbook,
+};
+
+use super::excel::xlsx::Package;
 
 use super::*;
 
-pub(super) type Workbook = Sheets<BufReader<File>>;
+/// An opened workbook: an xlsx package the lean reader reads ([`super::excel::xlsx`]), or any
+/// workbook through calamine.
+pub(super) enum Workbook {
+    Lean(Package),
+    /// Boxed: calamine's workbooks are three times the size of a package.
+    Calamine(Box<Sheets<BufReader<File>>>),
+}
+
+impl Workbook {
+    pub(super) fn sheet_names(&self) -> Vec<String> {
+        self.sheets_metadata()
+            .iter()
+            .map(|sheet| sheet.name.clone())
+            .collect()
+    }
+
+    pub(super) fn sheets_metadata(&self) -> &[calamine::Sheet] {
+        match self {
+            Workbook::Lean(package) => package.sheets_metadata(),
+            Workbook::Calamine(book) => book.sheets_metadata(),
+        }
+    }
+}
 
 const REEXPORT: &str = "open it in Excel and save it again (File > Save As > Excel Workbook .xlsx), or export it as CSV";
 
@@ -68,7 +95,17 @@ fn extension_is(path: &Path, wanted: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case(wanted))
 }
 
+/// A zip archive: an xlsx the lean reader reads, else whatever calamine makes of it (and its
+/// errors, which say what is wrong).
 fn open_zip(path: &Path) -> Result<Workbook, ReadError> {
+    match Package::open(path) {
+        Ok(package) => return Ok(Workbook::Lean(package)),
+        Err(refusal) => tracing::debug!("{}: read by calamine ({refusal})", path.display()),
+    }
+    open_calamine_zip(path).map(|book| Workbook::Calamine(Box::new(book)))
+}
+
+fn open_calamine_zip(path: &Path) -> Result<Sheets<BufReader<File>>, ReadError> {
     let xlsx_error = match open_workbook::<Xlsx<_>, _>(path) {
         Ok(book) => return Ok(Sheets::Xlsx(book)),
         Err(XlsxError::Password) => return Err(encrypted(path)),
@@ -104,7 +141,7 @@ fn open_zip(path: &Path) -> Result<Workbook, ReadError> {
 
 fn open_ole(path: &Path) -> Result<Workbook, ReadError> {
     let xls_error = match open_workbook::<Xls<_>, _>(path) {
-        Ok(book) => return Ok(Sheets::Xls(book)),
+        Ok(book) => return Ok(Workbook::Calamine(Box::new(Sheets::Xls(book)))),
         Err(XlsError::Password) => return Err(encrypted(path)),
         Err(e) => e,
     };

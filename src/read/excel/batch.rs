@@ -117,9 +117,39 @@ impl Batcher {
         position: (u32, u32),
         value: &DataRef<'_>,
     ) -> Result<Option<Batch>, LateCell> {
-        if matches!(value, DataRef::Empty) {
-            return Ok(None);
+        match value {
+            DataRef::Empty => Ok(None),
+            DataRef::String(text) => self.push_text(position, text),
+            DataRef::SharedString(text) => self.push_text(position, text),
+            other => self.push_data(position, Data::from(other.clone())),
         }
+    }
+
+    /// Adds a text cell, as [`Batcher::push`].
+    pub(super) fn push_text(
+        &mut self,
+        position: (u32, u32),
+        text: &str,
+    ) -> Result<Option<Batch>, LateCell> {
+        let full = self.place(position)?;
+        let value = self.text(text);
+        self.batch.cells.push((position, value));
+        Ok(full)
+    }
+
+    /// Adds a cell of any other value (not `Data::Empty`), as [`Batcher::push`].
+    pub(super) fn push_data(
+        &mut self,
+        position: (u32, u32),
+        data: Data,
+    ) -> Result<Option<Batch>, LateCell> {
+        let full = self.place(position)?;
+        self.batch.cells.push((position, Value::Other(data)));
+        Ok(full)
+    }
+
+    /// Makes room for a cell at `position`: the full batch it closes, or why it is too late.
+    fn place(&mut self, position: (u32, u32)) -> Result<Option<Batch>, LateCell> {
         let row = position.0;
         if let Some(after) = self.done.filter(|&done| row <= done) {
             return Err(LateCell { position, after });
@@ -133,12 +163,6 @@ impl Batcher {
         self.unsorted |= self.last.is_some_and(|last| position <= last);
         self.last = Some(position);
         self.highest = Some(self.highest.map_or(row, |highest| highest.max(row)));
-        let value = match value {
-            DataRef::String(text) => self.text(text),
-            DataRef::SharedString(text) => self.text(text),
-            other => Value::Other(Data::from(other.clone())),
-        };
-        self.batch.cells.push((position, value));
         Ok(full)
     }
 

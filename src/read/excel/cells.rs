@@ -1,7 +1,8 @@
 //! A sheet's non-empty cells in row order, batch by batch. xlsx and xlsb are read on a thread of
 //! their own that owns the workbook, so reading overlaps with whatever consumes the rows: it
-//! parses, while a helper thread copies the cells out of the workbook into batches. xls and ods
-//! have no cell reader in calamine and are loaded whole, as one batch.
+//! parses, while a helper thread copies the cells out of the workbook into batches (and, for
+//! the lean xlsx reader, a third reads the shared strings meanwhile). xls and ods have no cell
+//! reader in calamine and are loaded whole, as one batch.
 //!
 //! Invariants: memory follows the batches and chunks in flight, not the sheet. Cells out of
 //! document order are sorted as long as they stay within a batch (see [`super::batch`]); a cell
@@ -18,6 +19,7 @@ use super::super::workbook::{self, Workbook};
 use super::super::{ReadError, SourceName};
 use super::batch::{BATCH_CELLS, Batch, Batcher, Value};
 use super::shown::Formats;
+use super::xlsx::{Package, Raw, RawCell, SharedStrings};
 
 /// Batches the reading thread may run ahead of the consumer: the bound on memory.
 const BATCHES_AHEAD: usize = 4;
@@ -26,6 +28,11 @@ const BATCHES_AHEAD: usize = 4;
 /// wait.
 const CHUNK_CELLS: usize = 8192;
 const CHUNKS_AHEAD: usize = 4;
+
+/// Chunks the lean xlsx reader may run ahead: while the shared strings are read (a tenth of
+/// the benchmark sheet's time) the copying side waits for them, and the sheet's parse goes on
+/// meanwhile, on the other core, up to this many chunks (a chunk of its cells is ≈ 330 KB).
+const LEAN_CHUNKS_AHEAD: usize = 32;
 
 /// What each side of the reading thread sends on: batches (or chunks of parsed cells), then
 /// the end of the sheet (`Ok(None)`), or why it stopped.
@@ -94,6 +101,12 @@ impl CellBatches {
 pub(super) fn read(book: Workbook, table: &SourceName) -> Result<CellBatches, ReadError> {
     let sheet = table.sheet.clone().unwrap_or_default();
     let file = &table.file;
+    let book = match book {
+        Workbook::Lean(package) => {
+            return stream(table, move |send| send.lean_cells(&package, &sheet));
+        }
+        Workbook::Calamine(book) => *book,
+    };
     match book {
         Sheets::Xlsx(mut xlsx) => stream(table, move |send| {
             match xlsx.worksheet_cells_reader(&sheet) {
@@ -177,11 +190,39 @@ impl Sender {
         &self,
         mut next_cell: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'a>>>, E>,
     ) {
+        let next = || {
+            loop {
+                match next_cell()? {
+                    Some(cell) if matches!(cell.get_value(), DataRef::Empty) => {}
+                    other => return Ok::<_, E>(other),
+                }
+            }
+        };
+        self.cells_with(
+            CHUNKS_AHEAD,
+            next,
+            |batcher, cell: calamine::Cell<DataRef<'_>>| {
+                batcher
+                    .push(cell.get_position(), cell.get_value())
+                    .map_err(|late| late.error(&self.table))
+            },
+        );
+    }
+
+    /// As [`Sender::cells`], for cells of any kind: `next_cell` gives them (never an empty
+    /// one) on this thread, up to `ahead` chunks ahead of the copying thread, where `place`
+    /// puts each into its batch.
+    fn cells_with<C: Send, E: std::fmt::Display>(
+        &self,
+        ahead: usize,
+        mut next_cell: impl FnMut() -> Result<Option<C>, E>,
+        place: impl FnMut(&mut Batcher, C) -> Result<Option<Batch>, ReadError> + Send,
+    ) {
         std::thread::scope(|scope| {
-            let (sender, chunks) = sync_channel(CHUNKS_AHEAD);
+            let (sender, chunks) = sync_channel(ahead);
             let copier = std::thread::Builder::new()
                 .name("sheet copier".into())
-                .spawn_scoped(scope, move || self.batches(&chunks));
+                .spawn_scoped(scope, move || self.batches(&chunks, place));
             if let Err(cause) = copier {
                 // Fails only when the consumer has gone, which then needs no message.
                 let _ = self.channel.send(Err(ReadError::Open {
@@ -194,9 +235,6 @@ impl Sender {
             loop {
                 match next_cell() {
                     Ok(Some(cell)) => {
-                        if matches!(cell.get_value(), DataRef::Empty) {
-                            continue;
-                        }
                         chunk.push(cell);
                         if chunk.len() == CHUNK_CELLS {
                             let full =
@@ -225,7 +263,11 @@ impl Sender {
 
     /// The copying thread: gathers the parsed cells into batches and sends them on, then the
     /// end of the sheet or the error that stopped it.
-    fn batches(&self, chunks: &Receiver<Message<Vec<calamine::Cell<DataRef<'_>>>>>) {
+    fn batches<C>(
+        &self,
+        chunks: &Receiver<Message<Vec<C>>>,
+        mut place: impl FnMut(&mut Batcher, C) -> Result<Option<Batch>, ReadError>,
+    ) {
         let mut batcher = Batcher::new(BATCH_CELLS);
         loop {
             let cells = match chunks.recv() {
@@ -241,10 +283,10 @@ impl Sender {
                 Err(_) => return,
             };
             for cell in cells {
-                let message = match batcher.push(cell.get_position(), cell.get_value()) {
+                let message = match place(&mut batcher, cell) {
                     Ok(None) => continue,
                     Ok(Some(batch)) => Ok(Some(batch)),
-                    Err(late) => Err(late.error(&self.table)),
+                    Err(e) => Err(e),
                 };
                 let failed = message.is_err();
                 if self.channel.send(message).is_err() || failed {
@@ -257,6 +299,58 @@ impl Sender {
             // Fails only when the consumer has gone, which then needs no end.
             let _ = self.channel.send(Ok(None));
         }
+    }
+
+    /// The lean xlsx reader's cells ([`super::xlsx`]): the sheet parsed on this thread, the
+    /// shared strings read on another meanwhile, and looked up by the copying thread, which
+    /// waits for them at its first cell.
+    fn lean_cells(&self, package: &Package, sheet: &str) {
+        let file = package.file();
+        std::thread::scope(|scope| {
+            let (strings_sender, strings_ready) = sync_channel(1);
+            let reading = std::thread::Builder::new()
+                .name("shared strings".into())
+                .spawn_scoped(scope, move || {
+                    // Fails only when the sheet's side has stopped, which then needs nothing.
+                    let _ = strings_sender.send(package.shared_strings());
+                });
+            if let Err(cause) = reading {
+                self.failure(cause);
+                return;
+            }
+            let mut strings: Option<SharedStrings> = None;
+            let place = move |batcher: &mut Batcher, (position, raw): RawCell| {
+                let placed = match raw {
+                    Raw::Shared(index) => {
+                        if strings.is_none() {
+                            let table = strings_ready.recv().unwrap_or_else(|_| {
+                                Err("the shared strings' reader stopped".to_string())
+                            });
+                            strings = Some(table.map_err(|e| workbook::damaged(file, e))?);
+                        }
+                        let text = strings.as_ref().and_then(|table| table.get(index));
+                        let text = text.ok_or_else(|| {
+                            workbook::damaged(
+                                file,
+                                format_args!(
+                                    "a cell refers to shared string {index}, which the table lacks"
+                                ),
+                            )
+                        })?;
+                        batcher.push_text(position, text)
+                    }
+                    Raw::Text(text) => batcher.push_text(position, &text),
+                    Raw::Data(data) => batcher.push_data(position, data),
+                };
+                placed.map_err(|late| late.error(&self.table))
+            };
+            let read = package.with_cells(sheet, |cells| {
+                self.cells_with(LEAN_CHUNKS_AHEAD, || cells.next_cell(), place);
+            });
+            if let Err(e) = read {
+                self.failure(e);
+            }
+        });
     }
 
     fn failure(&self, cause: impl std::fmt::Display) {

@@ -4,13 +4,13 @@
 //! text Excel shows; every other cell, and every other format, is left as it is.
 //!
 //! Only xlsx gives calamine's cell reader the style of each cell; xlsb, xls and ods cells arrive
-//! as stored.
+//! as stored. The xlsx reader of our own ([`super::xlsx`]) classifies formats here too.
 
 use calamine::{Cell, DataRef, Style};
 
 /// How a number format shows a number, as far as its meaning goes.
 #[derive(Debug, Clone, PartialEq)]
-enum Shown {
+pub(super) enum Shown {
     Stored,
     /// Times 100, with `%`.
     Percent,
@@ -59,7 +59,7 @@ impl Formats {
 }
 
 /// What the first section of a format code (the one for positive numbers) does.
-fn classify(code: &str) -> Shown {
+pub(super) fn classify(code: &str) -> Shown {
     let first = code.split(';').next().unwrap_or_default();
     if first.contains('%') && first.contains(['0', '#']) && !first.contains('"') {
         return Shown::Percent;
@@ -76,7 +76,7 @@ fn classify(code: &str) -> Shown {
 }
 
 /// `0.05` as `5%`, at Excel's 15 significant digits (so not `5.000000000000001%`).
-fn percent(number: f64) -> String {
+pub(super) fn percent(number: f64) -> String {
     let hundredfold = number * 100.0;
     let shown: f64 = format!("{hundredfold:.14e}").parse().unwrap_or(hundredfold);
     if shown.fract() == 0.0 && shown.abs() < 1e15 {
@@ -89,7 +89,7 @@ fn percent(number: f64) -> String {
 /// A whole number into the template's placeholders, left to right, padded with zeros; digits
 /// beyond the placeholders go to the first, as Excel does. `None` for what is not a whole
 /// number from 0 up (the format would show it otherwise: the number is kept as it is).
-fn padded(number: f64, template: &str) -> Option<String> {
+pub(super) fn padded(number: f64, template: &str) -> Option<String> {
     if number < 0.0 || number.fract() != 0.0 || number >= 1e15 {
         return None;
     }
