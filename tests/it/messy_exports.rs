@@ -8,20 +8,7 @@
 
 mod landing;
 
-use crate::util::{Run, Work, brief};
-
-/// A dry run of `input` with `mapping`; returns the run and the report's brief lines.
-fn dry(work: &Work, input: &str, mapping: &str) -> (Run, Vec<String>) {
-    work.write("m.toml", mapping);
-    let run = work.run(&[input, "-m", "m.toml", "--dry-run", "--report", "r.csv"]);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    let report = if work.path("r.csv").exists() {
-        brief(&work.report("r.csv"))
-    } else {
-        Vec::new()
-    };
-    (run, report)
-}
+use crate::util::{Work, brief, dry};
 
 /// Like [`dry`], with the mapping file written as the given bytes; for a run that must stop
 /// before reading (exit 2); returns stderr.

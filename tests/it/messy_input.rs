@@ -7,20 +7,7 @@
 //! (or makes them agree, and sees that there is no conflict).
 #![allow(clippy::unwrap_used)]
 
-use crate::util::{Run, Work, X, brief};
-
-/// A dry run of `input` with `mapping`; returns the run and the report's brief lines.
-fn dry(work: &Work, input: &str, mapping: &str) -> (Run, Vec<String>) {
-    work.write("m.toml", mapping);
-    let run = work.run(&[input, "-m", "m.toml", "--dry-run", "--report", "r.csv"]);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    let report = if work.path("r.csv").exists() {
-        brief(&work.report("r.csv"))
-    } else {
-        Vec::new()
-    };
-    (run, report)
-}
+use crate::util::{Work, X, dry};
 
 /// Like [`dry`], for a run that must stop with exit 2; returns stderr.
 fn refused(work: &Work, input: &str, mapping: &str) -> String {

@@ -161,6 +161,19 @@ pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
 }
 
 /// The report as `row,status,customer_key,message` lines without the header: compact for asserts.
+/// A dry run of `input` with `mapping`; returns the run and the report's brief lines.
+pub fn dry(work: &Work, input: &str, mapping: &str) -> (Run, Vec<String>) {
+    work.write("m.toml", mapping);
+    let run = work.run(&[input, "-m", "m.toml", "--dry-run", "--report", "r.csv"]);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    let report = if work.path("r.csv").exists() {
+        brief(&work.report("r.csv"))
+    } else {
+        Vec::new()
+    };
+    (run, report)
+}
+
 pub fn brief(report: &[Vec<String>]) -> Vec<String> {
     report[1..]
         .iter()
