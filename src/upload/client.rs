@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use backon::BackoffBuilder;
 use governor::{DefaultDirectRateLimiter, RateLimiter};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
@@ -79,7 +79,9 @@ pub struct Client {
     base: Url,
     /// `base` joined with [`CUSTOMER_POST`], the most used address, parsed once.
     customer_post: Url,
-    key: ApiKey,
+    /// The API key as the `Authorization` header's value, made once and marked sensitive (so
+    /// that no debug output of a request shows it).
+    authorization: HeaderValue,
     /// Paces every request of the run, lookups included; awaited before each attempt.
     limiter: DefaultDirectRateLimiter,
     retries: u32,
@@ -111,7 +113,10 @@ impl Client {
         let mut http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("ontime-import/", env!("CARGO_PKG_VERSION")));
+            .user_agent(concat!("ontime-import/", env!("CARGO_PKG_VERSION")))
+            // The client's own retries are for HTTP/2's refused streams, which HTTP/1 never
+            // sees; with none allowed it no longer copies every request's headers in case.
+            .retry(reqwest::retry::never().max_retries_per_request(0));
         if crate::settings::is_loopback(base) {
             // A proxy from the environment must not see requests meant for this machine.
             http = http.no_proxy();
@@ -125,11 +130,16 @@ impl Client {
         let customer_post = base
             .join(CUSTOMER_POST)
             .map_err(|e| format!("bad company id {company_id:?}: {e}"))?;
+        let mut authorization = HeaderValue::from_str(key.expose()).map_err(|_| {
+            "the API key holds characters an HTTP header cannot carry: check ONTIME_API_KEY"
+                .to_string()
+        })?;
+        authorization.set_sensitive(true);
         Ok(Client {
             http,
             base,
             customer_post,
-            key,
+            authorization,
             limiter: RateLimiter::direct(pace(target.rate)),
             retries: target.retries,
             spending,
@@ -341,7 +351,7 @@ impl Client {
         let mut request = self
             .http
             .request(method, url)
-            .header(AUTHORIZATION, self.key.expose());
+            .header(AUTHORIZATION, self.authorization.clone());
         match body {
             Body::None => {}
             Body::Json(json) => request = request.json(json),
