@@ -113,6 +113,10 @@ mod tests {
         fields
     }
 
+    fn all(list: &[Vec<Json>]) -> Vec<&[Json]> {
+        list.iter().map(Vec::as_slice).collect()
+    }
+
     /// Every lookup agrees with a scan, whether the index was built before or after the changes.
     #[test]
     fn lookups_match_a_scan_however_the_index_was_built() {
@@ -125,7 +129,6 @@ mod tests {
         for (at, fields) in list.iter().enumerate() {
             index.add(at, fields);
         }
-        let all = |list: &Vec<Vec<Json>>| list.iter().map(Vec::as_slice).collect::<Vec<_>>();
         let snapshot = all(&list);
         let found = index.lookup("City", "Boston", snapshot.into_iter());
         assert_eq!(found, Some(vec![0, 1]));
