@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS customers (
     last_message   TEXT NOT NULL DEFAULT '',
     updated_at     TEXT NOT NULL,
     PRIMARY KEY (company, key)
-);
+) WITHOUT ROWID;
 PRAGMA user_version = 1;
 ";
 
@@ -90,8 +90,10 @@ impl Ledger {
             // The run lock already keeps other runs out, so SQLite may hold the file alone:
             // no shared-memory index, no file locks per transaction. (Inspect it with sqlite3
             // between runs.) WAL with NORMAL sync survives a killed process, which is the crash
-            // the ledger guards against.
-            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+            // the ledger guards against. A checkpoint (copying the WAL into the file, with two
+            // fsyncs) holds up every write queued behind it, so it comes every 8,192 pages
+            // (32 MB of WAL) rather than SQLite's 1,000: 10,000 customers append ≈ 12,000.
+            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 8192;",
         )
         .and_then(|()| conn.execute_batch(SCHEMA))
         .map_err(|e| open_error(format!("{e} (is it an ontime-import ledger?)")))?;
