@@ -53,13 +53,12 @@ pub fn run(cli: cli::Cli) -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(&error),
     };
-    // The import runs as a task on the runtime's workers, not on this thread: every customer is
-    // a task whose end wakes the import, and waking a worker's own task costs no system call,
-    // where waking this thread (blocked in `block_on`) costs one each.
-    match runtime.block_on(async { tokio::spawn(import(settings)).await }) {
-        Ok(Ok(summary)) => ExitCode::from(summary.exit_code()),
-        Ok(Err(error)) => fail(error.as_ref()),
-        Err(error) => fail(&error),
+    // The import runs on this thread (in `block_on`), not as a task on the two workers: tried
+    // as a task, a run of 10,000 customers took longer (median 2.4 s against 1.2 s, alternated
+    // runs on the loaded machine) for no less CPU.
+    match runtime.block_on(import(settings)) {
+        Ok(summary) => ExitCode::from(summary.exit_code()),
+        Err(error) => fail(error.as_ref()),
     }
 }
 
