@@ -84,6 +84,10 @@ pub struct Client {
     authorization: HeaderValue,
     /// Paces every request of the run, lookups included; awaited before each attempt.
     limiter: DefaultDirectRateLimiter,
+    /// `--concurrency` permits: one is held by each request from before the limiter until its
+    /// answer is read, so that no more requests than that are ever in flight, however many
+    /// customers are between requests (journaling, settling, writing the report).
+    slots: tokio::sync::Semaphore,
     retries: u32,
     spending: Spending,
     /// Requests actually sent (each attempt counts).
@@ -147,6 +151,7 @@ impl Client {
             customer_post,
             authorization,
             limiter: RateLimiter::direct(pace(target.rate)),
+            slots: tokio::sync::Semaphore::new(target.concurrency.get() as usize),
             retries: target.retries,
             spending,
             sent: Arc::new(AtomicU64::new(0)),
@@ -239,10 +244,15 @@ impl Client {
         };
         let mut delays = self.delays();
         loop {
+            let slot = tokio::select! {
+                slot = self.slots.acquire() => slot.map_err(|_| CallError::Stopped)?,
+                () = self.stopping.cancelled() => return Err(CallError::Stopped),
+            };
             let in_flight = self.admit().await?;
             let result = self
                 .attempt(method.clone(), url.clone(), body, in_flight)
                 .await;
+            drop(slot);
             let (cause, wait) = match result {
                 Attempt::Done(json) => return Ok(json),
                 // Only a record by ID may be missing; a 404 anywhere else means the run talks

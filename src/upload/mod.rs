@@ -1,8 +1,8 @@
 //! Stage 4: upload — valid customers to OnTime, each outcome to the report and the ledger.
 //!
-//! The flow: connect (or start the in-process sandbox), open the ledger, then run up to
+//! The flow: connect (or start the in-process sandbox), open the ledger, then run up to twice
 //! `--concurrency` customers at once through one shared client whose limiter paces every
-//! request. A stop (quota, budget, reserve, refused key, Ctrl-C) ends the intake of new
+//! request and which never has more than `--concurrency` requests in flight. A stop (quota, budget, reserve, refused key, Ctrl-C) ends the intake of new
 //! customers; those in flight finish; the rest are reported `not_sent` by the caller. The rows
 //! of one customer are never split across requests.
 
@@ -105,7 +105,10 @@ pub async fn run(
             let job = Arc::clone(&job);
             tokio::spawn(async move { job.customer(group).await })
         })
-        .buffer_unordered(target.concurrency.get() as usize)
+        // Twice `--concurrency` customers under way, so that while some wait for the ledger
+        // (a create journaled before it is sent, settled after its answer) others fill every
+        // request slot; the client's slots keep the requests in flight to `--concurrency`.
+        .buffer_unordered(2 * target.concurrency.get() as usize)
         .for_each(|joined| async {
             // A panic cannot lose a row: the caller reports every undecided row `not_sent`.
             if let Err(error) = joined {
