@@ -53,6 +53,9 @@ pub fn run(cli: cli::Cli) -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => return fail(&error),
     };
+    // The import runs on this thread (in `block_on`), not as a task on the two workers: tried
+    // as a task, a run of 10,000 customers took longer (median 2.4 s against 1.2 s, alternated
+    // runs on the loaded machine) for no less CPU.
     match runtime.block_on(import(settings)) {
         Ok(summary) => ExitCode::from(summary.exit_code()),
         Err(error) => fail(error.as_ref()),

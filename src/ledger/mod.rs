@@ -58,6 +58,9 @@ pub struct Ledger {
     _lock: Option<File>,
 }
 
+/// `WITHOUT ROWID`: the primary key is the table's one b-tree, so a write dirties one leaf, not
+/// a row in the table and its entry in a separate key index; every commit appends fewer pages to
+/// the WAL. A ledger made before keeps its table as it was (`IF NOT EXISTS`); both work alike.
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS customers (
     company        TEXT NOT NULL,
@@ -69,7 +72,7 @@ CREATE TABLE IF NOT EXISTS customers (
     last_message   TEXT NOT NULL DEFAULT '',
     updated_at     TEXT NOT NULL,
     PRIMARY KEY (company, key)
-);
+) WITHOUT ROWID;
 PRAGMA user_version = 1;
 ";
 
@@ -90,8 +93,10 @@ impl Ledger {
             // The run lock already keeps other runs out, so SQLite may hold the file alone:
             // no shared-memory index, no file locks per transaction. (Inspect it with sqlite3
             // between runs.) WAL with NORMAL sync survives a killed process, which is the crash
-            // the ledger guards against.
-            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
+            // the ledger guards against. A checkpoint (copying the WAL into the file, with two
+            // fsyncs) holds up every write queued behind it, so it comes every 4,096 pages
+            // (16 MB of WAL) rather than SQLite's 1,000 (10,000 customers append ≈ 12,000 pages).
+            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 4096;",
         )
         .and_then(|()| conn.execute_batch(SCHEMA))
         .map_err(|e| open_error(format!("{e} (is it an ontime-import ledger?)")))?;

@@ -138,7 +138,7 @@ fn dispatch(
     match route {
         Route::CustomerList => {
             let filter = Filter::from_uri(uri)?;
-            let inner = shared.lock();
+            let mut inner = shared.lock();
             let ids: Vec<String> = inner
                 .records
                 .list(&filter)
@@ -166,7 +166,7 @@ fn dispatch(
 }
 
 fn post_customer(shared: &Shared, body: &[u8]) -> Result<(Answer, Option<FaultKind>), ApiError> {
-    let body = validate::customer(&validate::object(body)?)?;
+    let body = validate::customer(validate::object(body)?)?;
     let mut inner = shared.lock();
     let scripted = body
         .account_number()
@@ -183,7 +183,7 @@ fn post_child(
     entity: Entity,
     body: &[u8],
 ) -> Result<(Answer, Option<FaultKind>), ApiError> {
-    let body = validate::child(&validate::object(body)?, entity, "")?;
+    let body = validate::child(validate::object(body)?, entity)?;
     let mut inner = shared.lock();
     let parent = body.customer_id.and_then(|id| inner.records.get(id));
     let account = parent.and_then(|c| c.field("AccountNumber").as_str().map(str::to_owned));

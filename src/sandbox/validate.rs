@@ -58,12 +58,13 @@ pub fn object(bytes: &[u8]) -> Result<Map<String, Json>, ApiError> {
     }
 }
 
-/// Checks a Customer body, its nested Departments and Contacts included.
-pub fn customer(body: &Map<String, Json>) -> Result<CustomerBody, ApiError> {
-    let id = guid(body.get("ID"), "ID")?;
-    let fields = fields(body, CUSTOMER_FIELDS, "")?;
-    let departments = children(body, Entity::Department, "Departments")?;
-    let contacts = children(body, Entity::Contact, "Contacts")?;
+/// Checks a Customer body, its nested Departments and Contacts included. The checked values
+/// are moved out of `body`, not copied.
+pub fn customer(mut body: Map<String, Json>) -> Result<CustomerBody, ApiError> {
+    let id = guid(body.get("ID"), || "ID".into())?;
+    let fields = fields(&mut body, CUSTOMER_FIELDS, &String::new)?;
+    let departments = children(&mut body, Entity::Department, "Departments")?;
+    let contacts = children(&mut body, Entity::Contact, "Contacts")?;
     Ok(CustomerBody {
         id,
         fields,
@@ -72,69 +73,75 @@ pub fn customer(body: &Map<String, Json>) -> Result<CustomerBody, ApiError> {
     })
 }
 
-/// Checks a Department or Contact body. `prefix` is its path in the request (`""` at the top,
-/// `"Departments[0]."` nested).
-pub fn child(
-    body: &Map<String, Json>,
+/// Checks a Department or Contact body posted by itself.
+pub fn child(body: Map<String, Json>, entity: Entity) -> Result<ChildBody, ApiError> {
+    child_at(body, entity, &String::new)
+}
+
+/// Checks a Department or Contact body. `prefix` makes its path in the request (`""` at the
+/// top, `"Departments[0]."` nested), called only to name a field in an error: the paths of the
+/// fields that pass are never formatted.
+fn child_at(
+    mut body: Map<String, Json>,
     entity: Entity,
-    prefix: &str,
+    prefix: &dyn Fn() -> String,
 ) -> Result<ChildBody, ApiError> {
     Ok(ChildBody {
-        id: guid(body.get("ID"), &format!("{prefix}ID"))?,
-        customer_id: guid(body.get("CustomerID"), &format!("{prefix}CustomerID"))?,
-        fields: fields(body, entity.fields(), prefix)?,
+        id: guid(body.get("ID"), || format!("{}ID", prefix()))?,
+        customer_id: guid(body.get("CustomerID"), || format!("{}CustomerID", prefix()))?,
+        fields: fields(&mut body, entity.fields(), prefix)?,
     })
 }
 
 fn children(
-    body: &Map<String, Json>,
+    body: &mut Map<String, Json>,
     entity: Entity,
     name: &str,
 ) -> Result<Vec<ChildBody>, ApiError> {
-    let items = match body.get(name) {
+    let items = match body.remove(name) {
         None | Some(Json::Null) => return Ok(Vec::new()),
         Some(Json::Array(items)) => items,
         Some(other) => {
             let problem = format!(
                 "must be an array of {entity:?} objects, not {}",
-                describe(other)
+                describe(&other)
             );
             return Err(ApiError::field(name, problem));
         }
     };
     let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("{name}[{i}]");
+    for (i, item) in items.into_iter().enumerate() {
         let Json::Object(obj) = item else {
-            let problem = format!("must be a {entity:?} object, not {}", describe(item));
-            return Err(ApiError::field(&path, problem));
+            let problem = format!("must be a {entity:?} object, not {}", describe(&item));
+            return Err(ApiError::field(&format!("{name}[{i}]"), problem));
         };
-        out.push(child(obj, entity, &format!("{path}."))?);
+        out.push(child_at(obj, entity, &|| format!("{name}[{i}]."))?);
     }
     Ok(out)
 }
 
 /// The catalog's fields of `body`, checked, in catalog order; `Name` must be non-blank text.
 fn fields(
-    body: &Map<String, Json>,
+    body: &mut Map<String, Json>,
     defs: &[FieldDef],
-    prefix: &str,
+    prefix: &dyn Fn() -> String,
 ) -> Result<Vec<Json>, ApiError> {
     let mut out = Vec::with_capacity(defs.len());
     for def in defs {
-        let value = body.get(def.name).unwrap_or(&Json::Null);
-        let path = format!("{prefix}{}", def.name);
-        check(value, def.kind, &path)?;
+        let value = body.remove(def.name).unwrap_or(Json::Null);
+        let path = || format!("{}{}", prefix(), def.name);
+        check(&value, def.kind, &path)?;
         if def.name == "Name" && value.as_str().is_none_or(|s| s.trim().is_empty()) {
-            return Err(ApiError::field(&path, "is required"));
+            return Err(ApiError::field(&path(), "is required"));
         }
-        out.push(value.clone());
+        out.push(value);
     }
     Ok(out)
 }
 
-/// Checks one value against its kind; `null` (blank) passes for every kind.
-fn check(value: &Json, kind: Kind, path: &str) -> Result<(), ApiError> {
+/// Checks one value against its kind; `null` (blank) passes for every kind. `path` names the
+/// value in an error.
+fn check(value: &Json, kind: Kind, path: &dyn Fn() -> String) -> Result<(), ApiError> {
     let ok = match (kind, value) {
         (_, Json::Null) => true,
         (Kind::Text | Kind::Email, Json::String(_)) => true,
@@ -143,7 +150,7 @@ fn check(value: &Json, kind: Kind, path: &str) -> Result<(), ApiError> {
         (Kind::Guid, Json::String(s)) => Uuid::parse_str(s).is_ok(),
         (Kind::GuidList, Json::Array(items)) => {
             for (i, item) in items.iter().enumerate() {
-                check_list_item(item, &format!("{path}[{i}]"))?;
+                check_list_item(item, || format!("{}[{i}]", path()))?;
             }
             true
         }
@@ -162,30 +169,30 @@ fn check(value: &Json, kind: Kind, path: &str) -> Result<(), ApiError> {
         Kind::PricingMethod => format!("one of {}", PRICING_METHODS.join(", ")),
     };
     Err(ApiError::field(
-        path,
+        &path(),
         format!("must be {expected}, not {}", describe(value)),
     ))
 }
 
-fn check_list_item(item: &Json, path: &str) -> Result<(), ApiError> {
+fn check_list_item(item: &Json, path: impl Fn() -> String) -> Result<(), ApiError> {
     match item {
         Json::String(s) if Uuid::parse_str(s).is_ok() => Ok(()),
         other => Err(ApiError::field(
-            path,
+            &path(),
             format!("must be a Guid string, not {}", describe(other)),
         )),
     }
 }
 
 /// An optional Guid property (`ID`, `CustomerID`): absent or `null` → `None`.
-fn guid(value: Option<&Json>, path: &str) -> Result<Option<Uuid>, ApiError> {
+fn guid(value: Option<&Json>, path: impl Fn() -> String) -> Result<Option<Uuid>, ApiError> {
     match value {
         None | Some(Json::Null) => Ok(None),
         Some(Json::String(s)) => Uuid::parse_str(s)
             .map(Some)
-            .map_err(|_| ApiError::field(path, format!("must be a Guid string, not \"{s}\""))),
+            .map_err(|_| ApiError::field(&path(), format!("must be a Guid string, not \"{s}\""))),
         Some(other) => Err(ApiError::field(
-            path,
+            &path(),
             format!("must be a Guid string, not {}", describe(other)),
         )),
     }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use backon::BackoffBuilder;
 use governor::{DefaultDirectRateLimiter, RateLimiter};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, LOCATION};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
@@ -79,9 +79,15 @@ pub struct Client {
     base: Url,
     /// `base` joined with [`CUSTOMER_POST`], the most used address, parsed once.
     customer_post: Url,
-    key: ApiKey,
+    /// The API key as the `Authorization` header's value, made once and marked sensitive (so
+    /// that no debug output of a request shows it).
+    authorization: HeaderValue,
     /// Paces every request of the run, lookups included; awaited before each attempt.
     limiter: DefaultDirectRateLimiter,
+    /// `--concurrency` permits: one is held by each request from before the limiter until its
+    /// answer is read, so that no more requests than that are ever in flight, however many
+    /// customers are between requests (journaling, settling, writing the report).
+    slots: tokio::sync::Semaphore,
     retries: u32,
     spending: Spending,
     /// Requests actually sent (each attempt counts).
@@ -116,12 +122,21 @@ impl Client {
         let mut http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!("ontime-import/", env!("CARGO_PKG_VERSION")))
             // A redirect is never followed: the key and the data go to --base-url only.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("ontime-import/", env!("CARGO_PKG_VERSION")));
+            // The client's own retries are for HTTP/2's refused streams, which HTTP/1 never
+            // sees; with none allowed it no longer copies every request's headers in case.
+            .retry(reqwest::retry::never().max_retries_per_request(0));
         if crate::settings::is_loopback(base) {
             // A proxy from the environment must not see requests meant for this machine.
             http = http.no_proxy();
+        }
+        if base.scheme() == "http" {
+            // Plain HTTP (allowed for this machine only): TLS is never used, so the system's
+            // certificate store is not read (a few ms of PEM parsing before the first request).
+            // An answer that redirected to https would fail verification, never pass unchecked.
+            http = http.tls_certs_only([]);
         }
         let http = http
             .build()
@@ -132,12 +147,18 @@ impl Client {
         let customer_post = base
             .join(CUSTOMER_POST)
             .map_err(|e| format!("bad company id {company_id:?}: {e}"))?;
+        let mut authorization = HeaderValue::from_str(key.expose()).map_err(|_| {
+            "the API key holds characters an HTTP header cannot carry: check ONTIME_API_KEY"
+                .to_string()
+        })?;
+        authorization.set_sensitive(true);
         Ok(Client {
             http,
             base,
             customer_post,
-            key,
+            authorization,
             limiter: RateLimiter::direct(pace(target.rate)),
+            slots: tokio::sync::Semaphore::new(target.concurrency.get() as usize),
             retries: target.retries,
             spending,
             sent: Arc::new(AtomicU64::new(0)),
@@ -234,10 +255,15 @@ impl Client {
         };
         let mut delays = self.delays();
         loop {
+            let slot = tokio::select! {
+                slot = self.slots.acquire() => slot.map_err(|_| CallError::Stopped)?,
+                () = self.stopping.cancelled() => return Err(CallError::Stopped),
+            };
             let in_flight = self.admit().await?;
             let result = self
                 .attempt(method.clone(), url.clone(), body, in_flight)
                 .await;
+            drop(slot);
             self.tally(&result);
             let (cause, wait) = match result {
                 Attempt::Done(json) => return Ok(json),
@@ -358,7 +384,7 @@ impl Client {
         let mut request = self
             .http
             .request(method, url)
-            .header(AUTHORIZATION, self.key.expose());
+            .header(AUTHORIZATION, self.authorization.clone());
         match body {
             Body::None => {}
             Body::Json(json) => request = request.json(json),
