@@ -10,7 +10,9 @@ use super::*;
 const GATEWAY_PAGE: &str = "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>";
 
 /// The first create is stored, and answered with `reply` made from the sandbox's answer.
-fn first_create_stored_then(reply: fn(Answer) -> Reply) -> impl Fn(&Seen) -> Act {
+fn first_create_stored_then(
+    reply: impl Fn(Answer) -> Reply + Copy + Send + 'static,
+) -> impl Fn(&Seen) -> Act {
     move |seen| {
         if seen.is_create() && seen.nth == 0 {
             Act::then(reply)
@@ -27,14 +29,7 @@ fn page(status: u16) -> Answer {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_error_after_the_create_was_stored_is_resolved_by_lookup() {
     for status in [500, 502, 504] {
-        let odd = Odd::new(move |seen| {
-            if seen.is_create() && seen.nth == 0 {
-                Act::then(move |_| Reply::Http(page(status)))
-            } else {
-                Act::Pass
-            }
-        })
-        .await;
+        let odd = Odd::new(first_create_stored_then(move |_| Reply::Http(page(status)))).await;
         let run = odd.import(2, &["--concurrency", "1"]).await;
         assert_eq!(run.code, 0, "{status}: {}", run.stderr);
         let report = odd.report();
@@ -75,14 +70,7 @@ fn unmatched(odd: &Odd, n: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_match_key_a_gateway_error_is_an_unknown_outcome_never_resent() {
     for status in [502, 504] {
-        let odd = Odd::new(move |seen| {
-            if seen.is_create() && seen.nth == 0 {
-                Act::then(move |_| Reply::Http(page(status)))
-            } else {
-                Act::Pass
-            }
-        })
-        .await;
+        let odd = Odd::new(first_create_stored_then(move |_| Reply::Http(page(status)))).await;
         unmatched(&odd, 2);
         let run = odd.rerun(&["--concurrency", "1"]).await;
         assert_eq!(run.code, 1, "{status}: {}", run.stderr);
