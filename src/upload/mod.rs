@@ -79,6 +79,9 @@ pub async fn run(
         None => Ledger::open(&target.state, &company)?,
     };
     let known = ledger.all()?;
+    // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
+    // both, since `intake` is its child.
+    let intake = stopping.child_token();
     let job = Arc::new(customer::Job::new(
         Arc::clone(&client),
         Arc::new(ledger),
@@ -87,10 +90,8 @@ pub async fn run(
         settings.mapping.match_by,
         target,
         intent,
+        intake.clone(),
     ));
-    // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
-    // both, since `intake` is its child.
-    let intake = stopping.child_token();
     let forward = tokio::spawn({
         let (interrupted, intake) = (interrupted.clone(), intake.clone());
         async move {

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
 
 mod find;
 mod write;
@@ -85,6 +86,12 @@ pub struct Job {
     /// Whether the account held no customers when the run began (one unfiltered GET, made
     /// only if some customer needs a lookup). In an empty account nothing can match.
     empty: OnceCell<bool>,
+    /// `--timeout`: how long a create whose answer was lost is given to land before the lookup
+    /// that decides whether to send it again.
+    answer_timeout: std::time::Duration,
+    /// Cancelled by Ctrl-C or any stop of the run: ends that wait early (the create stays
+    /// pending in the ledger, for the next run to check).
+    intake: CancellationToken,
 }
 
 impl Job {
@@ -96,6 +103,7 @@ impl Job {
         match_by: MatchBy,
         target: &Target,
         intent: Intent,
+        intake: CancellationToken,
     ) -> Job {
         Job {
             client,
@@ -107,6 +115,8 @@ impl Job {
             full: target.full,
             intent,
             empty: OnceCell::new(),
+            answer_timeout: target.timeout,
+            intake,
         }
     }
 

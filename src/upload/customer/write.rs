@@ -76,11 +76,18 @@ impl Job {
                 self.ledger.failed(&group.key, &message).await?;
                 return Ok(Done::Failed { id: None, message });
             };
-            // A server may store a slow create only after the client gave up waiting: the back-off
-            // comes before the lookup, so that the lookup has the best chance to see it.
+            // A server may store a slow create only after the client gave up waiting (or a
+            // gateway did), and its lookups may lag its writes: the create is given the back-off,
+            // and at least `--timeout` more when no answer came, before the lookup that decides
+            // whether to send it again. (A 5xx says it failed: the back-off alone.)
             let delay = delays.next();
-            if let Some(delay) = delay
-                && self.client.pause(delay).await.is_err()
+            let wait = if answered {
+                delay
+            } else {
+                Some(delay.unwrap_or_default().max(self.answer_timeout))
+            };
+            if let Some(wait) = wait
+                && !self.wait_for_landing(wait).await
             {
                 let message = format!(
                     "outcome unknown ({cause}) and the run is stopping; the next run checks by lookup before anything is sent"
@@ -115,6 +122,14 @@ impl Job {
                 return Ok(Done::Failed { id: None, message });
             }
             note = format!("created after a retry ({cause})");
+        }
+    }
+
+    /// Waits for `wait` unless the run stops or Ctrl-C comes first: whether it waited it out.
+    async fn wait_for_landing(&self, wait: std::time::Duration) -> bool {
+        tokio::select! {
+            paused = self.client.pause(wait) => paused.is_ok(),
+            () = self.intake.cancelled() => false,
         }
     }
 

@@ -103,6 +103,9 @@ pub enum Act {
     Then(Box<dyn FnOnce(Answer) -> Reply + Send>),
     /// Do not forward it; reply this.
     Instead(Reply),
+    /// Forward it only after this long, whether the client is still waiting or not (a server
+    /// that stores a slow request after the client gave up on it), and send the answer back.
+    Late(Duration),
 }
 
 impl Act {
@@ -217,7 +220,7 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
         seen
     };
     let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
-    let forward = || async {
+    let forward = move || async move {
         let mut request = shared
             .http
             .request(parts.method.clone(), format!("{}{full}", shared.upstream))
@@ -251,6 +254,15 @@ async fn handle(State(shared): State<Shared>, request: Request) -> Response {
         Act::Pass => Reply::Http(forward().await),
         Act::Then(change) => change(forward().await),
         Act::Instead(reply) => reply,
+        // Its own task: a handler is dropped when its client hangs up, and this one must not be.
+        Act::Late(after) => Reply::Http(
+            tokio::spawn(async move {
+                tokio::time::sleep(after).await;
+                forward().await
+            })
+            .await
+            .unwrap(),
+        ),
     };
     respond(reply).await
 }

@@ -131,6 +131,30 @@ async fn a_create_cut_mid_body_unanswered_or_trickled_is_resolved_by_lookup() {
     }
 }
 
+/// A server that stores a slow create only after the client gave up on it: the lookup waits
+/// out another `--timeout` first, and finds it. (Looked up after the back-off alone, 0.2–0.4 s,
+/// it was not there yet, and the create was sent twice.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_stored_after_the_client_gave_up_is_found_by_the_lookup_not_sent_again() {
+    let odd = Odd::new(|seen| {
+        if seen.is_create() && seen.nth == 0 {
+            Act::Late(Duration::from_millis(1600))
+        } else {
+            Act::Pass
+        }
+    })
+    .await;
+    let run = odd
+        .import(2, &["--timeout", "1", "--concurrency", "1"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = odd.report();
+    confirmed_once(&report, "created (confirmed by lookup after: ");
+    odd.assert_stored_once(2);
+    let creates = odd.seen().iter().filter(|s| s.starts_with("POST")).count();
+    assert_eq!(creates, 2, "{:?}", odd.seen());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lookup_that_never_answers_leaves_the_create_pending_for_the_next_run() {
     let odd = Odd::new(|seen| {
