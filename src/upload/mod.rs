@@ -82,16 +82,18 @@ pub async fn run(
     // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
     // both, since `intake` is its child.
     let intake = stopping.child_token();
-    let job = Arc::new(customer::Job::new(
-        Arc::clone(&client),
-        Arc::new(ledger),
-        known,
-        Arc::clone(&report),
-        settings.mapping.match_by,
-        target,
-        intent,
-        intake.clone(),
-    ));
+    let job = Arc::new(
+        customer::Job::new(
+            Arc::clone(&client),
+            Arc::new(ledger),
+            known,
+            Arc::clone(&report),
+            settings.mapping.match_by,
+            target,
+            intent,
+        )
+        .with_intake(intake.clone()),
+    );
     let forward = tokio::spawn({
         let (interrupted, intake) = (interrupted.clone(), intake.clone());
         async move {

@@ -103,7 +103,6 @@ impl Job {
         match_by: MatchBy,
         target: &Target,
         intent: Intent,
-        intake: CancellationToken,
     ) -> Job {
         Job {
             client,
@@ -116,8 +115,13 @@ impl Job {
             intent,
             empty: OnceCell::new(),
             answer_timeout: target.timeout,
-            intake,
+            intake: CancellationToken::new(),
         }
+    }
+
+    /// The token that ends the intake of customers (Ctrl-C, or any stop of the run).
+    pub fn with_intake(self, intake: CancellationToken) -> Job {
+        Job { intake, ..self }
     }
 
     pub async fn customer(&self, group: CustomerGroup) {
