@@ -61,16 +61,27 @@ async fn create(
 ) -> Result<(), CallError> {
     let mut delays = client.delays();
     loop {
-        let cause = match client.post(path, body, Idempotent::No).await {
+        // After a 5xx (the server's word that it failed) the record is checked at once; after
+        // no answer, only once the child has had time to land.
+        let (cause, silent) = match client.post(path, body, Idempotent::No).await {
             Ok(_) => return Ok(()),
-            Err(CallError::Unknown { cause } | CallError::Server { cause }) => cause,
+            Err(CallError::Unknown { cause } | CallError::Unreadable { cause }) => (cause, true),
+            Err(CallError::Server { cause }) => (cause, false),
             Err(other) => return Err(other),
         };
+        let delay = delays.next();
+        if silent {
+            client
+                .pause(client.landing(delay.unwrap_or_default()))
+                .await?;
+        }
         let record = client.get(&format!("api/customers/{}", escape(id))).await?;
         if find_child(&record, list, child).is_some() {
             return Ok(());
         }
-        let delay = delays.next().ok_or(CallError::Exhausted { cause })?;
-        client.pause(delay).await?;
+        let delay = delay.ok_or(CallError::Exhausted { cause })?;
+        if !silent {
+            client.pause(delay).await?;
+        }
     }
 }

@@ -36,6 +36,9 @@ pub enum CallError {
     Rejected { status: u16, body: String },
     /// It may or may not have been carried out (timeout or dropped connection after sending).
     Unknown { cause: String },
+    /// A request that must not be sent twice got a 2xx whose body could not be read: the server
+    /// finished with it, but what it made is not known.
+    Unreadable { cause: String },
     /// Retries ran out on 5xx, 429 with Retry-After, or connection errors before sending.
     Exhausted { cause: String },
     /// A create answered 5xx. The server says it failed, but a create is never re-sent on the
@@ -50,6 +53,7 @@ impl std::fmt::Display for CallError {
         match self {
             CallError::Rejected { status, body } => write!(f, "OnTime answered {status}: {body}"),
             CallError::Unknown { cause } => write!(f, "no answer: {cause}"),
+            CallError::Unreadable { cause } => write!(f, "unreadable answer: {cause}"),
             CallError::Exhausted { cause } => write!(f, "gave up after retries: {cause}"),
             CallError::Server { cause } => write!(f, "server error: {cause}"),
             CallError::Stopped => f.write_str("not sent: the run is stopping"),
@@ -63,6 +67,9 @@ pub enum Idempotent {
     Yes,
     /// A create: an unknown outcome must be resolved by the caller.
     No,
+    /// An update that adds children: never sent twice (an unknown outcome or a 5xx is the
+    /// caller's to resolve), but any 2xx is enough, whatever its body.
+    Once,
 }
 
 /// Limits on what the run may spend.
@@ -104,7 +111,14 @@ pub struct Client {
     /// spending every customer's retries on it (at 30 s a timeout, days for a large input).
     failing: AtomicU32,
     give_up_after: u32,
+    /// `--timeout`, for [`Client::landing`].
+    timeout: Duration,
 }
+
+/// The least time a request whose answer never came is given to show its effect (a create in
+/// lookups, a child in its customer's record) before it is checked for: a server may store a
+/// slow request after the client gave up on it, and its lookups may lag its writes.
+pub const LANDING: Duration = Duration::from_secs(2);
 
 impl Client {
     pub fn new(
@@ -170,6 +184,7 @@ impl Client {
             // Two requests' worth of attempts, and never so few that a flaky service (10 % of
             // attempts failing) is taken for a dead one: 0.1^10 per ten attempts.
             give_up_after: target.retries.saturating_add(1).saturating_mul(2).max(10),
+            timeout,
         })
     }
 
@@ -272,9 +287,16 @@ impl Client {
                 Attempt::Fail(CallError::Rejected { status: 404, body })
                     if !path.starts_with("api/customers/") =>
                 {
+                    // A lookup's 404 is not taken for "no match": at a wrong address, every
+                    // customer would then be created.
+                    let lookup = if path.starts_with("api/customers?") {
+                        " to a customer lookup, which answers a list (empty for no match); the service may answer 404 for no match, which is not taken as such"
+                    } else {
+                        ""
+                    };
                     self.stop(Stop::Address {
                         message: format!(
-                            "OnTime answered 404 Not Found for {url}: check ONTIME_COMPANY_ID (--company-id) and --base-url. Server said: {}",
+                            "OnTime answered 404 Not Found for {url}{lookup}: check ONTIME_COMPANY_ID (--company-id) and --base-url. Server said: {}",
                             clip(&body)
                         ),
                     });
@@ -287,17 +309,24 @@ impl Client {
                 // A create: a lookup tells what it made. An update: done (its answer is not
                 // used). A GET: its answer is needed, so it is asked again.
                 Attempt::Unreadable(cause) if idempotent == Idempotent::No => {
-                    return Err(CallError::Unknown { cause });
+                    return Err(CallError::Unreadable { cause });
                 }
                 Attempt::Unreadable(_) if method == Method::POST => return Ok(T::default()),
+                // No content where an answer was needed: asking again would get no more.
+                Attempt::Unreadable(cause) if cause.starts_with("204") => {
+                    return Err(CallError::Rejected {
+                        status: 204,
+                        body: "no content, where a JSON answer was expected".into(),
+                    });
+                }
                 Attempt::Unreadable(cause) => (cause, None),
                 Attempt::Unknown(cause) | Attempt::Gateway(cause, _)
-                    if idempotent == Idempotent::No =>
+                    if idempotent != Idempotent::Yes =>
                 {
                     return Err(CallError::Unknown { cause });
                 }
                 Attempt::Retry(cause, _)
-                    if idempotent == Idempotent::No && cause.starts_with('5') =>
+                    if idempotent != Idempotent::Yes && cause.starts_with('5') =>
                 {
                     return Err(CallError::Server { cause });
                 }
@@ -321,6 +350,12 @@ impl Client {
             .with_max_times(self.retries as usize)
             .with_jitter()
             .build()
+    }
+
+    /// How long to wait, after a request got no answer, before checking whether it was carried
+    /// out: the back-off's `delay`, `--timeout` or [`LANDING`], whichever is longest.
+    pub fn landing(&self, delay: Duration) -> Duration {
+        delay.max(self.timeout).max(LANDING)
     }
 
     /// Sleeps for `delay`, or less if the run starts stopping.
@@ -535,7 +570,7 @@ impl Client {
         self.stop(Stop::Address {
             message: message.clone(),
         });
-        if idempotent == Idempotent::No && status == StatusCode::SEE_OTHER {
+        if idempotent != Idempotent::Yes && status == StatusCode::SEE_OTHER {
             CallError::Unknown { cause: message }
         } else {
             CallError::Stopped

@@ -58,6 +58,25 @@ pub fn overlay(existing: &Json, draft: &CustomerDraft) -> Json {
     Json::Object(merged)
 }
 
+/// Whether posting `merged` would create a department or contact: it lists one without an ID.
+/// Such a post is not idempotent.
+pub fn adds_children(merged: &Json) -> bool {
+    ["Departments", "Contacts"].iter().any(|list| {
+        merged
+            .get(list)
+            .and_then(Json::as_array)
+            .is_some_and(|items| {
+                items.iter().any(|item| {
+                    !item.as_object().is_some_and(|item| {
+                        item.iter().any(|(k, v)| {
+                            is_id_key(k) && v.as_str().is_some_and(|id| !id.trim().is_empty())
+                        })
+                    })
+                })
+            })
+    })
+}
+
 fn overlay_children(record: &mut Map<String, Json>, list: &str, drafts: &[Fields]) {
     if drafts.is_empty() {
         return;

@@ -16,16 +16,34 @@ pub struct QuotaHeaders {
     pub monthly_reset: Option<i64>,
 }
 
-fn number<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+/// A header's whole number, read leniently: `86391.0` is 86391, and a header sent twice (or
+/// its values joined with commas, as proxies do) counts its smallest value. Anything else is
+/// no value.
+fn number(headers: &HeaderMap, name: &str) -> Option<i64> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|text| {
+            let text = text.trim();
+            text.parse::<i64>().ok().or_else(|| {
+                let float = text.parse::<f64>().ok()?;
+                // Whole and well inside i64 (2^53: exact in an f64), or no value.
+                (float.fract() == 0.0 && float.abs() < 9_007_199_254_740_992.0)
+                    .then_some(float as i64)
+            })
+        })
+        .min()
 }
 
 impl QuotaHeaders {
     pub fn read(headers: &HeaderMap) -> QuotaHeaders {
+        let count = |name| number(headers, name).and_then(|n| u64::try_from(n).ok());
         QuotaHeaders {
-            daily_remaining: number(headers, "x-ratelimit-remaining-daily"),
+            daily_remaining: count("x-ratelimit-remaining-daily"),
             daily_reset: number(headers, "x-ratelimit-reset-daily"),
-            monthly_remaining: number(headers, "x-ratelimit-remaining-monthly"),
+            monthly_remaining: count("x-ratelimit-remaining-monthly"),
             monthly_reset: number(headers, "x-ratelimit-reset-monthly"),
         }
     }
@@ -116,6 +134,28 @@ mod tests {
             map.insert(*name, value.parse().expect("header value"));
         }
         map
+    }
+
+    #[test]
+    fn odd_but_readable_numbers_are_read() {
+        let read = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append(
+                    "x-ratelimit-remaining-daily",
+                    value.parse().expect("header value"),
+                );
+            }
+            QuotaHeaders::read(&headers).daily_remaining
+        };
+        assert_eq!(read(&["86391"]), Some(86391));
+        assert_eq!(read(&[" 86391.0 "]), Some(86391));
+        assert_eq!(read(&["86391, 86390"]), Some(86390));
+        assert_eq!(read(&["86391", "86392"]), Some(86391));
+        assert_eq!(read(&["86391.5"]), None);
+        assert_eq!(read(&["-1"]), None);
+        assert_eq!(read(&["12345678901234567890123"]), None);
+        assert_eq!(read(&["lots"]), None);
     }
 
     #[test]

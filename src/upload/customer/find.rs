@@ -1,6 +1,7 @@
 //! Finding a customer in OnTime: by the ledger's ID, else by a lookup on the match key —
 //! unless the account was empty when the run began — and checking that a record found by a
-//! lookup really holds the value looked up. More than one match is a failure, never a guess.
+//! lookup really holds the value looked up (a server may match loosely, or ignore the filter).
+//! More than one match is a failure, never a guess.
 
 use serde_json::Value as Json;
 
@@ -11,13 +12,28 @@ use crate::upload::answer::{canonical_id, is_id_key};
 use crate::upload::client::{CallError, escape};
 use crate::upload::match_value;
 
+/// A lookup answering more customers than this for one value may be ignoring its filter.
+const MANY: usize = 3;
+
+/// What a lookup found, its records checked.
+pub(super) enum Found {
+    Nothing,
+    /// The one record that holds the value looked up, as fetched.
+    One(String, Json),
+    /// Records answered, none of which holds the value: why not to take any of them.
+    NotTheMatch(String),
+    /// More than one customer with the value (not fetched: none of them is taken).
+    Several(Vec<String>),
+}
+
 impl Job {
-    /// The existing customer's ID by lookup: `Ok(None)` when there is none.
+    /// The existing customer by lookup, with its record as fetched: `Ok(None)` when there is
+    /// none.
     pub(super) async fn find(
         &self,
         group: &Sending,
         pending: bool,
-    ) -> Result<Option<String>, Done> {
+    ) -> Result<Option<(String, Json)>, Done> {
         let Some((filter, value)) = match_value(self.match_by, &group.draft) else {
             if pending {
                 let message = "an earlier run sent this customer's create and never heard back, and there is no match key to check it: check OnTime for it, then remove its line from the ledger (or set [match] by)";
@@ -31,17 +47,46 @@ impl Job {
         if !pending && self.account_empty().await {
             return Ok(None);
         }
-        match self.lookup(filter, &value).await {
-            Ok(ids) => match ids.as_slice() {
-                [] => Ok(None),
-                [id] => Ok(Some(id.clone())),
-                several => Err(Done::Failed {
-                    id: None,
-                    message: ambiguous(filter, &value, several),
-                }),
-            },
+        match self.checked_lookup(group, filter, &value).await {
+            Ok(Found::Nothing) => Ok(None),
+            Ok(Found::One(id, record)) => Ok(Some((id, record))),
+            Ok(Found::NotTheMatch(message)) => Err(Done::Failed {
+                id: None,
+                message: format!("{message}: not updating it; nothing was sent"),
+            }),
+            Ok(Found::Several(ids)) => Err(Done::Failed {
+                id: None,
+                message: ambiguous(filter, &value, &ids),
+            }),
             Err(error) => Err(self.call_failed(error, None)),
         }
+    }
+
+    /// Looks the customer up by its match value; one customer answered is fetched, and taken
+    /// only if its record holds the value.
+    pub(super) async fn checked_lookup(
+        &self,
+        group: &Sending,
+        filter: &str,
+        value: &str,
+    ) -> Result<Found, CallError> {
+        let mut ids = self.lookup(filter, value).await?;
+        if ids.len() != 1 {
+            return Ok(if ids.is_empty() {
+                Found::Nothing
+            } else {
+                Found::Several(ids)
+            });
+        }
+        let id = ids.remove(0);
+        let record = self
+            .client
+            .get(&format!("api/customers/{}", escape(&id)))
+            .await?;
+        Ok(match self.not_the_match(group, &id, &record) {
+            None => Found::One(id, record),
+            Some(why) => Found::NotTheMatch(why),
+        })
     }
 
     pub(super) async fn account_empty(&self) -> bool {
@@ -88,7 +133,7 @@ impl Job {
         };
         (held.to_lowercase() != value.trim().to_lowercase()).then(|| {
             format!(
-                "the lookup by {filter} \"{value}\" answered customer {id}, whose {field} is \"{held}\": not updating it; nothing was sent"
+                "the lookup by {filter} \"{value}\" answered customer {id}, whose {field} is \"{held}\""
             )
         })
     }
@@ -120,8 +165,13 @@ fn ids_of(found: &Json) -> Option<Vec<String>> {
 }
 
 pub(super) fn ambiguous(filter: &str, value: &str, ids: &[String]) -> String {
+    let checked = if ids.len() > MANY {
+        " (or the service ignores the filter: check that OnTime holds one customer with it)"
+    } else {
+        ""
+    };
     format!(
-        "{} OnTime customers have {filter} \"{value}\" ({}): merge them in OnTime, or match by another field; nothing was sent",
+        "{} OnTime customers have {filter} \"{value}\" ({}){checked}: merge them in OnTime, or match by another field; nothing was sent",
         ids.len(),
         ids.join(", ")
     )

@@ -50,6 +50,14 @@ struct Sending {
     rows: Vec<RowId>,
 }
 
+/// Where an update's customer came from.
+enum Record {
+    /// The ledger's ID: its record is fetched, and may be unknown to OnTime.
+    Ledger,
+    /// A lookup, which fetched its record (checked to hold the match value).
+    Found(serde_json::Value),
+}
+
 /// How one customer ended.
 enum Done {
     Created {
@@ -86,9 +94,6 @@ pub struct Job {
     /// Whether the account held no customers when the run began (one unfiltered GET, made
     /// only if some customer needs a lookup). In an empty account nothing can match.
     empty: OnceCell<bool>,
-    /// `--timeout`: how long a create whose answer was lost is given to land before the lookup
-    /// that decides whether to send it again.
-    answer_timeout: std::time::Duration,
     /// Cancelled by Ctrl-C or any stop of the run: ends that wait early (the create stays
     /// pending in the ledger, for the next run to check).
     intake: CancellationToken,
@@ -114,7 +119,6 @@ impl Job {
             full: target.full,
             intent,
             empty: OnceCell::new(),
-            answer_timeout: target.timeout,
             intake: CancellationToken::new(),
         }
     }
@@ -159,22 +163,19 @@ impl Job {
         hash: &str,
     ) -> Result<Done, LedgerError> {
         let pending = entry.is_some_and(|e| e.pending_create);
-        let mut id = entry
+        let known = entry
             .filter(|e| !e.pending_create)
             .and_then(|e| e.customer_id.clone());
-        if id.is_none() {
-            id = match self.find(group, pending).await {
-                Ok(found) => found,
-                Err(done) => return Ok(done),
-            };
+        if let Some(id) = known {
+            return self.update(group, &id, hash, Record::Ledger).await;
         }
-        match id {
-            Some(id) => {
-                let from_ledger = entry.and_then(|e| e.customer_id.as_deref()) == Some(id.as_str());
-                self.update(group, &id, hash, from_ledger).await
+        match self.find(group, pending).await {
+            Ok(Some((id, record))) => self.update(group, &id, hash, Record::Found(record)).await,
+            Ok(None) if self.intent == Intent::Preview => {
+                Ok(Done::Would("would create".into(), None))
             }
-            None if self.intent == Intent::Preview => Ok(Done::Would("would create".into(), None)),
-            None => self.create(group, hash).await,
+            Ok(None) => self.create(group, hash).await,
+            Err(done) => Ok(done),
         }
     }
 

@@ -3,15 +3,48 @@
 //! overlays the draft and posts it only if something changed; children posted one by one for
 //! `--children separate`.
 
+use std::time::Duration;
+
 use serde_json::Value as Json;
 
-use super::Sending;
+use super::find::Found;
 use super::{Done, Job, ambiguous};
+use super::{Record, Sending};
 use crate::cli::Children;
 use crate::ledger::LedgerError;
 use crate::model::CustomerDraft;
-use crate::upload::client::{CallError, Idempotent, escape};
+use crate::upload::client::{CallError, Idempotent, LANDING, escape};
 use crate::upload::{Intent, match_value, merge};
+
+/// How an update's post went.
+enum Posted {
+    Yes,
+    Ended(Done),
+    /// An update adding children got no answer, or a 5xx: it may or may not have been made.
+    Lost {
+        cause: String,
+        answered: bool,
+    },
+}
+
+/// How a create's answer was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lost {
+    /// No answer (a timeout, a dropped connection, a gateway's 502/504): it may still land.
+    Silent,
+    /// A 2xx without a usable customer ID: made, or not, but done with.
+    Unread,
+    /// A 5xx: the server says it failed.
+    Refused,
+}
+
+/// Whether a create whose answer was lost is in OnTime.
+enum Landing {
+    Found(String),
+    Missing,
+    /// Cannot tell, or the run is stopping: the customer ends here.
+    Ended(Done),
+}
 
 impl Job {
     pub(super) async fn create(&self, group: &Sending, hash: &str) -> Result<Done, LedgerError> {
@@ -32,7 +65,7 @@ impl Job {
             let error = match self.client.create_customer(body).await {
                 Ok(answer) => match answer.id() {
                     Some(id) => return self.created(group, id, hash, note).await,
-                    None => CallError::Unknown {
+                    None => CallError::Unreadable {
                         cause: match answer.id {
                             Some(other) => {
                                 format!("the answer's customer ID is not usable: {other}")
@@ -43,9 +76,10 @@ impl Job {
                 },
                 Err(error) => error,
             };
-            let (cause, answered) = match error {
-                CallError::Unknown { cause } => (cause, false),
-                CallError::Server { cause } => (cause, true),
+            let (cause, lost) = match error {
+                CallError::Unknown { cause } => (cause, Lost::Silent),
+                CallError::Unreadable { cause } => (cause, Lost::Unread),
+                CallError::Server { cause } => (cause, Lost::Refused),
                 CallError::Stopped => {
                     self.ledger.clear_pending(&group.key).await?;
                     return Ok(Done::NotSent(self.stop_message()));
@@ -58,7 +92,7 @@ impl Job {
             };
             // The create may have been stored: check before sending it again.
             let Some((filter, value)) = match_value(self.match_by, &group.draft) else {
-                if answered {
+                if lost == Lost::Refused {
                     // No key to check by, but the server answered that it failed (a 5xx): as
                     // the contract has it, a 5xx comes before anything is stored. Retried.
                     match self
@@ -76,44 +110,26 @@ impl Job {
                 self.ledger.failed(&group.key, &message).await?;
                 return Ok(Done::Failed { id: None, message });
             };
-            // A server may store a slow create only after the client gave up waiting (or a
-            // gateway did), and its lookups may lag its writes: the create is given the back-off,
-            // and at least `--timeout` more when no answer came, before the lookup that decides
-            // whether to send it again. (A 5xx says it failed: the back-off alone.)
             let delay = delays.next();
-            let wait = if answered {
-                delay
-            } else {
-                Some(delay.unwrap_or_default().max(self.answer_timeout))
-            };
-            if let Some(wait) = wait
-                && !self.wait_for_landing(wait).await
+            match self
+                .landed(group, (filter, &value), delay, lost, &cause)
+                .await?
             {
-                let message = format!(
-                    "outcome unknown ({cause}) and the run is stopping; the next run checks by lookup before anything is sent"
-                );
-                self.ledger.failed(&group.key, &message).await?;
-                return Ok(Done::Failed { id: None, message });
-            }
-            match self.lookup(filter, &value).await {
-                Ok(ids) if ids.len() == 1 => {
+                Landing::Found(id) => {
                     let note = format!("created (confirmed by lookup after: {cause})");
-                    return self.created(group, ids[0].clone(), hash, note).await;
+                    return self.created(group, id, hash, note).await;
                 }
-                Ok(ids) if ids.is_empty() => {}
-                Ok(ids) => {
-                    return Ok(Done::Failed {
-                        id: None,
-                        message: ambiguous(filter, &value, &ids),
-                    });
-                }
-                Err(error) => {
+                Landing::Ended(done) => return Ok(done),
+                Landing::Missing if lost == Lost::Unread => {
+                    // A 2xx: the server made something, which its lookups do not show (yet).
+                    // Sent again, it could be made twice.
                     let message = format!(
-                        "outcome unknown ({cause}) and the check failed ({error}); the next run checks again"
+                        "outcome unknown — OnTime answered the create with success but {cause}, and lookups do not find it; check OnTime before re-running (the next run looks it up first)"
                     );
                     self.ledger.failed(&group.key, &message).await?;
                     return Ok(Done::Failed { id: None, message });
                 }
+                Landing::Missing => {}
             }
             if delay.is_none() {
                 self.ledger.clear_pending(&group.key).await?;
@@ -123,6 +139,60 @@ impl Job {
             }
             note = format!("created after a retry ({cause})");
         }
+    }
+
+    /// Whether a create whose answer was lost (or was a 5xx) is in OnTime, by lookups whose
+    /// record is checked to hold the value. A server may store a slow create only after the
+    /// client (or a gateway) gave up on it, and its lookups may lag its writes: with no answer,
+    /// the first lookup waits for [`Client::landing`](crate::upload::Client::landing), and a
+    /// second one twice that again; only then is the create taken as not made. A 2xx without a
+    /// usable ID means the server is done with it: two lookups, [`LANDING`] apart, for the lag
+    /// alone. After a 5xx, the server's word that it failed, one lookup after the back-off.
+    async fn landed(
+        &self,
+        group: &Sending,
+        (filter, value): (&str, &str),
+        delay: Option<Duration>,
+        lost: Lost,
+        cause: &str,
+    ) -> Result<Landing, LedgerError> {
+        let delay = delay.unwrap_or_default();
+        let waits = match lost {
+            Lost::Refused => vec![delay],
+            Lost::Unread => vec![delay, LANDING],
+            Lost::Silent => {
+                let first = self.client.landing(delay);
+                vec![first, first * 2]
+            }
+        };
+        for wait in waits {
+            if !wait.is_zero() && !self.wait_for_landing(wait).await {
+                let message = format!(
+                    "outcome unknown ({cause}) and the run is stopping; the next run checks by lookup before anything is sent"
+                );
+                self.ledger.failed(&group.key, &message).await?;
+                return Ok(Landing::Ended(Done::Failed { id: None, message }));
+            }
+            let message = match self.checked_lookup(group, filter, value).await {
+                Ok(Found::Nothing) => continue,
+                Ok(Found::One(id, _)) => return Ok(Landing::Found(id)),
+                Ok(Found::Several(ids)) => {
+                    return Ok(Landing::Ended(Done::Failed {
+                        id: None,
+                        message: ambiguous(filter, value, &ids),
+                    }));
+                }
+                Ok(Found::NotTheMatch(why)) => format!(
+                    "outcome unknown ({cause}): {why}, so the check cannot tell; check OnTime before re-running"
+                ),
+                Err(error) => format!(
+                    "outcome unknown ({cause}) and the check failed ({error}); the next run checks again"
+                ),
+            };
+            self.ledger.failed(&group.key, &message).await?;
+            return Ok(Landing::Ended(Done::Failed { id: None, message }));
+        }
+        Ok(Landing::Missing)
     }
 
     /// Waits for `wait` unless the run stops or Ctrl-C comes first: whether it waited it out.
@@ -181,102 +251,157 @@ impl Job {
         Ok(Done::Created { id, note })
     }
 
-    /// Fetches the full record, overlays the draft, and posts it back if anything changed.
+    /// Overlays the draft on the full record (fetched, unless the lookup did) and posts it back
+    /// if anything changed. An update that adds a department or contact is not sent twice: after
+    /// its answer is lost (or a 5xx), the record is fetched again and the draft laid over it
+    /// again, so that children the first post made are matched, not added a second time.
     pub(super) async fn update(
         &self,
         group: &Sending,
         id: &str,
         hash: &str,
-        from_ledger: bool,
+        record: Record,
     ) -> Result<Done, LedgerError> {
-        let existing = match self.fetch(group, id, hash, from_ledger).await? {
-            Ok(existing) => existing,
-            Err(done) => return Ok(done),
+        let mut found = match record {
+            Record::Found(record) => Some(record),
+            Record::Ledger => None,
         };
-        let mut draft = group.draft.clone();
-        if self.children == Children::Separate {
-            draft.departments.clear();
-            draft.contacts.clear();
-        }
-        let merged = merge::overlay(&existing, &draft);
-        let children_missing = self.children == Children::Separate
-            && !missing_children(&existing, &group.draft).is_empty();
-        if merge::same(&existing, &merged) && !children_missing {
-            if self.intent == Intent::Write {
-                self.ledger
-                    .settle(&group.key, id, Some(hash), "unchanged")
-                    .await?;
-            }
-            return Ok(Done::Unchanged {
-                id: id.to_string(),
-                note: "OnTime already holds exactly this".into(),
-            });
-        }
-        let mut fields = merge::changed(&existing, &merged);
-        if self.intent == Intent::Preview {
-            let what = if fields.is_empty() {
-                "children".to_string()
-            } else {
-                fields.join(", ")
+        let mut delays = self.client.delays();
+        // The fields of a post whose answer was lost, while the record is fetched again.
+        let mut lost: Option<Vec<String>> = None;
+        loop {
+            let existing = match self.fetch(group, id, hash, found.take()).await? {
+                Ok(existing) => existing,
+                Err(done) => return Ok(done),
             };
-            return Ok(Done::Would(
-                format!("would update: {what}"),
-                Some(id.to_string()),
-            ));
-        }
-        if !merge::same(&existing, &merged)
-            && let Some(failed) = self.post_merged(group, id, &merged).await?
-        {
-            return Ok(failed);
-        }
-        if self.children == Children::Separate {
-            if let Err(message) = self.post_children(id, &group.draft, &existing).await {
-                return Ok(Done::Failed {
-                    id: Some(id.to_string()),
-                    message: format!("updated, but {message}"),
+            let mut draft = group.draft.clone();
+            if self.children == Children::Separate {
+                draft.departments.clear();
+                draft.contacts.clear();
+            }
+            let merged = merge::overlay(&existing, &draft);
+            let children_missing = self.children == Children::Separate
+                && !missing_children(&existing, &group.draft).is_empty();
+            if merge::same(&existing, &merged)
+                && !children_missing
+                && let Some(fields) = lost.take()
+            {
+                // The post whose answer was lost was made.
+                self.ledger
+                    .settle(&group.key, id, Some(hash), "updated")
+                    .await?;
+                return Ok(Done::Updated {
+                    id: id.to_string(),
+                    fields,
                 });
             }
-            fields.extend(
-                missing_children(&existing, &group.draft)
-                    .into_iter()
-                    .map(str::to_string),
-            );
-            fields.dedup();
+            if merge::same(&existing, &merged) && !children_missing {
+                if self.intent == Intent::Write {
+                    self.ledger
+                        .settle(&group.key, id, Some(hash), "unchanged")
+                        .await?;
+                }
+                return Ok(Done::Unchanged {
+                    id: id.to_string(),
+                    note: "OnTime already holds exactly this".into(),
+                });
+            }
+            let mut fields = merge::changed(&existing, &merged);
+            if self.intent == Intent::Preview {
+                let what = if fields.is_empty() {
+                    "children".to_string()
+                } else {
+                    fields.join(", ")
+                };
+                return Ok(Done::Would(
+                    format!("would update: {what}"),
+                    Some(id.to_string()),
+                ));
+            }
+            if !merge::same(&existing, &merged) {
+                match self.post_merged(group, id, &merged).await? {
+                    Posted::Yes => {}
+                    Posted::Ended(done) => return Ok(done),
+                    Posted::Lost { cause, answered } => {
+                        let delay = delays.next();
+                        let wait = delay.map(|delay| {
+                            if answered {
+                                delay
+                            } else {
+                                self.client.landing(delay)
+                            }
+                        });
+                        if let Some(wait) = wait
+                            && self.wait_for_landing(wait).await
+                        {
+                            tracing::debug!(
+                                id,
+                                "update adding children lost ({cause}): fetching it again"
+                            );
+                            lost = Some(fields);
+                            continue;
+                        }
+                        let message = format!(
+                            "the update adds departments or contacts and its outcome is unknown ({cause}); the next run checks what OnTime holds"
+                        );
+                        self.ledger.failed(&group.key, &message).await?;
+                        return Ok(failed(id, message));
+                    }
+                }
+            }
+            if self.children == Children::Separate {
+                if let Err(message) = self.post_children(id, &group.draft, &existing).await {
+                    return Ok(Done::Failed {
+                        id: Some(id.to_string()),
+                        message: format!("updated, but {message}"),
+                    });
+                }
+                fields.extend(
+                    missing_children(&existing, &group.draft)
+                        .into_iter()
+                        .map(str::to_string),
+                );
+                fields.dedup();
+            }
+            self.ledger
+                .settle(&group.key, id, Some(hash), "updated")
+                .await?;
+            return Ok(Done::Updated {
+                id: id.to_string(),
+                fields,
+            });
         }
-        self.ledger
-            .settle(&group.key, id, Some(hash), "updated")
-            .await?;
-        Ok(Done::Updated {
-            id: id.to_string(),
-            fields,
-        })
     }
 
-    /// The record to update, as OnTime holds it and carrying its own ID; `Err` ends the update
-    /// (a ledger ID OnTime does not know sends the customer again as if the ledger had none).
+    /// The record to update, as OnTime holds it and carrying its own ID: `found` (a lookup's,
+    /// already checked) or else fetched by the ledger's ID. `Err` ends the update (a ledger ID
+    /// OnTime does not know sends the customer again as if the ledger had none).
     async fn fetch(
         &self,
         group: &Sending,
         id: &str,
         hash: &str,
-        from_ledger: bool,
+        found: Option<Json>,
     ) -> Result<Result<Json, Done>, LedgerError> {
-        let existing = match self
-            .client
-            .get(&format!("api/customers/{}", escape(id)))
-            .await
-        {
-            Ok(existing) => existing,
-            Err(CallError::Rejected {
-                status: 400 | 404, ..
-            }) if from_ledger => {
-                // The ledger's ID is unknown to OnTime (another account, or a reset sandbox).
-                if self.intent == Intent::Write {
-                    self.ledger.forget_id(&group.key).await?;
+        let existing = match found {
+            Some(record) => record,
+            None => match self
+                .client
+                .get(&format!("api/customers/{}", escape(id)))
+                .await
+            {
+                Ok(existing) => existing,
+                Err(CallError::Rejected {
+                    status: 400 | 404, ..
+                }) => {
+                    // The ledger's ID is unknown to OnTime (another account, or a reset sandbox).
+                    if self.intent == Intent::Write {
+                        self.ledger.forget_id(&group.key).await?;
+                    }
+                    return Box::pin(self.send(group, None, hash)).await.map(Err);
                 }
-                return Box::pin(self.send(group, None, hash)).await.map(Err);
-            }
-            Err(error) => return Ok(Err(self.call_failed(error, Some(id)))),
+                Err(error) => return Ok(Err(self.call_failed(error, Some(id)))),
+            },
         };
         // Posted back without its own ID, the record would be created a second time.
         let Some(existing) = merge::with_id(existing, id) else {
@@ -285,35 +410,47 @@ impl Job {
             );
             return Ok(Err(failed(id, message)));
         };
-        if !from_ledger && let Some(message) = self.not_the_match(group, id, &existing) {
-            return Ok(Err(failed(id, message)));
-        }
         Ok(Ok(existing))
     }
 
-    /// Posts the merged record; `Some` ends the update as failed: refused, or answered with
-    /// another customer's ID.
+    /// Posts the merged record. One that adds children is not idempotent (sent twice, it adds
+    /// them twice): its lost answer comes back as [`Posted::Lost`] instead of being retried.
     async fn post_merged(
         &self,
         group: &Sending,
         id: &str,
         merged: &Json,
-    ) -> Result<Option<Done>, LedgerError> {
-        let post = self
-            .client
-            .post("api/customer/post", merged, Idempotent::Yes);
+    ) -> Result<Posted, LedgerError> {
+        let idempotent = if merge::adds_children(merged) {
+            Idempotent::Once
+        } else {
+            Idempotent::Yes
+        };
+        let post = self.client.post("api/customer/post", merged, idempotent);
         let message = match post.await {
             Ok(answer) => match merge::answered_for_another(&answer, id) {
                 Some(message) => message,
-                None => return Ok(None),
+                None => return Ok(Posted::Yes),
             },
+            Err(CallError::Unknown { cause }) => {
+                return Ok(Posted::Lost {
+                    cause,
+                    answered: false,
+                });
+            }
+            Err(CallError::Server { cause }) => {
+                return Ok(Posted::Lost {
+                    cause,
+                    answered: true,
+                });
+            }
             Err(error) => {
                 self.ledger.failed(&group.key, &error.to_string()).await?;
-                return Ok(Some(self.call_failed(error, Some(id))));
+                return Ok(Posted::Ended(self.call_failed(error, Some(id))));
             }
         };
         self.ledger.failed(&group.key, &message).await?;
-        Ok(Some(failed(id, message)))
+        Ok(Posted::Ended(failed(id, message)))
     }
 
     /// `--children separate`: posts each department and contact `existing` lacks, by itself.

@@ -80,6 +80,39 @@ async fn a_customer_found_with_another_key_is_never_overwritten() {
     assert_eq!(posts.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
 
+/// A server whose creates answer 201 with an empty body and whose lookups never find them
+/// (stored where its reads do not see, or not at all): the create is not sent again, since a
+/// success was answered; the row fails, telling to check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_answered_success_without_an_id_is_never_sent_again() {
+    use axum::routing::{get, post};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let posts = Arc::new(AtomicU64::new(0));
+    let counted = posts.clone();
+    let router = axum::Router::new()
+        .route(
+            "/sites/acme/api/customers",
+            get(|| async { axum::Json(json!([])) }),
+        )
+        .route(
+            "/sites/acme/api/customer/post",
+            post(move || async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                (axum::http::StatusCode::CREATED, "")
+            }),
+        );
+    let base = serve(router).await;
+    let (work, run) = import(&base, 1).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = crate::util::brief(&work.report("in.csv.report.csv"));
+    assert!(
+        report[0].starts_with("2,failed,1001,outcome unknown — OnTime answered the create with success but 201 Created with an unreadable answer"),
+        "{report:?}"
+    );
+    assert_eq!(posts.load(Ordering::SeqCst), 1, "sent once");
+}
+
 /// A server whose creates store the customer but answer 201 with an empty body.
 async fn mute_create_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
     use axum::extract::{Query, State};
@@ -101,8 +134,12 @@ async fn mute_create_server() -> (String, std::sync::Arc<std::sync::atomic::Atom
         posts.fetch_add(1, Ordering::SeqCst);
         (axum::http::StatusCode::CREATED, "")
     };
+    let record = || async {
+        axum::Json(json!({"ID": "00000000-0000-0000-0000-000000000001", "AccountNumber": "1001"}))
+    };
     let router = axum::Router::new()
         .route("/sites/acme/api/customers", get(lookup))
+        .route("/sites/acme/api/customers/{id}", get(record))
         .route("/sites/acme/api/customer/post", post(create))
         .with_state(posts.clone());
     let base = serve(router).await;

@@ -206,6 +206,62 @@ async fn a_lookup_with_an_empty_body_fails_the_row_and_creates_nothing() {
     assert_eq!(odd.stored().get("1001"), None);
 }
 
+/// "No match" answered 204 No Content: not asked again (it would answer the same), the row
+/// fails at its one lookup, nothing is created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_answered_204_fails_the_row_at_once() {
+    let odd = Odd::new(|seen| {
+        if seen.is_lookup() {
+            Act::answer(Answer::new(204, ""))
+        } else {
+            Act::Pass
+        }
+    })
+    .await;
+    odd.sb
+        .insert_customer(json!({"Name": "Other", "AccountNumber": "9999"}));
+    let run = odd.import(2, &[]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        odd.report()[0],
+        "2,failed,1001,OnTime answered 204: no content, where a JSON answer was expected"
+    );
+    let lookups = odd
+        .seen()
+        .iter()
+        .filter(|s| s.starts_with("GET api/customers?"))
+        .count();
+    assert_eq!(lookups, 2, "one per customer: {:?}", odd.seen());
+    assert_eq!(odd.stored().get("1001"), None);
+}
+
+/// "No match" answered 404: the run stops (as at a wrong address, where taking it for "no
+/// match" would create every customer), saying it was a lookup that got it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lookup_answered_404_stops_the_run_naming_the_lookup() {
+    let odd = Odd::new(|seen| {
+        if seen.is_lookup() {
+            Act::answer(Answer::json(
+                404,
+                &json!({"Message": "No customers match the criteria."}),
+            ))
+        } else {
+            Act::Pass
+        }
+    })
+    .await;
+    odd.sb
+        .insert_customer(json!({"Name": "Other", "AccountNumber": "9999"}));
+    let run = odd.import(1, &[]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("to a customer lookup, which answers a list (empty for no match); the service may answer 404 for no match, which is not taken as such: check ONTIME_COMPANY_ID (--company-id) and --base-url. Server said: {\"Message\":\"No customers match the criteria.\"}"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(odd.stored().get("1001"), None);
+}
+
 /// The record of a GET by ID with its `ID` changed by `change`.
 fn record_with(change: fn(&mut serde_json::Map<String, Value>)) -> impl Fn(&Seen) -> Act {
     move |seen| {

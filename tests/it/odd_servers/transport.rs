@@ -131,21 +131,21 @@ async fn a_create_cut_mid_body_unanswered_or_trickled_is_resolved_by_lookup() {
     }
 }
 
-/// A server that stores a slow create only after the client gave up on it: the lookup waits
-/// out another `--timeout` first, and finds it. (Looked up after the back-off alone, 0.2–0.4 s,
-/// it was not there yet, and the create was sent twice.)
+/// A server that stores a slow create only after the client gave up on it (here 1.5 s, three
+/// times `--timeout`): the lookup waits for it to land first, and finds it. (Looked up after the
+/// back-off alone, 0.2–0.4 s, it was not there yet, and the create was sent twice.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_stored_after_the_client_gave_up_is_found_by_the_lookup_not_sent_again() {
     let odd = Odd::new(|seen| {
         if seen.is_create() && seen.nth == 0 {
-            Act::Late(Duration::from_millis(1600))
+            Act::Late(Duration::from_millis(1500))
         } else {
             Act::Pass
         }
     })
     .await;
     let run = odd
-        .import(2, &["--timeout", "1", "--concurrency", "1"])
+        .import(2, &["--timeout", "0.5", "--concurrency", "1"])
         .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report = odd.report();
@@ -153,6 +153,126 @@ async fn a_create_stored_after_the_client_gave_up_is_found_by_the_lookup_not_sen
     odd.assert_stored_once(2);
     let creates = odd.seen().iter().filter(|s| s.starts_with("POST")).count();
     assert_eq!(creates, 2, "{:?}", odd.seen());
+}
+
+/// Lookups that show a create only 3 s after it was stored (a lagging read replica), and the
+/// create's answer dropped: the first check (after 2 s) does not see it, the second does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_that_lookups_show_only_later_is_found_by_the_second_check() {
+    let stored_at = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
+    let odd = Odd::new({
+        let stored_at = stored_at.clone();
+        move |seen| {
+            let lagging = stored_at
+                .lock()
+                .unwrap()
+                .is_some_and(|at| at.elapsed() < Duration::from_secs(3));
+            if seen.is_create() && seen.nth == 0 {
+                *stored_at.lock().unwrap() = Some(std::time::Instant::now());
+                Act::then(|_| Reply::Hang)
+            } else if seen.is_lookup() && lagging {
+                Act::answer(Answer::json(200, &serde_json::json!([])))
+            } else {
+                Act::Pass
+            }
+        }
+    })
+    .await;
+    let run = odd
+        .import(1, &["--timeout", "0.3", "--concurrency", "1"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = odd.report();
+    assert!(
+        report[0].starts_with("2,created,1001,created (confirmed by lookup after: "),
+        "{report:?}"
+    );
+    odd.assert_stored_once(1);
+    let lookups = odd
+        .seen()
+        .iter()
+        .filter(|s| s.starts_with("GET api/customers?"))
+        .count();
+    assert_eq!(lookups, 2, "{:?}", odd.seen());
+}
+
+/// A lookup that matches loosely (a "contains" filter: 100 finds 1001) answers another
+/// customer's ID after a create's answer was lost: that is not taken as the create's, and that
+/// customer is not updated; the row fails as unknown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_is_not_confirmed_by_another_customers_record() {
+    // The ID to answer, once the create has been sent.
+    let other = std::sync::Arc::new(std::sync::Mutex::new((String::new(), false)));
+    let odd = Odd::new({
+        let other = other.clone();
+        move |seen| {
+            let mut other = other.lock().unwrap();
+            if seen.is_create() && seen.nth == 0 {
+                other.1 = true;
+                Act::Instead(Reply::Hang)
+            } else if seen.is_lookup() && other.1 {
+                Act::answer(Answer::json(200, &serde_json::json!([other.0])))
+            } else {
+                Act::Pass
+            }
+        }
+    })
+    .await;
+    let id = odd
+        .sb
+        .insert_customer(serde_json::json!({"Name": "Other", "AccountNumber": "10011"}));
+    other.lock().unwrap().0 = id.clone();
+    let run = odd
+        .import(1, &["--timeout", "0.3", "--concurrency", "1"])
+        .await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report = odd.report();
+    assert_eq!(
+        report,
+        [format!(
+            "2,failed,1001,outcome unknown (timed out waiting for the answer: operation timed out): the lookup by accountNumber \"1001\" answered customer {id}, whose AccountNumber is \"10011\", so the check cannot tell; check OnTime before re-running"
+        )]
+    );
+    let posts = odd.seen().iter().filter(|s| s.starts_with("POST")).count();
+    assert_eq!(
+        posts,
+        1,
+        "never sent again, nor posted over 10011: {:?}",
+        odd.seen()
+    );
+}
+
+/// An update that adds a contact, stored, its answer lost: the record is fetched again, the
+/// contact is found there, and the update is not posted a second time (it would have added the
+/// contact twice).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_adding_a_child_whose_answer_was_lost_is_not_posted_twice() {
+    let odd = Odd::new(first_create_stored_then(|_| Reply::Hang)).await;
+    let id = odd
+        .sb
+        .insert_customer(serde_json::json!({"Name": "Company 1001", "AccountNumber": "1001"}));
+    let run = odd
+        .import(1, &["--timeout", "0.3", "--concurrency", "1"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        odd.report(),
+        ["2,updated,1001,updated: Email, Contacts, Departments"]
+    );
+    let posts = odd.seen().iter().filter(|s| s.starts_with("POST")).count();
+    assert_eq!(posts, 1, "{:?}", odd.seen());
+    let record = odd
+        .sb
+        .customers()
+        .into_iter()
+        .find(|c| c["ID"] == id.as_str());
+    let record = record.unwrap();
+    assert_eq!(record["Contacts"].as_array().unwrap().len(), 1, "{record}");
+    assert_eq!(
+        record["Departments"].as_array().unwrap().len(),
+        1,
+        "{record}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
