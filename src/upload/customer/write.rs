@@ -147,7 +147,8 @@ impl Job {
     /// the first lookup waits for [`Client::landing`](crate::upload::Client::landing), and a
     /// second one twice that again; only then is the create taken as not made. A 2xx without a
     /// usable ID means the server is done with it: two lookups, [`LANDING`] apart, for the lag
-    /// alone. After a 5xx, the server's word that it failed, one lookup after the back-off.
+    /// alone. After a 5xx, the server's word that it failed (which a server that fails after
+    /// storing breaks), one lookup, after the back-off or [`LANDING`], whichever is longer.
     async fn landed(
         &self,
         group: &Sending,
@@ -158,7 +159,7 @@ impl Job {
     ) -> Result<Landing, LedgerError> {
         let delay = delay.unwrap_or_default();
         let waits = match lost {
-            Lost::Refused => vec![delay],
+            Lost::Refused => vec![delay.max(LANDING)],
             Lost::Unread => vec![delay, LANDING],
             Lost::Silent => {
                 let first = self.client.landing(delay);

@@ -196,6 +196,39 @@ async fn a_create_that_lookups_show_only_later_is_found_by_the_second_check() {
     assert_eq!(lookups, 2, "{:?}", odd.seen());
 }
 
+/// A server that fails after storing (a 500 once the record is in) and whose lookups lag by
+/// 1.5 s: the lookup after the 5xx waits 2 s, and finds the create.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_stored_then_answered_500_is_found_despite_lagging_lookups() {
+    let stored_at = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
+    let odd = Odd::new({
+        let stored_at = stored_at.clone();
+        move |seen| {
+            let lagging = stored_at
+                .lock()
+                .unwrap()
+                .is_some_and(|at| at.elapsed() < Duration::from_millis(1500));
+            if seen.is_create() && seen.nth == 0 {
+                *stored_at.lock().unwrap() = Some(std::time::Instant::now());
+                Act::then(|_| Reply::Http(page(500)))
+            } else if seen.is_lookup() && lagging {
+                Act::answer(Answer::json(200, &serde_json::json!([])))
+            } else {
+                Act::Pass
+            }
+        }
+    })
+    .await;
+    let run = odd.import(1, &["--concurrency", "1"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        odd.report()[0].starts_with("2,created,1001,created (confirmed by lookup after: 500 "),
+        "{:?}",
+        odd.report()
+    );
+    odd.assert_stored_once(1);
+}
+
 /// A lookup that matches loosely (a "contains" filter: 100 finds 1001) answers another
 /// customer's ID after a create's answer was lost: that is not taken as the create's, and that
 /// customer is not updated; the row fails as unknown.
