@@ -3,10 +3,13 @@
 //! lookup really holds the value looked up (a server may match loosely, or ignore the filter).
 //! More than one match is a failure, never a guess.
 
+use std::time::Duration;
+
 use serde_json::Value as Json;
 
 use super::Sending;
 use super::{Done, Job};
+use crate::ledger::Entry;
 use crate::mapping::MatchBy;
 use crate::upload::answer::{canonical_id, is_id_key};
 use crate::upload::client::{CallError, escape};
@@ -32,10 +35,10 @@ impl Job {
     pub(super) async fn find(
         &self,
         group: &Sending,
-        pending: bool,
+        pending: Option<&Entry>,
     ) -> Result<Option<(String, Json)>, Done> {
         let Some((filter, value)) = match_value(self.match_by, &group.draft) else {
-            if pending {
+            if pending.is_some() {
                 let message = "an earlier run sent this customer's create and never heard back, and there is no match key to check it: check OnTime for it, then remove its line from the ledger (or set [match] by)";
                 return Err(Done::Failed {
                     id: None,
@@ -44,10 +47,55 @@ impl Job {
             }
             return Ok(None);
         };
-        if !pending && self.account_empty().await {
+        if pending.is_none() && self.account_empty().await {
             return Ok(None);
         }
-        match self.checked_lookup(group, filter, &value).await {
+        // An earlier run's create that never heard back is given the time to land that this
+        // run would give its own, counted from when it was journaled: a rerun right after a
+        // crash must not miss it in lookups that lag.
+        let waits = pending.map_or_else(|| vec![Duration::ZERO], |entry| self.pending_waits(entry));
+        let mut found = Ok(Found::Nothing);
+        for wait in waits {
+            if !wait.is_zero() && !self.wait_for_landing(wait).await {
+                return Err(Done::NotSent(self.stop_message()));
+            }
+            found = self.checked_lookup(group, filter, &value).await;
+            if !matches!(found, Ok(Found::Nothing)) {
+                break;
+            }
+        }
+        self.found(found, filter, &value)
+    }
+
+    /// The waits before the lookups of a create that an earlier run journaled and never heard
+    /// back from: the lookups this run would have made of its own lost create (see `landed`),
+    /// at `landing` and three times that after it was journaled, or at once when that is past.
+    fn pending_waits(&self, entry: &Entry) -> Vec<Duration> {
+        let Ok(since) = chrono::DateTime::parse_from_rfc3339(&entry.updated_at) else {
+            return vec![Duration::ZERO];
+        };
+        let landing = self.client.landing(Duration::ZERO);
+        // The ledger keeps whole seconds: the create may be up to a second younger.
+        let age = (chrono::Utc::now() - since.to_utc())
+            .to_std()
+            .unwrap_or_default()
+            .saturating_sub(Duration::from_secs(1));
+        if age < landing {
+            vec![landing - age, landing * 2]
+        } else if age < landing * 3 {
+            vec![landing * 3 - age]
+        } else {
+            vec![Duration::ZERO]
+        }
+    }
+
+    fn found(
+        &self,
+        found: Result<Found, CallError>,
+        filter: &str,
+        value: &str,
+    ) -> Result<Option<(String, Json)>, Done> {
+        match found {
             Ok(Found::Nothing) => Ok(None),
             Ok(Found::One(id, record)) => Ok(Some((id, record))),
             Ok(Found::NotTheMatch(message)) => Err(Done::Failed {
@@ -56,7 +104,7 @@ impl Job {
             }),
             Ok(Found::Several(ids)) => Err(Done::Failed {
                 id: None,
-                message: ambiguous(filter, &value, &ids),
+                message: ambiguous(filter, value, &ids),
             }),
             Err(error) => Err(self.call_failed(error, None)),
         }

@@ -162,7 +162,7 @@ impl Job {
         entry: Option<&Entry>,
         hash: &str,
     ) -> Result<Done, LedgerError> {
-        let pending = entry.is_some_and(|e| e.pending_create);
+        let pending = entry.filter(|e| e.pending_create);
         let known = entry
             .filter(|e| !e.pending_create)
             .and_then(|e| e.customer_id.clone());

@@ -197,7 +197,7 @@ impl Job {
     }
 
     /// Waits for `wait` unless the run stops or Ctrl-C comes first: whether it waited it out.
-    async fn wait_for_landing(&self, wait: std::time::Duration) -> bool {
+    pub(super) async fn wait_for_landing(&self, wait: std::time::Duration) -> bool {
         tokio::select! {
             paused = self.client.pause(wait) => paused.is_ok(),
             () = self.intake.cancelled() => false,

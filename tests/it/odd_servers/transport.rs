@@ -229,6 +229,50 @@ async fn a_create_stored_then_answered_500_is_found_despite_lagging_lookups() {
     odd.assert_stored_once(1);
 }
 
+/// A run stops right after a create whose answer never came (its budget spent), and the rerun
+/// follows at once, while lookups still lag (3.5 s after the create; the first run took 2.3 s,
+/// waiting for it to land before the lookup its budget then refused): the rerun waits for the
+/// earlier run's create to land, as that run would have, and finds it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_right_after_a_lost_create_waits_for_it_to_land() {
+    let stored_at = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
+    let odd = Odd::new({
+        let stored_at = stored_at.clone();
+        move |seen| {
+            let lagging = stored_at
+                .lock()
+                .unwrap()
+                .is_some_and(|at| at.elapsed() < Duration::from_millis(3500));
+            if seen.is_create() && seen.nth == 0 {
+                *stored_at.lock().unwrap() = Some(std::time::Instant::now());
+                Act::then(|_| Reply::Hang)
+            } else if seen.is_lookup() && lagging {
+                Act::answer(Answer::json(200, &serde_json::json!([])))
+            } else {
+                Act::Pass
+            }
+        }
+    })
+    .await;
+    let run = odd
+        .import(1, &["--timeout", "0.3", "--max-requests", "2"])
+        .await;
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        odd.report()[0].starts_with("2,failed,1001,outcome unknown ("),
+        "{:?}",
+        odd.report()
+    );
+    let run = odd.rerun(&["--timeout", "0.3"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        odd.report()[0].starts_with("2,unchanged,1001,"),
+        "{:?}",
+        odd.report()
+    );
+    odd.assert_stored_once(1);
+}
+
 /// A lookup that matches loosely (a "contains" filter: 100 finds 1001) answers another
 /// customer's ID after a create's answer was lost: that is not taken as the create's, and that
 /// customer is not updated; the row fails as unknown.
