@@ -76,6 +76,9 @@ CREATE TABLE IF NOT EXISTS customers (
 PRAGMA user_version = 1;
 ";
 
+const BEGIN_CREATE: &str = "INSERT INTO customers (company, key, pending_create, last_status, updated_at) VALUES (?1, ?2, 1, 'creating', ?3)
+     ON CONFLICT (company, key) DO UPDATE SET pending_create = 1, last_status = 'creating', updated_at = ?3";
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -161,11 +164,35 @@ impl Ledger {
     /// Journals a create about to be sent.
     pub async fn begin_create(&self, key: &str) -> Result<(), LedgerError> {
         self.write(
-            "INSERT INTO customers (company, key, pending_create, last_status, updated_at) VALUES (?1, ?2, 1, 'creating', ?3)
-             ON CONFLICT (company, key) DO UPDATE SET pending_create = 1, last_status = 'creating', updated_at = ?3",
+            BEGIN_CREATE,
             vec![Self::text(&self.company), Self::text(key), Value::Text(now())],
         )
         .await
+    }
+
+    /// Journals the creates of several customers about to be sent, committed together.
+    pub async fn begin_creates<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<(), LedgerError> {
+        let at = now();
+        // Queued at once, so that they share a commit; then each answer is awaited.
+        let writes: Vec<_> = keys
+            .into_iter()
+            .map(|key| {
+                self.writer.write(
+                    BEGIN_CREATE,
+                    vec![Self::text(&self.company), Self::text(key), Self::text(&at)],
+                )
+            })
+            .collect();
+        for write in writes {
+            write.await.map_err(|cause| LedgerError::Write {
+                path: self.path.clone(),
+                cause,
+            })?;
+        }
+        Ok(())
     }
 
     /// Records a success: the customer's ID and the hash of what OnTime now holds from us.

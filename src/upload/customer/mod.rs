@@ -2,7 +2,9 @@
 //! else a lookup by the match key, unless the account is known to be empty), then create it or
 //! update it safely — and decide all of its rows with the one outcome.
 //!
-//! Invariants: a create is journaled before it is sent; a create whose outcome is unknown is
+//! Invariants: a create is journaled before it is sent (a window of customers that may be
+//! created at once, by [`Job::journal`], or the one customer just before); a create whose
+//! outcome is unknown is
 //! resolved by a lookup before it is ever sent again, and without a match key it is reported
 //! `failed`, never re-sent (a 5xx, the server's word that it failed, is retried); more than one
 //! match is a failure, never a guess.
@@ -48,6 +50,9 @@ struct Sending {
     /// a create that carries its children.
     body: Vec<u8>,
     rows: Vec<RowId>,
+    /// Journaled as pending with its window ([`Job::journal`]): its create needs no journal
+    /// entry of its own.
+    journaled: bool,
 }
 
 /// Where an update's customer came from.
@@ -128,13 +133,51 @@ impl Job {
         Job { intake, ..self }
     }
 
-    pub async fn customer(&self, group: CustomerGroup) {
+    /// Journals as pending, in one commit, the customers of `window` that this run may create
+    /// (those the ledger has no ID or pending create for, and that have a match value to check
+    /// a lost create by);
+    /// which were journaled, in order. One commit for a window instead of one before each
+    /// create: a run killed mid-window leaves the rest of it pending too, which costs the next
+    /// run a lookup for each, as the rest of a non-empty account costs anyway.
+    pub async fn journal(&self, window: &[CustomerGroup]) -> Vec<bool> {
+        let MatchBy::Field(field) = self.match_by else {
+            return vec![false; window.len()];
+        };
+        if self.intent != Intent::Write {
+            return vec![false; window.len()];
+        }
+        let marks: Vec<bool> = window
+            .iter()
+            .map(|group| {
+                // One already pending (from an earlier run) keeps its journal time, by which
+                // it is looked up; it is journaled again only if it is sent again.
+                let creatable = self
+                    .known
+                    .get(&group.key)
+                    .is_none_or(|e| e.customer_id.is_none() && !e.pending_create);
+                creatable && group.packed.text(field).is_some_and(|v| !v.trim().is_empty())
+            })
+            .collect();
+        let keys = window
+            .iter()
+            .zip(&marks)
+            .filter(|(_, mark)| **mark)
+            .map(|(group, _)| group.key.as_str());
+        match self.ledger.begin_creates(keys).await {
+            Ok(()) => marks,
+            // Each create then journals itself, and meets the error there.
+            Err(_) => vec![false; window.len()],
+        }
+    }
+
+    pub async fn customer(&self, group: CustomerGroup, journaled: bool) {
         let draft = group.draft();
         let group = Sending {
             body: draft.to_json_bytes(),
             draft,
             key: group.key,
             rows: group.rows,
+            journaled,
         };
         let hash = hash_body(&group.body);
         let entry = self.known.get(&group.key);

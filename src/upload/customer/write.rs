@@ -60,7 +60,9 @@ impl Job {
         };
         let mut delays = self.client.delays();
         let mut note = String::new();
-        self.ledger.begin_create(&group.key).await?;
+        if !group.journaled {
+            self.ledger.begin_create(&group.key).await?;
+        }
         loop {
             let error = match self.client.create_customer(body).await {
                 Ok(answer) => match answer.id() {
