@@ -1,11 +1,12 @@
 //! The ledger: a SQLite file remembering, per company and group key, the OnTime customer ID, a
 //! hash of the content last sent successfully, and the last outcome.
 //!
-//! It is the commit point of a run. Every answer is written as it arrives and a write returns
-//! only once it is committed, so a crash at any moment loses nothing that was answered; a create
-//! is journaled as pending *before* it is sent, so a rerun after a crash between send and answer
-//! resolves it by a lookup, never by a second create. Writes go through one writer thread that
-//! commits whatever is queued in one transaction (`writer.rs`). One run at a time holds the
+//! It is the commit point of a run. A create is journaled as pending *before* it is sent (that
+//! write is waited for), so a rerun after a crash between send and answer resolves it by a
+//! lookup, never by a second create. A success is recorded as it arrives, committed within a
+//! few milliseconds with others and not waited for: a crash in between leaves the create
+//! pending, resolved the same way. Writes go through one writer thread that commits whatever
+//! is queued in one transaction (`writer.rs`). One run at a time holds the
 //! ledger (an OS file lock on `<ledger>.lock`, freed by the OS even when the process is killed).
 //! The API key is never stored.
 
@@ -196,14 +197,11 @@ impl Ledger {
     }
 
     /// Records a success: the customer's ID and the hash of what OnTime now holds from us.
-    pub async fn settle(
-        &self,
-        key: &str,
-        customer_id: &str,
-        hash: Option<&str>,
-        status: &str,
-    ) -> Result<(), LedgerError> {
-        self.write(
+    /// Not waited for: committed with others within [`writer::LINGER`] (a crash before that
+    /// leaves the customer as it was, a create still pending, which the next run resolves by
+    /// lookup). A failure shows in [`Ledger::failure`].
+    pub fn settle(&self, key: &str, customer_id: &str, hash: Option<&str>, status: &str) {
+        self.writer.write_detached(
             "INSERT INTO customers (company, key, customer_id, sent_hash, pending_create, last_status, last_message, updated_at)
              VALUES (?1, ?2, ?3, ?4, 0, ?5, '', ?6)
              ON CONFLICT (company, key) DO UPDATE SET customer_id = ?3, sent_hash = ?4, pending_create = 0,
@@ -216,8 +214,26 @@ impl Ledger {
                 Self::text(status),
                 Value::Text(now()),
             ],
-        )
-        .await
+        );
+    }
+
+    /// Why a write that was not waited for ([`Ledger::settle`]) failed, if one did.
+    pub fn failure(&self) -> Option<LedgerError> {
+        self.writer.failure().map(|cause| LedgerError::Write {
+            path: self.path.clone(),
+            cause,
+        })
+    }
+
+    /// Waits until everything queued is committed (blocking the calling thread); then
+    /// [`Ledger::failure`] is final for what was queued.
+    pub fn flush(&self) -> Result<(), LedgerError> {
+        self.writer
+            .with(|_| ())
+            .map_err(|cause| LedgerError::Write {
+                path: self.path.clone(),
+                cause,
+            })
     }
 
     /// A create that certainly did not happen (refused, or never sent): no longer pending.
@@ -373,10 +389,9 @@ mod tests {
         ledger.begin_create("1001").await.expect("write");
         let entry = ledger.all().expect("read").remove("1001").expect("entry");
         assert!(entry.pending_create && entry.customer_id.is_none());
-        ledger
-            .settle("1001", "id-1", Some("h1"), "created")
-            .await
-            .expect("write");
+        ledger.settle("1001", "id-1", Some("h1"), "created");
+        ledger.flush().expect("flush");
+        assert!(ledger.failure().is_none());
         drop(ledger);
         let ledger = Ledger::open(&path, "acme").expect("reopen");
         let entry = ledger.all().expect("read").remove("1001").expect("entry");
@@ -403,9 +418,7 @@ mod tests {
         let path = dir.path().join("l.db");
         Ledger::open(&path, "a")
             .expect("open")
-            .settle("1", "x", None, "created")
-            .await
-            .expect("write");
+            .settle("1", "x", None, "created");
         assert!(
             Ledger::open(&path, "b")
                 .expect("open")

@@ -6,14 +6,17 @@
 //! caller holding its answer (a create journaled as pending) may act on it (send the create).
 //! Writes are carried out in the order they were queued. A write that fails fails alone: its
 //! batch is rolled back and the batch's writes are committed one by one, each answered with its
-//! own result. Nothing waits to fill a batch: a batch is whatever was queued when the last
-//! commit ended.
+//! own result. A batch with a write somebody waits for is committed as soon as the queue is
+//! empty; one of detached writes only (nobody waits: a customer's outcome recorded) waits up to
+//! [`LINGER`] for more, so that a run commits a few hundred times, not once per customer. A
+//! detached write that fails is kept in [`Writer::failure`].
 
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
@@ -23,9 +26,19 @@ use tokio::sync::oneshot;
 struct Write {
     sql: &'static str,
     params: Vec<Value>,
-    /// Answered after the commit (or the failure) of the transaction that held the write.
-    done: oneshot::Sender<Result<(), String>>,
+    /// Answered after the commit (or the failure) of the transaction that held the write;
+    /// `None` for a detached write, whose failure goes to [`Writer::failure`].
+    done: Option<oneshot::Sender<Result<(), String>>>,
 }
+
+/// How long a batch of detached writes waits for more before it is committed.
+pub(super) const LINGER: Duration = Duration::from_millis(5);
+
+/// A batch of detached writes is committed at this size without waiting longer.
+const FULL: usize = 512;
+
+/// The first failure of a detached write.
+type Failure = Arc<Mutex<Option<String>>>;
 
 enum Request {
     Write(Write),
@@ -41,6 +54,7 @@ pub(super) struct Writer {
     thread: Option<JoinHandle<()>>,
     /// Transactions committed: how well writes were batched (logged at the end, and tested).
     commits: Arc<AtomicU64>,
+    failure: Failure,
 }
 
 const STOPPED: &str = "the ledger's writer has stopped";
@@ -49,15 +63,38 @@ impl Writer {
     pub(super) fn start(conn: Connection) -> std::io::Result<Writer> {
         let (requests, queue) = mpsc::channel();
         let commits = Arc::new(AtomicU64::new(0));
+        let failure = Failure::default();
         let thread = std::thread::Builder::new().name("ledger".into()).spawn({
-            let commits = Arc::clone(&commits);
-            move || serve(conn, &queue, &commits)
+            let served = Served {
+                commits: Arc::clone(&commits),
+                failure: Arc::clone(&failure),
+            };
+            move || serve(conn, &queue, &served)
         })?;
         Ok(Writer {
             requests: Some(requests),
             thread: Some(thread),
             commits,
+            failure,
         })
+    }
+
+    /// Queues a write that nobody waits for: committed within [`LINGER`], with others. If it
+    /// fails, [`Writer::failure`] says so from then on.
+    pub(super) fn write_detached(&self, sql: &'static str, params: Vec<Value>) {
+        let queued = self.send(Request::Write(Write {
+            sql,
+            params,
+            done: None,
+        }));
+        if let Err(error) = queued {
+            note_failure(&self.failure, error);
+        }
+    }
+
+    /// Why a detached write failed, if one did.
+    pub(super) fn failure(&self) -> Option<String> {
+        self.failure.lock().ok()?.clone()
     }
 
     /// Queues a write now (so writes keep the order of the calls); the future resolves once it
@@ -68,7 +105,11 @@ impl Writer {
         params: Vec<Value>,
     ) -> impl Future<Output = Result<(), String>> + use<> {
         let (done, answer) = oneshot::channel();
-        let queued = self.send(Request::Write(Write { sql, params, done }));
+        let queued = self.send(Request::Write(Write {
+            sql,
+            params,
+            done: Some(done),
+        }));
         async move {
             queued?;
             answer.await.map_err(|_| STOPPED.to_string())?
@@ -118,48 +159,79 @@ impl Drop for Writer {
     }
 }
 
-/// The writer thread: takes whatever is queued, commits the writes in one transaction, answers
-/// them, and waits for more.
-fn serve(mut conn: Connection, queue: &mpsc::Receiver<Request>, commits: &AtomicU64) {
+/// What the writer thread reports back.
+struct Served {
+    commits: Arc<AtomicU64>,
+    failure: Failure,
+}
+
+fn note_failure(failure: &Failure, error: String) {
+    if let Ok(mut failure) = failure.lock() {
+        failure.get_or_insert(error);
+    }
+}
+
+/// The writer thread: takes whatever is queued (and, for detached writes alone, whatever comes
+/// within [`LINGER`]), commits the writes in one transaction, answers them, and waits for more.
+fn serve(mut conn: Connection, queue: &mpsc::Receiver<Request>, served: &Served) {
     let mut batch = Vec::new();
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
-        while let Some(request) = next {
-            match request {
-                Request::Write(write) => batch.push(write),
-                Request::With(f) => {
-                    commit(&conn, &mut batch, commits);
-                    f(&mut conn);
+        let mut deadline = None;
+        loop {
+            while let Some(request) = next {
+                match request {
+                    Request::Write(write) => batch.push(write),
+                    Request::With(f) => {
+                        commit(&conn, &mut batch, served);
+                        f(&mut conn);
+                    }
                 }
+                next = queue.try_recv().ok();
             }
-            next = queue.try_recv().ok();
+            let awaited = batch.iter().any(|write| write.done.is_some());
+            if batch.is_empty() || awaited || batch.len() >= FULL {
+                break;
+            }
+            let deadline = *deadline.get_or_insert_with(|| Instant::now() + LINGER);
+            match queue.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(request) => next = Some(request),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            }
         }
-        commit(&conn, &mut batch, commits);
+        commit(&conn, &mut batch, served);
     }
 }
 
 /// Commits `batch` in one transaction and answers each write; if that fails, rolls it back and
 /// commits each write by itself, so that only a write that fails alone is answered with an error.
-fn commit(conn: &Connection, batch: &mut Vec<Write>, commits: &AtomicU64) {
+fn commit(conn: &Connection, batch: &mut Vec<Write>, served: &Served) {
     if batch.is_empty() {
         return;
     }
     match apply(conn, batch) {
         Ok(()) => {
-            commits.fetch_add(1, Ordering::SeqCst);
+            served.commits.fetch_add(1, Ordering::SeqCst);
             for write in batch.drain(..) {
                 // A caller that stopped waiting needs no answer; its write stands.
-                let _ = write.done.send(Ok(()));
+                if let Some(done) = write.done {
+                    let _ = done.send(Ok(()));
+                }
             }
         }
         Err(error) if batch.len() == 1 => {
             for write in batch.drain(..) {
-                let _ = write.done.send(Err(error.to_string()));
+                match write.done {
+                    Some(done) => {
+                        let _ = done.send(Err(error.to_string()));
+                    }
+                    None => note_failure(&served.failure, error.to_string()),
+                }
             }
         }
         Err(_) => {
             for write in std::mem::take(batch) {
-                commit(conn, &mut vec![write], commits);
+                commit(conn, &mut vec![write], served);
             }
         }
     }
@@ -224,6 +296,44 @@ mod tests {
             })))
             .expect("queue");
         release
+    }
+
+    #[test]
+    fn detached_writes_share_commits_and_a_failure_is_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (writer, reader) = writer_and_reader(&dir);
+        let release = hold(&writer);
+        for v in 0..100 {
+            writer.write_detached(INSERT, params(&format!("k{v}"), v));
+        }
+        drop(release);
+        writer.with(|_| ()).expect("flush");
+        assert_eq!(committed(&reader, "k99"), Some(99));
+        assert_eq!(writer.commits(), 1, "queued together, committed together");
+        assert_eq!(writer.failure(), None);
+        // NOT NULL broken: this write fails alone, and says so.
+        writer.write_detached(INSERT, vec![Value::Text("bad".into()), Value::Null]);
+        writer.write_detached(INSERT, params("after", 1));
+        writer.with(|_| ()).expect("flush");
+        assert!(
+            writer.failure().is_some_and(|f| f.contains("NOT NULL")),
+            "{:?}",
+            writer.failure()
+        );
+        assert_eq!(committed(&reader, "after"), Some(1));
+        assert_eq!(committed(&reader, "bad"), None);
+    }
+
+    #[test]
+    fn a_detached_write_is_committed_with_nobody_asking() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (writer, reader) = writer_and_reader(&dir);
+        writer.write_detached(INSERT, params("a", 1));
+        let started = Instant::now();
+        while committed(&reader, "a").is_none() {
+            assert!(started.elapsed() < Duration::from_secs(10), "never committed");
+            std::thread::yield_now();
+        }
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

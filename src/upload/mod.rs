@@ -79,13 +79,14 @@ pub async fn run(
         None => Ledger::open(&target.state, &company)?,
     };
     let known = ledger.all()?;
+    let ledger = Arc::new(ledger);
     // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
     // both, since `intake` is its child.
     let intake = stopping.child_token();
     let job = Arc::new(
         customer::Job::new(
             Arc::clone(&client),
-            Arc::new(ledger),
+            Arc::clone(&ledger),
             known,
             Arc::clone(&report),
             settings.mapping.match_by,
@@ -133,6 +134,14 @@ pub async fn run(
         .await;
     progress.finish();
     forward.abort();
+    // The outcomes recorded without waiting are committed before the run sums up.
+    if let Some(error) = ledger.flush().err().or_else(|| ledger.failure())
+        && client.stop_reason().is_none()
+    {
+        client.stop(Stop::Ledger {
+            message: error.to_string(),
+        });
+    }
     if interrupted.is_cancelled() && client.stop_reason().is_none() {
         client.stop(Stop::Interrupted);
     }

@@ -191,9 +191,18 @@ impl Job {
                     ),
                 }
             }
-            _ => match self.send(&group, entry, &hash).await {
-                Ok(done) => done,
-                Err(error) => self.ledger_failed(&error),
+            _ => match self.ledger.failure() {
+                // A success already recorded could not be: nothing more is sent.
+                Some(error) => {
+                    self.client.stop(Stop::Ledger {
+                        message: error.to_string(),
+                    });
+                    Done::NotSent(self.stop_message())
+                }
+                None => match self.send(&group, entry, &hash).await {
+                    Ok(done) => done,
+                    Err(error) => self.ledger_failed(&error),
+                },
             },
         };
         self.decide(&group, done);

@@ -237,15 +237,13 @@ impl Job {
         if self.children == Children::Separate
             && let Err(message) = self.post_children(&id, &group.draft, &Json::Null).await
         {
-            self.ledger.settle(&group.key, &id, None, "created").await?;
+            self.ledger.settle(&group.key, &id, None, "created");
             return Ok(Done::Failed {
                 id: Some(id),
                 message: format!("created, but {message}; the next run adds what is missing"),
             });
         }
-        self.ledger
-            .settle(&group.key, &id, Some(hash), "created")
-            .await?;
+        self.ledger.settle(&group.key, &id, Some(hash), "created");
         let note = if note.is_empty() {
             "created".to_string()
         } else {
@@ -290,9 +288,7 @@ impl Job {
                 && let Some(fields) = lost.take()
             {
                 // The post whose answer was lost was made.
-                self.ledger
-                    .settle(&group.key, id, Some(hash), "updated")
-                    .await?;
+                self.ledger.settle(&group.key, id, Some(hash), "updated");
                 return Ok(Done::Updated {
                     id: id.to_string(),
                     fields,
@@ -300,9 +296,7 @@ impl Job {
             }
             if merge::same(&existing, &merged) && !children_missing {
                 if self.intent == Intent::Write {
-                    self.ledger
-                        .settle(&group.key, id, Some(hash), "unchanged")
-                        .await?;
+                    self.ledger.settle(&group.key, id, Some(hash), "unchanged");
                 }
                 return Ok(Done::Unchanged {
                     id: id.to_string(),
@@ -366,9 +360,7 @@ impl Job {
                 );
                 fields.dedup();
             }
-            self.ledger
-                .settle(&group.key, id, Some(hash), "updated")
-                .await?;
+            self.ledger.settle(&group.key, id, Some(hash), "updated");
             return Ok(Done::Updated {
                 id: id.to_string(),
                 fields,
