@@ -13,7 +13,7 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc::{self, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -110,6 +110,7 @@ impl Writer {
             params,
             done: Some(done),
         }));
+        self.wake();
         async move {
             queued?;
             answer.await.map_err(|_| STOPPED.to_string())?
@@ -127,7 +128,15 @@ impl Writer {
             // The caller may have stopped waiting; then nobody needs the result.
             let _ = result.send(f(conn));
         })))?;
+        self.wake();
         answer.recv().map_err(|_| STOPPED.to_string())
+    }
+
+    /// Ends the writer thread's wait for more detached writes: somebody waits.
+    fn wake(&self) {
+        if let Some(thread) = &self.thread {
+            thread.thread().unpark();
+        }
     }
 
     fn send(&self, request: Request) -> Result<(), String> {
@@ -148,6 +157,7 @@ impl Drop for Writer {
     /// connection is closed before the ledger's run lock is released.
     fn drop(&mut self) {
         drop(self.requests.take());
+        self.wake();
         if let Some(thread) = self.thread.take() {
             // A panic in the writer has already failed every write it held.
             let _ = thread.join();
@@ -193,10 +203,18 @@ fn serve(mut conn: Connection, queue: &mpsc::Receiver<Request>, served: &Served)
             if batch.is_empty() || awaited || batch.len() >= FULL {
                 break;
             }
+            // Parked rather than blocked on the queue: a detached write then costs its sender no
+            // wake-up; a write somebody waits for unparks the thread.
             let deadline = *deadline.get_or_insert_with(|| Instant::now() + LINGER);
-            match queue.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::park_timeout(left);
+            match queue.try_recv() {
                 Ok(request) => next = Some(request),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => break,
             }
         }
         commit(&conn, &mut batch, served);
