@@ -166,7 +166,11 @@ impl Ledger {
     pub async fn begin_create(&self, key: &str) -> Result<(), LedgerError> {
         self.write(
             BEGIN_CREATE,
-            vec![Self::text(&self.company), Self::text(key), Value::Text(now())],
+            vec![
+                Self::text(&self.company),
+                Self::text(key),
+                Value::Text(now()),
+            ],
         )
         .await
     }

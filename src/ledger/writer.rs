@@ -349,7 +349,10 @@ mod tests {
         writer.write_detached(INSERT, params("a", 1));
         let started = Instant::now();
         while committed(&reader, "a").is_none() {
-            assert!(started.elapsed() < Duration::from_secs(10), "never committed");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "never committed"
+            );
             std::thread::yield_now();
         }
     }

@@ -155,7 +155,11 @@ impl Job {
                     .known
                     .get(&group.key)
                     .is_none_or(|e| e.customer_id.is_none() && !e.pending_create);
-                creatable && group.packed.text(field).is_some_and(|v| !v.trim().is_empty())
+                creatable
+                    && group
+                        .packed
+                        .text(field)
+                        .is_some_and(|v| !v.trim().is_empty())
             })
             .collect();
         let keys = window
