@@ -165,7 +165,7 @@ pub struct Report {
 }
 
 /// How long decided lines may sit in the buffer before they are flushed to disk. The clock is
-/// read every [`CLOCK_EVERY`] decisions; the uploader flushes after every customer anyway.
+/// read every [`CLOCK_EVERY`] decisions; the uploader flushes at least every 50 ms anyway.
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
 
 /// How many decisions may pass between two readings of the clock: a few microseconds' worth in
@@ -411,6 +411,15 @@ impl Report {
         written?;
         self.last_flush = Instant::now();
         Ok(())
+    }
+
+    /// [`Report::flush_lines`], unless the last flush was less than `every` ago: for the
+    /// uploader, which decides customers one by one, sometimes thousands a second.
+    pub fn flush_lines_every(&mut self, every: Duration) -> std::io::Result<()> {
+        if self.last_flush.elapsed() < every {
+            return Ok(());
+        }
+        self.flush_lines()
     }
 
     /// Writes everything decided and asks the OS to put it on disk.
