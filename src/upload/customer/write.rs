@@ -139,6 +139,8 @@ impl Job {
                 self.ledger.failed(&group.key, &message).await?;
                 return Ok(Done::Failed { id: None, message });
             }
+            // Journaled again, so that a crash from here is checked for as of this send.
+            self.ledger.begin_create(&group.key).await?;
             note = format!("created after a retry ({cause})");
         }
     }
