@@ -22,6 +22,29 @@ fn first_create_stored_then(
     }
 }
 
+/// The first create passes, then gets `reply`; lookups answer "none" until `lag` after it (a
+/// read replica that lags its writes).
+fn lagging_after_first_create(
+    lag: Duration,
+    reply: fn(Answer) -> Reply,
+) -> impl Fn(&Seen) -> Act + Send + Sync + 'static {
+    let stored_at = std::sync::Mutex::new(None::<std::time::Instant>);
+    move |seen| {
+        let lagging = stored_at
+            .lock()
+            .unwrap()
+            .is_some_and(|at| at.elapsed() < lag);
+        if seen.is_create() && seen.nth == 0 {
+            *stored_at.lock().unwrap() = Some(std::time::Instant::now());
+            Act::then(reply)
+        } else if seen.is_lookup() && lagging {
+            Act::answer(Answer::json(200, &serde_json::json!([])))
+        } else {
+            Act::Pass
+        }
+    }
+}
+
 fn page(status: u16) -> Answer {
     Answer::new(status, GATEWAY_PAGE).header("Content-Type", "text/html")
 }
@@ -159,24 +182,9 @@ async fn a_create_stored_after_the_client_gave_up_is_found_by_the_lookup_not_sen
 /// create's answer dropped: the first check (after 2 s) does not see it, the second does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_that_lookups_show_only_later_is_found_by_the_second_check() {
-    let stored_at = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
-    let odd = Odd::new({
-        let stored_at = stored_at.clone();
-        move |seen| {
-            let lagging = stored_at
-                .lock()
-                .unwrap()
-                .is_some_and(|at| at.elapsed() < Duration::from_secs(3));
-            if seen.is_create() && seen.nth == 0 {
-                *stored_at.lock().unwrap() = Some(std::time::Instant::now());
-                Act::then(|_| Reply::Hang)
-            } else if seen.is_lookup() && lagging {
-                Act::answer(Answer::json(200, &serde_json::json!([])))
-            } else {
-                Act::Pass
-            }
-        }
-    })
+    let odd = Odd::new(lagging_after_first_create(Duration::from_secs(3), |_| {
+        Reply::Hang
+    }))
     .await;
     let run = odd
         .import(1, &["--timeout", "0.3", "--concurrency", "1"])
@@ -200,24 +208,10 @@ async fn a_create_that_lookups_show_only_later_is_found_by_the_second_check() {
 /// 1.5 s: the lookup after the 5xx waits 2 s, and finds the create.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_create_stored_then_answered_500_is_found_despite_lagging_lookups() {
-    let stored_at = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
-    let odd = Odd::new({
-        let stored_at = stored_at.clone();
-        move |seen| {
-            let lagging = stored_at
-                .lock()
-                .unwrap()
-                .is_some_and(|at| at.elapsed() < Duration::from_millis(1500));
-            if seen.is_create() && seen.nth == 0 {
-                *stored_at.lock().unwrap() = Some(std::time::Instant::now());
-                Act::then(|_| Reply::Http(page(500)))
-            } else if seen.is_lookup() && lagging {
-                Act::answer(Answer::json(200, &serde_json::json!([])))
-            } else {
-                Act::Pass
-            }
-        }
-    })
+    let odd = Odd::new(lagging_after_first_create(
+        Duration::from_millis(1500),
+        |_| Reply::Http(page(500)),
+    ))
     .await;
     let run = odd.import(1, &["--concurrency", "1"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -235,24 +229,10 @@ async fn a_create_stored_then_answered_500_is_found_despite_lagging_lookups() {
 /// earlier run's create to land, as that run would have, and finds it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rerun_right_after_a_lost_create_waits_for_it_to_land() {
-    let stored_at = std::sync::Arc::new(std::sync::Mutex::new(None::<std::time::Instant>));
-    let odd = Odd::new({
-        let stored_at = stored_at.clone();
-        move |seen| {
-            let lagging = stored_at
-                .lock()
-                .unwrap()
-                .is_some_and(|at| at.elapsed() < Duration::from_millis(3500));
-            if seen.is_create() && seen.nth == 0 {
-                *stored_at.lock().unwrap() = Some(std::time::Instant::now());
-                Act::then(|_| Reply::Hang)
-            } else if seen.is_lookup() && lagging {
-                Act::answer(Answer::json(200, &serde_json::json!([])))
-            } else {
-                Act::Pass
-            }
-        }
-    })
+    let odd = Odd::new(lagging_after_first_create(
+        Duration::from_millis(3500),
+        |_| Reply::Hang,
+    ))
     .await;
     let run = odd
         .import(1, &["--timeout", "0.3", "--max-requests", "2"])
