@@ -249,6 +249,33 @@ impl Ledger {
         .await
     }
 
+    /// Takes back the journal entries of customers journaled with their window but never
+    /// taken up (the run stopped first): nothing was sent for them. An entry that something
+    /// else has written since is left as it is.
+    pub async fn unjournal<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<(), LedgerError> {
+        let at = now();
+        let writes: Vec<_> = keys
+            .into_iter()
+            .map(|key| {
+                self.writer.write(
+                    "UPDATE customers SET pending_create = 0, last_status = 'not_sent', updated_at = ?3
+                     WHERE company = ?1 AND key = ?2 AND last_status = 'creating'",
+                    vec![Self::text(&self.company), Self::text(key), Self::text(&at)],
+                )
+            })
+            .collect();
+        for write in writes {
+            write.await.map_err(|cause| LedgerError::Write {
+                path: self.path.clone(),
+                cause,
+            })?;
+        }
+        Ok(())
+    }
+
     /// Records a failure, keeping the ID, hash and pending flag as they are.
     pub async fn failed(&self, key: &str, message: &str) -> Result<(), LedgerError> {
         self.write(

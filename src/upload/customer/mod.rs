@@ -102,6 +102,9 @@ pub struct Job {
     /// Cancelled by Ctrl-C or any stop of the run: ends that wait early (the create stays
     /// pending in the ledger, for the next run to check).
     intake: CancellationToken,
+    /// Customers journaled with their window and not yet taken up: if the run stops first,
+    /// their journal entries are taken back ([`Job::unjournal_untaken`]).
+    untaken: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Job {
@@ -125,6 +128,7 @@ impl Job {
             intent,
             empty: OnceCell::new(),
             intake: CancellationToken::new(),
+            untaken: Mutex::default(),
         }
     }
 
@@ -167,14 +171,38 @@ impl Job {
             .zip(&marks)
             .filter(|(_, mark)| **mark)
             .map(|(group, _)| group.key.as_str());
-        match self.ledger.begin_creates(keys).await {
-            Ok(()) => marks,
+        let keys: Vec<&str> = keys.collect();
+        match self.ledger.begin_creates(keys.iter().copied()).await {
+            Ok(()) => {
+                if let Ok(mut untaken) = self.untaken.lock() {
+                    untaken.extend(keys.iter().map(|key| key.to_string()));
+                }
+                marks
+            }
             // Each create then journals itself, and meets the error there.
             Err(_) => vec![false; window.len()],
         }
     }
 
+    /// Takes back the journal entries of the customers journaled but never taken up (the run
+    /// stopped first): without it, the next run would wait for creates never sent to land.
+    pub async fn unjournal_untaken(&self) {
+        let keys: Vec<String> = match self.untaken.lock() {
+            Ok(mut untaken) => untaken.drain().collect(),
+            Err(_) => return,
+        };
+        if keys.is_empty() {
+            return;
+        }
+        if let Err(error) = self.ledger.unjournal(keys.iter().map(String::as_str)).await {
+            tracing::warn!("{error}; the next run looks these customers up first");
+        }
+    }
+
     pub async fn customer(&self, group: CustomerGroup, journaled: bool) {
+        if journaled && let Ok(mut untaken) = self.untaken.lock() {
+            untaken.remove(&group.key);
+        }
         let draft = group.draft();
         let group = Sending {
             body: draft.to_json_bytes(),

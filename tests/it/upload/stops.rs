@@ -111,6 +111,22 @@ async fn ctrl_c_finishes_in_flight_and_reports_the_rest_not_sent() {
         created,
         "every create in flight finished and is reported"
     );
+    // Nothing is left pending: the creates in flight were answered, and the customers journaled
+    // with their window but never sent were taken back (else the rerun would wait for them).
+    let ledger =
+        ontime_import::ledger::Ledger::open(&e.work.path("ledger.db"), e.sb.company_id()).unwrap();
+    let entries = ledger.all().unwrap();
+    let pending: Vec<&String> = entries
+        .iter()
+        .filter(|(_, entry)| entry.pending_create)
+        .map(|(key, _)| key)
+        .collect();
+    assert!(pending.is_empty(), "{pending:?}");
+    assert_eq!(
+        entries.values().filter(|e| e.customer_id.is_some()).count(),
+        created
+    );
+    drop(ledger);
     // A rerun finishes the job without duplicates.
     e.sb.set_faults(Faults::default());
     let run = e.run(&[]).await;
