@@ -104,13 +104,12 @@ pub async fn run(
     });
     let progress = progress::start(groups.len() as u64, &report, &client);
     let window = (target.concurrency.get() as usize * 2).max(16);
-    let concurrency = target.concurrency.get() as usize;
     // The intake runs as a task on the runtime's workers, not on this thread: a customer's task
     // that ends then wakes a worker that is likely awake already, not this parked thread (a
     // third of the run's context switches, 8–10 % of its CPU at 10,000 customers).
     let untaken = Arc::clone(&job);
     let intake_done = tokio::spawn(async move {
-        futures::stream::iter(groups)
+        let customers = futures::stream::iter(groups)
             .chunks(window)
             .then(|window| {
                 let job = Arc::clone(&job);
@@ -120,24 +119,33 @@ pub async fn run(
                 }
             })
             .flatten()
-            .take_until(intake.clone().cancelled_owned())
-            .map(|(group, journaled)| {
-                // A task per customer, so that their work spreads over the runtime's threads.
-                let job = Arc::clone(&job);
-                tokio::spawn(async move { job.customer(group, journaled).await })
-            })
-            // As many customers under way as requests may be in flight: with `--concurrency 1`
-            // the customers go one after the other, in input order. (Twice as many saved 5–8 % of
-            // the ledger's commits at 32, within the noise of the whole run's CPU, and made the
-            // order of the first requests depend on the ledger thread's timing.)
-            .buffer_unordered(concurrency)
-            .for_each(|joined| async {
-                // A panic cannot lose a row: the caller reports every undecided row `not_sent`.
-                if let Err(error) = joined {
-                    tracing::error!("a customer's task failed: {error}");
+            .take_until(intake.clone().cancelled_owned());
+        let mut customers = std::pin::pin!(customers);
+        // A task per customer, so that their work spreads over the runtime's threads, started
+        // once it has a place: as many under way as requests may be in flight (with
+        // `--concurrency 1`, one after the other, in input order), not counting those waiting
+        // for a lost create to land.
+        let mut tasks = futures::stream::FuturesUnordered::new();
+        loop {
+            let place = tokio::select! {
+                Some(joined) = tasks.next(), if !tasks.is_empty() => {
+                    ended(joined);
+                    continue;
                 }
-            })
-            .await;
+                place = Arc::clone(&job.places).acquire_owned() => place,
+            };
+            let Ok(place) = place else { break };
+            let Some((group, journaled)) = customers.next().await else {
+                break;
+            };
+            let job = Arc::clone(&job);
+            tasks.push(tokio::spawn(async move {
+                job.customer(group, journaled, place).await;
+            }));
+        }
+        while let Some(joined) = tasks.next().await {
+            ended(joined);
+        }
     });
     if let Err(error) = intake_done.await {
         tracing::error!("the intake of customers failed: {error}");
@@ -164,6 +172,14 @@ pub async fn run(
         quota: client.quota(),
         stop: client.stop_reason(),
     })
+}
+
+/// A customer's task has ended; a panic cannot lose a row (the caller reports every undecided
+/// row `not_sent`).
+fn ended(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(error) = joined {
+        tracing::error!("a customer's task failed: {error}");
+    }
 }
 
 /// The base URL, company and key to use — for `--sandbox`, those of a sandbox started here.

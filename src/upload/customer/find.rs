@@ -56,7 +56,7 @@ impl Job {
         let waits = pending.map_or_else(|| vec![Duration::ZERO], |entry| self.pending_waits(entry));
         let mut found = Ok(Found::Nothing);
         for wait in waits {
-            if !wait.is_zero() && !self.wait_for_landing(wait).await {
+            if !wait.is_zero() && !self.wait_for_landing(group, wait).await {
                 return Err(Done::NotSent(self.stop_message()));
             }
             found = self.checked_lookup(group, filter, &value).await;

@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 mod find;
@@ -53,6 +53,9 @@ struct Sending {
     /// Journaled as pending with its window ([`Job::journal`]): its create needs no journal
     /// entry of its own.
     journaled: bool,
+    /// Its place among the customers under way ([`Job::places`]), given up while it waits for
+    /// a lost create to land.
+    place: Mutex<Option<OwnedSemaphorePermit>>,
 }
 
 /// Where an update's customer came from.
@@ -105,6 +108,10 @@ pub struct Job {
     /// Customers journaled with their window and not yet taken up: if the run stops first,
     /// their journal entries are taken back ([`Job::unjournal_untaken`]).
     untaken: Mutex<std::collections::HashSet<String>>,
+    /// `--concurrency` places for the customers under way: the intake takes one before it
+    /// starts a customer, which holds it until it ends, except while it waits for a lost
+    /// create to land.
+    pub places: Arc<Semaphore>,
 }
 
 impl Job {
@@ -129,6 +136,7 @@ impl Job {
             empty: OnceCell::new(),
             intake: CancellationToken::new(),
             untaken: Mutex::default(),
+            places: Arc::new(Semaphore::new(target.concurrency.get() as usize)),
         }
     }
 
@@ -199,7 +207,13 @@ impl Job {
         }
     }
 
-    pub async fn customer(&self, group: CustomerGroup, journaled: bool) {
+    /// Sends one customer, holding `place` (taken from [`Job::places`]) while it is under way.
+    pub async fn customer(
+        &self,
+        group: CustomerGroup,
+        journaled: bool,
+        place: OwnedSemaphorePermit,
+    ) {
         if journaled && let Ok(mut untaken) = self.untaken.lock() {
             untaken.remove(&group.key);
         }
@@ -210,6 +224,7 @@ impl Job {
             key: group.key,
             rows: group.rows,
             journaled,
+            place: Mutex::new(Some(place)),
         };
         let hash = hash_body(&group.body);
         let entry = self.known.get(&group.key);

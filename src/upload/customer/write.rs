@@ -3,6 +3,7 @@
 //! overlays the draft and posts it only if something changed; children posted one by one for
 //! `--children separate`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value as Json;
@@ -171,7 +172,7 @@ impl Job {
             }
         };
         for wait in waits {
-            if !wait.is_zero() && !self.wait_for_landing(wait).await {
+            if !wait.is_zero() && !self.wait_for_landing(group, wait).await {
                 let message = format!(
                     "outcome unknown ({cause}) and the run is stopping; the next run checks by lookup before anything is sent"
                 );
@@ -201,11 +202,20 @@ impl Job {
     }
 
     /// Waits for `wait` unless the run stops or Ctrl-C comes first: whether it waited it out.
-    pub(super) async fn wait_for_landing(&self, wait: std::time::Duration) -> bool {
-        tokio::select! {
+    /// The customer gives up its place among those under way meanwhile (a wait may be minutes,
+    /// at the default `--timeout`), and queues for one again after it.
+    pub(super) async fn wait_for_landing(&self, group: &Sending, wait: Duration) -> bool {
+        drop(group.place.lock().ok().and_then(|mut place| place.take()));
+        let waited = tokio::select! {
             paused = self.client.pause(wait) => paused.is_ok(),
             () = self.intake.cancelled() => false,
+        };
+        if let Ok(permit) = Arc::clone(&self.places).acquire_owned().await
+            && let Ok(mut place) = group.place.lock()
+        {
+            *place = Some(permit);
         }
+        waited
     }
 
     /// Waits before a create is sent again after a 5xx; `Some` ends the create (retries spent,
@@ -331,7 +341,7 @@ impl Job {
                             }
                         });
                         if let Some(wait) = wait
-                            && self.wait_for_landing(wait).await
+                            && self.wait_for_landing(group, wait).await
                         {
                             tracing::debug!(
                                 id,

@@ -178,6 +178,29 @@ async fn a_create_stored_after_the_client_gave_up_is_found_by_the_lookup_not_sen
     assert_eq!(creates, 2, "{:?}", odd.seen());
 }
 
+/// While a lost create waits to land, it gives up its place: with `--concurrency 1` the next
+/// customers are sent meanwhile, not held up for the whole wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_waiting_for_a_lost_create_lets_the_others_go() {
+    let odd = Odd::new(first_create_stored_then(|_| Reply::Hang)).await;
+    let run = odd
+        .import(3, &["--timeout", "0.3", "--concurrency", "1"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(statuses(&odd.report()), ["created", "created", "created"]);
+    let seen = odd.seen();
+    let first_check = seen
+        .iter()
+        .position(|s| s.starts_with("GET api/customers?"))
+        .unwrap();
+    let posts_before = seen[..first_check]
+        .iter()
+        .filter(|s| s.starts_with("POST"))
+        .count();
+    assert_eq!(posts_before, 3, "{seen:?}");
+    odd.assert_stored_once(3);
+}
+
 /// Lookups that show a create only 3 s after it was stored (a lagging read replica), and the
 /// create's answer dropped: the first check (after 2 s) does not see it, the second does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
