@@ -15,8 +15,9 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+mod create;
 mod find;
-mod write;
+mod update;
 
 use super::Intent;
 use super::client::{CallError, Client};

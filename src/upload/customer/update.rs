@@ -1,0 +1,258 @@
+//! Updating a customer: fetch the record, overlay the draft, and post it only if something
+//! changed; one that adds children is never posted twice; children posted one by one for
+//! `--children separate`.
+
+use serde_json::Value as Json;
+
+use super::{Done, Job, Record, Sending};
+use crate::cli::Children;
+use crate::ledger::LedgerError;
+use crate::model::CustomerDraft;
+use crate::upload::client::{CallError, Idempotent, escape};
+use crate::upload::{Intent, merge};
+
+/// How an update's post went.
+enum Posted {
+    Yes,
+    Ended(Done),
+    /// An update adding children got no answer, or a 5xx: it may or may not have been made.
+    Lost {
+        cause: String,
+        answered: bool,
+    },
+}
+
+impl Job {
+    /// Overlays the draft on the full record (fetched, unless the lookup did) and posts it back
+    /// if anything changed. An update that adds a department or contact is not sent twice: after
+    /// its answer is lost (or a 5xx), the record is fetched again and the draft laid over it
+    /// again, so that children the first post made are matched, not added a second time.
+    pub(super) async fn update(
+        &self,
+        group: &Sending,
+        id: &str,
+        hash: &str,
+        record: Record,
+    ) -> Result<Done, LedgerError> {
+        let mut found = match record {
+            Record::Found(record) => Some(record),
+            Record::Ledger => None,
+        };
+        let mut delays = self.client.delays();
+        // The fields of a post whose answer was lost, while the record is fetched again.
+        let mut lost: Option<Vec<String>> = None;
+        loop {
+            let existing = match self.fetch(group, id, hash, found.take()).await? {
+                Ok(existing) => existing,
+                Err(done) => return Ok(done),
+            };
+            let mut draft = group.draft.clone();
+            if self.children == Children::Separate {
+                draft.departments.clear();
+                draft.contacts.clear();
+            }
+            let merged = merge::overlay(&existing, &draft);
+            let children_missing = self.children == Children::Separate
+                && !missing_children(&existing, &group.draft).is_empty();
+            if merge::same(&existing, &merged)
+                && !children_missing
+                && let Some(fields) = lost.take()
+            {
+                // The post whose answer was lost was made.
+                self.ledger.settle(&group.key, id, Some(hash), "updated");
+                return Ok(Done::Updated {
+                    id: id.to_string(),
+                    fields,
+                });
+            }
+            if merge::same(&existing, &merged) && !children_missing {
+                if self.intent == Intent::Write {
+                    self.ledger.settle(&group.key, id, Some(hash), "unchanged");
+                }
+                return Ok(Done::Unchanged {
+                    id: id.to_string(),
+                    note: "OnTime already holds exactly this".into(),
+                });
+            }
+            let mut fields = merge::changed(&existing, &merged);
+            if self.intent == Intent::Preview {
+                let what = if fields.is_empty() {
+                    "children".to_string()
+                } else {
+                    fields.join(", ")
+                };
+                return Ok(Done::Would(
+                    format!("would update: {what}"),
+                    Some(id.to_string()),
+                ));
+            }
+            if !merge::same(&existing, &merged) {
+                match self.post_merged(group, id, &merged).await? {
+                    Posted::Yes => {}
+                    Posted::Ended(done) => return Ok(done),
+                    Posted::Lost { cause, answered } => {
+                        let delay = delays.next();
+                        let wait = delay.map(|delay| {
+                            if answered {
+                                delay
+                            } else {
+                                self.client.landing(delay)
+                            }
+                        });
+                        if let Some(wait) = wait
+                            && self.wait_for_landing(group, wait).await
+                        {
+                            tracing::debug!(
+                                id,
+                                "update adding children lost ({cause}): fetching it again"
+                            );
+                            lost = Some(fields);
+                            continue;
+                        }
+                        let message = format!(
+                            "the update adds departments or contacts and its outcome is unknown ({cause}); the next run checks what OnTime holds"
+                        );
+                        self.ledger.failed(&group.key, &message).await?;
+                        return Ok(failed(id, message));
+                    }
+                }
+            }
+            if self.children == Children::Separate {
+                if let Err(message) = self.post_children(id, &group.draft, &existing).await {
+                    return Ok(Done::Failed {
+                        id: Some(id.to_string()),
+                        message: format!("updated, but {message}"),
+                    });
+                }
+                fields.extend(
+                    missing_children(&existing, &group.draft)
+                        .into_iter()
+                        .map(str::to_string),
+                );
+                fields.dedup();
+            }
+            self.ledger.settle(&group.key, id, Some(hash), "updated");
+            return Ok(Done::Updated {
+                id: id.to_string(),
+                fields,
+            });
+        }
+    }
+
+    /// The record to update, as OnTime holds it and carrying its own ID: `found` (a lookup's,
+    /// already checked) or else fetched by the ledger's ID. `Err` ends the update (a ledger ID
+    /// OnTime does not know sends the customer again as if the ledger had none).
+    async fn fetch(
+        &self,
+        group: &Sending,
+        id: &str,
+        hash: &str,
+        found: Option<Json>,
+    ) -> Result<Result<Json, Done>, LedgerError> {
+        let existing = match found {
+            Some(record) => record,
+            None => match self
+                .client
+                .get(&format!("api/customers/{}", escape(id)))
+                .await
+            {
+                Ok(existing) => existing,
+                Err(CallError::Rejected {
+                    status: 400 | 404, ..
+                }) => {
+                    // The ledger's ID is unknown to OnTime (another account, or a reset sandbox).
+                    if self.intent == Intent::Write {
+                        self.ledger.forget_id(&group.key).await?;
+                    }
+                    return Box::pin(self.send(group, None, hash)).await.map(Err);
+                }
+                Err(error) => return Ok(Err(self.call_failed(error, Some(id)))),
+            },
+        };
+        // Posted back without its own ID, the record would be created a second time.
+        let Some(existing) = merge::with_id(existing, id) else {
+            let message = format!(
+                "OnTime's record for customer {id} does not carry that ID; not updating it (posting it back would create a second customer); nothing was sent"
+            );
+            return Ok(Err(failed(id, message)));
+        };
+        Ok(Ok(existing))
+    }
+
+    /// Posts the merged record. One that adds children is not idempotent (sent twice, it adds
+    /// them twice): its lost answer comes back as [`Posted::Lost`] instead of being retried.
+    async fn post_merged(
+        &self,
+        group: &Sending,
+        id: &str,
+        merged: &Json,
+    ) -> Result<Posted, LedgerError> {
+        let idempotent = if merge::adds_children(merged) {
+            Idempotent::Once
+        } else {
+            Idempotent::Yes
+        };
+        let post = self.client.post("api/customer/post", merged, idempotent);
+        let message = match post.await {
+            Ok(answer) => match merge::answered_for_another(&answer, id) {
+                Some(message) => message,
+                None => return Ok(Posted::Yes),
+            },
+            Err(CallError::Unknown { cause }) => {
+                return Ok(Posted::Lost {
+                    cause,
+                    answered: false,
+                });
+            }
+            Err(CallError::Server { cause }) => {
+                return Ok(Posted::Lost {
+                    cause,
+                    answered: true,
+                });
+            }
+            Err(error) => {
+                self.ledger.failed(&group.key, &error.to_string()).await?;
+                return Ok(Posted::Ended(self.call_failed(error, Some(id))));
+            }
+        };
+        self.ledger.failed(&group.key, &message).await?;
+        Ok(Posted::Ended(failed(id, message)))
+    }
+
+    /// `--children separate`: posts each department and contact `existing` lacks, by itself.
+    pub(super) async fn post_children(
+        &self,
+        id: &str,
+        draft: &CustomerDraft,
+        existing: &Json,
+    ) -> Result<(), String> {
+        crate::upload::children::post_missing(&self.client, id, draft, existing).await
+    }
+}
+
+fn failed(id: &str, message: String) -> Done {
+    Done::Failed {
+        id: Some(id.to_string()),
+        message,
+    }
+}
+
+/// The names of the children the draft has and `existing` lacks ("Departments", "Contacts").
+fn missing_children(existing: &Json, draft: &CustomerDraft) -> Vec<&'static str> {
+    let merged = merge::overlay(
+        existing,
+        &CustomerDraft {
+            fields: Default::default(),
+            departments: draft.departments.clone(),
+            contacts: draft.contacts.clone(),
+        },
+    );
+    merge::changed(existing, &merged)
+        .into_iter()
+        .filter_map(|name| match name.as_str() {
+            "Departments" => Some("Departments"),
+            "Contacts" => Some("Contacts"),
+            _ => None,
+        })
+        .collect()
+}
