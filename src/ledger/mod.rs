@@ -180,13 +180,22 @@ impl Ledger {
         &self,
         keys: impl IntoIterator<Item = &'k str>,
     ) -> Result<(), LedgerError> {
+        self.write_each(BEGIN_CREATE, keys).await
+    }
+
+    /// Runs `sql` with (company, key, now) for each key: queued at once, so that they share a
+    /// commit, then each answer awaited.
+    async fn write_each<'k>(
+        &self,
+        sql: &'static str,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Result<(), LedgerError> {
         let at = now();
-        // Queued at once, so that they share a commit; then each answer is awaited.
         let writes: Vec<_> = keys
             .into_iter()
             .map(|key| {
                 self.writer.write(
-                    BEGIN_CREATE,
+                    sql,
                     vec![Self::text(&self.company), Self::text(key), Self::text(&at)],
                 )
             })
@@ -256,24 +265,12 @@ impl Ledger {
         &self,
         keys: impl IntoIterator<Item = &'k str>,
     ) -> Result<(), LedgerError> {
-        let at = now();
-        let writes: Vec<_> = keys
-            .into_iter()
-            .map(|key| {
-                self.writer.write(
-                    "UPDATE customers SET pending_create = 0, last_status = 'not_sent', updated_at = ?3
-                     WHERE company = ?1 AND key = ?2 AND last_status = 'creating'",
-                    vec![Self::text(&self.company), Self::text(key), Self::text(&at)],
-                )
-            })
-            .collect();
-        for write in writes {
-            write.await.map_err(|cause| LedgerError::Write {
-                path: self.path.clone(),
-                cause,
-            })?;
-        }
-        Ok(())
+        self.write_each(
+            "UPDATE customers SET pending_create = 0, last_status = 'not_sent', updated_at = ?3
+             WHERE company = ?1 AND key = ?2 AND last_status = 'creating'",
+            keys,
+        )
+        .await
     }
 
     /// Records a failure, keeping the ID, hash and pending flag as they are.
