@@ -308,18 +308,18 @@ impl Client {
                 }
                 // A create: a lookup tells what it made. An update: done (its answer is not
                 // used). A GET: its answer is needed, so it is asked again.
-                Attempt::Unreadable(cause) if idempotent == Idempotent::No => {
+                Attempt::Unreadable(_, cause) if idempotent == Idempotent::No => {
                     return Err(CallError::Unreadable { cause });
                 }
-                Attempt::Unreadable(_) if method == Method::POST => return Ok(T::default()),
+                Attempt::Unreadable(..) if method == Method::POST => return Ok(T::default()),
                 // No content where an answer was needed: asking again would get no more.
-                Attempt::Unreadable(cause) if cause.starts_with("204") => {
+                Attempt::Unreadable(StatusCode::NO_CONTENT, _) => {
                     return Err(CallError::Rejected {
                         status: 204,
                         body: "no content, where a JSON answer was expected".into(),
                     });
                 }
-                Attempt::Unreadable(cause) => (cause, None),
+                Attempt::Unreadable(_, cause) => (cause, None),
                 Attempt::Unknown(cause) | Attempt::Gateway(cause, _)
                     if idempotent != Idempotent::Yes =>
                 {
@@ -478,10 +478,10 @@ impl Client {
             // is unknown — never a "failed" that invites a resend.
             200..=299 => match serde_json::from_str(&text) {
                 Ok(json) => Attempt::Done(json),
-                Err(e) => Attempt::Unreadable(format!(
-                    "{status} with an unreadable answer ({e}): {}",
-                    clip(&text)
-                )),
+                Err(e) => Attempt::Unreadable(
+                    status,
+                    format!("{status} with an unreadable answer ({e}): {}", clip(&text)),
+                ),
             },
             401 | 403 => {
                 let what = if status == StatusCode::UNAUTHORIZED {
@@ -613,8 +613,8 @@ enum Attempt<T> {
     Fail(CallError),
     /// Sent, no answer.
     Unknown(String),
-    /// Carried out (2xx), but the answer could not be read.
-    Unreadable(String),
+    /// Carried out (a 2xx, this one), but the answer could not be read.
+    Unreadable(StatusCode, String),
     /// Safe to try again, after at least the given wait when the server named one.
     Retry(String, Option<Duration>),
     /// A gateway's 502 or 504: OnTime may have carried the request out. Retried like

@@ -61,19 +61,17 @@ pub fn overlay(existing: &Json, draft: &CustomerDraft) -> Json {
 /// Whether posting `merged` would create a department or contact: it lists one without an ID.
 /// Such a post is not idempotent.
 pub fn adds_children(merged: &Json) -> bool {
+    let has_id = |item: &Json| {
+        item.as_object().is_some_and(|item| {
+            item.iter()
+                .any(|(k, v)| is_id_key(k) && v.as_str().is_some_and(|id| !id.trim().is_empty()))
+        })
+    };
     ["Departments", "Contacts"].iter().any(|list| {
         merged
             .get(list)
             .and_then(Json::as_array)
-            .is_some_and(|items| {
-                items.iter().any(|item| {
-                    !item.as_object().is_some_and(|item| {
-                        item.iter().any(|(k, v)| {
-                            is_id_key(k) && v.as_str().is_some_and(|id| !id.trim().is_empty())
-                        })
-                    })
-                })
-            })
+            .is_some_and(|items| !items.iter().all(has_id))
     })
 }
 
@@ -282,6 +280,22 @@ mod tests {
         assert!(other.is_some_and(|m| {
             m.contains("was answered with customer 00000000-0000-0000-0000-000000000002")
         }));
+    }
+
+    #[test]
+    fn a_post_adds_children_when_one_lacks_an_id() {
+        assert!(!adds_children(&json!({"Name": "A"})));
+        assert!(!adds_children(
+            &json!({"Contacts": [{"ID": "c1", "Name": "Ann"}], "Departments": [{"id": "d1"}]})
+        ));
+        assert!(adds_children(
+            &json!({"Contacts": [{"ID": "c1"}, {"Name": "New"}]})
+        ));
+        assert!(
+            adds_children(&json!({"Departments": [{"ID": " "}]})),
+            "a blank ID is none"
+        );
+        assert!(adds_children(&json!({"Departments": [{"ID": null}]})));
     }
 
     #[test]

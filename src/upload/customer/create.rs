@@ -24,6 +24,12 @@ enum Lost {
     Refused,
 }
 
+/// The waits before the lookups that tell whether a create whose answer never came was made:
+/// `first`, then twice that again. After the last, it is taken as not made.
+pub(super) fn landing_waits(first: Duration) -> [Duration; 2] {
+    [first, first * 2]
+}
+
 /// Whether a create whose answer was lost is in OnTime.
 enum Landing {
     Found(String),
@@ -52,7 +58,7 @@ impl Job {
         loop {
             let error = match self.client.create_customer(body).await {
                 Ok(answer) => match answer.id() {
-                    Some(id) => return self.created(group, id, hash, note).await,
+                    Some(id) => return Ok(self.created(group, id, hash, note).await),
                     None => CallError::Unreadable {
                         cause: match answer.id {
                             Some(other) => {
@@ -105,7 +111,7 @@ impl Job {
             {
                 Landing::Found(id) => {
                     let note = format!("created (confirmed by lookup after: {cause})");
-                    return self.created(group, id, hash, note).await;
+                    return Ok(self.created(group, id, hash, note).await);
                 }
                 Landing::Ended(done) => return Ok(done),
                 Landing::Missing if lost == Lost::Unread => {
@@ -151,10 +157,7 @@ impl Job {
         let waits = match lost {
             Lost::Refused => vec![delay.max(LANDING)],
             Lost::Unread => vec![delay, LANDING],
-            Lost::Silent => {
-                let first = self.client.landing(delay);
-                vec![first, first * 2]
-            }
+            Lost::Silent => landing_waits(self.client.landing(delay)).to_vec(),
         };
         for wait in waits {
             if !wait.is_zero() && !self.wait_for_landing(group, wait).await {
@@ -224,21 +227,15 @@ impl Job {
         Ok(None)
     }
 
-    async fn created(
-        &self,
-        group: &Sending,
-        id: String,
-        hash: &str,
-        note: String,
-    ) -> Result<Done, LedgerError> {
+    async fn created(&self, group: &Sending, id: String, hash: &str, note: String) -> Done {
         if self.children == Children::Separate
             && let Err(message) = self.post_children(&id, &group.draft, &Json::Null).await
         {
             self.ledger.settle(&group.key, &id, None, "created");
-            return Ok(Done::Failed {
+            return Done::Failed {
                 id: Some(id),
                 message: format!("created, but {message}; the next run adds what is missing"),
-            });
+            };
         }
         self.ledger.settle(&group.key, &id, Some(hash), "created");
         let note = if note.is_empty() {
@@ -246,6 +243,6 @@ impl Job {
         } else {
             note
         };
-        Ok(Done::Created { id, note })
+        Done::Created { id, note }
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value as Json;
 
 use super::Sending;
+use super::create::landing_waits;
 use super::{Done, Job};
 use crate::ledger::Entry;
 use crate::mapping::MatchBy;
@@ -69,7 +70,7 @@ impl Job {
 
     /// The waits before the lookups of a create that an earlier run journaled and never heard
     /// back from: the lookups this run would have made of its own lost create (see `landed`),
-    /// at `landing` and three times that after it was journaled, or at once when that is past.
+    /// counted from when it was journaled.
     fn pending_waits(&self, entry: &Entry) -> Vec<Duration> {
         let Ok(since) = chrono::DateTime::parse_from_rfc3339(&entry.updated_at) else {
             return vec![Duration::ZERO];
@@ -80,13 +81,21 @@ impl Job {
             .to_std()
             .unwrap_or_default()
             .saturating_sub(Duration::from_secs(1));
-        if age < landing {
-            vec![landing - age, landing * 2]
-        } else if age < landing * 3 {
-            vec![landing * 3 - age]
-        } else {
-            vec![Duration::ZERO]
+        // The same lookups as for a create this run lost, at the same moments after its send;
+        // those already past are not waited for, and if all are, one lookup is made at once.
+        let mut waits = Vec::new();
+        let (mut at, mut waited) = (Duration::ZERO, age);
+        for wait in landing_waits(landing) {
+            at += wait;
+            if at > waited {
+                waits.push(at - waited);
+                waited = at;
+            }
         }
+        if waits.is_empty() {
+            waits.push(Duration::ZERO);
+        }
+        waits
     }
 
     fn found(

@@ -175,12 +175,12 @@ impl Job {
                         .is_some_and(|v| !v.trim().is_empty())
             })
             .collect();
-        let keys = window
+        let keys: Vec<&str> = window
             .iter()
             .zip(&marks)
             .filter(|(_, mark)| **mark)
-            .map(|(group, _)| group.key.as_str());
-        let keys: Vec<&str> = keys.collect();
+            .map(|(group, _)| group.key.as_str())
+            .collect();
         match self.ledger.begin_creates(keys.iter().copied()).await {
             Ok(()) => {
                 if let Ok(mut untaken) = self.untaken.lock() {

@@ -54,18 +54,16 @@ impl Job {
             let merged = merge::overlay(&existing, &draft);
             let children_missing = self.children == Children::Separate
                 && !missing_children(&existing, &group.draft).is_empty();
-            if merge::same(&existing, &merged)
-                && !children_missing
-                && let Some(fields) = lost.take()
-            {
-                // The post whose answer was lost was made.
-                self.ledger.settle(&group.key, id, Some(hash), "updated");
-                return Ok(Done::Updated {
-                    id: id.to_string(),
-                    fields,
-                });
-            }
-            if merge::same(&existing, &merged) && !children_missing {
+            let same = merge::same(&existing, &merged);
+            if same && !children_missing {
+                if let Some(fields) = lost.take() {
+                    // The post whose answer was lost was made.
+                    self.ledger.settle(&group.key, id, Some(hash), "updated");
+                    return Ok(Done::Updated {
+                        id: id.to_string(),
+                        fields,
+                    });
+                }
                 if self.intent == Intent::Write {
                     self.ledger.settle(&group.key, id, Some(hash), "unchanged");
                 }
@@ -86,7 +84,7 @@ impl Job {
                     Some(id.to_string()),
                 ));
             }
-            if !merge::same(&existing, &merged) {
+            if !same {
                 match self.post_merged(group, id, &merged).await? {
                     Posted::Yes => {}
                     Posted::Ended(done) => return Ok(done),
