@@ -105,6 +105,11 @@ impl Odd {
     pub fn seen(&self) -> Vec<String> {
         self.proxy.seen()
     }
+
+    /// How many of the requests seen start with `prefix` (`POST`, `GET api/customers?`).
+    pub fn seen_count(&self, prefix: &str) -> usize {
+        self.seen().iter().filter(|s| s.starts_with(prefix)).count()
+    }
 }
 
 /// The report's statuses in row order.

@@ -226,11 +226,7 @@ async fn a_lookup_answered_204_fails_the_row_at_once() {
         odd.report()[0],
         "2,failed,1001,OnTime answered 204: no content, where a JSON answer was expected"
     );
-    let lookups = odd
-        .seen()
-        .iter()
-        .filter(|s| s.starts_with("GET api/customers?"))
-        .count();
+    let lookups = odd.seen_count("GET api/customers?");
     assert_eq!(lookups, 2, "one per customer: {:?}", odd.seen());
     assert_eq!(odd.stored().get("1001"), None);
 }
@@ -339,10 +335,7 @@ async fn a_400_in_html_is_the_rows_message_and_not_retried() {
         odd.report(),
         [format!("2,failed,1001,OnTime answered 400: {page}")]
     );
-    assert_eq!(
-        odd.seen().iter().filter(|s| s.starts_with("POST")).count(),
-        1
-    );
+    assert_eq!(odd.seen_count("POST"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -58,7 +58,7 @@ async fn a_retry_after_of_hours_stops_the_run_instead_of_hanging_it() {
             )) && report[0].ends_with("; run again after that"),
             "{report:?}"
         );
-        let creates = odd.seen().iter().filter(|s| s.starts_with("POST")).count();
+        let creates = odd.seen_count("POST");
         assert_eq!(creates, 1, "{:?}", odd.seen());
         assert!(odd.stored().is_empty());
     }

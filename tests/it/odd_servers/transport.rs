@@ -174,7 +174,7 @@ async fn a_create_stored_after_the_client_gave_up_is_found_by_the_lookup_not_sen
     let report = odd.report();
     confirmed_once(&report, "created (confirmed by lookup after: ");
     odd.assert_stored_once(2);
-    let creates = odd.seen().iter().filter(|s| s.starts_with("POST")).count();
+    let creates = odd.seen_count("POST");
     assert_eq!(creates, 2, "{:?}", odd.seen());
 }
 
@@ -219,11 +219,7 @@ async fn a_create_that_lookups_show_only_later_is_found_by_the_second_check() {
         "{report:?}"
     );
     odd.assert_stored_once(1);
-    let lookups = odd
-        .seen()
-        .iter()
-        .filter(|s| s.starts_with("GET api/customers?"))
-        .count();
+    let lookups = odd.seen_count("GET api/customers?");
     assert_eq!(lookups, 2, "{:?}", odd.seen());
 }
 
@@ -313,7 +309,7 @@ async fn a_lost_create_is_not_confirmed_by_another_customers_record() {
             "2,failed,1001,outcome unknown (timed out waiting for the answer: operation timed out): the lookup by accountNumber \"1001\" answered customer {id}, whose AccountNumber is \"10011\", so the check cannot tell; check OnTime before re-running"
         )]
     );
-    let posts = odd.seen().iter().filter(|s| s.starts_with("POST")).count();
+    let posts = odd.seen_count("POST");
     assert_eq!(
         posts,
         1,
@@ -339,7 +335,7 @@ async fn an_update_adding_a_child_whose_answer_was_lost_is_not_posted_twice() {
         odd.report(),
         ["2,updated,1001,updated: Email, Contacts, Departments"]
     );
-    let posts = odd.seen().iter().filter(|s| s.starts_with("POST")).count();
+    let posts = odd.seen_count("POST");
     assert_eq!(posts, 1, "{:?}", odd.seen());
     let record = odd
         .sb
@@ -398,7 +394,7 @@ async fn chunked_gzip_encoded_and_byte_order_marked_answers_are_read() {
             ["updated", "created", "created"],
             "encoding {n}"
         );
-        let creates = odd.seen().iter().filter(|s| s.starts_with("POST")).count();
+        let creates = odd.seen_count("POST");
         assert_eq!(creates, 3, "two creates and an update, each once");
         odd.assert_stored_once(3);
     }
