@@ -185,14 +185,7 @@ async fn a_lookup_answering_one_id_twice_padded_or_as_objects_is_one_customer() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lookup_with_an_empty_body_fails_the_row_and_creates_nothing() {
-    let odd = Odd::new(|seen| {
-        if seen.is_lookup() {
-            Act::answer(Answer::new(200, ""))
-        } else {
-            Act::Pass
-        }
-    })
-    .await;
+    let odd = Odd::new(every_lookup_answered(Answer::new(200, ""))).await;
     odd.sb
         .insert_customer(json!({"Name": "Other", "AccountNumber": "9999"}));
     let run = odd.import(1, &["--retries", "1"]).await;
@@ -210,14 +203,7 @@ async fn a_lookup_with_an_empty_body_fails_the_row_and_creates_nothing() {
 /// fails at its one lookup, nothing is created.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lookup_answered_204_fails_the_row_at_once() {
-    let odd = Odd::new(|seen| {
-        if seen.is_lookup() {
-            Act::answer(Answer::new(204, ""))
-        } else {
-            Act::Pass
-        }
-    })
-    .await;
+    let odd = Odd::new(every_lookup_answered(Answer::new(204, ""))).await;
     odd.sb
         .insert_customer(json!({"Name": "Other", "AccountNumber": "9999"}));
     let run = odd.import(2, &[]).await;
@@ -235,16 +221,10 @@ async fn a_lookup_answered_204_fails_the_row_at_once() {
 /// match" would create every customer), saying it was a lookup that got it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lookup_answered_404_stops_the_run_naming_the_lookup() {
-    let odd = Odd::new(|seen| {
-        if seen.is_lookup() {
-            Act::answer(Answer::json(
-                404,
-                &json!({"Message": "No customers match the criteria."}),
-            ))
-        } else {
-            Act::Pass
-        }
-    })
+    let odd = Odd::new(every_lookup_answered(Answer::json(
+        404,
+        &json!({"Message": "No customers match the criteria."}),
+    )))
     .await;
     odd.sb
         .insert_customer(json!({"Name": "Other", "AccountNumber": "9999"}));
@@ -256,6 +236,17 @@ async fn a_lookup_answered_404_stops_the_run_naming_the_lookup() {
         run.stderr
     );
     assert_eq!(odd.stored().get("1001"), None);
+}
+
+/// Every lookup answered `answer` in the sandbox's place; the rest passes.
+fn every_lookup_answered(answer: Answer) -> impl Fn(&Seen) -> Act + Send + Sync + 'static {
+    move |seen| {
+        if seen.is_lookup() {
+            Act::answer(answer.clone())
+        } else {
+            Act::Pass
+        }
+    }
 }
 
 /// The record of a GET by ID with its `ID` changed by `change`.
