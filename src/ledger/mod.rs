@@ -183,30 +183,22 @@ impl Ledger {
         self.write_each(BEGIN_CREATE, keys).await
     }
 
-    /// Runs `sql` with (company, key, now) for each key: queued at once, so that they share a
-    /// commit, then each answer awaited.
+    /// Runs `sql` with (company, key, now) for each key: one write, so that they share a
+    /// commit and one answer.
     async fn write_each<'k>(
         &self,
         sql: &'static str,
         keys: impl IntoIterator<Item = &'k str>,
     ) -> Result<(), LedgerError> {
         let at = now();
-        let writes: Vec<_> = keys
+        let params: Vec<Value> = keys
             .into_iter()
-            .map(|key| {
-                self.writer.write(
-                    sql,
-                    vec![Self::text(&self.company), Self::text(key), Self::text(&at)],
-                )
-            })
+            .flat_map(|key| [Self::text(&self.company), Self::text(key), Self::text(&at)])
             .collect();
-        for write in writes {
-            write.await.map_err(|cause| LedgerError::Write {
-                path: self.path.clone(),
-                cause,
-            })?;
+        if params.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.write(sql, params).await
     }
 
     /// Records a success: the customer's ID and the hash of what OnTime now holds from us.

@@ -25,6 +25,8 @@ use tokio::sync::oneshot;
 /// One statement and its parameters, to be committed.
 struct Write {
     sql: &'static str,
+    /// The values of one execution of `sql`, or of several one after another (as many values
+    /// each as `sql` has parameters): a window's journal is one write, answered once.
     params: Vec<Value>,
     /// Answered after the commit (or the failure) of the transaction that held the write;
     /// `None` for a detached write, whose failure goes to [`Writer::failure`].
@@ -156,6 +158,7 @@ impl Drop for Writer {
     /// Closes the queue and waits for the thread: what was queued is committed, and the
     /// connection is closed before the ledger's run lock is released.
     fn drop(&mut self) {
+        let closing = Instant::now();
         drop(self.requests.take());
         self.wake();
         if let Some(thread) = self.thread.take() {
@@ -163,8 +166,9 @@ impl Drop for Writer {
             let _ = thread.join();
         }
         tracing::debug!(
-            "ledger: {} transactions committed",
-            self.commits.load(Ordering::SeqCst)
+            "ledger: {} transactions committed; closed in {} ms",
+            self.commits.load(Ordering::SeqCst),
+            closing.elapsed().as_millis()
         );
     }
 }
@@ -257,22 +261,37 @@ fn commit(conn: &Connection, batch: &mut Vec<Write>, served: &Served) {
 
 /// One transaction for the whole batch, rolled back on the first error. Every statement,
 /// `BEGIN` and `COMMIT` included, is one of a handful run thousands of times: each is parsed
-/// once (`prepare_cached`).
+/// once (`prepare_cached`), and looked up once for a run of writes of the same statement.
 fn apply(conn: &Connection, batch: &[Write]) -> rusqlite::Result<()> {
-    let run = |sql: &str, params: &[Value]| {
-        conn.prepare_cached(sql)
-            .and_then(|mut statement| statement.execute(rusqlite::params_from_iter(params)))
-    };
-    run("BEGIN", &[])?;
+    conn.prepare_cached("BEGIN")?.execute([])?;
     let result = batch
-        .iter()
-        .try_for_each(|write| run(write.sql, &write.params).map(drop))
-        .and_then(|()| run("COMMIT", &[]).map(drop));
+        .chunk_by(|a, b| a.sql == b.sql)
+        .try_for_each(|same| {
+            let mut statement = conn.prepare_cached(same[0].sql)?;
+            same.iter()
+                .try_for_each(|write| execute(&mut statement, &write.params))
+        })
+        .and_then(|()| conn.prepare_cached("COMMIT")?.execute([]).map(drop));
     // SQLite may have ended the transaction itself (on some I/O errors); otherwise undo it.
     if result.is_err() && !conn.is_autocommit() {
         let _ = conn.execute_batch("ROLLBACK");
     }
     result
+}
+
+/// Runs `statement` once for `params`, or once for each of the runs of values it holds.
+fn execute(statement: &mut rusqlite::Statement<'_>, params: &[Value]) -> rusqlite::Result<()> {
+    let each = statement.parameter_count();
+    if each == 0 || params.len() <= each {
+        return statement
+            .execute(rusqlite::params_from_iter(params))
+            .map(drop);
+    }
+    params.chunks(each).try_for_each(|values| {
+        statement
+            .execute(rusqlite::params_from_iter(values))
+            .map(drop)
+    })
 }
 
 #[cfg(test)]
@@ -410,6 +429,42 @@ mod tests {
             (Some(1), Some(2))
         );
         assert_eq!(writer.commits(), 2, "the batch was redone write by write");
+    }
+
+    #[tokio::test]
+    async fn a_write_of_several_rows_is_one_write() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (writer, reader) = writer_and_reader(&dir);
+        let rows: Vec<Value> = (0..3).flat_map(|v| params(&format!("r{v}"), v)).collect();
+        assert_eq!(writer.write(INSERT, rows).await, Ok(()));
+        assert_eq!(
+            (0..3)
+                .map(|v| committed(&reader, &format!("r{v}")))
+                .collect::<Vec<_>>(),
+            [Some(0), Some(1), Some(2)]
+        );
+        // One bad row fails the whole write, and none of its rows is kept; a write queued with
+        // it stands.
+        let release = hold(&writer);
+        let mut rows = params("s0", 0);
+        rows.extend([Value::Text("s1".into()), Value::Null]);
+        let bad = writer.write(INSERT, rows);
+        let other = writer.write(INSERT, params("t", 5));
+        drop(release);
+        assert!(bad.await.is_err_and(|e| e.contains("NOT NULL")));
+        assert_eq!(other.await, Ok(()));
+        assert_eq!(
+            (committed(&reader, "s0"), committed(&reader, "t")),
+            (None, Some(5))
+        );
+        // Values that do not fill the statement's parameters are an error, not a partial row.
+        let short = vec![
+            Value::Text("u".into()),
+            Value::Integer(1),
+            Value::Text("v".into()),
+        ];
+        assert!(writer.write(INSERT, short).await.is_err());
+        assert_eq!(committed(&reader, "u"), None);
     }
 
     #[test]
