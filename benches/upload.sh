@@ -131,7 +131,7 @@ import() {
     --state "$state" --report "$tmp/run.report.csv" --summary-json "$tmp/run.summary.json" \
     "$@" >"$tmp/run.stdout" 2>"$tmp/run.stderr" || CODE=$?
   end=$(date +%s.%N)
-  ELAPSED=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+  ELAPSED=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
   CPU=$(awk 'END { printf "%.2f", $1 + $2 }' "$tmp/run.time")
   if [[ $CODE -ne 0 ]]; then
     echo "  importer exit $CODE; last lines of stderr:" >&2

@@ -79,12 +79,27 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
     };
     let mut report = Report::create(&settings.report)
         .map_err(|e| format!("cannot write the report {}: {e}", settings.report.display()))?;
-    let (settings, report, groups) = tokio::task::spawn_blocking(move || {
+    let target = match &settings.mode {
+        Mode::Plan(target) | Mode::Upload(target) => Some(target.clone()),
+        Mode::DryRun => None,
+    };
+    let loading = tokio::task::spawn_blocking(move || {
         let groups = group::load::load(&settings.input, &settings.mapping, &mut report);
         (settings, report, groups)
-    })
-    .await?;
+    });
+    // The client and the ledger are set up while the input is read; an input that cannot be
+    // read is the error shown, even when the setup failed too.
+    let prepared = match &target {
+        Some(target) => Some(upload::prepare(target).await),
+        None => None,
+    };
+    let (settings, report, groups) = loading.await?;
     let group::load::Loaded { groups, customers } = groups?;
+    tracing::debug!(
+        "input read: {} customers in {} ms",
+        groups.len(),
+        started.elapsed().as_millis()
+    );
     let customers = (customers as u64, groups.len() as u64);
     let report = std::sync::Arc::new(std::sync::Mutex::new(report));
     let outcome = match &settings.mode {
@@ -109,10 +124,25 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
                 _ => upload::Intent::Write,
             };
             let report = report.clone();
-            upload::run(&settings, target, groups, report, intent, interrupted).await
+            match prepared {
+                Some(Ok(prepared)) => {
+                    upload::run(
+                        &settings,
+                        target,
+                        prepared,
+                        groups,
+                        report,
+                        intent,
+                        interrupted,
+                    )
+                    .await
+                }
+                Some(Err(error)) => Err(error),
+                None => Err("the run was not set up".into()),
+            }
         }
     };
-    let outcome = match outcome {
+    let mut outcome = match outcome {
         Ok(outcome) => outcome,
         Err(error) => {
             // Nothing was sent: the report still lists every row, then the run fails to start.
@@ -121,7 +151,6 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
             return Err(error);
         }
     };
-    let mut report = report.lock().map_err(|_| "the report lock was poisoned")?;
     let rest = Outcome::new(
         Status::NotSent,
         outcome
@@ -129,7 +158,18 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
             .as_ref()
             .map_or("not sent".into(), Stop::message),
     );
-    report.finish(&rest)?;
+    let finished = report
+        .lock()
+        .map_err(|_| "the report lock was poisoned")?
+        .finish(&rest);
+    // Both files are final before anything is said of the run.
+    if let Some(closing) = outcome.closing.take()
+        && let Err(error) = closing.await
+    {
+        tracing::error!("closing the ledger failed: {error}");
+    }
+    finished?;
+    let report = report.lock().map_err(|_| "the report lock was poisoned")?;
     // The requests are spent: a failure to write the errors file must not hide the summary.
     if let Some(path) = &settings.errors {
         match errors_file::write(path, &settings.input, &settings.mapping, &report) {

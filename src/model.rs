@@ -248,9 +248,12 @@ impl CustomerDraft {
 }
 
 /// One member of a JSON object being written: a property's value, or a list of children.
-enum Member<'a> {
+pub(crate) enum Member<'a> {
+    Text(&'a str),
     Value(&'a Value),
     Children(&'a [Fields]),
+    /// A list of children already written as JSON text.
+    Json(&'a [u8]),
 }
 
 impl Fields {
@@ -268,34 +271,43 @@ impl Fields {
                     .map(|(name, items)| (*name, Member::Children(items))),
             )
             .collect();
-        members.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        out.push(b'{');
-        for (i, (name, member)) in members.into_iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_json_value(out, name);
-            out.push(b':');
-            match member {
-                Member::Value(Value::Text(text)) => write_json_value(out, text.as_str()),
-                Member::Value(Value::Bool(b)) => {
-                    out.extend_from_slice(if *b { b"true" } else { b"false" });
-                }
-                Member::Value(other) => write_json_value(out, &other.to_json()),
-                Member::Children(items) => {
-                    out.push(b'[');
-                    for (j, item) in items.iter().enumerate() {
-                        if j > 0 {
-                            out.push(b',');
-                        }
-                        item.write_json(out, &[]);
-                    }
-                    out.push(b']');
-                }
-            }
-        }
-        out.push(b'}');
+        write_object(out, &mut members);
     }
+}
+
+/// Writes `members` as one JSON object, its keys sorted as `serde_json::Map` sorts them (by
+/// their bytes), as `serde_json` writes it: the one writer of create bodies, whether from a
+/// draft or straight from a packed one, so that both give the same bytes (and hashes).
+pub(crate) fn write_object(out: &mut Vec<u8>, members: &mut [(&str, Member<'_>)]) {
+    members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out.push(b'{');
+    for (i, (name, member)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_json_value(out, *name);
+        out.push(b':');
+        match member {
+            Member::Text(text) => write_json_value(out, *text),
+            Member::Value(Value::Text(text)) => write_json_value(out, text.as_str()),
+            Member::Value(Value::Bool(b)) => {
+                out.extend_from_slice(if *b { b"true" } else { b"false" });
+            }
+            Member::Value(other) => write_json_value(out, &other.to_json()),
+            Member::Children(items) => {
+                out.push(b'[');
+                for (j, item) in items.iter().enumerate() {
+                    if j > 0 {
+                        out.push(b',');
+                    }
+                    item.write_json(out, &[]);
+                }
+                out.push(b']');
+            }
+            Member::Json(json) => out.extend_from_slice(json),
+        }
+    }
+    out.push(b'}');
 }
 
 /// Appends one JSON value (a string is quoted and escaped) as serde_json writes it.

@@ -13,7 +13,9 @@
 //! contacts. Invariant: only [`Writer`] writes a buffer, so every one read here is well formed
 //! (a malformed one reads as empty, never a panic).
 
-use crate::model::{CustomerDraft, Entity, Fields, Value};
+use std::borrow::Cow;
+
+use crate::model::{CustomerDraft, Entity, Fields, Member, Value, write_object};
 
 const TEXT: u8 = 0;
 const FALSE: u8 = 1;
@@ -49,6 +51,48 @@ impl PackedDraft {
             departments,
             contacts,
         }
+    }
+
+    /// The body of a create, byte for byte what [`CustomerDraft::to_json_bytes`] writes for
+    /// the unpacked draft, written from the packed bytes: no text is copied out first.
+    pub fn to_json_bytes(&self) -> Vec<u8> {
+        self.json(true)
+    }
+
+    /// The same without the departments and contacts (which are then posted one by one).
+    pub fn fields_json_bytes(&self) -> Vec<u8> {
+        self.json(false)
+    }
+
+    fn json(&self, with_children: bool) -> Vec<u8> {
+        let mut input = Reader::new(&self.0);
+        let fields = input.raw_fields(Entity::Customer);
+        // Each non-empty list of children, written first; then placed among the fields.
+        let mut lists = Vec::new();
+        let mut named = Vec::new();
+        if with_children {
+            for (entity, name) in [
+                (Entity::Department, "Departments"),
+                (Entity::Contact, "Contacts"),
+            ] {
+                let start = lists.len();
+                if input.children_json(entity, &mut lists) {
+                    named.push((name, start..lists.len()));
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(self.0.len() + 512);
+        let mut members: Vec<(&str, Member<'_>)> = fields
+            .iter()
+            .map(|(name, raw)| (*name, raw.member()))
+            .chain(
+                named
+                    .iter()
+                    .map(|(name, range)| (*name, Member::Json(&lists[range.clone()]))),
+            )
+            .collect();
+        write_object(&mut out, &mut members);
+        out
     }
 
     /// One customer property's value, without unpacking the rest.
@@ -153,6 +197,21 @@ impl Writer {
         self.varint(children.len() as u64);
         for child in children {
             self.fields(entity, child);
+        }
+    }
+}
+
+/// A value as it lies in a packed buffer: text borrowed from it, anything else read out.
+enum Raw<'a> {
+    Text(Cow<'a, str>),
+    Other(Value),
+}
+
+impl Raw<'_> {
+    fn member(&self) -> Member<'_> {
+        match self {
+            Raw::Text(text) => Member::Text(text),
+            Raw::Other(value) => Member::Value(value),
         }
     }
 }
@@ -279,6 +338,50 @@ impl<'a> Reader<'a> {
         Fields(fields)
     }
 
+    /// What [`Reader::fields`] reads, with its text left in the buffer.
+    fn raw_fields(&mut self, entity: Entity) -> Vec<(&'static str, Raw<'a>)> {
+        let count = self.byte();
+        let mut fields = Vec::with_capacity(usize::from(count));
+        for _ in 0..count {
+            let def = entity.fields().get(usize::from(self.byte()));
+            let value = if self.bytes.get(self.at) == Some(&TEXT) {
+                self.byte();
+                let len = usize::try_from(self.varint()).unwrap_or(usize::MAX);
+                Raw::Text(String::from_utf8_lossy(self.take(len)))
+            } else {
+                Raw::Other(self.value())
+            };
+            if let Some(def) = def {
+                fields.push((def.name, value));
+            }
+        }
+        fields
+    }
+
+    /// Writes what [`Reader::children`] reads as a JSON list to `out`, unless it is empty;
+    /// whether it wrote it.
+    fn children_json(&mut self, entity: Entity, out: &mut Vec<u8>) -> bool {
+        let count = self.varint();
+        let mut written = false;
+        for _ in 0..count {
+            if !self.more() {
+                break;
+            }
+            out.push(if written { b',' } else { b'[' });
+            written = true;
+            let fields = self.raw_fields(entity);
+            let mut members: Vec<(&str, Member<'_>)> = fields
+                .iter()
+                .map(|(name, raw)| (*name, raw.member()))
+                .collect();
+            write_object(out, &mut members);
+        }
+        if written {
+            out.push(b']');
+        }
+        written
+    }
+
     pub fn children(&mut self, entity: Entity) -> Vec<Fields> {
         let count = self.varint();
         (0..count)
@@ -322,6 +425,11 @@ mod tests {
         draft.departments = vec![Fields(vec![("Name", text("Ops"))])];
         let packed = PackedDraft::pack(&draft);
         assert_eq!(packed.unpack(), draft);
+        assert_eq!(packed.to_json_bytes(), draft.to_json_bytes());
+        let mut alone = draft.clone();
+        alone.departments.clear();
+        alone.contacts.clear();
+        assert_eq!(packed.fields_json_bytes(), alone.to_json_bytes());
         assert_eq!(packed.get("Name"), Some(text("Ünïcødé & Co")));
         assert_eq!(packed.get("Inactive"), Some(Value::Bool(true)));
         assert_eq!(packed.get("Comments"), Some(text("")));
@@ -346,6 +454,8 @@ mod tests {
             let cut = PackedDraft(bytes[..len].into());
             let _ = cut.unpack();
             let _ = cut.get("PriceSets");
+            let _ = cut.to_json_bytes();
+            assert_eq!(cut.to_json_bytes(), cut.unpack().to_json_bytes());
         }
     }
 

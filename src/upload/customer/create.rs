@@ -42,10 +42,7 @@ impl Job {
     pub(super) async fn create(&self, group: &Sending, hash: &str) -> Result<Done, LedgerError> {
         let separate;
         let body = if self.children == Children::Separate {
-            let mut draft = group.draft.clone();
-            draft.departments.clear();
-            draft.contacts.clear();
-            separate = draft.to_json_bytes();
+            separate = group.packed.fields_json_bytes();
             &separate
         } else {
             &group.body
@@ -85,7 +82,7 @@ impl Job {
                 }
             };
             // The create may have been stored: check before sending it again.
-            let Some((filter, value)) = match_value(self.match_by, &group.draft) else {
+            let Some((filter, value)) = match_value(self.match_by, &group.packed) else {
                 if lost == Lost::Refused {
                     // No key to check by, but the server answered that it failed (a 5xx): as
                     // the contract has it, a 5xx comes before anything is stored. Retried.
@@ -229,7 +226,7 @@ impl Job {
 
     async fn created(&self, group: &Sending, id: String, hash: &str, note: String) -> Done {
         if self.children == Children::Separate
-            && let Err(message) = self.post_children(&id, &group.draft, &Json::Null).await
+            && let Err(message) = self.post_children(&id, group.draft(), &Json::Null).await
         {
             self.ledger.settle(&group.key, &id, None, "created");
             return Done::Failed {

@@ -22,7 +22,7 @@ mod update;
 use super::Intent;
 use super::client::{CallError, Client};
 use crate::cli::Children;
-use crate::group::CustomerGroup;
+use crate::group::{CustomerGroup, PackedDraft};
 use crate::ledger::{Entry, Ledger, LedgerError};
 use crate::mapping::MatchBy;
 use crate::model::CustomerDraft;
@@ -43,10 +43,12 @@ fn hash_body(body: &[u8]) -> String {
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(body))
 }
 
-/// A customer on its way, its draft unpacked for as long as it is being sent.
+/// A customer on its way. Its draft is unpacked only if a step needs its values (an update's
+/// merge, children posted one by one); a create needs only its body.
 struct Sending {
     key: String,
-    draft: CustomerDraft,
+    packed: PackedDraft,
+    unpacked: std::sync::OnceLock<CustomerDraft>,
     /// The draft as JSON text, serialised once: hashed for change detection, and the body of
     /// a create that carries its children.
     body: Vec<u8>,
@@ -57,6 +59,13 @@ struct Sending {
     /// Its place among the customers under way ([`Job::places`]), given up while it waits for
     /// a lost create to land.
     place: Mutex<Option<OwnedSemaphorePermit>>,
+}
+
+impl Sending {
+    /// The draft, unpacked the first time it is asked for.
+    fn draft(&self) -> &CustomerDraft {
+        self.unpacked.get_or_init(|| self.packed.unpack())
+    }
 }
 
 /// Where an update's customer came from.
@@ -181,15 +190,22 @@ impl Job {
             .filter(|(_, mark)| **mark)
             .map(|(group, _)| group.key.as_str())
             .collect();
+        // Counted as untaken before the commit is awaited: a stop may drop this future after
+        // the writes are queued, and their entries must still be taken back.
+        if let Ok(mut untaken) = self.untaken.lock() {
+            untaken.extend(keys.iter().map(|key| key.to_string()));
+        }
         match self.ledger.begin_creates(keys.iter().copied()).await {
-            Ok(()) => {
-                if let Ok(mut untaken) = self.untaken.lock() {
-                    untaken.extend(keys.iter().map(|key| key.to_string()));
-                }
-                marks
-            }
+            Ok(()) => marks,
             // Each create then journals itself, and meets the error there.
-            Err(_) => vec![false; window.len()],
+            Err(_) => {
+                if let Ok(mut untaken) = self.untaken.lock() {
+                    for key in &keys {
+                        untaken.remove(*key);
+                    }
+                }
+                vec![false; window.len()]
+            }
         }
     }
 
@@ -218,10 +234,10 @@ impl Job {
         if journaled && let Ok(mut untaken) = self.untaken.lock() {
             untaken.remove(&group.key);
         }
-        let draft = group.draft();
         let group = Sending {
-            body: draft.to_json_bytes(),
-            draft,
+            body: group.packed.to_json_bytes(),
+            packed: group.packed,
+            unpacked: std::sync::OnceLock::new(),
             key: group.key,
             rows: group.rows,
             journaled,

@@ -46,14 +46,14 @@ impl Job {
                 Ok(existing) => existing,
                 Err(done) => return Ok(done),
             };
-            let mut draft = group.draft.clone();
+            let mut draft = group.draft().clone();
             if self.children == Children::Separate {
                 draft.departments.clear();
                 draft.contacts.clear();
             }
             let merged = merge::overlay(&existing, &draft);
             let children_missing = self.children == Children::Separate
-                && !missing_children(&existing, &group.draft).is_empty();
+                && !missing_children(&existing, group.draft()).is_empty();
             let same = merge::same(&existing, &merged);
             if same && !children_missing {
                 if let Some(fields) = lost.take() {
@@ -116,14 +116,14 @@ impl Job {
                 }
             }
             if self.children == Children::Separate {
-                if let Err(message) = self.post_children(id, &group.draft, &existing).await {
+                if let Err(message) = self.post_children(id, group.draft(), &existing).await {
                     return Ok(Done::Failed {
                         id: Some(id.to_string()),
                         message: format!("updated, but {message}"),
                     });
                 }
                 fields.extend(
-                    missing_children(&existing, &group.draft)
+                    missing_children(&existing, group.draft())
                         .into_iter()
                         .map(str::to_string),
                 );

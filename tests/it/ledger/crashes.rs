@@ -29,6 +29,25 @@ async fn one_run_at_a_time() {
     assert_eq!(e.run(&[]).await.code, 0);
 }
 
+/// The ledger is opened while the input is read: when both fail, the input's problem is the
+/// one shown (fixing the file is the user's next step either way).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_input_is_reported_before_a_busy_ledger() {
+    let e = env_default().await;
+    e.input("Client,Town\n1001,Boston\n");
+    let held = ontime_import::ledger::Ledger::open(&e.work.path("ledger.db"), "sandbox").unwrap();
+    let run = e.run(&[]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("Client"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("in use by another run"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(e.sb.stats().total, 0);
+    drop(held);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_at_any_point_then_reruns_end_with_each_customer_once() {
     let n = 25;
