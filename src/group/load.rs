@@ -137,7 +137,13 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
     };
     let report_path = report.path().to_path_buf();
     let mut grouper = Grouper::new(&binding);
+    let reading = std::time::Instant::now();
     read_customers(primary, &binding, &mut grouper, report)?;
+    tracing::debug!(
+        "{} rows read and grouped in {} ms",
+        report.len(),
+        reading.elapsed().as_millis()
+    );
     let primary_name = report.source_name(0).to_string();
     for (entity, table, binding) in others {
         let source = report.add_source(table.source.to_string());
@@ -149,8 +155,13 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
         }
     }
     let customers = grouper.customers();
+    let finishing = std::time::Instant::now();
     let groups = grouper
         .finish(report)
+        .inspect(|_| {
+            let ms = finishing.elapsed().as_millis();
+            tracing::debug!("{customers} customers completed in {ms} ms");
+        })
         .and_then(|groups| one_customer_per_match_value(groups, mapping, report))
         .map_err(|cause| LoadError::Report {
             path: report_path,
