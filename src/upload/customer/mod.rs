@@ -157,10 +157,10 @@ impl Job {
 
     /// Journals as pending, in one commit, the customers of `window` that this run may create
     /// (those the ledger has no ID or pending create for, and that have a match value to check
-    /// a lost create by);
-    /// which were journaled, in order. One commit for a window instead of one before each
-    /// create: a run killed mid-window leaves the rest of it pending too, which costs the next
-    /// run a lookup for each, as the rest of a non-empty account costs anyway.
+    /// a lost create by); which were journaled, in order. One commit for a window instead of
+    /// one before each create: a run killed mid-window leaves the rest of it pending too (and
+    /// the next window, journaled ahead), which costs the next run a lookup for each, as the
+    /// rest of a non-empty account costs anyway.
     pub async fn journal(&self, window: &[CustomerGroup]) -> Vec<bool> {
         let MatchBy::Field(field) = self.match_by else {
             return vec![false; window.len()];
