@@ -12,65 +12,28 @@ use std::time::Duration;
 
 use backon::BackoffBuilder;
 use governor::{DefaultDirectRateLimiter, RateLimiter};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
+mod classify;
+mod error;
+
+use classify::Attempt;
+pub use error::{CallError, Idempotent};
+
 use super::Quota;
 use super::answer::Created;
-use super::http::{LONGEST_WAIT, after, clip, describe, retry_after};
+use super::http::{clip, describe, retry_after};
 pub use super::http::{escape, pace};
-use super::quota::{InFlight, QuotaBook, QuotaHeaders, spent_until};
+use super::quota::{InFlight, QuotaBook};
 use crate::settings::{ApiKey, Target};
 use crate::summary::Stop;
 
 /// Where customers are created and updated.
 pub const CUSTOMER_POST: &str = "api/customer/post";
-
-/// Why a call gave no usable answer.
-#[derive(Debug, Clone, PartialEq)]
-pub enum CallError {
-    /// The server refused the request (400, 404): the body verbatim. Never retried.
-    Rejected { status: u16, body: String },
-    /// It may or may not have been carried out (timeout or dropped connection after sending).
-    Unknown { cause: String },
-    /// A request that must not be sent twice got a 2xx whose body could not be read: the server
-    /// finished with it, but what it made is not known.
-    Unreadable { cause: String },
-    /// Retries ran out on 5xx, 429 with Retry-After, or connection errors before sending.
-    Exhausted { cause: String },
-    /// A create answered 5xx. The server says it failed, but a create is never re-sent on the
-    /// server's word alone: the caller checks by a lookup when it can.
-    Server { cause: String },
-    /// The run is stopping (quota, budget, key refused, Ctrl-C): this request was not sent.
-    Stopped,
-}
-
-impl std::fmt::Display for CallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            CallError::Rejected { status, body } => write!(f, "OnTime answered {status}: {body}"),
-            CallError::Unknown { cause } => write!(f, "no answer: {cause}"),
-            CallError::Unreadable { cause } => write!(f, "unreadable answer: {cause}"),
-            CallError::Exhausted { cause } => write!(f, "gave up after retries: {cause}"),
-            CallError::Server { cause } => write!(f, "server error: {cause}"),
-            CallError::Stopped => f.write_str("not sent: the run is stopping"),
-        }
-    }
-}
-
-/// Whether a request may be sent twice with the same effect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Idempotent {
-    Yes,
-    /// A create: an unknown outcome must be resolved by the caller.
-    No,
-    /// An update that adds children: never sent twice (an unknown outcome or a 5xx is the
-    /// caller's to resolve), but any 2xx is enough, whatever its body.
-    Once,
-}
 
 /// Limits on what the run may spend.
 #[derive(Debug, Clone, Copy, Default)]
@@ -287,20 +250,7 @@ impl Client {
                 Attempt::Fail(CallError::Rejected { status: 404, body })
                     if !path.starts_with("api/customers/") =>
                 {
-                    // A lookup's 404 is not taken for "no match": at a wrong address, every
-                    // customer would then be created.
-                    let lookup = if path.starts_with("api/customers?") {
-                        " to a customer lookup, which answers a list (empty for no match); the service may answer 404 for no match, which is not taken as such"
-                    } else {
-                        ""
-                    };
-                    self.stop(Stop::Address {
-                        message: format!(
-                            "OnTime answered 404 Not Found for {url}{lookup}: check ONTIME_COMPANY_ID (--company-id) and --base-url. Server said: {}",
-                            clip(&body)
-                        ),
-                    });
-                    return Err(CallError::Stopped);
+                    return Err(self.wrong_address(path, &url, &body));
                 }
                 Attempt::Fail(error) => return Err(error),
                 Attempt::Moved { status, to } => {
@@ -340,6 +290,24 @@ impl Client {
             tracing::debug!(%method, path, ?delay, "retrying: {cause}");
             self.pause(delay).await?;
         }
+    }
+
+    /// A 404 for anything but a record by ID: the run talks to the wrong address, and every
+    /// further request would fail the same way, so the run stops. A lookup's 404 is not taken
+    /// for "no match": at a wrong address, every customer would then be created.
+    fn wrong_address(&self, path: &str, url: &Url, body: &str) -> CallError {
+        let lookup = if path.starts_with("api/customers?") {
+            " to a customer lookup, which answers a list (empty for no match); the service may answer 404 for no match, which is not taken as such"
+        } else {
+            ""
+        };
+        self.stop(Stop::Address {
+            message: format!(
+                "OnTime answered 404 Not Found for {url}{lookup}: check ONTIME_COMPANY_ID (--company-id) and --base-url. Server said: {}",
+                clip(body)
+            ),
+        });
+        CallError::Stopped
     }
 
     /// The waits between attempts: exponential from 200 ms, with jitter, `--retries` of them.
@@ -466,136 +434,6 @@ impl Client {
         let text = String::from_utf8_lossy(body).into_owned();
         self.classify(status, retry_after, text)
     }
-
-    fn classify<T: DeserializeOwned>(
-        &self,
-        status: StatusCode,
-        retry_after: Option<Duration>,
-        text: String,
-    ) -> Attempt<T> {
-        match status.as_u16() {
-            // Success with an answer that cannot be read: it was carried out, but what it made
-            // is unknown — never a "failed" that invites a resend.
-            200..=299 => match serde_json::from_str(&text) {
-                Ok(json) => Attempt::Done(json),
-                Err(e) => Attempt::Unreadable(
-                    status,
-                    format!("{status} with an unreadable answer ({e}): {}", clip(&text)),
-                ),
-            },
-            401 | 403 => {
-                let what = if status == StatusCode::UNAUTHORIZED {
-                    "OnTime refused the API key (401): check ONTIME_API_KEY and that the key has not been revoked, and ONTIME_COMPANY_ID"
-                } else {
-                    "the API key lacks permission (403): an OnTime administrator must allow it to read and write customers"
-                };
-                self.stop(Stop::Auth {
-                    message: format!("{what}. Server said: {}", clip(&text)),
-                });
-                Attempt::Fail(CallError::Stopped)
-            }
-            429 => match retry_after {
-                Some(wait) if wait > LONGEST_WAIT => self.wait_too_long(status, wait),
-                Some(wait) => Attempt::Retry(
-                    format!(
-                        "429 Too Many Requests, Retry-After {} s",
-                        wait.as_secs_f64()
-                    ),
-                    Some(wait),
-                ),
-                None => {
-                    let reset = spent_until(&self.quota());
-                    self.stop(Stop::Quota { reset });
-                    Attempt::Fail(CallError::Stopped)
-                }
-            },
-            // A gateway's error: it lost OnTime's answer, not OnTime's word that it failed.
-            502 | 504 => {
-                if let Some(wait) = retry_after.filter(|w| *w > LONGEST_WAIT) {
-                    self.stop_for(status, wait);
-                }
-                Attempt::Gateway(format!("{status}: {}", clip(&text)), retry_after)
-            }
-            500..=599 => match retry_after {
-                Some(wait) if wait > LONGEST_WAIT => self.wait_too_long(status, wait),
-                _ => Attempt::Retry(format!("{status}: {}", clip(&text)), retry_after),
-            },
-            code => Attempt::Fail(CallError::Rejected {
-                status: code,
-                body: text,
-            }),
-        }
-    }
-
-    /// Counts attempts that failed for want of a working service (no answer, 5xx; not a 429
-    /// with `Retry-After`, which is a throttle speaking); too many in a row stop the run.
-    fn tally<T>(&self, attempt: &Attempt<T>) {
-        let cause = match attempt {
-            Attempt::Unknown(cause) | Attempt::Gateway(cause, _) => cause,
-            Attempt::Retry(cause, _) if !cause.starts_with("429") => cause,
-            _ => {
-                self.failing.store(0, Ordering::SeqCst);
-                return;
-            }
-        };
-        let attempts = self.failing.fetch_add(1, Ordering::SeqCst) + 1;
-        if attempts >= self.give_up_after {
-            self.stop(Stop::Unreachable {
-                attempts,
-                cause: cause.clone(),
-            });
-        }
-    }
-
-    /// A `Retry-After` too long to wait out stops the run, as a spent quota does.
-    fn wait_too_long<T>(&self, status: StatusCode, wait: Duration) -> Attempt<T> {
-        self.stop_for(status, wait);
-        Attempt::Fail(CallError::Stopped)
-    }
-
-    fn stop_for(&self, status: StatusCode, wait: Duration) {
-        self.stop(Stop::Wait {
-            status: status.as_u16(),
-            until: after(wait),
-        });
-    }
-
-    /// A redirect stops the run: the address is not the API's, and the tool does not follow it
-    /// (the key would go along). A create redirected with 303 ("see the result there") may have
-    /// been carried out, so its outcome is unknown; any other request was not.
-    fn moved(&self, status: StatusCode, url: &Url, to: &str, idempotent: Idempotent) -> CallError {
-        let message = format!(
-            "OnTime answered {status} for {url}, redirecting to {to}: redirects are not followed, so that the key and the data go only where --base-url says; check --base-url and ONTIME_COMPANY_ID"
-        );
-        self.stop(Stop::Address {
-            message: message.clone(),
-        });
-        if idempotent != Idempotent::Yes && status == StatusCode::SEE_OTHER {
-            CallError::Unknown { cause: message }
-        } else {
-            CallError::Stopped
-        }
-    }
-
-    /// Folds an answer's quota headers in; in the same step the request stops being in flight,
-    /// so that no moment counts it both in the server's remaining count and as on its way.
-    fn note_quota(&self, headers: &HeaderMap, in_flight: &mut InFlight<'_>) {
-        let seen = QuotaHeaders::read(headers);
-        let Ok(mut book) = self.quota.lock() else {
-            return;
-        };
-        seen.apply(&mut book.quota);
-        if std::mem::take(&mut in_flight.1) {
-            book.in_flight = book.in_flight.saturating_sub(1);
-        }
-        let spent =
-            book.quota.daily_remaining == Some(0) || book.quota.monthly_remaining == Some(0);
-        let reset = spent_until(&book.quota);
-        drop(book);
-        if spent {
-            self.stop(Stop::Quota { reset });
-        }
-    }
 }
 
 /// What a request carries.
@@ -606,23 +444,4 @@ enum Body<'a> {
     Json(&'a Json),
     /// JSON text, sent as it is.
     Text(&'a [u8]),
-}
-
-enum Attempt<T> {
-    Done(T),
-    Fail(CallError),
-    /// Sent, no answer.
-    Unknown(String),
-    /// Carried out (a 2xx, this one), but the answer could not be read.
-    Unreadable(StatusCode, String),
-    /// Safe to try again, after at least the given wait when the server named one.
-    Retry(String, Option<Duration>),
-    /// A gateway's 502 or 504: OnTime may have carried the request out. Retried like
-    /// [`Attempt::Retry`], unless it is a create, whose outcome is then unknown.
-    Gateway(String, Option<Duration>),
-    /// A 3xx (never followed), and where it points.
-    Moved {
-        status: StatusCode,
-        to: String,
-    },
 }
