@@ -250,16 +250,18 @@ impl Ledger {
         .await
     }
 
-    /// Takes back the journal entries of customers journaled with their window but never
-    /// taken up (the run stopped first): nothing was sent for them. An entry that something
-    /// else has written since is left as it is.
+    /// Takes back the journal entries of customers journaled with their window whose create
+    /// was never sent (the run stopped first, or they ended without one): they are no longer
+    /// pending. One still marked `creating` becomes `not_sent`; a status written since (a
+    /// failure and its message) is kept.
     pub async fn unjournal<'k>(
         &self,
         keys: impl IntoIterator<Item = &'k str>,
     ) -> Result<(), LedgerError> {
         self.write_each(
-            "UPDATE customers SET pending_create = 0, last_status = 'not_sent', updated_at = ?3
-             WHERE company = ?1 AND key = ?2 AND last_status = 'creating'",
+            "UPDATE customers SET pending_create = 0, updated_at = ?3,
+                 last_status = CASE last_status WHEN 'creating' THEN 'not_sent' ELSE last_status END
+             WHERE company = ?1 AND key = ?2 AND pending_create = 1",
             keys,
         )
         .await

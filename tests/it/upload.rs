@@ -74,6 +74,22 @@ impl Env {
         args
     }
 
+    /// The ledger's entries with a create pending, as (key, last status), sorted.
+    pub fn pending(&self) -> Vec<(String, String)> {
+        let ledger =
+            ontime_import::ledger::Ledger::open(&self.work.path("ledger.db"), self.sb.company_id())
+                .unwrap();
+        let mut pending: Vec<(String, String)> = ledger
+            .all()
+            .unwrap()
+            .into_iter()
+            .filter(|(_, entry)| entry.pending_create)
+            .map(|(key, entry)| (key, entry.last_status))
+            .collect();
+        pending.sort();
+        pending
+    }
+
     /// Writes `in.csv` and the simple mapping.
     pub fn input(&self, csv: &str) {
         self.work.write("in.csv", csv);

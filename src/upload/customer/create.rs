@@ -49,7 +49,9 @@ impl Job {
         };
         let mut delays = self.client.delays();
         let mut note = String::new();
-        if !group.journaled {
+        if group.journaled {
+            self.sending_create(&group.key);
+        } else {
             self.ledger.begin_create(&group.key).await?;
         }
         loop {

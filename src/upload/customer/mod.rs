@@ -115,8 +115,10 @@ pub struct Job {
     /// Cancelled by Ctrl-C or any stop of the run: ends that wait early (the create stays
     /// pending in the ledger, for the next run to check).
     intake: CancellationToken,
-    /// Customers journaled with their window and not yet taken up: if the run stops first,
-    /// their journal entries are taken back ([`Job::unjournal_untaken`]).
+    /// Customers journaled with their window whose create has not been sent: when the run
+    /// ends, their journal entries are taken back ([`Job::unjournal_untaken`]), whether the
+    /// run stopped before it reached them or they ended without a create (a stop during their
+    /// lookup, a lookup that found them or found several).
     untaken: Mutex<std::collections::HashSet<String>>,
     /// `--concurrency` places for the customers under way: the intake takes one before it
     /// starts a customer, which holds it until it ends, except while it waits for a lost
@@ -209,8 +211,17 @@ impl Job {
         }
     }
 
-    /// Takes back the journal entries of the customers journaled but never taken up (the run
-    /// stopped first): without it, the next run would wait for creates never sent to land.
+    /// A journaled customer's create is about to be sent: from now on its journal entry
+    /// stands, to be settled by the answer or resolved by a lookup.
+    fn sending_create(&self, key: &str) {
+        if let Ok(mut untaken) = self.untaken.lock() {
+            untaken.remove(key);
+        }
+    }
+
+    /// Takes back the journal entries of the customers journaled whose create was never sent
+    /// (all tasks have ended): without it, the next run would wait for creates never sent to
+    /// land.
     pub async fn unjournal_untaken(&self) {
         let keys: Vec<String> = match self.untaken.lock() {
             Ok(mut untaken) => untaken.drain().collect(),
@@ -231,9 +242,6 @@ impl Job {
         journaled: bool,
         place: OwnedSemaphorePermit,
     ) {
-        if journaled && let Ok(mut untaken) = self.untaken.lock() {
-            untaken.remove(&group.key);
-        }
         let group = Sending {
             body: group.packed.to_json_bytes(),
             packed: group.packed,

@@ -108,6 +108,9 @@ async fn ambiguous_matches_fail_naming_the_ids() {
     assert_eq!(report[2], "4,created,1003,created");
     assert_eq!(e.accounts().get("1002"), Some(&2));
     assert_eq!(e.sb.stats().endpoint_total("POST api/customer/post"), 2);
+    // Journaled with its window, then failed by its lookup: no create was sent, so it is not
+    // left pending (the next run would wait for it to land), and its failure is kept.
+    assert_eq!(e.pending(), []);
     assert!(
         e.log().iter().all(|l| !l.contains(&a) && !l.contains(&b)),
         "{:?}",
