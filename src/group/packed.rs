@@ -81,17 +81,12 @@ impl PackedDraft {
                 }
             }
         }
-        let mut out = Vec::with_capacity(self.0.len() + 512);
-        let mut members: Vec<(&str, Member<'_>)> = fields
-            .iter()
-            .map(|(name, raw)| (*name, raw.member()))
-            .chain(
-                named
-                    .iter()
-                    .map(|(name, range)| (*name, Member::Json(&lists[range.clone()]))),
-            )
+        let children: Vec<(&str, &[u8])> = named
+            .into_iter()
+            .map(|(name, range)| (name, &lists[range]))
             .collect();
-        write_object(&mut out, &mut members);
+        let mut out = Vec::with_capacity(self.0.len() + 512);
+        write_fields(&mut out, &fields, &children);
         out
     }
 
@@ -214,6 +209,28 @@ impl Raw<'_> {
             Raw::Other(value) => Member::Value(value),
         }
     }
+
+    fn into_value(self) -> Value {
+        match self {
+            Raw::Text(text) => Value::Text(text.into_owned()),
+            Raw::Other(value) => value,
+        }
+    }
+}
+
+/// Writes `fields` as one JSON object, with each list of `children` (already JSON text) under
+/// its name among them.
+fn write_fields(out: &mut Vec<u8>, fields: &[(&'static str, Raw<'_>)], children: &[(&str, &[u8])]) {
+    let mut members: Vec<(&str, Member<'_>)> = fields
+        .iter()
+        .map(|(name, raw)| (*name, raw.member()))
+        .chain(
+            children
+                .iter()
+                .map(|(name, json)| (*name, Member::Json(json))),
+        )
+        .collect();
+    write_object(out, &mut members);
 }
 
 /// A property's position in its entity's catalog (names come from that catalog, so it is
@@ -326,19 +343,12 @@ impl<'a> Reader<'a> {
     }
 
     pub fn fields(&mut self, entity: Entity) -> Fields {
-        let count = self.byte();
-        let mut fields = Vec::with_capacity(usize::from(count));
-        for _ in 0..count {
-            let def = entity.fields().get(usize::from(self.byte()));
-            let value = self.value();
-            if let Some(def) = def {
-                fields.push((def.name, value));
-            }
-        }
-        Fields(fields)
+        let fields = self.raw_fields(entity).into_iter();
+        Fields(fields.map(|(name, raw)| (name, raw.into_value())).collect())
     }
 
-    /// What [`Reader::fields`] reads, with its text left in the buffer.
+    /// An entity's fields as they lie in the buffer, text borrowed (unknown catalog indexes
+    /// skipped): [`Reader::fields`] owns them, the JSON writer borrows them.
     fn raw_fields(&mut self, entity: Entity) -> Vec<(&'static str, Raw<'a>)> {
         let count = self.byte();
         let mut fields = Vec::with_capacity(usize::from(count));
@@ -370,11 +380,7 @@ impl<'a> Reader<'a> {
             out.push(if written { b',' } else { b'[' });
             written = true;
             let fields = self.raw_fields(entity);
-            let mut members: Vec<(&str, Member<'_>)> = fields
-                .iter()
-                .map(|(name, raw)| (*name, raw.member()))
-                .collect();
-            write_object(out, &mut members);
+            write_fields(out, &fields, &[]);
         }
         if written {
             out.push(b']');
@@ -454,7 +460,6 @@ mod tests {
             let cut = PackedDraft(bytes[..len].into());
             let _ = cut.unpack();
             let _ = cut.get("PriceSets");
-            let _ = cut.to_json_bytes();
             assert_eq!(cut.to_json_bytes(), cut.unpack().to_json_bytes());
         }
     }
