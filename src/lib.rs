@@ -71,6 +71,16 @@ fn fail(error: &dyn std::fmt::Display) -> ExitCode {
 async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error + Send + Sync>> {
     let started = Instant::now();
     check_outputs(&settings)?;
+    // The ledger's run lock comes before any output is touched: a run refused because another
+    // holds the ledger must leave that run's report, errors file and summary as they are.
+    let lock = match &settings.mode {
+        Mode::Plan(target) | Mode::Upload(target)
+            if matches!(target.endpoint, settings::Endpoint::Remote { .. }) =>
+        {
+            Some(ledger::Lock::take(&target.state)?)
+        }
+        _ => None,
+    };
     // Listening from the start, so a Ctrl-C while the input is read still ends the run cleanly;
     // a dry run sends nothing, so the default (end at once) is right for it.
     let interrupted = match settings.mode {
@@ -90,7 +100,7 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
     // The client and the ledger are set up while the input is read; an input that cannot be
     // read is the error shown, even when the setup failed too.
     let prepared = match &target {
-        Some(target) => Some(upload::prepare(target).await),
+        Some(target) => Some(upload::prepare(target, lock).await),
         None => None,
     };
     let (settings, report, groups) = loading.await?;
@@ -177,8 +187,12 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
             Err(error) => eprintln!("error: {error}"),
         }
     }
+    let warnings = std::mem::take(&mut outcome.warnings);
     let summary = Summary::new(&report, customers, outcome, started.elapsed());
     summary.print();
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
     if let Some(path) = &settings.summary_json {
         summary
             .write_json(path)

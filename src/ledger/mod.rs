@@ -1,25 +1,31 @@
-//! The ledger: a SQLite file remembering, per company and group key, the OnTime customer ID, a
-//! hash of the content last sent successfully, and the last outcome.
+//! The ledger: a SQLite file remembering, per site (normalised base URL and company id) and
+//! group key, the OnTime customer ID, a hash of the content last sent successfully, and the
+//! last outcome. An entry made for one site never counts for another: what a rehearsal sent to
+//! a test server is not "unchanged" in the real account.
 //!
 //! It is the commit point of a run. A create is journaled as pending *before* it is sent (that
 //! write is waited for), so a rerun after a crash between send and answer resolves it by a
 //! lookup, never by a second create. A success is recorded as it arrives, committed within a
 //! few milliseconds with others and not waited for: a crash in between leaves the create
 //! pending, resolved the same way. Writes go through one writer thread that commits whatever
-//! is queued in one transaction (`writer.rs`). One run at a time holds the
-//! ledger (an OS file lock on `<ledger>.lock`, freed by the OS even when the process is killed).
-//! The API key is never stored.
+//! is queued in one transaction (`writer.rs`). One run at a time holds the ledger (`lock.rs`:
+//! an OS lock on the file itself). The tables and their versions are `schema.rs`'s. The API key
+//! is never stored.
 
+mod lock;
+mod schema;
+mod site;
 mod writer;
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
+pub use lock::Lock;
+pub use schema::VERSION;
+pub use site::{DEFAULT_BASE_URL, Site};
 use writer::Writer;
 
 /// What the ledger knows of one customer.
@@ -38,61 +44,55 @@ pub struct Entry {
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error(
-        "the ledger {path} is in use by another run ({holder})\nhint: wait for it to finish; if no such run exists, the lock is stale only if that process is gone"
+        "the ledger {path} is in use by another run ({holder})\nhint: wait for it to finish; the lock goes with that process, so if it is gone, run again"
     )]
     Busy { path: PathBuf, holder: String },
     #[error(
         "cannot open the ledger {path}: {cause}\nhint: pass --state FILE to keep it somewhere writable"
     )]
     Open { path: PathBuf, cause: String },
+    #[error("cannot use the ledger {path}: {cause}")]
+    Schema {
+        path: PathBuf,
+        cause: schema::SchemaError,
+    },
     #[error("the ledger {path} could not be written: {cause}")]
     Write { path: PathBuf, cause: String },
 }
 
 pub struct Ledger {
     path: PathBuf,
-    company: String,
+    site: Site,
     /// Owns the one connection; every write and read goes through it, in order. Declared
     /// before `_lock`, so that it is dropped (the connection closed) before the lock is freed.
     writer: Writer,
     /// Held for the whole run; the OS frees it when the process ends, however it ends.
-    _lock: Option<File>,
+    _lock: Option<Lock>,
 }
 
-/// `WITHOUT ROWID`: the primary key is the table's one b-tree, so a write dirties one leaf, not
-/// a row in the table and its entry in a separate key index; every commit appends fewer pages to
-/// the WAL. A ledger made before keeps its table as it was (`IF NOT EXISTS`); both work alike.
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS customers (
-    company        TEXT NOT NULL,
-    key            TEXT NOT NULL,
-    customer_id    TEXT,
-    sent_hash      TEXT,
-    pending_create INTEGER NOT NULL DEFAULT 0,
-    last_status    TEXT NOT NULL,
-    last_message   TEXT NOT NULL DEFAULT '',
-    updated_at     TEXT NOT NULL,
-    PRIMARY KEY (company, key)
-) WITHOUT ROWID;
-PRAGMA user_version = 1;
-";
-
-const BEGIN_CREATE: &str = "INSERT INTO customers (company, key, pending_create, last_status, updated_at) VALUES (?1, ?2, 1, 'creating', ?3)
-     ON CONFLICT (company, key) DO UPDATE SET pending_create = 1, last_status = 'creating', updated_at = ?3";
+/// Every statement's first three parameters are the site (`?1` base URL, `?2` company) and
+/// the group key (`?3`).
+const BEGIN_CREATE: &str = "INSERT INTO customers (base_url, company, key, pending_create, last_status, updated_at) VALUES (?1, ?2, ?3, 1, 'creating', ?4)
+     ON CONFLICT (base_url, company, key) DO UPDATE SET pending_create = 1, last_status = 'creating', updated_at = ?4";
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 impl Ledger {
-    /// Opens (or creates) the ledger at `path` for `company`, taking the run lock.
-    pub fn open(path: &Path, company: &str) -> Result<Ledger, LedgerError> {
+    /// Opens (or creates) the ledger at `path` for `site`, taking the run lock.
+    pub fn open(path: &Path, site: &Site) -> Result<Ledger, LedgerError> {
+        Ledger::open_locked(Lock::take(path)?, site)
+    }
+
+    /// Opens (or creates) the ledger whose run lock `lock` is, for `site`.
+    pub fn open_locked(lock: Lock, site: &Site) -> Result<Ledger, LedgerError> {
+        let path = lock.path().to_path_buf();
         let open_error = |cause: String| LedgerError::Open {
-            path: path.to_path_buf(),
+            path: path.clone(),
             cause,
         };
-        let lock = lock(path)?;
-        let conn = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
+        let mut conn = Connection::open(&path).map_err(|e| open_error(e.to_string()))?;
         conn.execute_batch(
             // The run lock already keeps other runs out, so SQLite may hold the file alone:
             // no shared-memory index, no file locks per transaction. (Inspect it with sqlite3
@@ -100,32 +100,40 @@ impl Ledger {
             // the ledger guards against. A checkpoint (copying the WAL into the file, with two
             // fsyncs) holds up every write queued behind it, so it comes every 4,096 pages
             // (16 MB of WAL) rather than SQLite's 1,000 (10,000 customers append ≈ 12,000 pages).
-            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 4096;",
+            "PRAGMA locking_mode = EXCLUSIVE; PRAGMA busy_timeout = 5000;",
         )
-        .and_then(|()| conn.execute_batch(SCHEMA))
-        .map_err(|e| open_error(format!("{e} (is it an ontime-import ledger?)")))?;
+        .map_err(|e| open_error(e.to_string()))?;
+        // The version is read before anything is written: a newer ledger stays as it is.
+        schema::prepare(&mut conn, &path).map_err(|cause| LedgerError::Schema {
+            path: path.clone(),
+            cause,
+        })?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 4096;",
+        )
+        .map_err(|e| open_error(e.to_string()))?;
+        let writer = Writer::start(conn).map_err(|e| open_error(e.to_string()))?;
         Ok(Ledger {
-            path: path.to_path_buf(),
-            company: company.to_string(),
-            writer: Writer::start(conn).map_err(|e| open_error(e.to_string()))?,
+            path,
+            site: site.clone(),
+            writer,
             _lock: Some(lock),
         })
     }
 
     /// A ledger that lives only as long as the run (for `--sandbox`, whose data does too).
-    pub fn in_memory(company: &str) -> Result<Ledger, LedgerError> {
+    pub fn in_memory(site: &Site) -> Result<Ledger, LedgerError> {
         let path = PathBuf::from(":memory:");
         let open_error = |cause: String| LedgerError::Open {
             path: path.clone(),
             cause,
         };
-        let conn = Connection::open_in_memory()
-            .and_then(|conn| conn.execute_batch(SCHEMA).map(|()| conn))
-            .map_err(|e| open_error(e.to_string()))?;
+        let conn = Connection::open_in_memory().map_err(|e| open_error(e.to_string()))?;
+        schema::create(&conn).map_err(|e| open_error(e.to_string()))?;
         let writer = Writer::start(conn).map_err(|e| open_error(e.to_string()))?;
         Ok(Ledger {
             path,
-            company: company.to_string(),
+            site: site.clone(),
             writer,
             _lock: None,
         })
@@ -133,6 +141,11 @@ impl Ledger {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The site whose entries this ledger reads and writes.
+    pub fn site(&self) -> &Site {
+        &self.site
     }
 
     /// Writes one statement; returns once it is committed.
@@ -150,11 +163,26 @@ impl Ledger {
         Value::Text(value.to_string())
     }
 
-    /// Everything known for this company, by group key (one query at the start of a run).
-    pub fn all(&self) -> Result<HashMap<String, Entry>, LedgerError> {
-        let company = self.company.clone();
+    /// The parameters `?1`–`?3` of every statement (the site, and `key`), then `rest`.
+    fn params(&self, key: &str, rest: impl IntoIterator<Item = Value>) -> Vec<Value> {
+        [
+            Self::text(self.site.base_url()),
+            Self::text(self.site.company()),
+            Self::text(key),
+        ]
+        .into_iter()
+        .chain(rest)
+        .collect()
+    }
+
+    /// Runs `read` on the connection, after every write queued before it.
+    fn read<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&Connection, &Site) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, LedgerError> {
+        let site = self.site.clone();
         self.writer
-            .with(move |conn| read_all(conn, &company))
+            .with(move |conn| read(conn, &site))
             .and_then(|read| read.map_err(|e| e.to_string()))
             .map_err(|cause| LedgerError::Open {
                 path: self.path.clone(),
@@ -162,17 +190,29 @@ impl Ledger {
             })
     }
 
+    /// Everything known for this site, by group key (one query at the start of a run).
+    pub fn all(&self) -> Result<HashMap<String, Entry>, LedgerError> {
+        self.read(read_all)
+    }
+
+    /// The other service addresses this ledger holds entries for with this company id, each
+    /// with how many: none of them counts for this site.
+    pub fn elsewhere(&self) -> Result<Vec<(String, i64)>, LedgerError> {
+        self.read(|conn, site| {
+            let mut statement = conn.prepare(
+                "SELECT base_url, COUNT(*) FROM customers WHERE company = ?1 AND base_url <> ?2 GROUP BY base_url ORDER BY base_url",
+            )?;
+            let rows = statement.query_map([site.company(), site.base_url()], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })?;
+            rows.collect()
+        })
+    }
+
     /// Journals a create about to be sent.
     pub async fn begin_create(&self, key: &str) -> Result<(), LedgerError> {
-        self.write(
-            BEGIN_CREATE,
-            vec![
-                Self::text(&self.company),
-                Self::text(key),
-                Value::Text(now()),
-            ],
-        )
-        .await
+        self.write(BEGIN_CREATE, self.params(key, [Value::Text(now())]))
+            .await
     }
 
     /// Journals the creates of several customers about to be sent, committed together.
@@ -183,8 +223,8 @@ impl Ledger {
         self.write_each(BEGIN_CREATE, keys).await
     }
 
-    /// Runs `sql` with (company, key, now) for each key: one write, so that they share a
-    /// commit and one answer.
+    /// Runs `sql` with (base URL, company, key, now) for each key: one write, so that they
+    /// share a commit and one answer.
     async fn write_each<'k>(
         &self,
         sql: &'static str,
@@ -193,7 +233,7 @@ impl Ledger {
         let at = now();
         let params: Vec<Value> = keys
             .into_iter()
-            .flat_map(|key| [Self::text(&self.company), Self::text(key), Self::text(&at)])
+            .flat_map(|key| self.params(key, [Self::text(&at)]))
             .collect();
         if params.is_empty() {
             return Ok(());
@@ -207,18 +247,19 @@ impl Ledger {
     /// lookup). A failure shows in [`Ledger::failure`].
     pub fn settle(&self, key: &str, customer_id: &str, hash: Option<&str>, status: &str) {
         self.writer.write_detached(
-            "INSERT INTO customers (company, key, customer_id, sent_hash, pending_create, last_status, last_message, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 0, ?5, '', ?6)
-             ON CONFLICT (company, key) DO UPDATE SET customer_id = ?3, sent_hash = ?4, pending_create = 0,
-                 last_status = ?5, last_message = '', updated_at = ?6",
-            vec![
-                Self::text(&self.company),
-                Self::text(key),
-                Self::text(customer_id),
-                hash.map_or(Value::Null, Self::text),
-                Self::text(status),
-                Value::Text(now()),
-            ],
+            "INSERT INTO customers (base_url, company, key, customer_id, sent_hash, pending_create, last_status, last_message, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, '', ?7)
+             ON CONFLICT (base_url, company, key) DO UPDATE SET customer_id = ?4, sent_hash = ?5, pending_create = 0,
+                 last_status = ?6, last_message = '', updated_at = ?7",
+            self.params(
+                key,
+                [
+                    Self::text(customer_id),
+                    hash.map_or(Value::Null, Self::text),
+                    Self::text(status),
+                    Value::Text(now()),
+                ],
+            ),
         );
     }
 
@@ -244,8 +285,8 @@ impl Ledger {
     /// A create that certainly did not happen (refused, or never sent): no longer pending.
     pub async fn clear_pending(&self, key: &str) -> Result<(), LedgerError> {
         self.write(
-            "UPDATE customers SET pending_create = 0, last_status = 'not_created', updated_at = ?3 WHERE company = ?1 AND key = ?2",
-            vec![Self::text(&self.company), Self::text(key), Value::Text(now())],
+            "UPDATE customers SET pending_create = 0, last_status = 'not_created', updated_at = ?4 WHERE base_url = ?1 AND company = ?2 AND key = ?3",
+            self.params(key, [Value::Text(now())]),
         )
         .await
     }
@@ -259,9 +300,9 @@ impl Ledger {
         keys: impl IntoIterator<Item = &'k str>,
     ) -> Result<(), LedgerError> {
         self.write_each(
-            "UPDATE customers SET pending_create = 0, updated_at = ?3,
+            "UPDATE customers SET pending_create = 0, updated_at = ?4,
                  last_status = CASE last_status WHEN 'creating' THEN 'not_sent' ELSE last_status END
-             WHERE company = ?1 AND key = ?2 AND pending_create = 1",
+             WHERE base_url = ?1 AND company = ?2 AND key = ?3 AND pending_create = 1",
             keys,
         )
         .await
@@ -270,14 +311,9 @@ impl Ledger {
     /// Records a failure, keeping the ID, hash and pending flag as they are.
     pub async fn failed(&self, key: &str, message: &str) -> Result<(), LedgerError> {
         self.write(
-            "INSERT INTO customers (company, key, last_status, last_message, updated_at) VALUES (?1, ?2, 'failed', ?3, ?4)
-             ON CONFLICT (company, key) DO UPDATE SET last_status = 'failed', last_message = ?3, updated_at = ?4",
-            vec![
-                Self::text(&self.company),
-                Self::text(key),
-                Self::text(message),
-                Value::Text(now()),
-            ],
+            "INSERT INTO customers (base_url, company, key, last_status, last_message, updated_at) VALUES (?1, ?2, ?3, 'failed', ?4, ?5)
+             ON CONFLICT (base_url, company, key) DO UPDATE SET last_status = 'failed', last_message = ?4, updated_at = ?5",
+            self.params(key, [Self::text(message), Value::Text(now())]),
         )
         .await
     }
@@ -285,8 +321,8 @@ impl Ledger {
     /// Forgets an ID that OnTime no longer knows.
     pub async fn forget_id(&self, key: &str) -> Result<(), LedgerError> {
         self.write(
-            "UPDATE customers SET customer_id = NULL, sent_hash = NULL, updated_at = ?3 WHERE company = ?1 AND key = ?2",
-            vec![Self::text(&self.company), Self::text(key), Value::Text(now())],
+            "UPDATE customers SET customer_id = NULL, sent_hash = NULL, updated_at = ?4 WHERE base_url = ?1 AND company = ?2 AND key = ?3",
+            self.params(key, [Value::Text(now())]),
         )
         .await
     }
@@ -297,12 +333,12 @@ impl Ledger {
     }
 }
 
-/// Every entry of `company`, by group key.
-fn read_all(conn: &Connection, company: &str) -> rusqlite::Result<HashMap<String, Entry>> {
+/// Every entry of `site`, by group key.
+fn read_all(conn: &Connection, site: &Site) -> rusqlite::Result<HashMap<String, Entry>> {
     let mut statement = conn.prepare(
-        "SELECT key, customer_id, sent_hash, pending_create, last_status, updated_at FROM customers WHERE company = ?1",
+        "SELECT key, customer_id, sent_hash, pending_create, last_status, updated_at FROM customers WHERE base_url = ?1 AND company = ?2",
     )?;
-    let rows = statement.query_map([company], |row| {
+    let rows = statement.query_map([site.base_url(), site.company()], |row| {
         Ok((
             row.get::<_, String>(0)?,
             Entry {
@@ -317,97 +353,20 @@ fn read_all(conn: &Connection, company: &str) -> rusqlite::Result<HashMap<String
     rows.collect()
 }
 
-/// Takes the run lock beside the ledger, writing who holds it; a held lock names its holder.
-fn lock(path: &Path) -> Result<File, LedgerError> {
-    let mut name = path.as_os_str().to_os_string();
-    name.push(".lock");
-    let lock_path = PathBuf::from(name);
-    let open_error = |cause: std::io::Error| LedgerError::Open {
-        path: lock_path.clone(),
-        cause: cause.to_string(),
-    };
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .map_err(open_error)?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
-            let holder = if holder.trim().is_empty() {
-                "a run that just started".to_string()
-            } else {
-                holder.trim().to_string()
-            };
-            return Err(LedgerError::Busy {
-                path: path.to_path_buf(),
-                holder,
-            });
-        }
-        Err(std::fs::TryLockError::Error(cause)) => return Err(open_error(cause)),
-    }
-    let holder = format!(
-        "pid {}, started {}, `ontime-import {}`",
-        std::process::id(),
-        now(),
-        without_key(std::env::args().skip(1)).join(" ")
-    );
-    file.set_len(0)
-        .and_then(|()| file.rewind())
-        .and_then(|()| file.write_all(holder.as_bytes()))
-        .map_err(open_error)?;
-    Ok(file)
-}
-
-/// The command line with the value of `--api-key` replaced by `***`: the lock file names the
-/// running command, and the key must never be stored.
-fn without_key(args: impl Iterator<Item = String>) -> Vec<String> {
-    let mut shown = Vec::new();
-    let mut hide_next = false;
-    for arg in args {
-        if std::mem::take(&mut hide_next) {
-            shown.push("***".to_string());
-        } else if arg == "--api-key" {
-            hide_next = true;
-            shown.push(arg);
-        } else if arg.starts_with("--api-key=") {
-            shown.push("--api-key=***".to_string());
-        } else {
-            shown.push(arg);
-        }
-    }
-    shown
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_lock_file_never_shows_the_key() {
-        let args = ["--api-key", "k1", "in.csv", "--api-key=k2", "-m", "m.toml"];
-        assert_eq!(
-            without_key(args.iter().map(|a| a.to_string())),
-            [
-                "--api-key",
-                "***",
-                "in.csv",
-                "--api-key=***",
-                "-m",
-                "m.toml"
-            ]
-        );
+    fn site(base: &str, company: &str) -> Site {
+        Site::parse(base, company).expect("a URL")
     }
 
     #[tokio::test]
     async fn a_create_is_pending_until_settled() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("l.db");
-        let ledger = Ledger::open(&path, "acme").expect("open");
+        let acme = site(DEFAULT_BASE_URL, "acme");
+        let ledger = Ledger::open(&path, &acme).expect("open");
         ledger.begin_create("1001").await.expect("write");
         let entry = ledger.all().expect("read").remove("1001").expect("entry");
         assert!(entry.pending_create && entry.customer_id.is_none());
@@ -415,7 +374,7 @@ mod tests {
         ledger.flush().expect("flush");
         assert!(ledger.failure().is_none());
         drop(ledger);
-        let ledger = Ledger::open(&path, "acme").expect("reopen");
+        let ledger = Ledger::open(&path, &acme).expect("reopen");
         let entry = ledger.all().expect("read").remove("1001").expect("entry");
         assert_eq!(
             (
@@ -426,7 +385,7 @@ mod tests {
             (Some("id-1"), Some("h1"), false)
         );
         assert!(
-            Ledger::open(&dir.path().join("other.db"), "acme")
+            Ledger::open(&dir.path().join("other.db"), &acme)
                 .expect("other")
                 .all()
                 .expect("read")
@@ -435,18 +394,43 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn companies_do_not_share_entries() {
+    async fn sites_do_not_share_entries() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("l.db");
-        Ledger::open(&path, "a")
-            .expect("open")
-            .settle("1", "x", None, "created");
-        assert!(
-            Ledger::open(&path, "b")
-                .expect("open")
-                .all()
-                .expect("read")
-                .is_empty()
+        let made = site("http://127.0.0.1:8360", "a");
+        let ledger = Ledger::open(&path, &made).expect("open");
+        ledger.settle("1", "x", None, "created");
+        ledger.begin_create("2").await.expect("write");
+        drop(ledger);
+        for other in [
+            site("http://127.0.0.1:8360", "b"),
+            site("http://127.0.0.1:8361", "a"),
+            site(DEFAULT_BASE_URL, "a"),
+        ] {
+            let ledger = Ledger::open(&path, &other).expect("open");
+            assert!(ledger.all().expect("read").is_empty(), "{other}");
+            ledger.failed("1", "no").await.expect("write");
+        }
+        let ledger = Ledger::open(&path, &site("HTTP://127.0.0.1:8360/", "a")).expect("open");
+        let all = ledger.all().expect("read");
+        assert_eq!(all["1"].customer_id.as_deref(), Some("x"));
+        assert_eq!(all["1"].last_status, "created");
+        assert!(all["2"].pending_create);
+        assert_eq!(
+            Ledger::open(&path, &site(DEFAULT_BASE_URL, "a"))
+                .map(|l| l.elsewhere().expect("read"))
+                .ok(),
+            None,
+            "still held"
+        );
+        drop(ledger);
+        let ledger = Ledger::open(&path, &site(DEFAULT_BASE_URL, "a")).expect("open");
+        assert_eq!(
+            ledger.elsewhere().expect("read"),
+            [
+                ("http://127.0.0.1:8360/".to_string(), 2),
+                ("http://127.0.0.1:8361/".to_string(), 1)
+            ]
         );
     }
 
@@ -454,8 +438,9 @@ mod tests {
     fn one_run_at_a_time() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("l.db");
-        let first = Ledger::open(&path, "a").expect("open");
-        let Err(LedgerError::Busy { holder, .. }) = Ledger::open(&path, "a") else {
+        let a = site(DEFAULT_BASE_URL, "a");
+        let first = Ledger::open(&path, &a).expect("open");
+        let Err(LedgerError::Busy { holder, .. }) = Ledger::open(&path, &a) else {
             panic!("second open must fail")
         };
         assert!(
@@ -463,6 +448,25 @@ mod tests {
             "{holder}"
         );
         drop(first);
-        assert!(Ledger::open(&path, "a").is_ok());
+        assert!(Ledger::open(&path, &a).is_ok());
+    }
+
+    #[test]
+    fn a_newer_ledger_is_refused_untouched() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("l.db");
+        Connection::open(&path)
+            .and_then(|c| c.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 7;"))
+            .expect("a future ledger");
+        let before = std::fs::read(&path).expect("read");
+        let Err(error) = Ledger::open(&path, &site(DEFAULT_BASE_URL, "a")) else {
+            panic!("a newer ledger must be refused")
+        };
+        let text = error.to_string();
+        assert!(
+            text.contains("ledger version 7; this build reads version 2"),
+            "{text}"
+        );
+        assert_eq!(std::fs::read(&path).expect("read"), before);
     }
 }

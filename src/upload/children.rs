@@ -8,6 +8,7 @@ use serde_json::Value as Json;
 
 use super::client::{CallError, Client, Idempotent, escape};
 use super::merge::{find_child, same};
+use super::progress::Wait;
 use crate::model::{CustomerDraft, Fields};
 
 /// Posts the draft's children that `existing` lacks or holds differently.
@@ -71,9 +72,11 @@ async fn create(
         };
         let delay = delays.next();
         if silent {
-            client
-                .pause(client.landing(delay.unwrap_or_default()))
-                .await?;
+            let wait = client.landing(delay.unwrap_or_default());
+            let _waiting = client
+                .waits()
+                .begin(Wait::Lost("department or contact"), wait);
+            client.pause(wait).await?;
         }
         let record = client.get(&format!("api/customers/{}", escape(id))).await?;
         if find_child(&record, list, child).is_some() {

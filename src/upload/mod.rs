@@ -5,7 +5,8 @@
 //! request and which never has more than `--concurrency` requests in flight. A stop (quota,
 //! budget, reserve, refused key, Ctrl-C) ends the intake of new customers; those in flight
 //! finish; the rest are reported `not_sent` by the caller. The rows of one customer are never
-//! split across requests.
+//! split across requests. The first request of a run that has customers to send proves the
+//! site (address, company id, key) before any customer is judged, unchanged ones included.
 
 mod answer;
 mod children;
@@ -26,7 +27,7 @@ pub use client::{CallError, Client, Spending};
 pub use customer::content_hash;
 
 use crate::group::{CustomerGroup, PackedDraft};
-use crate::ledger::{Entry, Ledger};
+use crate::ledger::{Entry, Ledger, Lock, Site};
 use crate::mapping::MatchBy;
 use crate::report::Report;
 use crate::settings::{Endpoint, Settings, Target};
@@ -51,6 +52,9 @@ pub struct Outcome {
     /// The ledger being closed (its last checkpoint) on a thread of its own, so that the
     /// report can be finished meanwhile: awaited before the run sums up.
     pub closing: Option<tokio::task::JoinHandle<()>>,
+    /// What the user must hear of after the summary (customers that appeared from elsewhere
+    /// while this run created into an empty account).
+    pub warnings: Vec<String>,
 }
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -73,18 +77,27 @@ pub struct Prepared {
     sandbox: Option<crate::sandbox::Sandbox>,
 }
 
-/// Sets up what [`run`] sends with: the client, the ledger (taking its run lock) and its
-/// entries.
-pub async fn prepare(target: &Target) -> Result<Prepared, Error> {
+/// Sets up what [`run`] sends with: the client, the ledger (whose run lock the caller took
+/// before it touched any output: `lock`, `None` for `--sandbox`) and its entries for this site.
+pub async fn prepare(target: &Target, lock: Option<Lock>) -> Result<Prepared, Error> {
     let stopping = CancellationToken::new();
     let (endpoint, sandbox) = connect(target).await?;
     let (base, company, key) = endpoint;
     let client = Arc::new(Client::new(&base, &company, key, target, stopping.clone())?);
-    let ledger = match &sandbox {
-        Some(_) => Ledger::in_memory(&company)?,
-        None => Ledger::open(&target.state, &company)?,
+    let site = Site::new(&base, &company);
+    let ledger = match (&sandbox, lock) {
+        (Some(_), _) => Ledger::in_memory(&site)?,
+        (None, Some(lock)) => Ledger::open_locked(lock, &site)?,
+        (None, None) => Ledger::open(&target.state, &site)?,
     };
     let known = ledger.all()?;
+    if known.is_empty() {
+        for (elsewhere, entries) in ledger.elsewhere()? {
+            tracing::info!(
+                "the ledger holds {entries} customers of company {company} sent to {elsewhere}; they do not count for {site}, where every customer is looked up or created"
+            );
+        }
+    }
     Ok(Prepared {
         stopping,
         client,
@@ -95,7 +108,9 @@ pub async fn prepare(target: &Target) -> Result<Prepared, Error> {
 }
 
 /// Sends `groups` (or, with [`Intent::Preview`], only looks them up), deciding their rows in
-/// `report`. `interrupted` is cancelled by the first Ctrl-C.
+/// `report`. `interrupted` is cancelled by the first Ctrl-C. The first request proves the site
+/// ([`customer::Job::prove`]): a run that cannot talk to it ends there, before any customer
+/// is judged, even one the ledger shows unchanged.
 pub async fn run(
     settings: &Settings,
     target: &Target,
@@ -133,19 +148,90 @@ pub async fn run(
         )
         .with_intake(intake.clone()),
     );
-    let forward = tokio::spawn({
-        let (interrupted, intake) = (interrupted.clone(), intake.clone());
-        async move {
-            interrupted.cancelled().await;
-            intake.cancel();
+    let proven = prove(&job, &groups, ledger.site()).await?;
+    let mut warnings = Vec::new();
+    if proven {
+        let forward = tokio::spawn({
+            let (interrupted, intake) = (interrupted.clone(), intake.clone());
+            async move {
+                interrupted.cancelled().await;
+                intake.cancel();
+            }
+        });
+        let progress = progress::start(groups.len() as u64, &report, &client);
+        let window = (target.concurrency.get() as usize * 2).max(16);
+        if let Err(error) = take_in(Arc::clone(&job), groups, window, intake).await {
+            tracing::error!("the intake of customers failed: {error}");
         }
-    });
-    let progress = progress::start(groups.len() as u64, &report, &client);
-    let window = (target.concurrency.get() as usize * 2).max(16);
+        progress.finish();
+        forward.abort();
+        if let Some(warning) = job.others_appeared().await {
+            tracing::warn!("{warning}");
+            warnings.push(warning);
+        }
+    }
+    drop(job);
+    tracing::debug!("customers sent in {} ms", sending.elapsed().as_millis());
+    // The outcomes recorded without waiting are committed before the run sums up.
+    if let Some(error) = ledger.flush().err().or_else(|| ledger.failure())
+        && client.stop_reason().is_none()
+    {
+        client.stop(Stop::Ledger {
+            message: error.to_string(),
+        });
+    }
+    if interrupted.is_cancelled() && client.stop_reason().is_none() {
+        client.stop(Stop::Interrupted);
+    }
+    if let Some(sandbox) = sandbox {
+        sandbox.shutdown().await;
+    }
+    // Every task holding the ledger has ended; a stray holder would only close it later.
+    let closing =
+        Arc::into_inner(ledger).map(|ledger| tokio::task::spawn_blocking(move || drop(ledger)));
+    Ok(Outcome {
+        requests: client.requests(),
+        quota: client.quota(),
+        stop: client.stop_reason(),
+        closing,
+        warnings,
+    })
+}
+
+/// The run's first request, which proves the site: whether customers may be taken in. `false`
+/// when the client stopped the run (its stop reason says why: a refused key, a wrong address,
+/// a redirect); an error when the site could not be reached or read. A run without customers
+/// to send talks to nobody.
+async fn prove(
+    job: &customer::Job,
+    groups: &[CustomerGroup],
+    site: &Site,
+) -> Result<bool, Error> {
+    if groups.is_empty() {
+        return Ok(false);
+    }
+    match job.prove().await {
+        Ok(()) => Ok(true),
+        Err(customer::Unproven::Stopped) => Ok(false),
+        Err(customer::Unproven::Failed(cause)) => Err(format!(
+            "the first request to {site} (GET api/customers, which proves the address, company id and key before anything is sent or taken as unchanged) failed: {cause}\nhint: check --base-url (ONTIME_BASE_URL) and ONTIME_COMPANY_ID, and that the service is up; nothing was sent"
+        )
+        .into()),
+    }
+}
+
+/// Hands `groups` out to customer tasks, `window` at a time journaled ahead, until they are
+/// all done or `intake` is cancelled; then takes back the journal entries of those not taken.
+fn take_in(
+    job: Arc<customer::Job>,
+    groups: Vec<CustomerGroup>,
+    window: usize,
+    intake: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     // The intake runs as a task on the runtime's workers, not on this thread: a customer's task
     // that ends then wakes a worker that is likely awake already, not this parked thread (a
     // third of the run's context switches, 8–10 % of its CPU at 10,000 customers).
-    let intake_done = tokio::spawn(async move {
+    tokio::spawn(async move {
         // The next window is journaled while this one is handed out (`buffered(2)`): the
         // intake then never waits for a commit with places free.
         let customers = futures::stream::iter(groups)
@@ -187,35 +273,6 @@ pub async fn run(
             ended(joined);
         }
         job.unjournal_untaken().await;
-    });
-    if let Err(error) = intake_done.await {
-        tracing::error!("the intake of customers failed: {error}");
-    }
-    progress.finish();
-    forward.abort();
-    tracing::debug!("customers sent in {} ms", sending.elapsed().as_millis());
-    // The outcomes recorded without waiting are committed before the run sums up.
-    if let Some(error) = ledger.flush().err().or_else(|| ledger.failure())
-        && client.stop_reason().is_none()
-    {
-        client.stop(Stop::Ledger {
-            message: error.to_string(),
-        });
-    }
-    if interrupted.is_cancelled() && client.stop_reason().is_none() {
-        client.stop(Stop::Interrupted);
-    }
-    if let Some(sandbox) = sandbox {
-        sandbox.shutdown().await;
-    }
-    // Every task holding the ledger has ended; a stray holder would only close it later.
-    let closing =
-        Arc::into_inner(ledger).map(|ledger| tokio::task::spawn_blocking(move || drop(ledger)));
-    Ok(Outcome {
-        requests: client.requests(),
-        quota: client.quota(),
-        stop: client.stop_reason(),
-        closing,
     })
 }
 

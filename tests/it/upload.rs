@@ -76,9 +76,7 @@ impl Env {
 
     /// The ledger's entries with a create pending, as (key, last status), sorted.
     pub fn pending(&self) -> Vec<(String, String)> {
-        let ledger =
-            ontime_import::ledger::Ledger::open(&self.work.path("ledger.db"), self.sb.company_id())
-                .unwrap();
+        let ledger = self.ledger();
         let mut pending: Vec<(String, String)> = ledger
             .all()
             .unwrap()
@@ -88,6 +86,16 @@ impl Env {
             .collect();
         pending.sort();
         pending
+    }
+
+    /// The ledger's view for this sandbox's site (holding its run lock until dropped).
+    pub fn ledger(&self) -> ontime_import::ledger::Ledger {
+        ontime_import::ledger::Ledger::open(&self.work.path("ledger.db"), &self.site()).unwrap()
+    }
+
+    /// The sandbox's site: its base URL and company id.
+    pub fn site(&self) -> ontime_import::ledger::Site {
+        ontime_import::ledger::Site::parse(&self.sb.base_url(), self.sb.company_id()).unwrap()
     }
 
     /// Writes `in.csv` and the simple mapping.

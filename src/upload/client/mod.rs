@@ -28,6 +28,7 @@ use super::Quota;
 use super::answer::Created;
 use super::http::{clip, describe, retry_after};
 pub use super::http::{escape, pace};
+use super::progress::{Wait, Waits};
 use super::quota::{InFlight, QuotaBook};
 use crate::settings::{ApiKey, Target};
 use crate::summary::Stop;
@@ -76,6 +77,8 @@ pub struct Client {
     give_up_after: u32,
     /// `--timeout`, for [`Client::landing`].
     timeout: Duration,
+    /// The run's waits, said in the log and shown on the progress line (never silent).
+    waits: Waits,
 }
 
 /// The least time a request whose answer never came is given to show its effect (a create in
@@ -148,7 +151,13 @@ impl Client {
             // attempts failing) is taken for a dead one: 0.1^10 per ten attempts.
             give_up_after: target.retries.saturating_add(1).saturating_mul(2).max(10),
             timeout,
+            waits: Waits::default(),
         })
+    }
+
+    /// The run's waits: every pause of a customer or a request is registered there.
+    pub fn waits(&self) -> Waits {
+        self.waits.clone()
     }
 
     /// The live count of requests sent, for progress.
@@ -288,6 +297,7 @@ impl Client {
             };
             let delay = wait.map_or(delay, |w| w.max(delay / 2));
             tracing::debug!(%method, path, ?delay, "retrying: {cause}");
+            let _waiting = self.waits.begin(Wait::Retry(cause), delay);
             self.pause(delay).await?;
         }
     }

@@ -11,6 +11,7 @@ use super::{Done, Job, Sending, ambiguous};
 use crate::cli::Children;
 use crate::ledger::LedgerError;
 use crate::upload::client::{CallError, LANDING};
+use crate::upload::progress::Wait;
 use crate::upload::match_value;
 
 /// How a create's answer was lost.
@@ -159,7 +160,7 @@ impl Job {
             Lost::Silent => landing_waits(self.client.landing(delay)).to_vec(),
         };
         for wait in waits {
-            if !wait.is_zero() && !self.wait_for_landing(group, wait).await {
+            if !wait.is_zero() && !self.wait_for_landing(group, wait, Wait::Lost("create")).await {
                 let message = format!(
                     "outcome unknown ({cause}) and the run is stopping; the next run checks by lookup before anything is sent"
                 );
@@ -190,8 +191,15 @@ impl Job {
 
     /// Waits for `wait` unless the run stops or Ctrl-C comes first: whether it waited it out.
     /// The customer gives up its place among those under way meanwhile (a wait may be minutes,
-    /// at the default `--timeout`), and queues for one again after it.
-    pub(super) async fn wait_for_landing(&self, group: &Sending, wait: Duration) -> bool {
+    /// at the default `--timeout`), and queues for one again after it. The wait is said in the
+    /// log and shown on the progress line while it lasts (`what`: what it waits for).
+    pub(super) async fn wait_for_landing(
+        &self,
+        group: &Sending,
+        wait: Duration,
+        what: Wait,
+    ) -> bool {
+        let _waiting = self.client.waits().begin(what, wait);
         drop(group.place.lock().ok().and_then(|mut place| place.take()));
         let waited = tokio::select! {
             paused = self.client.pause(wait) => paused.is_ok(),

@@ -2,7 +2,14 @@
 //! unless the account was empty when the run began — and checking that a record found by a
 //! lookup really holds the value looked up (a server may match loosely, or ignore the filter).
 //! More than one match is a failure, never a guess.
+//!
+//! The run's first request is the unfiltered listing ([`Job::prove`]): it proves the address,
+//! company id and key before any customer is judged unchanged, and tells whether the account
+//! is empty. After a run that created customers into an empty account without looking them up,
+//! one more listing ([`Job::others_appeared`]) tells whether anyone else created customers
+//! meanwhile.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::Value as Json;
@@ -14,10 +21,22 @@ use crate::ledger::Entry;
 use crate::mapping::MatchBy;
 use crate::upload::answer::{canonical_id, is_id_key};
 use crate::upload::client::{CallError, escape};
+use crate::upload::http::clip;
+use crate::upload::progress::Wait;
 use crate::upload::match_value;
 
 /// A lookup answering more customers than this for one value may be ignoring its filter.
 const MANY: usize = 3;
+
+/// Why the first request did not prove the site.
+#[derive(Debug)]
+pub enum Unproven {
+    /// The client stopped the run, and its stop reason says why (a refused key, a wrong
+    /// address, a redirect, a spent quota, Ctrl-C).
+    Stopped,
+    /// The listing could not be had or read: why.
+    Failed(String),
+}
 
 /// What a lookup found, its records checked.
 pub(super) enum Found {
@@ -48,7 +67,8 @@ impl Job {
             }
             return Ok(None);
         };
-        if pending.is_none() && self.account_empty().await {
+        if pending.is_none() && self.account_empty() {
+            self.shortcut.store(true, Ordering::SeqCst);
             return Ok(None);
         }
         // An earlier run's create that never heard back is given the time to land that this
@@ -57,7 +77,7 @@ impl Job {
         let waits = pending.map_or_else(|| vec![Duration::ZERO], |entry| self.pending_waits(entry));
         let mut found = Ok(Found::Nothing);
         for wait in waits {
-            if !wait.is_zero() && !self.wait_for_landing(group, wait).await {
+            if !wait.is_zero() && !self.wait_for_landing(group, wait, Wait::EarlierCreate).await {
                 return Err(Done::NotSent(self.stop_message()));
             }
             found = self.checked_lookup(group, filter, &value).await;
@@ -146,16 +166,59 @@ impl Job {
         })
     }
 
-    pub(super) async fn account_empty(&self) -> bool {
-        *self
-            .empty
-            .get_or_init(|| async {
-                match self.client.get("api/customers").await {
-                    Ok(Json::Array(ids)) => ids.is_empty(),
-                    _ => false,
-                }
-            })
-            .await
+    /// Proves the site before any customer is judged: one unfiltered listing, which must answer
+    /// a list of customer IDs. A refused key, a wrong company or address, a redirect stop the
+    /// run (the client says why); anything else that keeps the listing from being read is
+    /// [`Unproven::Failed`]. The listing also tells whether the account is empty.
+    pub async fn prove(&self) -> Result<(), Unproven> {
+        let listed = match self.client.get("api/customers").await {
+            Ok(listed) => listed,
+            Err(CallError::Stopped) => return Err(Unproven::Stopped),
+            Err(error) => return Err(Unproven::Failed(error.to_string())),
+        };
+        let Some(ids) = ids_of(&listed) else {
+            return Err(Unproven::Failed(format!(
+                "GET api/customers did not answer a list of customer IDs: {}",
+                clip(&listed.to_string())
+            )));
+        };
+        let _ = self.empty.set(ids.is_empty());
+        Ok(())
+    }
+
+    /// Whether the account held no customers when the run began ([`Job::prove`]).
+    pub(super) fn account_empty(&self) -> bool {
+        self.empty.get() == Some(&true)
+    }
+
+    /// After a run that created customers into an account it found empty, without looking
+    /// them up: lists the customers again (one request) and, if any appeared that this run did
+    /// not create, says so — another import into the same account at the same time may have
+    /// created the same customers. `None` when there is nothing to say.
+    pub async fn others_appeared(&self) -> Option<String> {
+        if !self.shortcut.load(Ordering::SeqCst) || self.client.is_stopping() {
+            return None;
+        }
+        let listed = match self.client.get("api/customers").await {
+            Ok(listed) => ids_of(&listed).ok_or_else(|| {
+                format!("it did not answer a list of IDs: {}", clip(&listed.to_string()))
+            }),
+            Err(error) => Err(error.to_string()),
+        };
+        let created = self.created.lock().map(|c| c.clone()).unwrap_or_default();
+        let others = match listed {
+            Ok(ids) => ids.iter().filter(|id| !created.contains(*id)).count(),
+            Err(error) => {
+                return Some(format!(
+                    "this run created customers into an account it found empty, without looking each up first, and could not check afterwards whether anyone else created customers meanwhile ({error}): if another import ran into the same account at the same time, some customers may be in OnTime twice; run again with --plan to see"
+                ));
+            }
+        };
+        (others > 0).then(|| {
+            format!(
+                "{others} customers that this run did not create appeared in OnTime while it created customers into an account it found empty, without looking each up first: if another import ran into the same account at the same time, some customers may now be in OnTime twice. Run again with --plan to see what OnTime holds, and merge duplicates in OnTime"
+            )
+        })
     }
 
     pub(super) async fn lookup(&self, filter: &str, value: &str) -> Result<Vec<String>, CallError> {

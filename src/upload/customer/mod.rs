@@ -9,10 +9,11 @@
 //! `failed`, never re-sent (a 5xx, the server's word that it failed, is retried); more than one
 //! match is a failure, never a guess.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 mod create;
@@ -32,6 +33,7 @@ use crate::report::{Outcome, Report, Status};
 use crate::settings::Target;
 use crate::summary::Stop;
 use find::ambiguous;
+pub use find::Unproven;
 
 /// The hash of what a draft would make OnTime hold, for change detection between runs.
 pub fn content_hash(draft: &CustomerDraft) -> String {
@@ -109,9 +111,14 @@ pub struct Job {
     children: Children,
     full: bool,
     intent: Intent,
-    /// Whether the account held no customers when the run began (one unfiltered GET, made
-    /// only if some customer needs a lookup). In an empty account nothing can match.
-    empty: OnceCell<bool>,
+    /// Whether the account held no customers when the run began: set by [`Job::prove`], the
+    /// run's first request. In an empty account nothing can match.
+    empty: OnceLock<bool>,
+    /// Some customer was taken as new without a lookup because the account was empty: the run
+    /// checks afterwards that nobody else created customers meanwhile.
+    shortcut: AtomicBool,
+    /// The IDs of the customers this run created.
+    created: Mutex<HashSet<String>>,
     /// Cancelled by Ctrl-C or any stop of the run: ends that wait early (the create stays
     /// pending in the ledger, for the next run to check).
     intake: CancellationToken,
@@ -145,7 +152,9 @@ impl Job {
             children: target.children,
             full: target.full,
             intent,
-            empty: OnceCell::new(),
+            empty: OnceLock::new(),
+            shortcut: AtomicBool::new(false),
+            created: Mutex::default(),
             intake: CancellationToken::new(),
             untaken: Mutex::default(),
             places: Arc::new(Semaphore::new(target.concurrency.get() as usize)),
@@ -304,6 +313,11 @@ impl Job {
     }
 
     fn decide(&self, group: &Sending, done: Done) {
+        if let Done::Created { id, .. } = &done
+            && let Ok(mut created) = self.created.lock()
+        {
+            created.insert(id.clone());
+        }
         let (status, id, message) = match done {
             Done::Created { id, note } => (Status::Created, Some(id), note),
             Done::Updated { id, fields } => (

@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 use super::{Done, Job, Record, Sending};
 use crate::cli::Children;
 use crate::ledger::LedgerError;
+use crate::upload::progress::Wait;
 use crate::model::CustomerDraft;
 use crate::upload::client::{CallError, Idempotent, escape};
 use crate::upload::{Intent, merge};
@@ -98,7 +99,9 @@ impl Job {
                             }
                         });
                         if let Some(wait) = wait
-                            && self.wait_for_landing(group, wait).await
+                            && self
+                                .wait_for_landing(group, wait, Wait::Lost("update"))
+                                .await
                         {
                             tracing::debug!(
                                 id,

@@ -11,7 +11,7 @@ use crate::upload::{account, assert_every_row_once, customers_csv, env, env_defa
 async fn one_run_at_a_time() {
     let e = env_default().await;
     e.input(&customers_csv(2));
-    let held = ontime_import::ledger::Ledger::open(&e.work.path("ledger.db"), "sandbox").unwrap();
+    let held = e.ledger();
     let run = e.run(&[]).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
@@ -35,7 +35,7 @@ async fn one_run_at_a_time() {
 async fn an_unreadable_input_is_reported_before_a_busy_ledger() {
     let e = env_default().await;
     e.input("Client,Town\n1001,Boston\n");
-    let held = ontime_import::ledger::Ledger::open(&e.work.path("ledger.db"), "sandbox").unwrap();
+    let held = e.ledger();
     let run = e.run(&[]).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("Client"), "{}", run.stderr);

@@ -125,8 +125,7 @@ async fn ctrl_c_finishes_in_flight_and_reports_the_rest_not_sent() {
     // Nothing is left pending: the creates in flight were answered, and the customers journaled
     // with their window but never sent were taken back (else the rerun would wait for them).
     assert_eq!(e.pending(), []);
-    let ledger =
-        ontime_import::ledger::Ledger::open(&e.work.path("ledger.db"), e.sb.company_id()).unwrap();
+    let ledger = e.ledger();
     let entries = ledger.all().unwrap();
     assert_eq!(
         entries.values().filter(|e| e.customer_id.is_some()).count(),
