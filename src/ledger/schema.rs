@@ -141,7 +141,10 @@ mod tests {
             base_url_in(line).as_deref(),
             Some("https://gw.example/ontime/")
         );
-        assert_eq!(base_url_in("pid 7, started x, `ontime-import in.csv`"), None);
+        assert_eq!(
+            base_url_in("pid 7, started x, `ontime-import in.csv`"),
+            None
+        );
         assert_eq!(base_url_in(""), None);
     }
 }

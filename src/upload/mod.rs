@@ -202,11 +202,7 @@ pub async fn run(
 /// when the client stopped the run (its stop reason says why: a refused key, a wrong address,
 /// a redirect); an error when the site could not be reached or read. A run without customers
 /// to send talks to nobody.
-async fn prove(
-    job: &customer::Job,
-    groups: &[CustomerGroup],
-    site: &Site,
-) -> Result<bool, Error> {
+async fn prove(job: &customer::Job, groups: &[CustomerGroup], site: &Site) -> Result<bool, Error> {
     if groups.is_empty() {
         return Ok(false);
     }

@@ -133,8 +133,11 @@ impl Waits {
         let now = Instant::now();
         let mut parts = Vec::new();
         for kind in 0..3 {
-            let of_kind: Vec<&(u64, Wait, Instant)> =
-                book.active.iter().filter(|(_, w, _)| w.kind() == kind).collect();
+            let of_kind: Vec<&(u64, Wait, Instant)> = book
+                .active
+                .iter()
+                .filter(|(_, w, _)| w.kind() == kind)
+                .collect();
             let (Some(first), Some(last)) = (
                 of_kind.first(),
                 of_kind.iter().map(|(_, _, end)| *end).max(),
@@ -197,7 +200,10 @@ pub fn start(customers: u64, report: &Arc<Mutex<Report>>, client: &Client) -> Pr
             let rows = report.lock().map(|r| r.decided()).unwrap_or(0);
             let sent = requests.load(std::sync::atomic::Ordering::Relaxed);
             let rate = sent as f64 / started.elapsed().as_secs_f64().max(0.001);
-            let waiting = waits.describe().map(|w| format!("; {w}")).unwrap_or_default();
+            let waiting = waits
+                .describe()
+                .map(|w| format!("; {w}"))
+                .unwrap_or_default();
             match &shown {
                 Some(bar) => {
                     bar.set_position(rows as u64);
@@ -223,7 +229,10 @@ mod tests {
         assert_eq!(waits.describe(), None);
         let a = waits.begin(Wait::EarlierCreate, Duration::from_secs(30));
         let b = waits.begin(Wait::EarlierCreate, Duration::from_secs(30));
-        let c = waits.begin(Wait::Retry("429, Retry-After 3 s".into()), Duration::from_secs(3));
+        let c = waits.begin(
+            Wait::Retry("429, Retry-After 3 s".into()),
+            Duration::from_secs(3),
+        );
         let shown = waits.describe().expect("waits");
         assert!(
             shown.starts_with("waiting up to ")

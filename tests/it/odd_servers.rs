@@ -16,7 +16,7 @@ use ontime_import::sandbox::{self, Sandbox, SandboxConfig};
 
 use crate::upload::customers_csv;
 use crate::util::{Run, SIMPLE_MAPPING, Work, brief};
-pub use proxy::{Act, Answer, Reply, Seen};
+pub use proxy::{Act, Answer, Proxy, Reply, Seen};
 
 /// A sandbox, the proxy in front of it, and a work folder.
 pub struct Odd {

@@ -11,8 +11,8 @@ use super::{Done, Job, Sending, ambiguous};
 use crate::cli::Children;
 use crate::ledger::LedgerError;
 use crate::upload::client::{CallError, LANDING};
-use crate::upload::progress::Wait;
 use crate::upload::match_value;
+use crate::upload::progress::Wait;
 
 /// How a create's answer was lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,7 +160,11 @@ impl Job {
             Lost::Silent => landing_waits(self.client.landing(delay)).to_vec(),
         };
         for wait in waits {
-            if !wait.is_zero() && !self.wait_for_landing(group, wait, Wait::Lost("create")).await {
+            if !wait.is_zero()
+                && !self
+                    .wait_for_landing(group, wait, Wait::Lost("create"))
+                    .await
+            {
                 let message = format!(
                     "outcome unknown ({cause}) and the run is stopping; the next run checks by lookup before anything is sent"
                 );

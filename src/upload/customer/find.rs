@@ -22,8 +22,8 @@ use crate::mapping::MatchBy;
 use crate::upload::answer::{canonical_id, is_id_key};
 use crate::upload::client::{CallError, escape};
 use crate::upload::http::clip;
-use crate::upload::progress::Wait;
 use crate::upload::match_value;
+use crate::upload::progress::Wait;
 
 /// A lookup answering more customers than this for one value may be ignoring its filter.
 const MANY: usize = 3;
@@ -77,7 +77,11 @@ impl Job {
         let waits = pending.map_or_else(|| vec![Duration::ZERO], |entry| self.pending_waits(entry));
         let mut found = Ok(Found::Nothing);
         for wait in waits {
-            if !wait.is_zero() && !self.wait_for_landing(group, wait, Wait::EarlierCreate).await {
+            if !wait.is_zero()
+                && !self
+                    .wait_for_landing(group, wait, Wait::EarlierCreate)
+                    .await
+            {
                 return Err(Done::NotSent(self.stop_message()));
             }
             found = self.checked_lookup(group, filter, &value).await;
@@ -201,7 +205,10 @@ impl Job {
         }
         let listed = match self.client.get("api/customers").await {
             Ok(listed) => ids_of(&listed).ok_or_else(|| {
-                format!("it did not answer a list of IDs: {}", clip(&listed.to_string()))
+                format!(
+                    "it did not answer a list of IDs: {}",
+                    clip(&listed.to_string())
+                )
             }),
             Err(error) => Err(error.to_string()),
         };

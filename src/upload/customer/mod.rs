@@ -32,8 +32,8 @@ use crate::report::RowId;
 use crate::report::{Outcome, Report, Status};
 use crate::settings::Target;
 use crate::summary::Stop;
-use find::ambiguous;
 pub use find::Unproven;
+use find::ambiguous;
 
 /// The hash of what a draft would make OnTime hold, for change detection between runs.
 pub fn content_hash(draft: &CustomerDraft) -> String {

@@ -7,9 +7,9 @@ use serde_json::Value as Json;
 use super::{Done, Job, Record, Sending};
 use crate::cli::Children;
 use crate::ledger::LedgerError;
-use crate::upload::progress::Wait;
 use crate::model::CustomerDraft;
 use crate::upload::client::{CallError, Idempotent, escape};
+use crate::upload::progress::Wait;
 use crate::upload::{Intent, merge};
 
 /// How an update's post went.

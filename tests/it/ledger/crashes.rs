@@ -29,21 +29,37 @@ async fn one_run_at_a_time() {
     assert_eq!(e.run(&[]).await.code, 0);
 }
 
-/// The ledger is opened while the input is read: when both fail, the input's problem is the
-/// one shown (fixing the file is the user's next step either way).
+/// A run refused because another holds the ledger touches none of the outputs: the running
+/// job's report, errors file and summary stay as they are, byte for byte.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreadable_input_is_reported_before_a_busy_ledger() {
+async fn a_run_refused_for_a_busy_ledger_leaves_every_output_alone() {
     let e = env_default().await;
-    e.input("Client,Town\n1001,Boston\n");
+    e.input(&customers_csv(2));
+    let outputs = [
+        ("in.csv.report.csv", "source,row,status\nin.csv,2,created\n"),
+        ("fix.csv", "Acct,Company,Error\n"),
+        ("summary.json", "{\"rows\": 2}\n"),
+    ];
+    for (name, text) in outputs {
+        e.work.write(name, text);
+    }
     let held = e.ledger();
-    let run = e.run(&[]).await;
+    let run = e
+        .run(&["--errors", "fix.csv", "--summary-json", "summary.json"])
+        .await;
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("Client"), "{}", run.stderr);
     assert!(
-        !run.stderr.contains("in use by another run"),
+        run.stderr.contains("is in use by another run"),
         "{}",
         run.stderr
     );
+    for (name, text) in outputs {
+        assert_eq!(
+            std::fs::read_to_string(e.work.path(name)).unwrap(),
+            text,
+            "{name}"
+        );
+    }
     assert_eq!(e.sb.stats().total, 0);
     drop(held);
 }
@@ -161,6 +177,7 @@ async fn a_pending_create_is_resolved_by_lookup_on_the_next_run() {
     assert_eq!(
         e.log(),
         [
+            "GET api/customers 200".to_string(),
             "GET api/customers?accountNumber=1002 200".to_string(),
             format!("GET api/customers/{id} 200")
         ]

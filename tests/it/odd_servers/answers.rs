@@ -84,7 +84,11 @@ async fn an_id_spelt_id_or_id_in_a_create_answer_is_the_id() {
         assert_eq!(odd.report(), ["2,created,1001,created"], "{spelling}");
         let stored = odd.sb.customers()[0]["ID"].as_str().unwrap().to_string();
         assert_eq!(odd.ids(), [stored]);
-        assert_eq!(odd.seen(), ["POST api/customer/post"], "{spelling}");
+        assert_eq!(
+            odd.seen(),
+            ["GET api/customers", "POST api/customer/post"],
+            "{spelling}"
+        );
     }
 }
 

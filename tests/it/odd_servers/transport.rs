@@ -414,7 +414,17 @@ fn gzip(answer: Answer) -> Answer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_that_never_answers_stops_the_run_instead_of_failing_every_customer() {
-    let odd = Odd::new(|_| Act::Instead(Reply::Hang)).await;
+    // The first request (which proves the site) is answered, with an account that is not
+    // empty (so customers are looked up); then the service hangs.
+    let odd = Odd::new(|seen| {
+        if seen.is("GET", "api/customers") && seen.nth == 0 {
+            let one = serde_json::json!(["00000000-0000-0000-0000-0000000000aa"]);
+            Act::answer(Answer::json(200, &one))
+        } else {
+            Act::Instead(Reply::Hang)
+        }
+    })
+    .await;
     let run = odd
         .import(20, &["--timeout", "0.2", "--retries", "2"])
         .await;

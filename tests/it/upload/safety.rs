@@ -129,8 +129,9 @@ async fn the_summary_json_holds_the_figures() {
         json["statuses"],
         serde_json::json!({"created": 3, "invalid": 1})
     );
-    assert_eq!(json["requests"], 4);
-    assert_eq!(json["requests_per_customer"].as_f64(), Some(4.0 / 3.0));
+    // Three creates, the listing before them and the one after.
+    assert_eq!(json["requests"], 5);
+    assert_eq!(json["requests_per_customer"].as_f64(), Some(5.0 / 3.0));
     assert_eq!(json["quota_remaining_daily"], quota["daily_remaining"]);
     assert_eq!(json["quota_remaining_monthly"], quota["monthly_remaining"]);
     let reset =
@@ -155,7 +156,7 @@ async fn the_summary_json_holds_the_figures() {
     );
     assert!(
         run.stderr
-            .contains("requests sent: 4 (1.33 per customer); daily quota left: 86396"),
+            .contains("requests sent: 5 (1.67 per customer); daily quota left: 86395"),
         "{}",
         run.stderr
     );
