@@ -8,7 +8,7 @@ mod faults;
 mod limits;
 mod validation;
 
-use ontime_import::sandbox::{self, Sandbox, SandboxConfig};
+use ontime_sandbox::{self as sandbox, Sandbox, SandboxConfig};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 

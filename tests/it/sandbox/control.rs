@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ontime_import::sandbox::{self, SandboxConfig};
+use ontime_sandbox::{self as sandbox, SandboxConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -1,9 +1,10 @@
-//! The built-in sandbox: a local simulator of the OnTime REST API (see `../shared/ontime-api.md`,
-//! and `docs/sandbox.md` for its options and the `/__sandbox/` control API).
+//! The sandbox: a local simulator of the OnTime REST API as `docs/ontime-api.md` describes it
+//! (`docs/sandbox.md` lists its options and the `/__sandbox/` control API). It depends on the
+//! contract crate (`ontime-api`) for the field catalogue and rules, never on the importer.
 //!
 //! It owns the server's life: [`start`] binds 127.0.0.1, spawns the server on the current tokio
 //! runtime and hands back a [`Sandbox`] to inspect and stop it; [`serve_cli`] is the
-//! `ontime-import sandbox` command. Invariant: no global state — every started server owns its
+//! `sandbox` command of `ontime-import`. Invariant: no global state — every started server owns its
 //! records, counters and faults, so any number run side by side (parallel tests).
 //!
 //! # Layout

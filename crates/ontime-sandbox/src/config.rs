@@ -257,7 +257,7 @@ pub fn describe(config: &SandboxConfig) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::faults::FaultKind;
+    use crate::faults::FaultKind;
 
     #[test]
     fn durations_parse() {

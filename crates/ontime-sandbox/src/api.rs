@@ -25,7 +25,7 @@ use super::server::ConnKill;
 use super::state::Shared;
 use super::stats::Outcome;
 use super::validate;
-use crate::model::Entity;
+use ontime_api::Entity;
 
 /// A success: status and JSON body.
 type Answer = (StatusCode, Vec<u8>);
