@@ -5,6 +5,7 @@ mod api;
 mod binary;
 mod control;
 mod faults;
+mod guard;
 mod limits;
 mod validation;
 

@@ -9,7 +9,8 @@
 //!
 //! # Layout
 //! - `config`: options (clap) and the validated [`SandboxConfig`].
-//! - `server`: accept loop; lets a handler drop its own connection.
+//! - `server`: accept loop, connection cap and body timeout; lets a handler drop its own
+//!   connection. `guard`: the Host and control-request checks before any body is read.
 //! - `api` → `route`, `validate`, `records` (+ `index`), `filter`: the OnTime endpoints.
 //! - `state`, `quota`, `stats`, `faults`: what one server holds and counts.
 //! - `control`: `/__sandbox/`. `store`: the `--data` file.
@@ -20,6 +21,7 @@ mod control;
 mod error;
 mod faults;
 mod filter;
+mod guard;
 mod index;
 mod quota;
 mod records;
@@ -42,7 +44,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{
-    Limit, PAID_DAILY_LIMIT, PAID_MONTHLY_LIMIT, SandboxArgs, SandboxConfig, parse_duration,
+    DEFAULT_MAX_CONNECTIONS, Limit, PAID_DAILY_LIMIT, PAID_MONTHLY_LIMIT, SandboxArgs, SandboxConfig, parse_duration,
     parse_limit,
 };
 pub use faults::{FaultKind, Faults, ScriptedFault, parse_scripted};
@@ -89,9 +91,14 @@ pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
         CancellationToken::new(),
         TaskTracker::new(),
     );
+    let limits = server::Limits {
+        connections: config.max_connections,
+        body_timeout: config.body_timeout,
+    };
     let accept = tokio::spawn(server::serve(
         listener,
         router,
+        limits,
         stop.clone(),
         abort.clone(),
         tracker.clone(),

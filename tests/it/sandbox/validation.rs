@@ -15,6 +15,12 @@ async fn each_validation_error_names_its_field() {
         (json!({"Name": 5}), "Name"),
         (json!({"Name": "A", "City": 12}), "City"),
         (json!({"Name": "A", "Email": ["a@b"]}), "Email"),
+        (json!({"Name": "A", "Email": "n/a"}), "Email"),
+        (json!({"Name": "A", "BillingEmail": "ann@acme"}), "BillingEmail"),
+        (
+            json!({"Name": "A", "Contacts": [{"Name": "C", "Email": "not-an-address"}]}),
+            "Contacts[0].Email",
+        ),
         (
             json!({"Name": "A", "BillingAdjustmentPercentage": "45"}),
             "BillingAdjustmentPercentage",
