@@ -372,7 +372,7 @@ bench_requests() {
         rerun) input=$file n=$customers limit=1 target="0 + ≤ 1" ;;
         changed) input=$changed_file n=$changed limit=$((2 * changed + 1)) target="≤ 2 × $changed + 1" ;;
       esac
-      control -X POST "$BASE/__sandbox/stats/reset" >/dev/null
+      control -X POST -H 'Content-Type: application/json' "$BASE/__sandbox/stats/reset" >/dev/null
       local before total says ok=0
       before=$(load)
       import "$input" "$state" "${client[@]}"

@@ -54,7 +54,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve a local simulation of the OnTime API, for trying the tool and setting up jobs.
-    Sandbox(crate::sandbox::SandboxArgs),
+    Sandbox(ontime_sandbox::SandboxArgs),
 }
 
 #[derive(Debug, clap::Args)]

@@ -8,9 +8,9 @@
 //! - [`upload`]: drafts → OnTime, rate-limited, retried, never duplicated.
 //! - [`report`]: every row's outcome → the report CSV, in input order.
 //!
-//! Beside them: [`errors_file`] (the invalid rows, to fix and re-import), [`cli`] (raw arguments), [`settings`] (validated), [`model`] (the OnTime record
-//! catalog), [`summary`] (the end-of-run figures), [`logging`], [`ledger`] (what was sent,
-//! for reruns) and [`sandbox`] (a local OnTime API).
+//! Beside them: [`errors_file`] (the invalid rows, to fix and re-import), [`cli`] (raw arguments), [`settings`] (validated), [`summary`] (the end-of-run figures), [`logging`], [`ledger`] (what was sent,
+//! for reruns). The OnTime contract (field catalogue, rules, JSON writer) is the `ontime-api`
+//! crate; the local OnTime API is the `ontime-sandbox` crate.
 
 pub mod cli;
 pub mod errors_file;
@@ -18,10 +18,8 @@ pub mod group;
 pub mod ledger;
 pub mod logging;
 pub mod mapping;
-pub mod model;
 pub mod read;
 pub mod report;
-pub mod sandbox;
 pub mod settings;
 pub mod summary;
 pub mod upload;
@@ -39,7 +37,7 @@ pub const EXIT_START: u8 = 2;
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: cli::Cli) -> ExitCode {
     if let Some(cli::Command::Sandbox(args)) = cli.command {
-        return sandbox::serve_cli(args);
+        return ontime_sandbox::serve_cli(args);
     }
     logging::init(cli.import.verbose, cli.import.quiet, cli.import.log_format);
     let settings = match Settings::from_args(cli.import) {

@@ -5,10 +5,10 @@
 //!
 //! Invariant: every problem names the OnTime field, the column and the value.
 
-use super::{Builder, Problem};
+use super::{Builder, Problem, rules};
 use crate::mapping::convert::{self, cell_text, convert};
 use crate::mapping::{FieldBinding, RuleSource};
-use crate::model::{Entity, Fields, Kind, Value};
+use ontime_api::{Entity, Fields, Kind, Value};
 use crate::read::{Cell, Row};
 use crate::report::{Report, RowId};
 
@@ -80,7 +80,7 @@ pub(super) fn field_value(
             }
             Ok((!text.is_empty()).then(|| Value::Text(spare.text(text))))
         }
-        (Cell::Text(text), Kind::Email) if convert::is_email(convert::trim(text)) => {
+        (Cell::Text(text), Kind::Email) if ontime_api::is_email(convert::trim(text)) => {
             Ok(Some(Value::Text(spare.text(convert::trim(text)))))
         }
         (cell, kind) => convert(cell, kind),
@@ -145,6 +145,7 @@ pub(super) fn child(
             fields.set(entity, binding.rule.field.name, value.clone());
         }
     }
+    rules::check_child(entity, &fields, bindings, row_id, row, problems);
     Some(fields)
 }
 
@@ -188,7 +189,7 @@ pub(super) fn repeats(builder: &Builder, index: u8, field: &FieldBinding, row: &
     let Some(Cell::Text(text)) = row.cells.get(column.index) else {
         return false;
     };
-    let kind_is_text = field.rule.field.kind == crate::model::Kind::Text;
+    let kind_is_text = field.rule.field.kind == ontime_api::Kind::Text;
     kind_is_text
         && map.is_empty()
         && held(builder, index)
@@ -211,10 +212,25 @@ pub(super) fn merge(
 ) {
     let name = field.rule.field.name;
     match held(builder, index) {
-        None => {
-            builder.fields.0.push((name, value));
-            builder.given.push((index, row_id));
-        }
+        // A value is checked once, when it first joins the customer.
+        None => match rules::refusal(&field.rule.field, &value) {
+            None => {
+                builder.fields.0.push((name, value));
+                builder.given.push((index, row_id));
+            }
+            Some(violation) => {
+                let header = field.column.as_ref().map_or("", |c| c.header.as_str());
+                builder.problems.push(Problem {
+                    row: row_id,
+                    field: Some(name.to_string()),
+                    column: field.column.as_ref().map(|c| c.header.clone()),
+                    message: format!(
+                        "{name}: column \"{header}\" value \"{}\" {violation}",
+                        value.display()
+                    ),
+                });
+            }
+        },
         Some((first, _)) if *first == value => {}
         Some((first, first_row)) => {
             let header = field.column.as_ref().map_or("", |c| c.header.as_str());

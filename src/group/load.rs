@@ -12,7 +12,7 @@ use super::{Above, CustomerGroup, Grouper};
 use crate::group;
 use crate::mapping::convert::trim;
 use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, MatchBy, Origin, Problem, bind};
-use crate::model::Entity;
+use ontime_api::Entity;
 use crate::read::{self, ReadError, ReadOptions, Table};
 use crate::report::{Outcome, Report, Status};
 

@@ -17,6 +17,7 @@ mod fields;
 pub mod load;
 mod packed;
 mod parked;
+mod rules;
 
 use fields::{Spare, add_child, bad_value, child, field_value, merge, repeats};
 pub use packed::PackedDraft;
@@ -26,7 +27,7 @@ use parked::{Completion, Parked, park, unpark};
 
 use crate::mapping::convert::{self, cell_text};
 use crate::mapping::{Binding, FieldBinding};
-use crate::model::{CustomerDraft, Entity, Fields};
+use ontime_api::{CustomerDraft, Entity, Fields};
 use crate::read::{Cell, Row};
 use crate::report::{Outcome, Report, RowId, Status};
 

@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 
-use crate::model::{CustomerDraft, Entity, Fields, Member, Value, write_object};
+use ontime_api::{CustomerDraft, Entity, Fields, Member, Value, write_object};
 
 const TEXT: u8 = 0;
 const FALSE: u8 = 1;

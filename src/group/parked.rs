@@ -7,9 +7,9 @@
 //! they were adjacent.
 
 use super::packed::{self, Reader, Writer};
-use super::{Builder, Problem};
+use super::{Builder, Problem, rules};
 use crate::mapping::{FieldBinding, RuleSource};
-use crate::model::Entity;
+use ontime_api::Entity;
 use crate::report::RowId;
 
 /// A customer rows are not being added to, packed in one buffer: its rows, then its fields
@@ -106,16 +106,17 @@ pub(super) fn unpark(parked: Parked, builder: &mut Builder, customer: &[FieldBin
     builder.problems = parked.problems.into_vec();
 }
 
-/// What completing a customer needs from the mapping: defaults, constants and the `Name`
-/// binding.
+/// What completing a customer needs from the mapping and the catalogue: defaults, constants and
+/// the properties a customer cannot be without.
 pub(super) struct Completion {
     /// For each customer property with a default or a constant: its catalog index and its
     /// value, packed.
     fallbacks: Vec<(u8, Vec<u8>)>,
     /// Their size in all, packed.
     pub(super) size: usize,
-    /// The column mapped to `Name`, for the message when a customer has none.
-    name_column: Option<String>,
+    /// The required properties ([`rules::required`]): catalogue index, name, and the column
+    /// mapped to it, for the message when a customer has none.
+    required: Vec<(usize, &'static str, Option<String>)>,
 }
 
 impl Completion {
@@ -134,20 +135,22 @@ impl Completion {
             })
             .collect();
         let size = fallbacks.iter().map(|(_, value)| 1 + value.len()).sum();
-        let name_column = customer
-            .iter()
-            .find(|b| b.rule.field.name == "Name")
-            .and_then(|b| b.column.as_ref())
-            .map(|c| c.header.clone());
+        let column = |name: &str| {
+            let binding = customer.iter().find(|b| b.rule.field.name == name);
+            binding.and_then(|b| b.column.as_ref()).map(|c| c.header.clone())
+        };
+        let required = rules::required(Entity::Customer)
+            .map(|(index, def)| (index, def.name, column(def.name)))
+            .collect();
         Completion {
             fallbacks,
             size,
-            name_column,
+            required,
         }
     }
 
     /// Writes a parked customer's draft to `out`, with defaults and constants applied, and
-    /// checks it has a `Name`. Gives its rows (in order) and its problems.
+    /// checks it has every required property. Gives its rows (in order) and its problems.
     pub(super) fn draft(
         &self,
         parked: &Parked,
@@ -184,28 +187,30 @@ impl Completion {
         // Departments and contacts are packed alike in both forms.
         out.0.extend_from_slice(input.rest());
         let mut problems = parked.problems.to_vec();
-        // `Name` is the catalog's first property.
-        if present & 1 == 0 && problems.is_empty() {
-            problems.push(self.no_name(key, &rows));
+        for (index, name, column) in &self.required {
+            if present & (1 << (index & 63)) == 0 && problems.is_empty() {
+                problems.push(missing(name, column.as_deref(), key, &rows));
+            }
         }
         (rows, problems)
     }
+}
 
-    fn no_name(&self, key: &str, rows: &[RowId]) -> Problem {
-        let header = self
-            .name_column
-            .as_ref()
-            .map_or(String::new(), |c| format!(" (column \"{c}\")"));
-        let on = if rows.len() == 1 {
-            "its row".to_string()
-        } else {
-            format!("all {} of its rows", rows.len())
-        };
-        Problem {
-            row: rows.first().copied().unwrap_or(RowId(0)),
-            field: Some("Name".into()),
-            column: self.name_column.clone(),
-            message: format!("Name: customer \"{key}\" has no name{header}: it is blank on {on}"),
-        }
+/// A customer without the required property `name` (mapped from `column`).
+fn missing(name: &str, column: Option<&str>, key: &str, rows: &[RowId]) -> Problem {
+    let header = column.map_or(String::new(), |c| format!(" (column \"{c}\")"));
+    let on = if rows.len() == 1 {
+        "its row".to_string()
+    } else {
+        format!("all {} of its rows", rows.len())
+    };
+    Problem {
+        row: rows.first().copied().unwrap_or(RowId(0)),
+        field: Some(name.into()),
+        column: column.map(str::to_string),
+        message: format!(
+            "{name}: customer \"{key}\" has no {}{header}: it is blank on {on}",
+            name.to_lowercase()
+        ),
     }
 }

@@ -4,7 +4,7 @@
 
 use super::convert::invisible;
 use super::{HeaderRef, MappingErrors, Problem, Rule, RuleSource, suggest};
-use crate::model::Entity;
+use ontime_api::Entity;
 use crate::read::Table;
 
 /// A column of the input, resolved.

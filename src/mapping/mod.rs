@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub use bind::{Binding, Column, FieldBinding, bind};
 pub use parse::parse;
 
-use crate::model::{Entity, FieldDef, Value};
+use ontime_api::{Entity, FieldDef, Value};
 use crate::read::ReadOptions;
 
 /// A validated mapping file.

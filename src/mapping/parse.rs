@@ -13,7 +13,7 @@ use super::{
     ChildMap, HeaderRef, MATCH_FIELDS, Mapping, MappingErrors, MatchBy, Origin, Problem, Rule,
     RuleSource, suggest,
 };
-use crate::model::{Entity, FieldDef, Value};
+use ontime_api::{Entity, FieldDef, Value};
 use crate::read::{Cell, ReadOptions};
 
 const TABLES: [&str; 5] = ["source", "customer", "department", "contact", "match"];

@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 use super::client::{CallError, Client, Idempotent, escape};
 use super::merge::{find_child, same};
 use super::progress::Wait;
-use crate::model::{CustomerDraft, Fields};
+use ontime_api::{CustomerDraft, Fields};
 
 /// Posts the draft's children that `existing` lacks or holds differently.
 pub async fn post_missing(

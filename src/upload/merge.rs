@@ -6,7 +6,7 @@
 use serde_json::{Map, Value as Json};
 
 use super::answer::{canonical_id, is_id_key};
-use crate::model::{CustomerDraft, Fields};
+use ontime_api::{CustomerDraft, Fields};
 
 /// `record` with its ID as `ID` in [`canonical_id`] form, if it is an object whose ID (spelt in
 /// any case, in any of a Guid's forms) is `id`; `None` if it is not, since posting it back would
@@ -166,7 +166,7 @@ pub fn changed(before: &Json, after: &Json) -> Vec<String> {
         .map(|(k, _)| k.clone())
         .collect();
     names.sort_by_key(|name| {
-        crate::model::CUSTOMER_FIELDS
+        ontime_api::CUSTOMER_FIELDS
             .iter()
             .position(|f| f.name == name)
             .unwrap_or(usize::MAX)
@@ -177,7 +177,7 @@ pub fn changed(before: &Json, after: &Json) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Entity, Value};
+    use ontime_api::{Entity, Value};
     use serde_json::json;
 
     fn fields(entity: Entity, pairs: &[(&'static str, &str)]) -> Fields {

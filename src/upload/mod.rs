@@ -74,7 +74,7 @@ pub struct Prepared {
     client: Arc<Client>,
     ledger: Ledger,
     known: HashMap<String, Entry>,
-    sandbox: Option<crate::sandbox::Sandbox>,
+    sandbox: Option<ontime_sandbox::Sandbox>,
 }
 
 /// Sets up what [`run`] sends with: the client, the ledger (whose run lock the caller took
@@ -286,7 +286,7 @@ async fn connect(
 ) -> Result<
     (
         (reqwest::Url, String, crate::settings::ApiKey),
-        Option<crate::sandbox::Sandbox>,
+        Option<ontime_sandbox::Sandbox>,
     ),
     Error,
 > {
@@ -297,7 +297,7 @@ async fn connect(
             key,
         } => Ok(((base.clone(), company_id.clone(), key.clone()), None)),
         Endpoint::Sandbox => {
-            let sandbox = crate::sandbox::start(crate::sandbox::SandboxConfig::default())
+            let sandbox = ontime_sandbox::start(ontime_sandbox::SandboxConfig::default())
                 .await
                 .map_err(|e| format!("cannot start the built-in sandbox: {e}"))?;
             let base = reqwest::Url::parse(&sandbox.base_url())?;

@@ -12,7 +12,7 @@ mod transport;
 
 use std::collections::BTreeMap;
 
-use ontime_import::sandbox::{self, Sandbox, SandboxConfig};
+use ontime_sandbox::{self as sandbox, Sandbox, SandboxConfig};
 
 use crate::upload::customers_csv;
 use crate::util::{Run, SIMPLE_MAPPING, Work, brief};

@@ -5,10 +5,11 @@ mod api;
 mod binary;
 mod control;
 mod faults;
+mod guard;
 mod limits;
 mod validation;
 
-use ontime_import::sandbox::{self, Sandbox, SandboxConfig};
+use ontime_sandbox::{self as sandbox, Sandbox, SandboxConfig};
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 

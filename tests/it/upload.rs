@@ -11,7 +11,7 @@ mod stops;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ontime_import::sandbox::{self, FaultKind, Faults, Sandbox, SandboxConfig, ScriptedFault};
+use ontime_sandbox::{self as sandbox, FaultKind, Faults, Sandbox, SandboxConfig, ScriptedFault};
 use serde_json::Value;
 
 use crate::util::{Run, SIMPLE_MAPPING, Work, brief};

@@ -26,7 +26,7 @@ use crate::cli::Children;
 use crate::group::{CustomerGroup, PackedDraft};
 use crate::ledger::{Entry, Ledger, LedgerError};
 use crate::mapping::MatchBy;
-use crate::model::CustomerDraft;
+use ontime_api::CustomerDraft;
 use crate::report::RowId;
 
 use crate::report::{Outcome, Report, Status};

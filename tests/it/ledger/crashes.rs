@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ontime_import::sandbox::{FaultKind, Faults, SandboxConfig};
+use ontime_sandbox::{FaultKind, Faults, SandboxConfig};
 
 use crate::upload::{account, assert_every_row_once, customers_csv, env, env_default, scripted};
 

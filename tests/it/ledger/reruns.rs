@@ -92,6 +92,7 @@ async fn full_rechecks_every_customer_and_recreates_what_ontime_lost() {
     // The account was emptied (a reset sandbox, another account): the ledger's IDs are unknown.
     let answer = crate::sandbox::client()
         .delete(format!("{}/__sandbox/customers", e.sb.base_url()))
+        .header("Content-Type", "application/json")
         .send()
         .await
         .unwrap();

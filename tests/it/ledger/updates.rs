@@ -1,7 +1,7 @@
 //! Safe updates: what OnTime holds is kept, children are reused, ambiguity fails, --children separate.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use ontime_import::sandbox::FaultKind;
+use ontime_sandbox::FaultKind;
 use serde_json::json;
 
 use crate::upload::{customers_csv, env_default, scripted};

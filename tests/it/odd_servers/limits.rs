@@ -213,7 +213,7 @@ async fn a_key_no_header_can_carry_is_refused_before_sending() {
     assert!(odd.seen().is_empty(), "{:?}", odd.seen());
     // A key with odd but legal characters goes through as it is.
     let key = r#"k+/=:;"'\ {x}%20$HOME`"#;
-    let config = ontime_import::sandbox::SandboxConfig {
+    let config = ontime_sandbox::SandboxConfig {
         api_key: key.into(),
         ..Default::default()
     };

@@ -17,7 +17,7 @@ async fn create_answers_201_with_ids_for_customer_and_children() {
             "BillingAdjustmentPercentage": 45, "Inactive": false, "PricingMethod": "ZoneToZone",
             "PriceSets": [Uuid::new_v4().to_string()],
             "Departments": [{"Name": "Shipping"}],
-            "Contacts": [{"Name": "Ann", "Email": "not-checked", "Phone": "555"}],
+            "Contacts": [{"Name": "Ann", "Email": "ann@acme.com", "Phone": "555"}],
         }))
         .await;
     let id = id_of(&created);
@@ -29,7 +29,7 @@ async fn create_answers_201_with_ids_for_customer_and_children() {
     assert!(Uuid::parse_str(dept["ID"].as_str().expect("ID")).is_ok());
     assert_eq!(dept["CustomerID"], id.as_str());
     assert_eq!(dept["Name"], "Shipping");
-    assert_eq!(created["Contacts"][0]["Email"], "not-checked");
+    assert_eq!(created["Contacts"][0]["Email"], "ann@acme.com");
     assert_eq!(created["Contacts"][0]["CustomerID"], id.as_str());
     // GET answers the same record, and so does the inspection snapshot.
     assert_eq!(api.fetch(&id).await, created);
@@ -322,13 +322,13 @@ async fn department_and_contact_posts() {
     let contact: Value = api
         .post(
             "api/contact/post",
-            &json!({"CustomerID": id, "Name": "Bo", "Email": "bo@x"}),
+            &json!({"CustomerID": id, "Name": "Bo", "Email": "bo@x.com"}),
         )
         .await
         .json()
         .await
         .expect("JSON");
-    assert_eq!(contact["Email"], "bo@x");
+    assert_eq!(contact["Email"], "bo@x.com");
     assert_eq!(contact["Phone"], Value::Null);
     let customer = api.fetch(&id).await;
     assert_eq!(

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ontime_import::sandbox::{self, SandboxConfig};
+use ontime_sandbox::{self as sandbox, SandboxConfig};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -26,10 +26,11 @@ impl Api {
         path: &str,
         body: Option<Value>,
     ) -> reqwest::Response {
+        // A control request that changes something must say it is JSON, body or not.
         let request = self.http.request(method, self.control(path));
         let request = match body {
             Some(body) => request.json(&body),
-            None => request,
+            None => request.header("Content-Type", "application/json"),
         };
         request.send().await.expect("answer")
     }

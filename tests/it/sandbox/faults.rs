@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use ontime_import::sandbox::{FaultKind, Faults, SandboxConfig, ScriptedFault};
+use ontime_sandbox::{FaultKind, Faults, SandboxConfig, ScriptedFault};
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -1,7 +1,7 @@
 //! Authentication, quotas with their headers, and the per-second throttle.
 
 use chrono::{Datelike, TimeZone, Utc};
-use ontime_import::sandbox::SandboxConfig;
+use ontime_sandbox::SandboxConfig;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::json;

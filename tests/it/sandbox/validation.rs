@@ -15,6 +15,12 @@ async fn each_validation_error_names_its_field() {
         (json!({"Name": 5}), "Name"),
         (json!({"Name": "A", "City": 12}), "City"),
         (json!({"Name": "A", "Email": ["a@b"]}), "Email"),
+        (json!({"Name": "A", "Email": "n/a"}), "Email"),
+        (json!({"Name": "A", "BillingEmail": "ann@acme"}), "BillingEmail"),
+        (
+            json!({"Name": "A", "Contacts": [{"Name": "C", "Email": "not-an-address"}]}),
+            "Contacts[0].Email",
+        ),
         (
             json!({"Name": "A", "BillingAdjustmentPercentage": "45"}),
             "BillingAdjustmentPercentage",
@@ -131,4 +137,52 @@ async fn malformed_bodies_and_media_types() {
             .await
             .contains("JSON object")
     );
+}
+
+/// A contact row with an email but no name: the sandbox refuses such a contact (`Name` is
+/// required), so the dry run refuses the row first, naming row, field, column and value, and an
+/// import sends nothing for that customer (no 400 is ever answered).
+#[tokio::test]
+async fn a_contact_without_a_name_is_refused_before_anything_is_sent() {
+    let work = crate::util::Work::new();
+    work.write(
+        "m.toml",
+        "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n\n[contact]\nName = \"Contact\"\nEmail = \"Contact Email\"\n",
+    );
+    work.write(
+        "in.csv",
+        "Acct,Company,Contact,Contact Email\n\
+         1001,Acme,Ann,ann@acme.com\n\
+         1002,Beta,,bo@beta.com\n",
+    );
+    let run = work.run(&["in.csv", "-m", "m.toml", "--dry-run"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let report = work.report("in.csv.report.csv");
+    let row = |r: &Vec<String>| format!("{},{},{},{},{}", r[1], r[2], r[5], r[6], r[7]);
+    let rows: Vec<String> = report[1..].iter().map(row).collect();
+    assert_eq!(
+        rows,
+        [
+            "2,valid,,,",
+            "3,invalid,Name,Contact,Name: column \"Contact\" value \"\" is blank, but OnTime refuses a contact without a Name: fill it in, or leave all of the row's contact columns blank",
+        ]
+    );
+
+    let api = super::start_default().await;
+    let base = api.sandbox.base_url();
+    let state = work.path("ledger.db").display().to_string();
+    let args = ["in.csv", "-m", "m.toml", "--base-url", &base, "--company-id", "sandbox"];
+    let run = work
+        .run_async(
+            &[&args[..], &["--state", &state, "--rate", "500"]].concat(),
+            &[("ONTIME_API_KEY", "sandbox-key")],
+        )
+        .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let stats = api.sandbox.stats();
+    assert_eq!(stats.count("POST api/customer/post", "400"), 0, "{stats:?}");
+    assert_eq!(stats.count("POST api/customer/post", "201"), 1, "{stats:?}");
+    let stored: Vec<serde_json::Value> = api.sandbox.customers();
+    let accounts: Vec<&serde_json::Value> = stored.iter().map(|c| &c["AccountNumber"]).collect();
+    assert_eq!(accounts, [&json!("1001")]);
 }

@@ -1,7 +1,7 @@
 //! Scripted faults: 500s, dropped and slow answers, 429 with Retry-After — each customer created once.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use ontime_import::sandbox::{FaultKind, SandboxConfig};
+use ontime_sandbox::{FaultKind, SandboxConfig};
 use serde_json::Value;
 
 use super::*;

@@ -1,7 +1,7 @@
 //! The quota, --max-requests and --reserve: stop sending, report the rest not_sent, exit 3.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use ontime_import::sandbox::SandboxConfig;
+use ontime_sandbox::SandboxConfig;
 use serde_json::Value;
 
 use super::*;

@@ -1,7 +1,7 @@
 //! The key in no output, refusals before the first request, and the summary JSON.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use ontime_import::sandbox::{FaultKind, SandboxConfig};
+use ontime_sandbox::{FaultKind, SandboxConfig};
 use serde_json::Value;
 
 use super::*;

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ontime_import::sandbox::{Faults, SandboxConfig};
+use ontime_sandbox::{Faults, SandboxConfig};
 
 use super::*;
 

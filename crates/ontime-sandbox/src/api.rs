@@ -25,7 +25,7 @@ use super::server::ConnKill;
 use super::state::Shared;
 use super::stats::Outcome;
 use super::validate;
-use crate::model::Entity;
+use ontime_api::Entity;
 
 /// A success: status and JSON body.
 type Answer = (StatusCode, Vec<u8>);
@@ -204,16 +204,12 @@ fn before_store(scripted: Option<FaultKind>) -> Result<Option<FaultKind>, ApiErr
 }
 
 fn check_json_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
-    let given = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = given.split(';').next().unwrap_or("").trim();
-    if essence.eq_ignore_ascii_case("application/json") {
-        Ok(())
-    } else {
-        Err(ApiError::UnsupportedMediaType(given.to_string()))
+    if super::guard::is_json(headers) {
+        return Ok(());
     }
+    let given = headers.get(header::CONTENT_TYPE);
+    let given = given.and_then(|v| v.to_str().ok()).unwrap_or("");
+    Err(ApiError::UnsupportedMediaType(given.to_string()))
 }
 
 fn to_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {

@@ -20,7 +20,7 @@ use super::error::ApiError;
 use super::filter::Filter;
 use super::index::TextIndex;
 use super::validate::{ChildBody, CustomerBody};
-use crate::model::{CUSTOMER_FIELDS, Entity, FieldDef};
+use ontime_api::{CUSTOMER_FIELDS, Entity, FieldDef};
 
 /// A Department or Contact, stored inside its customer.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,6 @@
-//! Strict validation of request bodies against the field catalog in [`crate::model`]: JSON
-//! syntax, types, `PricingMethod` names, Guid formats and the required `Name`.
+//! Strict validation of request bodies: JSON syntax and shape here; every catalogue property is
+//! judged by [`ontime_api::check`], the rule the importer's dry run applies too (types, email
+//! syntax, `PricingMethod` names, Guid formats, required fields).
 //!
 //! It owns nothing but the checks: the result is a typed body whose `fields` line up with the
 //! entity's catalog (absent or `null` → `null`). Unknown properties are ignored and dropped, as
@@ -10,7 +11,7 @@ use serde_json::{Map, Value as Json};
 use uuid::Uuid;
 
 use super::error::ApiError;
-use crate::model::{CUSTOMER_FIELDS, Entity, FieldDef, Kind, PRICING_METHODS};
+use ontime_api::{CUSTOMER_FIELDS, Entity, FieldDef, Violation, Wire};
 
 /// A Department or Contact as posted.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +121,7 @@ fn children(
     Ok(out)
 }
 
-/// The catalog's fields of `body`, checked, in catalog order; `Name` must be non-blank text.
+/// The catalogue's fields of `body`, each checked by [`ontime_api::check`], in catalogue order.
 fn fields(
     body: &mut Map<String, Json>,
     defs: &[FieldDef],
@@ -129,59 +130,16 @@ fn fields(
     let mut out = Vec::with_capacity(defs.len());
     for def in defs {
         let value = body.remove(def.name).unwrap_or(Json::Null);
-        let path = || format!("{}{}", prefix(), def.name);
-        check(&value, def.kind, &path)?;
-        if def.name == "Name" && value.as_str().is_none_or(|s| s.trim().is_empty()) {
-            return Err(ApiError::field(&path(), "is required"));
+        if let Err(violation) = ontime_api::check(def, &Wire::from(&value)) {
+            let path = match violation {
+                Violation::Item { index, .. } => format!("{}{}[{index}]", prefix(), def.name),
+                _ => format!("{}{}", prefix(), def.name),
+            };
+            return Err(ApiError::field(&path, violation));
         }
         out.push(value);
     }
     Ok(out)
-}
-
-/// Checks one value against its kind; `null` (blank) passes for every kind. `path` names the
-/// value in an error.
-fn check(value: &Json, kind: Kind, path: &dyn Fn() -> String) -> Result<(), ApiError> {
-    let ok = match (kind, value) {
-        (_, Json::Null) => true,
-        (Kind::Text | Kind::Email, Json::String(_)) => true,
-        (Kind::Bool, Json::Bool(_)) => true,
-        (Kind::Number, Json::Number(_)) => true,
-        (Kind::Guid, Json::String(s)) => Uuid::parse_str(s).is_ok(),
-        (Kind::GuidList, Json::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                check_list_item(item, || format!("{}[{i}]", path()))?;
-            }
-            true
-        }
-        (Kind::PricingMethod, Json::String(s)) => PRICING_METHODS.contains(&s.as_str()),
-        _ => false,
-    };
-    if ok {
-        return Ok(());
-    }
-    let expected = match kind {
-        Kind::Text | Kind::Email => "a string".to_string(),
-        Kind::Bool => "true or false".to_string(),
-        Kind::Number => "a number".to_string(),
-        Kind::Guid => "a Guid string".to_string(),
-        Kind::GuidList => "an array of Guid strings".to_string(),
-        Kind::PricingMethod => format!("one of {}", PRICING_METHODS.join(", ")),
-    };
-    Err(ApiError::field(
-        &path(),
-        format!("must be {expected}, not {}", describe(value)),
-    ))
-}
-
-fn check_list_item(item: &Json, path: impl Fn() -> String) -> Result<(), ApiError> {
-    match item {
-        Json::String(s) if Uuid::parse_str(s).is_ok() => Ok(()),
-        other => Err(ApiError::field(
-            &path(),
-            format!("must be a Guid string, not {}", describe(other)),
-        )),
-    }
 }
 
 /// An optional Guid property (`ID`, `CustomerID`): absent or `null` → `None`.
@@ -198,15 +156,7 @@ fn guid(value: Option<&Json>, path: impl Fn() -> String) -> Result<Option<Uuid>,
     }
 }
 
-/// A value as an error message shows it: its type, and short values themselves.
+/// A value as an error message shows it.
 fn describe(value: &Json) -> String {
-    match value {
-        Json::Null => "null".into(),
-        Json::Bool(b) => format!("the boolean {b}"),
-        Json::Number(n) => format!("the number {n}"),
-        Json::String(s) if s.chars().count() <= 40 => format!("the string \"{s}\""),
-        Json::String(_) => "a string".into(),
-        Json::Array(_) => "an array".into(),
-        Json::Object(_) => "an object".into(),
-    }
+    ontime_api::describe(&Wire::from(value))
 }

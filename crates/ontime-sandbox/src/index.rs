@@ -15,7 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value as Json;
 
 use super::filter::TEXT_FILTERS;
-use crate::model::CUSTOMER_FIELDS;
+use ontime_api::CUSTOMER_FIELDS;
 
 /// Field value → positions of the customers holding it (sorted, so in creation order).
 type FieldIndex = HashMap<String, BTreeSet<usize>, foldhash::fast::RandomState>;

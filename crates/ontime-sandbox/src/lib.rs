@@ -1,14 +1,16 @@
-//! The built-in sandbox: a local simulator of the OnTime REST API (see `../shared/ontime-api.md`,
-//! and `docs/sandbox.md` for its options and the `/__sandbox/` control API).
+//! The sandbox: a local simulator of the OnTime REST API as `docs/ontime-api.md` describes it
+//! (`docs/sandbox.md` lists its options and the `/__sandbox/` control API). It depends on the
+//! contract crate (`ontime-api`) for the field catalogue and rules, never on the importer.
 //!
 //! It owns the server's life: [`start`] binds 127.0.0.1, spawns the server on the current tokio
 //! runtime and hands back a [`Sandbox`] to inspect and stop it; [`serve_cli`] is the
-//! `ontime-import sandbox` command. Invariant: no global state — every started server owns its
+//! `sandbox` command of `ontime-import`. Invariant: no global state — every started server owns its
 //! records, counters and faults, so any number run side by side (parallel tests).
 //!
 //! # Layout
 //! - `config`: options (clap) and the validated [`SandboxConfig`].
-//! - `server`: accept loop; lets a handler drop its own connection.
+//! - `server`: accept loop, connection cap and body timeout; lets a handler drop its own
+//!   connection. `guard`: the Host and control-request checks before any body is read.
 //! - `api` → `route`, `validate`, `records` (+ `index`), `filter`: the OnTime endpoints.
 //! - `state`, `quota`, `stats`, `faults`: what one server holds and counts.
 //! - `control`: `/__sandbox/`. `store`: the `--data` file.
@@ -19,6 +21,7 @@ mod control;
 mod error;
 mod faults;
 mod filter;
+mod guard;
 mod index;
 mod quota;
 mod records;
@@ -41,7 +44,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{
-    Limit, PAID_DAILY_LIMIT, PAID_MONTHLY_LIMIT, SandboxArgs, SandboxConfig, parse_duration,
+    DEFAULT_MAX_CONNECTIONS, Limit, PAID_DAILY_LIMIT, PAID_MONTHLY_LIMIT, SandboxArgs, SandboxConfig, parse_duration,
     parse_limit,
 };
 pub use faults::{FaultKind, Faults, ScriptedFault, parse_scripted};
@@ -88,9 +91,14 @@ pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
         CancellationToken::new(),
         TaskTracker::new(),
     );
+    let limits = server::Limits {
+        connections: config.max_connections,
+        body_timeout: config.body_timeout,
+    };
     let accept = tokio::spawn(server::serve(
         listener,
         router,
+        limits,
         stop.clone(),
         abort.clone(),
         tracker.clone(),

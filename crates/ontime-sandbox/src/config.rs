@@ -14,6 +14,9 @@ pub const PAID_DAILY_LIMIT: u64 = 86_400;
 /// Grow and Enterprise plans: requests per calendar month.
 pub const PAID_MONTHLY_LIMIT: u64 = 100_000;
 
+/// Connections served at once by default: well under the usual limit of 1,024 open files.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
 /// Options of `ontime-import sandbox`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SandboxArgs {
@@ -79,6 +82,15 @@ pub struct SandboxArgs {
     #[arg(long, default_value = "0", value_name = "DURATION", value_parser = parse_duration)]
     pub latency: Duration,
 
+    /// Connections served at once; more wait until one ends.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS, value_name = "N")]
+    pub max_connections: usize,
+
+    /// The time a request's headers, and then its body, may take to arrive before the answer is
+    /// 408 and the connection is closed: `10`, `1.5`, `300ms`.
+    #[arg(long, default_value = "10", value_name = "DURATION", value_parser = parse_duration)]
+    pub body_timeout: Duration,
+
     /// Scripted fault, repeatable: `ACCOUNT:KIND[:TIMES]`, KIND one of 500, drop, slow, 429.
     /// `--fault 1007:500:2` fails the first 2 posts for account 1007 with 500.
     #[arg(long = "fault", value_name = "ACCOUNT:KIND[:TIMES]", value_parser = parse_scripted)]
@@ -141,6 +153,10 @@ pub struct SandboxConfig {
     pub data_file: Option<PathBuf>,
     /// 0 = any free port.
     pub port: u16,
+    /// Connections served at once; more wait in the listen queue until one ends.
+    pub max_connections: usize,
+    /// The time a request's headers, and then its body, may take to arrive (408 after it).
+    pub body_timeout: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -157,14 +173,19 @@ impl Default for SandboxConfig {
             seed: 0,
             data_file: None,
             port: 0,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            body_timeout: Duration::from_secs(10),
         }
     }
 }
 
 impl SandboxConfig {
-    /// Checks what clap cannot: fault rates, keys and the company id.
+    /// Checks what clap cannot: fault rates, keys, the company id and the connection limits.
     pub fn validate(&self) -> Result<(), String> {
         self.faults.validate()?;
+        if self.max_connections == 0 || self.body_timeout.is_zero() {
+            return Err("--max-connections and --body-timeout must be above zero".into());
+        }
         if self.company_id.is_empty() || self.company_id.contains('/') {
             return Err(format!("invalid company id \"{}\"", self.company_id));
         }
@@ -206,6 +227,8 @@ impl SandboxArgs {
             seed: self.seed,
             data_file: self.data,
             port: self.port,
+            max_connections: self.max_connections,
+            body_timeout: self.body_timeout,
         };
         config.validate()?;
         Ok(config)
@@ -257,7 +280,7 @@ pub fn describe(config: &SandboxConfig) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::faults::FaultKind;
+    use crate::faults::FaultKind;
 
     #[test]
     fn durations_parse() {

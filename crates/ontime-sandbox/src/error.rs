@@ -28,6 +28,18 @@ pub enum ApiError {
     /// 415: a post that is not `application/json`.
     #[error("The request entity's media type '{0}' is not supported for this resource.")]
     UnsupportedMediaType(String),
+    /// 415: a control request that changes something, sent as anything but JSON (see `guard`).
+    #[error("A /__sandbox/ request that changes something must be sent with Content-Type: application/json (it came as '{0}').")]
+    ControlNotJson(String),
+    /// 400: a Host header that does not name this machine (see `guard`).
+    #[error("The Host '{0}' does not name this machine; the sandbox answers only requests addressed to 127.0.0.1 or localhost.")]
+    WrongHost(String),
+    /// 408: the request's headers or body did not arrive within the body timeout.
+    #[error("The request did not arrive in time; the connection is closed.")]
+    Timeout,
+    /// 413: a body larger than the sandbox reads.
+    #[error("The request body is larger than {0} bytes.")]
+    TooLarge(usize),
     /// 429 without `Retry-After`: the daily or monthly quota is spent.
     #[error("{0}")]
     QuotaExhausted(String),
@@ -42,12 +54,16 @@ pub enum ApiError {
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::WrongHost(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType(_) | ApiError::ControlNotJson(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            ApiError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::QuotaExhausted(_) | ApiError::Throttled => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
