@@ -8,9 +8,9 @@
 use super::{Builder, Problem, rules};
 use crate::mapping::convert::{self, cell_text, convert};
 use crate::mapping::{FieldBinding, RuleSource};
-use ontime_api::{Entity, Fields, Kind, Value};
 use crate::read::{Cell, Row};
 use crate::report::{Report, RowId};
+use ontime_api::{Entity, Fields, Kind, Value};
 
 /// Strings to write text values into instead of allocating: a million-row file has about ten
 /// million of them, each copied into its packed customer and then dropped.

@@ -12,9 +12,9 @@ use super::{Above, CustomerGroup, Grouper};
 use crate::group;
 use crate::mapping::convert::trim;
 use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, MatchBy, Origin, Problem, bind};
-use ontime_api::Entity;
 use crate::read::{self, ReadError, ReadOptions, Table};
 use crate::report::{Outcome, Report, Status};
+use ontime_api::Entity;
 
 /// Why the input could not be loaded: nothing was sent.
 #[derive(Debug, thiserror::Error)]

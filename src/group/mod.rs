@@ -27,9 +27,9 @@ use parked::{Completion, Parked, park, unpark};
 
 use crate::mapping::convert::{self, cell_text};
 use crate::mapping::{Binding, FieldBinding};
-use ontime_api::{CustomerDraft, Entity, Fields};
 use crate::read::{Cell, Row};
 use crate::report::{Outcome, Report, RowId, Status};
+use ontime_api::{CustomerDraft, Entity, Fields};
 
 /// A customer ready to send: its draft and every input row that contributed to it.
 #[derive(Debug, Clone)]

@@ -9,8 +9,8 @@
 use super::packed::{self, Reader, Writer};
 use super::{Builder, Problem, rules};
 use crate::mapping::{FieldBinding, RuleSource};
-use ontime_api::Entity;
 use crate::report::RowId;
+use ontime_api::Entity;
 
 /// A customer rows are not being added to, packed in one buffer: its rows, then its fields
 /// (each with its binding and the row that gave it), departments and contacts. Its problems
@@ -137,7 +137,9 @@ impl Completion {
         let size = fallbacks.iter().map(|(_, value)| 1 + value.len()).sum();
         let column = |name: &str| {
             let binding = customer.iter().find(|b| b.rule.field.name == name);
-            binding.and_then(|b| b.column.as_ref()).map(|c| c.header.clone())
+            binding
+                .and_then(|b| b.column.as_ref())
+                .map(|c| c.header.clone())
         };
         let required = rules::required(Entity::Customer)
             .map(|(index, def)| (index, def.name, column(def.name)))

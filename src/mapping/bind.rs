@@ -4,8 +4,8 @@
 
 use super::convert::invisible;
 use super::{HeaderRef, MappingErrors, Problem, Rule, RuleSource, suggest};
-use ontime_api::Entity;
 use crate::read::Table;
+use ontime_api::Entity;
 
 /// A column of the input, resolved.
 #[derive(Debug, Clone, PartialEq)]

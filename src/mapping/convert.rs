@@ -6,8 +6,8 @@
 
 use chrono::Timelike;
 
-use ontime_api::{Kind, PRICING_METHODS, Value, format_number, is_email};
 use crate::read::Cell;
+use ontime_api::{Kind, PRICING_METHODS, Value, format_number, is_email};
 
 /// Converts `cell` for a property of `kind`: `Ok(None)` when blank, `Err(reason)` when the value
 /// cannot be one (the reason names the expected form).

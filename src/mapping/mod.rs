@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 pub use bind::{Binding, Column, FieldBinding, bind};
 pub use parse::parse;
 
-use ontime_api::{Entity, FieldDef, Value};
 use crate::read::ReadOptions;
+use ontime_api::{Entity, FieldDef, Value};
 
 /// A validated mapping file.
 #[derive(Debug, Clone)]

@@ -13,8 +13,8 @@ use super::{
     ChildMap, HeaderRef, MATCH_FIELDS, Mapping, MappingErrors, MatchBy, Origin, Problem, Rule,
     RuleSource, suggest,
 };
-use ontime_api::{Entity, FieldDef, Value};
 use crate::read::{Cell, ReadOptions};
+use ontime_api::{Entity, FieldDef, Value};
 
 const TABLES: [&str; 5] = ["source", "customer", "department", "contact", "match"];
 const SOURCE_KEYS: [&str; 4] = ["sheet", "header_row", "delimiter", "encoding"];

@@ -94,7 +94,6 @@ fn write_json_value(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized))
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::{CustomerDraft, Entity, Fields, Value};
 
     #[test]

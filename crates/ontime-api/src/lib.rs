@@ -3,6 +3,8 @@
 //! JSON writer of request bodies ([`json`]) and the field rules ([`check`]) that both the
 //! importer's dry run and the sandbox apply. `docs/ontime-api.md` describes the contract.
 
+#![warn(unreachable_pub)]
+
 pub mod catalogue;
 mod email;
 pub mod json;

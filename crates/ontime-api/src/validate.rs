@@ -149,7 +149,10 @@ mod tests {
             let verdict = check(def, &Wire::Null);
             assert_eq!(verdict.is_err(), def.required, "{}", def.name);
         }
-        assert_eq!(check(&def("Name"), &Wire::Text(" ")), Err(Violation::Required));
+        assert_eq!(
+            check(&def("Name"), &Wire::Text(" ")),
+            Err(Violation::Required)
+        );
     }
 
     #[test]

@@ -31,7 +31,7 @@ use ontime_api::Entity;
 type Answer = (StatusCode, Vec<u8>);
 
 /// Handles every request under `/sites/`.
-pub async fn handle(
+pub(crate) async fn handle(
     State(shared): State<Arc<Shared>>,
     kill: Option<axum::Extension<ConnKill>>,
     method: Method,

@@ -236,7 +236,7 @@ impl SandboxArgs {
 }
 
 /// The settings worth showing at startup, one per line.
-pub fn describe(config: &SandboxConfig) -> Vec<String> {
+pub(crate) fn describe(config: &SandboxConfig) -> Vec<String> {
     let monthly = config
         .monthly_limit
         .map_or("no monthly limit".to_string(), |n| format!("{n}/month"));

@@ -20,7 +20,7 @@ use super::state::Shared;
 use super::store;
 
 /// The `/__sandbox` routes.
-pub fn routes() -> Router<Arc<Shared>> {
+pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/__sandbox", get(help))
         .route("/__sandbox/", get(help))

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 /// An answer other than success.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// 400: the body or a parameter is wrong; the message names the field.
     #[error("{0}")]
     BadRequest(String),
@@ -29,10 +29,14 @@ pub enum ApiError {
     #[error("The request entity's media type '{0}' is not supported for this resource.")]
     UnsupportedMediaType(String),
     /// 415: a control request that changes something, sent as anything but JSON (see `guard`).
-    #[error("A /__sandbox/ request that changes something must be sent with Content-Type: application/json (it came as '{0}').")]
+    #[error(
+        "A /__sandbox/ request that changes something must be sent with Content-Type: application/json (it came as '{0}')."
+    )]
     ControlNotJson(String),
     /// 400: a Host header that does not name this machine (see `guard`).
-    #[error("The Host '{0}' does not name this machine; the sandbox answers only requests addressed to 127.0.0.1 or localhost.")]
+    #[error(
+        "The Host '{0}' does not name this machine; the sandbox answers only requests addressed to 127.0.0.1 or localhost."
+    )]
     WrongHost(String),
     /// 408: the request's headers or body did not arrive within the body timeout.
     #[error("The request did not arrive in time; the connection is closed.")]
@@ -52,7 +56,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::WrongHost(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
@@ -70,13 +74,13 @@ impl ApiError {
     }
 
     /// A 400 naming `field`.
-    pub fn field(field: &str, problem: impl std::fmt::Display) -> Self {
+    pub(crate) fn field(field: &str, problem: impl std::fmt::Display) -> Self {
         ApiError::BadRequest(format!("The field '{field}' {problem}."))
     }
 }
 
 /// `{"Message": message}` as a JSON body.
-pub fn message_body(message: &str) -> Vec<u8> {
+pub(crate) fn message_body(message: &str) -> Vec<u8> {
     serde_json::json!({ "Message": message })
         .to_string()
         .into_bytes()
@@ -99,4 +103,4 @@ impl IntoResponse for ApiError {
 }
 
 /// The content type of every answer.
-pub const JSON: &str = "application/json; charset=utf-8";
+pub(crate) const JSON: &str = "application/json; charset=utf-8";

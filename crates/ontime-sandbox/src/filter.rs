@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::records::Customer;
 
 /// Query parameter → the Customer field it matches exactly (and that is indexed).
-pub const TEXT_FILTERS: [(&str, &str); 10] = [
+pub(crate) const TEXT_FILTERS: [(&str, &str); 10] = [
     ("accountNumber", "AccountNumber"),
     ("name", "Name"),
     ("email", "Email"),
@@ -29,7 +29,7 @@ pub const TEXT_FILTERS: [(&str, &str); 10] = [
 
 /// The parsed filters of one list request.
 #[derive(Debug, Default, Clone, PartialEq)]
-pub struct Filter {
+pub(crate) struct Filter {
     /// (field, exact value)
     text: Vec<(&'static str, String)>,
     inactive: Option<bool>,
@@ -41,7 +41,7 @@ pub struct Filter {
 
 impl Filter {
     /// Parses the query string of `uri`.
-    pub fn from_uri(uri: &Uri) -> Result<Filter, ApiError> {
+    pub(crate) fn from_uri(uri: &Uri) -> Result<Filter, ApiError> {
         let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
             .map_err(|e| ApiError::BadRequest(format!("The query string is malformed: {e}.")))?;
         let mut filter = Filter::default();
@@ -81,11 +81,11 @@ impl Filter {
     }
 
     /// The exact-match conditions: (Customer field, value).
-    pub fn text_conditions(&self) -> &[(&'static str, String)] {
+    pub(crate) fn text_conditions(&self) -> &[(&'static str, String)] {
         &self.text
     }
 
-    pub fn matches(&self, customer: &Customer) -> bool {
+    pub(crate) fn matches(&self, customer: &Customer) -> bool {
         let text = self
             .text
             .iter()

@@ -71,10 +71,22 @@ mod tests {
 
     #[test]
     fn only_loopback_names_are_answered() {
-        for host in ["127.0.0.1:8360", "localhost", "LOCALHOST:1", "[::1]:80", "127.1.2.3"] {
+        for host in [
+            "127.0.0.1:8360",
+            "localhost",
+            "LOCALHOST:1",
+            "[::1]:80",
+            "127.1.2.3",
+        ] {
             assert!(is_loopback(host), "{host}");
         }
-        for host in ["evil.example:8360", "evil.example", "10.0.0.1:80", "", "[::2]:80"] {
+        for host in [
+            "evil.example:8360",
+            "evil.example",
+            "10.0.0.1:80",
+            "",
+            "[::2]:80",
+        ] {
             assert!(!is_loopback(host), "{host}");
         }
     }

@@ -21,7 +21,7 @@ use ontime_api::CUSTOMER_FIELDS;
 type FieldIndex = HashMap<String, BTreeSet<usize>, foldhash::fast::RandomState>;
 
 #[derive(Debug, Clone)]
-pub struct TextIndex {
+pub(crate) struct TextIndex {
     /// For each field of [`TEXT_FILTERS`]: its position in `CUSTOMER_FIELDS`, and its map once
     /// some lookup has needed it.
     maps: Vec<(usize, Option<FieldIndex>)>,
@@ -41,7 +41,7 @@ impl Default for TextIndex {
 
 impl TextIndex {
     /// Indexes the customer at position `at` with its `fields`, in every built field index.
-    pub fn add(&mut self, at: usize, fields: &[Json]) {
+    pub(crate) fn add(&mut self, at: usize, fields: &[Json]) {
         for (field, map) in &mut self.maps {
             if let (Some(map), Some(Json::String(value))) = (map.as_mut(), fields.get(*field)) {
                 insert(map, value, at);
@@ -50,7 +50,7 @@ impl TextIndex {
     }
 
     /// Removes the customer at position `at`, whose fields were `fields`.
-    pub fn remove(&mut self, at: usize, fields: &[Json]) {
+    pub(crate) fn remove(&mut self, at: usize, fields: &[Json]) {
         for (field, map) in &mut self.maps {
             if let (Some(map), Some(Json::String(value))) = (map.as_mut(), fields.get(*field))
                 && let Some(set) = map.get_mut(value)
@@ -66,7 +66,7 @@ impl TextIndex {
     /// The positions of customers whose `field` is exactly `value`; `None` if `field` is not
     /// indexed. `all` gives every customer's fields by position, to build the field's index if
     /// this is the first lookup by it.
-    pub fn lookup<'a>(
+    pub(crate) fn lookup<'a>(
         &mut self,
         field: &str,
         value: &str,

@@ -15,6 +15,8 @@
 //! - `state`, `quota`, `stats`, `faults`: what one server holds and counts.
 //! - `control`: `/__sandbox/`. `store`: the `--data` file.
 
+#![warn(unreachable_pub)]
+
 mod api;
 mod config;
 mod control;
@@ -44,8 +46,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use config::{
-    DEFAULT_MAX_CONNECTIONS, Limit, PAID_DAILY_LIMIT, PAID_MONTHLY_LIMIT, SandboxArgs, SandboxConfig, parse_duration,
-    parse_limit,
+    DEFAULT_MAX_CONNECTIONS, Limit, PAID_DAILY_LIMIT, PAID_MONTHLY_LIMIT, SandboxArgs,
+    SandboxConfig, parse_duration, parse_limit,
 };
 pub use faults::{FaultKind, Faults, ScriptedFault, parse_scripted};
 pub use stats::{DROPPED, LOG_CAPACITY, RequestRecord, Stats};

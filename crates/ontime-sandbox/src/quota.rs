@@ -13,7 +13,7 @@ use serde::Serialize;
 
 /// Daily and monthly request counters.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Quota {
+pub(crate) struct Quota {
     pub daily_limit: u64,
     pub monthly_limit: Option<u64>,
     /// The UTC day `daily_used` counts.
@@ -26,14 +26,14 @@ pub struct Quota {
 
 /// Which limit is spent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Spent {
+pub(crate) enum Spent {
     Daily,
     Monthly,
 }
 
 /// The values of the `X-RateLimit-*` headers for one answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct RateHeaders {
+pub(crate) struct RateHeaders {
     pub daily_limit: u64,
     pub daily_remaining: u64,
     /// UTC epoch seconds of the next 00:00 UTC.
@@ -43,7 +43,7 @@ pub struct RateHeaders {
 }
 
 impl Quota {
-    pub fn new(daily_limit: u64, monthly_limit: Option<u64>, now: DateTime<Utc>) -> Self {
+    pub(crate) fn new(daily_limit: u64, monthly_limit: Option<u64>, now: DateTime<Utc>) -> Self {
         let day = now.date_naive();
         Quota {
             daily_limit,
@@ -56,7 +56,7 @@ impl Quota {
     }
 
     /// Starts new counters when the UTC day or month has changed.
-    pub fn roll(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn roll(&mut self, now: DateTime<Utc>) {
         let today = now.date_naive();
         if today != self.day {
             self.day = today;
@@ -70,7 +70,7 @@ impl Quota {
     }
 
     /// Counts one request, or says which limit is spent (and then counts nothing).
-    pub fn try_consume(&mut self, now: DateTime<Utc>) -> Result<(), Spent> {
+    pub(crate) fn try_consume(&mut self, now: DateTime<Utc>) -> Result<(), Spent> {
         self.roll(now);
         if self.daily_used >= self.daily_limit {
             return Err(Spent::Daily);
@@ -87,13 +87,13 @@ impl Quota {
     }
 
     /// Sets both counters back to zero.
-    pub fn reset(&mut self, now: DateTime<Utc>) {
+    pub(crate) fn reset(&mut self, now: DateTime<Utc>) {
         self.roll(now);
         self.daily_used = 0;
         self.monthly_used = 0;
     }
 
-    pub fn headers(&mut self, now: DateTime<Utc>) -> RateHeaders {
+    pub(crate) fn headers(&mut self, now: DateTime<Utc>) -> RateHeaders {
         self.roll(now);
         RateHeaders {
             daily_limit: self.daily_limit,
@@ -112,13 +112,13 @@ fn first_of_month(day: NaiveDate) -> NaiveDate {
 }
 
 /// UTC epoch seconds of the next 00:00 UTC after `now`.
-pub fn next_midnight(now: DateTime<Utc>) -> i64 {
+pub(crate) fn next_midnight(now: DateTime<Utc>) -> i64 {
     let tomorrow = now.date_naive().succ_opt().unwrap_or(NaiveDate::MAX);
     midnight(tomorrow)
 }
 
 /// UTC epoch seconds of 00:00 UTC on the 1st of the month after `now`'s.
-pub fn next_month_start(now: DateTime<Utc>) -> i64 {
+pub(crate) fn next_month_start(now: DateTime<Utc>) -> i64 {
     let (y, m) = (now.year(), now.month());
     let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
     let first = NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(NaiveDate::MAX);
@@ -132,7 +132,7 @@ fn midnight(day: NaiveDate) -> i64 {
 
 /// Arrival times within the last second.
 #[derive(Debug, Default)]
-pub struct Window {
+pub(crate) struct Window {
     times: VecDeque<Instant>,
 }
 
@@ -140,7 +140,7 @@ impl Window {
     const SPAN: Duration = Duration::from_secs(1);
 
     /// How many arrivals are within the second before `now` (dropping older ones).
-    pub fn count(&mut self, now: Instant) -> usize {
+    pub(crate) fn count(&mut self, now: Instant) -> usize {
         while let Some(&first) = self.times.front() {
             if now.duration_since(first) < Self::SPAN {
                 break;
@@ -151,7 +151,7 @@ impl Window {
     }
 
     /// Adds an arrival and returns how many there are within the last second, it included.
-    pub fn push(&mut self, now: Instant) -> usize {
+    pub(crate) fn push(&mut self, now: Instant) -> usize {
         self.count(now);
         self.times.push_back(now);
         self.times.len()

@@ -24,7 +24,7 @@ use ontime_api::{CUSTOMER_FIELDS, Entity, FieldDef};
 
 /// A Department or Contact, stored inside its customer.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Child {
+pub(crate) struct Child {
     pub id: Uuid,
     /// Lined up with the entity's catalog.
     pub fields: Vec<Json>,
@@ -32,7 +32,7 @@ pub struct Child {
 
 /// A stored Customer.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Customer {
+pub(crate) struct Customer {
     pub id: Uuid,
     /// Lined up with [`CUSTOMER_FIELDS`].
     pub fields: Vec<Json>,
@@ -44,7 +44,7 @@ pub struct Customer {
 
 /// Every customer, in creation order, with an index by ID and one by the filtered text fields.
 #[derive(Debug, Default, Clone)]
-pub struct Records {
+pub(crate) struct Records {
     list: Vec<Customer>,
     index: HashMap<Uuid, usize>,
     text: TextIndex,
@@ -52,7 +52,7 @@ pub struct Records {
 
 impl Customer {
     /// A catalog field's value (`null` when blank).
-    pub fn field(&self, name: &str) -> &Json {
+    pub(crate) fn field(&self, name: &str) -> &Json {
         CUSTOMER_FIELDS
             .iter()
             .position(|d| d.name == name)
@@ -60,29 +60,29 @@ impl Customer {
             .unwrap_or(&Json::Null)
     }
 
-    pub fn to_json(&self) -> Json {
+    pub(crate) fn to_json(&self) -> Json {
         // Serializing plain strings, numbers and maps into a Value cannot fail.
         serde_json::to_value(self).unwrap_or(Json::Null)
     }
 }
 
 impl Records {
-    pub fn get(&self, id: Uuid) -> Option<&Customer> {
+    pub(crate) fn get(&self, id: Uuid) -> Option<&Customer> {
         self.index.get(&id).map(|&at| &self.list[at])
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &Customer> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Customer> {
         self.list.iter()
     }
 
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         *self = Records::default();
     }
 
     /// The customers matching `filter`, in creation order. Uses the text index when the filter
     /// has a text condition, so an account-number lookup does not scan every customer.
     /// The first lookup by a text field builds that field's index (`&mut`).
-    pub fn list(&mut self, filter: &Filter) -> Vec<&Customer> {
+    pub(crate) fn list(&mut self, filter: &Filter) -> Vec<&Customer> {
         let (text, list) = (&mut self.text, &self.list);
         let candidates = filter.text_conditions().iter().find_map(|(field, value)| {
             text.lookup(field, value, list.iter().map(|c| c.fields.as_slice()))
@@ -98,7 +98,7 @@ impl Records {
     }
 
     /// `customer/post`: creates (no `ID`) or replaces (with `ID`) a customer.
-    pub fn post_customer(
+    pub(crate) fn post_customer(
         &mut self,
         body: CustomerBody,
         now: DateTime<Utc>,
@@ -154,7 +154,7 @@ impl Records {
 
     /// `department/post` and `contact/post`: creates or replaces one child of the customer named by
     /// `CustomerID`. Returns the child as the answer shows it.
-    pub fn post_child(
+    pub(crate) fn post_child(
         &mut self,
         entity: Entity,
         body: ChildBody,
@@ -207,7 +207,7 @@ impl Records {
     /// Known properties are copied whatever their type; a valid `ID` (customer or child) is kept,
     /// others get a new one. A record with an existing ID replaces it. Not an object → an empty
     /// record.
-    pub fn insert_raw(
+    pub(crate) fn insert_raw(
         &mut self,
         json: &Json,
         created: DateTime<Utc>,

@@ -9,7 +9,7 @@ use axum::http::Method;
 use super::error::ApiError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Route {
+pub(crate) enum Route {
     CustomerPost,
     CustomerList,
     /// The raw `{id}` segment.
@@ -22,7 +22,7 @@ pub enum Route {
 
 impl Route {
     /// Resolves `path` (the whole request path) for `company`.
-    pub fn resolve(company: &str, method: &Method, path: &str) -> Route {
+    pub(crate) fn resolve(company: &str, method: &Method, path: &str) -> Route {
         let Some(rest) = path.strip_prefix("/sites/") else {
             return not_found(path);
         };
@@ -57,7 +57,7 @@ impl Route {
     }
 
     /// The statistics key.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Route::CustomerPost => "POST api/customer/post",
             Route::CustomerList => "GET api/customers",
@@ -68,7 +68,7 @@ impl Route {
         }
     }
 
-    pub fn is_post(&self) -> bool {
+    pub(crate) fn is_post(&self) -> bool {
         matches!(
             self,
             Route::CustomerPost | Route::DepartmentPost | Route::ContactPost

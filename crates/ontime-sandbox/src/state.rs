@@ -22,7 +22,7 @@ use super::stats::Counters;
 
 /// Everything behind the lock.
 #[derive(Debug)]
-pub struct Inner {
+pub(crate) struct Inner {
     pub records: Records,
     pub quota: Quota,
     pub counters: Counters,
@@ -35,7 +35,7 @@ pub struct Inner {
 
 /// One server's state.
 #[derive(Debug)]
-pub struct Shared {
+pub(crate) struct Shared {
     pub company_id: String,
     pub api_key: String,
     pub readonly_key: Option<String>,
@@ -50,7 +50,7 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: &SandboxConfig, records: Records, quota: Option<Quota>) -> Shared {
+    pub(crate) fn new(config: &SandboxConfig, records: Records, quota: Option<Quota>) -> Shared {
         let now = Utc::now();
         let mut quota =
             quota.unwrap_or_else(|| Quota::new(config.daily_limit, config.monthly_limit, now));
@@ -80,13 +80,13 @@ impl Shared {
 
     /// Locks the state. A panic while it was held cannot leave it half-changed (every change is
     /// checked first, then applied without fallible steps), so a poisoned lock is still usable.
-    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Counts an API request on arrival and wakes whoever waits for that many. Returns the fixed
     /// latency to add.
-    pub fn arrive(&self) -> std::time::Duration {
+    pub(crate) fn arrive(&self) -> std::time::Duration {
         let (total, latency) = {
             let mut inner = self.lock();
             (inner.counters.arrive(Instant::now()), inner.faults.latency)
@@ -101,14 +101,14 @@ impl Shared {
     }
 
     /// Resolves once at least `n` API requests have arrived.
-    pub async fn wait_for_requests(&self, n: u64) {
+    pub(crate) async fn wait_for_requests(&self, n: u64) {
         let mut rx = self.arrivals.subscribe();
         // The sender lives as long as `self`, so `wait_for` cannot see a closed channel here.
         let _ = rx.wait_for(|&total| total >= n).await;
     }
 
     /// Marks records or quota as changed, for the data file.
-    pub fn touch(&self) {
+    pub(crate) fn touch(&self) {
         if self.data_file.is_some() {
             self.dirty.notify_one();
         }
@@ -118,50 +118,50 @@ impl Shared {
 /// The operations both the control endpoints and [`super::Sandbox`] offer.
 impl Shared {
     /// Every stored customer, as `GET api/customers/{id}` answers it.
-    pub fn customers(&self) -> Vec<serde_json::Value> {
+    pub(crate) fn customers(&self) -> Vec<serde_json::Value> {
         self.lock().records.iter().map(|c| c.to_json()).collect()
     }
 
     /// Stores a customer without a request (see [`Records::insert_raw`]); returns its ID.
-    pub fn insert_customer(&self, customer: &serde_json::Value) -> String {
+    pub(crate) fn insert_customer(&self, customer: &serde_json::Value) -> String {
         let now = Utc::now();
         let id = self.lock().records.insert_raw(customer, now, now);
         self.touch();
         id.to_string()
     }
 
-    pub fn clear_customers(&self) {
+    pub(crate) fn clear_customers(&self) {
         self.lock().records.clear();
         self.touch();
     }
 
-    pub fn stats(&self) -> super::stats::Stats {
+    pub(crate) fn stats(&self) -> super::stats::Stats {
         self.lock().counters.snapshot()
     }
 
-    pub fn requests(&self) -> Vec<super::stats::RequestRecord> {
+    pub(crate) fn requests(&self) -> Vec<super::stats::RequestRecord> {
         self.lock().counters.log()
     }
 
-    pub fn reset_stats(&self) {
+    pub(crate) fn reset_stats(&self) {
         self.lock().counters.reset();
     }
 
-    pub fn faults(&self) -> Faults {
+    pub(crate) fn faults(&self) -> Faults {
         self.lock().faults.clone()
     }
 
-    pub fn set_faults(&self, faults: Faults) {
+    pub(crate) fn set_faults(&self, faults: Faults) {
         self.lock().faults = faults;
     }
 
     /// Restarts the fault generator from `seed`.
-    pub fn reseed(&self, seed: u64) {
+    pub(crate) fn reseed(&self, seed: u64) {
         self.lock().rng = StdRng::seed_from_u64(seed);
     }
 
     /// Sets the daily and monthly counters back to zero.
-    pub fn reset_quota(&self) {
+    pub(crate) fn reset_quota(&self) {
         self.lock().quota.reset(Utc::now());
         self.touch();
     }

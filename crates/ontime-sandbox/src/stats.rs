@@ -71,7 +71,7 @@ pub struct RequestRecord {
 
 /// The live counters behind [`Stats`], and the request log.
 #[derive(Debug, Default)]
-pub struct Counters {
+pub(crate) struct Counters {
     stats: Stats,
     window: Window,
     log: VecDeque<RequestRecord>,
@@ -79,7 +79,7 @@ pub struct Counters {
 
 impl Counters {
     /// Counts an arrival; returns the new total.
-    pub fn arrive(&mut self, now: Instant) -> u64 {
+    pub(crate) fn arrive(&mut self, now: Instant) -> u64 {
         self.stats.total += 1;
         let in_window = self.window.push(now) as u64;
         self.stats.max_per_second = self.stats.max_per_second.max(in_window);
@@ -87,7 +87,7 @@ impl Counters {
     }
 
     /// Counts the outcome of a request and logs it.
-    pub fn outcome(&mut self, request: (&str, &str), endpoint: &str, outcome: Outcome) {
+    pub(crate) fn outcome(&mut self, request: (&str, &str), endpoint: &str, outcome: Outcome) {
         let key: std::borrow::Cow<'static, str> = match outcome {
             Outcome::Status(429, quota) => {
                 self.stats.rate_limited += 1;
@@ -131,23 +131,23 @@ impl Counters {
     }
 
     /// The logged requests, oldest first.
-    pub fn log(&self) -> Vec<RequestRecord> {
+    pub(crate) fn log(&self) -> Vec<RequestRecord> {
         self.log.iter().cloned().collect()
     }
 
-    pub fn snapshot(&self) -> Stats {
+    pub(crate) fn snapshot(&self) -> Stats {
         self.stats.clone()
     }
 
     /// Zeroes everything, the one-second window and the log included.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         *self = Counters::default();
     }
 }
 
 /// How a request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// An answer with this status; the flag marks a 429 for a spent quota.
     Status(u16, bool),
     Dropped,

@@ -62,7 +62,7 @@ struct StoredQuota {
 }
 
 /// Reads the data file; a missing file is an empty store.
-pub fn load(path: &Path) -> io::Result<(Records, Option<Quota>)> {
+pub(crate) fn load(path: &Path) -> io::Result<(Records, Option<Quota>)> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Records::default(), None)),
@@ -106,7 +106,7 @@ fn with_path(e: io::Error, path: &Path, what: &str) -> io::Error {
 }
 
 /// Writes the data file now, if the server has one.
-pub async fn save(shared: &Shared) -> io::Result<()> {
+pub(crate) async fn save(shared: &Shared) -> io::Result<()> {
     let Some(path) = shared.data_file.clone() else {
         return Ok(());
     };
@@ -142,7 +142,7 @@ fn snapshot(shared: &Shared) -> io::Result<Vec<u8>> {
 }
 
 /// Replaces `path` with `bytes` atomically (temporary file, sync, rename).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write;
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(format!(".tmp-{}", std::process::id()));
@@ -160,7 +160,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Writes the data file shortly after each change until `stop` is cancelled.
-pub async fn saver(shared: Arc<Shared>, stop: CancellationToken) {
+pub(crate) async fn saver(shared: Arc<Shared>, stop: CancellationToken) {
     loop {
         tokio::select! {
             () = shared.dirty.notified() => {}

@@ -15,7 +15,7 @@ use ontime_api::{CUSTOMER_FIELDS, Entity, FieldDef, Violation, Wire};
 
 /// A Department or Contact as posted.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ChildBody {
+pub(crate) struct ChildBody {
     pub id: Option<Uuid>,
     pub customer_id: Option<Uuid>,
     /// Lined up with the entity's catalog.
@@ -24,7 +24,7 @@ pub struct ChildBody {
 
 /// A Customer as posted.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CustomerBody {
+pub(crate) struct CustomerBody {
     pub id: Option<Uuid>,
     /// Lined up with [`CUSTOMER_FIELDS`].
     pub fields: Vec<Json>,
@@ -34,7 +34,7 @@ pub struct CustomerBody {
 
 impl CustomerBody {
     /// The posted `AccountNumber`, when it is a string.
-    pub fn account_number(&self) -> Option<&str> {
+    pub(crate) fn account_number(&self) -> Option<&str> {
         let at = CUSTOMER_FIELDS
             .iter()
             .position(|d| d.name == "AccountNumber")?;
@@ -43,7 +43,7 @@ impl CustomerBody {
 }
 
 /// Parses a body that must be one JSON object.
-pub fn object(bytes: &[u8]) -> Result<Map<String, Json>, ApiError> {
+pub(crate) fn object(bytes: &[u8]) -> Result<Map<String, Json>, ApiError> {
     match serde_json::from_slice::<Json>(bytes) {
         Ok(Json::Object(map)) => Ok(map),
         Ok(other) => Err(ApiError::BadRequest(format!(
@@ -61,7 +61,7 @@ pub fn object(bytes: &[u8]) -> Result<Map<String, Json>, ApiError> {
 
 /// Checks a Customer body, its nested Departments and Contacts included. The checked values
 /// are moved out of `body`, not copied.
-pub fn customer(mut body: Map<String, Json>) -> Result<CustomerBody, ApiError> {
+pub(crate) fn customer(mut body: Map<String, Json>) -> Result<CustomerBody, ApiError> {
     let id = guid(body.get("ID"), || "ID".into())?;
     let fields = fields(&mut body, CUSTOMER_FIELDS, &String::new)?;
     let departments = children(&mut body, Entity::Department, "Departments")?;
@@ -75,7 +75,7 @@ pub fn customer(mut body: Map<String, Json>) -> Result<CustomerBody, ApiError> {
 }
 
 /// Checks a Department or Contact body posted by itself.
-pub fn child(body: Map<String, Json>, entity: Entity) -> Result<ChildBody, ApiError> {
+pub(crate) fn child(body: Map<String, Json>, entity: Entity) -> Result<ChildBody, ApiError> {
     child_at(body, entity, &String::new)
 }
 

@@ -20,7 +20,12 @@ fn cases(kind: Kind) -> Vec<String> {
     let texts: &[&str] = match kind {
         Kind::Text => &["Acme", "1001", "   "],
         Kind::Email => &["ann@acme.com", "n/a", "ann@acme", "Ann <ann@acme.com>"],
-        Kind::Guid => &[GUID, "{3f2504e0-4f89-11d3-9a0c-0305e82c3301}", "xyz", "12345"],
+        Kind::Guid => &[
+            GUID,
+            "{3f2504e0-4f89-11d3-9a0c-0305e82c3301}",
+            "xyz",
+            "12345",
+        ],
         Kind::GuidList => &["GUID;GUID", "GUID, xyz", "xyz"],
         Kind::Bool => &["yes", "false", "maybe", "2"],
         Kind::Number => &["12.5", "-3", "abc", "12%"],

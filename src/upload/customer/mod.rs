@@ -26,8 +26,8 @@ use crate::cli::Children;
 use crate::group::{CustomerGroup, PackedDraft};
 use crate::ledger::{Entry, Ledger, LedgerError};
 use crate::mapping::MatchBy;
-use ontime_api::CustomerDraft;
 use crate::report::RowId;
+use ontime_api::CustomerDraft;
 
 use crate::report::{Outcome, Report, Status};
 use crate::settings::Target;

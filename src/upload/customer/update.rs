@@ -7,10 +7,10 @@ use serde_json::Value as Json;
 use super::{Done, Job, Record, Sending};
 use crate::cli::Children;
 use crate::ledger::LedgerError;
-use ontime_api::CustomerDraft;
 use crate::upload::client::{CallError, Idempotent, escape};
 use crate::upload::progress::Wait;
 use crate::upload::{Intent, merge};
+use ontime_api::CustomerDraft;
 
 /// How an update's post went.
 enum Posted {

@@ -32,7 +32,9 @@ async fn a_slow_body_is_cut_off_and_connections_over_the_cap_wait() {
         ..SandboxConfig::default()
     })
     .await;
-    let mut slow = TcpStream::connect(api.sandbox.addr()).await.expect("connects");
+    let mut slow = TcpStream::connect(api.sandbox.addr())
+        .await
+        .expect("connects");
     let head = "POST /sites/sandbox/api/customer/post HTTP/1.1\r\nHost: 127.0.0.1\r\n\
                 Authorization: sandbox-key\r\nContent-Type: application/json\r\n\
                 Content-Length: 100\r\n\r\n{\"Na";
@@ -73,9 +75,17 @@ async fn cross_site_form_posts_to_the_control_api_are_refused() {
         .expect("answer");
     assert_eq!(spent.status(), StatusCode::OK);
     for (method, path, content_type) in [
-        (reqwest::Method::POST, "quota/reset", "application/x-www-form-urlencoded"),
+        (
+            reqwest::Method::POST,
+            "quota/reset",
+            "application/x-www-form-urlencoded",
+        ),
         (reqwest::Method::POST, "stats/reset", "text/plain"),
-        (reqwest::Method::POST, "quota/reset", "multipart/form-data; boundary=x"),
+        (
+            reqwest::Method::POST,
+            "quota/reset",
+            "multipart/form-data; boundary=x",
+        ),
         (reqwest::Method::DELETE, "customers", "text/plain"),
     ] {
         let answer = api
@@ -89,7 +99,11 @@ async fn cross_site_form_posts_to_the_control_api_are_refused() {
             .expect("answer");
         let status = answer.status();
         let text = answer.text().await.unwrap_or_default();
-        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{method} {path}: {text}");
+        assert_eq!(
+            status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{method} {path}: {text}"
+        );
         assert!(text.contains("Content-Type: application/json"), "{text}");
     }
     let quota: serde_json::Value = api
@@ -103,7 +117,10 @@ async fn cross_site_form_posts_to_the_control_api_are_refused() {
         .expect("JSON");
     assert_eq!(quota["daily_used"], 500, "{quota}");
     assert_eq!(api.sandbox.customers().len(), 1);
-    assert_eq!(api.sandbox.stats().endpoint_total("POST api/customer/post"), 1);
+    assert_eq!(
+        api.sandbox.stats().endpoint_total("POST api/customer/post"),
+        1
+    );
 }
 
 /// A page served from a name that resolves to 127.0.0.1 sends that name as Host: refused, for
@@ -124,8 +141,15 @@ async fn a_host_that_is_not_this_machine_is_refused() {
         assert!(answer.contains("does not name this machine"), "{answer}");
         for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
             let answer = raw(addr, &request(&host)).await;
-            assert!(answer.starts_with("HTTP/1.1 200"), "{host} {path}: {answer}");
+            assert!(
+                answer.starts_with("HTTP/1.1 200"),
+                "{host} {path}: {answer}"
+            );
         }
     }
-    assert_eq!(api.sandbox.stats().total, 2, "refused requests are not API requests");
+    assert_eq!(
+        api.sandbox.stats().total,
+        2,
+        "refused requests are not API requests"
+    );
 }

@@ -16,7 +16,10 @@ async fn each_validation_error_names_its_field() {
         (json!({"Name": "A", "City": 12}), "City"),
         (json!({"Name": "A", "Email": ["a@b"]}), "Email"),
         (json!({"Name": "A", "Email": "n/a"}), "Email"),
-        (json!({"Name": "A", "BillingEmail": "ann@acme"}), "BillingEmail"),
+        (
+            json!({"Name": "A", "BillingEmail": "ann@acme"}),
+            "BillingEmail",
+        ),
         (
             json!({"Name": "A", "Contacts": [{"Name": "C", "Email": "not-an-address"}]}),
             "Contacts[0].Email",
@@ -171,7 +174,15 @@ async fn a_contact_without_a_name_is_refused_before_anything_is_sent() {
     let api = super::start_default().await;
     let base = api.sandbox.base_url();
     let state = work.path("ledger.db").display().to_string();
-    let args = ["in.csv", "-m", "m.toml", "--base-url", &base, "--company-id", "sandbox"];
+    let args = [
+        "in.csv",
+        "-m",
+        "m.toml",
+        "--base-url",
+        &base,
+        "--company-id",
+        "sandbox",
+    ];
     let run = work
         .run_async(
             &[&args[..], &["--state", &state, "--rate", "500"]].concat(),
