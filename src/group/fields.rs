@@ -105,7 +105,8 @@ pub(super) fn bad_value(row_id: RowId, binding: &FieldBinding, row: &Row, reason
     }
 }
 
-/// A child record from a row's columns; `None` when all its columns are blank.
+/// A child record from a row's columns, with the mask (by catalog index) of the properties its
+/// mapping defaults gave; `None` when all its columns are blank.
 pub(super) fn child(
     entity: Entity,
     bindings: &[FieldBinding],
@@ -113,7 +114,7 @@ pub(super) fn child(
     row: &Row,
     problems: &mut Vec<Problem>,
     spare: &mut Spare,
-) -> Option<Fields> {
+) -> Option<(Fields, u32)> {
     let mut fields = Fields(Vec::with_capacity(bindings.len()));
     let mut any_column = false;
     for binding in bindings {
@@ -132,21 +133,21 @@ pub(super) fn child(
     if !any_column {
         return None;
     }
+    let mut defaulted = 0;
     for binding in bindings {
-        let (RuleSource::Column {
-            default: Some(value),
-            ..
-        }
-        | RuleSource::Constant(value)) = &binding.rule.source
-        else {
+        let Some((value, is_default)) = binding.rule.source.fallback() else {
             continue;
         };
-        if fields.get(binding.rule.field.name).is_none() {
-            fields.set(entity, binding.rule.field.name, value.clone());
+        let name = binding.rule.field.name;
+        if fields.get(name).is_none() {
+            fields.set(entity, name, value.clone());
+            if is_default {
+                defaulted |= super::packed::bit(super::packed::catalog_index(entity, name));
+            }
         }
     }
     rules::check_child(entity, &fields, bindings, row_id, row, problems);
-    Some(fields)
+    Some((fields, defaulted))
 }
 
 fn same_department(a: &Fields, b: &Fields) -> bool {
@@ -250,7 +251,7 @@ pub(super) fn merge(
     }
 }
 
-pub(super) fn add_child(builder: &mut Builder, entity: Entity, found: Option<Fields>) {
+pub(super) fn add_child(builder: &mut Builder, entity: Entity, found: Option<(Fields, u32)>) {
     let Some(found) = found else { return };
     let (list, same) = match entity {
         Entity::Department => (
@@ -262,8 +263,8 @@ pub(super) fn add_child(builder: &mut Builder, entity: Entity, found: Option<Fie
             same_contact as fn(&Fields, &Fields) -> bool,
         ),
     };
-    if list.iter().any(|existing| same(existing, &found)) {
-        builder.spare.keep(found.0.into_iter());
+    if list.iter().any(|(existing, _)| same(existing, &found.0)) {
+        builder.spare.keep(found.0.0.into_iter());
     } else {
         list.push(found);
     }

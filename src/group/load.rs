@@ -612,6 +612,45 @@ Email = "Contact Email"
     }
 
     #[test]
+    fn the_values_defaults_gave_are_marked_through_parking() {
+        let mapping = r#"
+[customer]
+AccountNumber = "Acct"
+Name = "Company"
+Country = { column = "Country", default = "US" }
+State = { default = "MA" }
+TimeZone = { value = "Eastern Standard Time" }
+
+[contact]
+Name = "Contact"
+Phone = { column = "Phone", default = "000" }
+"#;
+        // 1001's rows are apart: it is parked and unparked between them.
+        let csv = "Acct,Company,Country,Contact,Phone\n\
+                   1001,Acme,,Ann,\n\
+                   2002,Beta,CA,Bob,555\n\
+                   1001,,,Cy,1\n";
+        let (groups, _) = drafts(mapping, &[("in.csv", csv.as_bytes())]);
+        let phone = 1 << 2;
+        let acme = groups[0].packed.defaulted();
+        assert!(acme.customer("Country") && acme.customer("State"));
+        assert!(!acme.customer("TimeZone"), "a constant is no default");
+        assert!(!acme.customer("Name"));
+        assert_eq!(acme.contacts, [phone, 0]);
+        let beta = groups[1].packed.defaulted();
+        assert!(!beta.customer("Country") && beta.customer("State"));
+        assert_eq!(beta.contacts, [0]);
+        assert_eq!(
+            groups[0].draft().to_json(),
+            json!({
+                "Name": "Acme", "AccountNumber": "1001", "Country": "US", "State": "MA",
+                "TimeZone": "Eastern Standard Time",
+                "Contacts": [{"Name": "Ann", "Phone": "000"}, {"Name": "Cy", "Phone": "1"}],
+            })
+        );
+    }
+
+    #[test]
     fn excel_values_become_what_a_person_sees() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("in.xlsx");

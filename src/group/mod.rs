@@ -13,12 +13,14 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
+mod defaulted;
 mod fields;
 pub mod load;
 mod packed;
 mod parked;
 mod rules;
 
+pub use defaulted::Defaulted;
 use fields::{Spare, add_child, bad_value, child, field_value, merge, repeats};
 pub use packed::PackedDraft;
 use packed::Writer;
@@ -81,8 +83,9 @@ struct Builder {
     /// For each entry of `fields`, at the same position: its index into [`Grouper::customer`]
     /// and the row that gave it first.
     given: Vec<(u8, RowId)>,
-    departments: Vec<Fields>,
-    contacts: Vec<Fields>,
+    /// Each with the mask of the properties mapping defaults gave ([`Defaulted`]).
+    departments: Vec<(Fields, u32)>,
+    contacts: Vec<(Fields, u32)>,
     problems: Vec<Problem>,
     /// Text values of customers already packed, kept for the next customer's values.
     spare: Spare,
@@ -96,7 +99,7 @@ impl Builder {
         bindings: &[FieldBinding],
         row_id: RowId,
         row: &Row,
-    ) -> Option<Fields> {
+    ) -> Option<(Fields, u32)> {
         child(
             entity,
             bindings,
@@ -113,7 +116,7 @@ impl Builder {
         self.rows.clear();
         self.spare.keep(self.fields.0.drain(..));
         let children = self.departments.drain(..).chain(self.contacts.drain(..));
-        self.spare.keep(children.flat_map(|child| child.0));
+        self.spare.keep(children.flat_map(|(child, _)| child.0));
         self.given.clear();
         self.problems.clear();
     }

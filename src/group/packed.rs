@@ -8,13 +8,14 @@
 //!
 //! Encoding (little-endian, lengths and counts as LEB128 varints):
 //! `fields := count:u8 (field:u8 value)*`, `field` being the property's index in its entity's
-//! catalog; `value := 0 len bytes | 1 (false) | 2 (true) | 3 f64 | 4 count (len bytes)*`;
+//! catalog, plus [`DEFAULTED`] when a mapping default gave the value; `value := 0 len bytes | 1 (false) | 2 (true) | 3 f64 | 4 count (len bytes)*`;
 //! a draft is the customer's fields, then `count fields*` for its departments and again for its
 //! contacts. Invariant: only [`Writer`] writes a buffer, so every one read here is well formed
 //! (a malformed one reads as empty, never a panic).
 
 use std::borrow::Cow;
 
+use super::Defaulted;
 use ontime_api::{CustomerDraft, Entity, Fields, Member, Value, write_object};
 
 const TEXT: u8 = 0;
@@ -22,6 +23,10 @@ const FALSE: u8 = 1;
 const TRUE: u8 = 2;
 const NUMBER: u8 = 3;
 const LIST: u8 = 4;
+
+/// Set in a field's byte (beside its catalog index, which is below 128): the value is a mapping
+/// default filling a blank, which an update applies only where OnTime's property is blank too.
+pub(super) const DEFAULTED: u8 = 0x80;
 
 /// A [`CustomerDraft`], packed.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +58,19 @@ impl PackedDraft {
         }
     }
 
+    /// Which of its values mapping defaults gave.
+    pub fn defaulted(&self) -> Defaulted {
+        let mut input = Reader::new(&self.0);
+        let customer = input.raw_fields(Entity::Customer).1;
+        let departments = input.masks(Entity::Department);
+        let contacts = input.masks(Entity::Contact);
+        Defaulted {
+            customer,
+            departments,
+            contacts,
+        }
+    }
+
     /// The body of a create, byte for byte what [`CustomerDraft::to_json_bytes`] writes for
     /// the unpacked draft, written from the packed bytes: no text is copied out first.
     pub fn to_json_bytes(&self) -> Vec<u8> {
@@ -66,7 +84,7 @@ impl PackedDraft {
 
     fn json(&self, with_children: bool) -> Vec<u8> {
         let mut input = Reader::new(&self.0);
-        let fields = input.raw_fields(Entity::Customer);
+        let (fields, _) = input.raw_fields(Entity::Customer);
         // Each non-empty list of children, written first; then placed among the fields.
         let mut lists = Vec::new();
         let mut named = Vec::new();
@@ -115,7 +133,7 @@ impl PackedDraft {
             .position(|d| d.name == name)?;
         let mut input = Reader::new(&self.0);
         for _ in 0..input.byte() {
-            let field = input.byte();
+            let field = input.byte() & !DEFAULTED;
             if usize::from(field) == wanted {
                 return Some(input);
             }
@@ -181,9 +199,21 @@ impl Writer {
 
     /// A set of properties of `entity` (at most its catalog's size, which fits a byte).
     pub fn fields(&mut self, entity: Entity, fields: &Fields) {
+        self.flagged_fields(entity, fields, 0);
+    }
+
+    /// The same, the properties whose bit is set in `defaulted` (by catalog index) marked as
+    /// given by a mapping default.
+    pub fn flagged_fields(&mut self, entity: Entity, fields: &Fields, defaulted: u32) {
         self.byte(fields.0.len() as u8);
         for (name, value) in &fields.0 {
-            self.byte(catalog_index(entity, name));
+            let index = catalog_index(entity, name);
+            let flag = if defaulted & bit(index) != 0 {
+                DEFAULTED
+            } else {
+                0
+            };
+            self.byte(index | flag);
             self.value(value);
         }
     }
@@ -192,6 +222,14 @@ impl Writer {
         self.varint(children.len() as u64);
         for child in children {
             self.fields(entity, child);
+        }
+    }
+
+    /// Children with the mask of the properties mapping defaults gave each.
+    pub fn flagged_children(&mut self, entity: Entity, children: &[(Fields, u32)]) {
+        self.varint(children.len() as u64);
+        for (child, defaulted) in children {
+            self.flagged_fields(entity, child, *defaulted);
         }
     }
 }
@@ -231,6 +269,12 @@ fn write_fields(out: &mut Vec<u8>, fields: &[(&'static str, Raw<'_>)], children:
         )
         .collect();
     write_object(out, &mut members);
+}
+
+/// The bit of catalog index `index` in a mask of [`Defaulted`] (the catalogs have fewer than 32
+/// properties).
+pub(super) fn bit(index: u8) -> u32 {
+    1u32.checked_shl(u32::from(index)).unwrap_or(0)
 }
 
 /// A property's position in its entity's catalog (names come from that catalog, so it is
@@ -343,17 +387,32 @@ impl<'a> Reader<'a> {
     }
 
     pub fn fields(&mut self, entity: Entity) -> Fields {
-        let fields = self.raw_fields(entity).into_iter();
-        Fields(fields.map(|(name, raw)| (name, raw.into_value())).collect())
+        self.flagged_fields(entity).0
+    }
+
+    /// An entity's fields, with the mask of those mapping defaults gave.
+    pub fn flagged_fields(&mut self, entity: Entity) -> (Fields, u32) {
+        let (fields, defaulted) = self.raw_fields(entity);
+        let fields = fields
+            .into_iter()
+            .map(|(name, raw)| (name, raw.into_value()));
+        (Fields(fields.collect()), defaulted)
     }
 
     /// An entity's fields as they lie in the buffer, text borrowed (unknown catalog indexes
-    /// skipped): [`Reader::fields`] owns them, the JSON writer borrows them.
-    fn raw_fields(&mut self, entity: Entity) -> Vec<(&'static str, Raw<'a>)> {
+    /// skipped): [`Reader::fields`] owns them, the JSON writer borrows them. With them, the
+    /// mask (by catalog index) of those a mapping default gave.
+    fn raw_fields(&mut self, entity: Entity) -> (Vec<(&'static str, Raw<'a>)>, u32) {
         let count = self.byte();
         let mut fields = Vec::with_capacity(usize::from(count));
+        let mut defaulted = 0;
         for _ in 0..count {
-            let def = entity.fields().get(usize::from(self.byte()));
+            let byte = self.byte();
+            let index = byte & !DEFAULTED;
+            let def = entity.fields().get(usize::from(index));
+            if byte & DEFAULTED != 0 && def.is_some() {
+                defaulted |= bit(index);
+            }
             let value = if self.bytes.get(self.at) == Some(&TEXT) {
                 self.byte();
                 let len = usize::try_from(self.varint()).unwrap_or(usize::MAX);
@@ -365,7 +424,7 @@ impl<'a> Reader<'a> {
                 fields.push((def.name, value));
             }
         }
-        fields
+        (fields, defaulted)
     }
 
     /// Writes what [`Reader::children`] reads as a JSON list to `out`, unless it is empty;
@@ -379,7 +438,7 @@ impl<'a> Reader<'a> {
             }
             out.push(if written { b',' } else { b'[' });
             written = true;
-            let fields = self.raw_fields(entity);
+            let (fields, _) = self.raw_fields(entity);
             write_fields(out, &fields, &[]);
         }
         if written {
@@ -392,6 +451,22 @@ impl<'a> Reader<'a> {
         let count = self.varint();
         (0..count)
             .map_while(|_| self.more().then(|| self.fields(entity)))
+            .collect()
+    }
+
+    /// For each child, the mask of the properties mapping defaults gave.
+    fn masks(&mut self, entity: Entity) -> Vec<u32> {
+        let count = self.varint();
+        (0..count)
+            .map_while(|_| self.more().then(|| self.raw_fields(entity).1))
+            .collect()
+    }
+
+    /// Children with the mask of the properties mapping defaults gave each.
+    pub fn flagged_children(&mut self, entity: Entity) -> Vec<(Fields, u32)> {
+        let count = self.varint();
+        (0..count)
+            .map_while(|_| self.more().then(|| self.flagged_fields(entity)))
             .collect()
     }
 }
@@ -444,6 +519,46 @@ mod tests {
     }
 
     #[test]
+    fn the_defaults_bit_rides_along_and_never_reaches_the_body() {
+        let text = |s: &str| Value::Text(s.into());
+        let mut customer = Fields::default();
+        customer.set(Entity::Customer, "Name", text("Acme"));
+        customer.set(Entity::Customer, "Country", text("US"));
+        let mut contact = Fields::default();
+        contact.set(Entity::Contact, "Name", text("Ann"));
+        contact.set(Entity::Contact, "Phone", text("000"));
+        let country = bit(catalog_index(Entity::Customer, "Country"));
+        let phone = bit(catalog_index(Entity::Contact, "Phone"));
+        let mut out = Writer::default();
+        out.flagged_fields(Entity::Customer, &customer, country);
+        out.flagged_children(Entity::Department, &[(Fields::default(), 0)]);
+        out.flagged_children(
+            Entity::Contact,
+            &[(contact.clone(), phone), (contact.clone(), 0)],
+        );
+        let packed = out.finish();
+        let draft = CustomerDraft {
+            fields: customer,
+            departments: vec![Fields::default()],
+            contacts: vec![contact.clone(), contact],
+        };
+        assert_eq!(packed.unpack(), draft);
+        assert_eq!(packed.to_json_bytes(), draft.to_json_bytes());
+        assert_eq!(packed.get("Country"), Some(text("US")));
+        assert_eq!(
+            packed.defaulted(),
+            Defaulted {
+                customer: country,
+                departments: vec![0],
+                contacts: vec![phone, 0],
+            }
+        );
+        assert!(packed.defaulted().customer("Country"));
+        assert!(!packed.defaulted().customer("Name"));
+        assert!(PackedDraft::pack(&draft).defaulted().is_empty());
+    }
+
+    #[test]
     fn a_truncated_buffer_reads_as_less_never_a_panic() {
         let mut draft = CustomerDraft::default();
         draft
@@ -460,6 +575,7 @@ mod tests {
             let cut = PackedDraft(bytes[..len].into());
             let _ = cut.unpack();
             let _ = cut.get("PriceSets");
+            let _ = cut.defaulted();
             assert_eq!(cut.to_json_bytes(), cut.unpack().to_json_bytes());
         }
     }

@@ -6,9 +6,9 @@
 //! row that gave each, children, problems), so a customer whose rows are far apart groups as if
 //! they were adjacent.
 
-use super::packed::{self, Reader, Writer};
+use super::packed::{self, DEFAULTED, Reader, Writer};
 use super::{Builder, Problem, rules};
-use crate::mapping::{FieldBinding, RuleSource};
+use crate::mapping::FieldBinding;
 use crate::report::RowId;
 use ontime_api::Entity;
 
@@ -60,8 +60,8 @@ pub(super) fn park(builder: &mut Builder, catalog: &[u8], out: &mut Writer) -> P
         out.signed(i64::from(row.0) - first);
         out.value(value);
     }
-    out.children(Entity::Department, &builder.departments);
-    out.children(Entity::Contact, &builder.contacts);
+    out.flagged_children(Entity::Department, &builder.departments);
+    out.flagged_children(Entity::Contact, &builder.contacts);
     Parked {
         data: out.0.as_slice().into(),
         problems: std::mem::take(&mut builder.problems).into_boxed_slice(),
@@ -101,16 +101,16 @@ pub(super) fn unpark(parked: Parked, builder: &mut Builder, customer: &[FieldBin
                 .push((binding, RowId(u32::try_from(row).unwrap_or(u32::MAX))));
         }
     }
-    builder.departments = input.children(Entity::Department);
-    builder.contacts = input.children(Entity::Contact);
+    builder.departments = input.flagged_children(Entity::Department);
+    builder.contacts = input.flagged_children(Entity::Contact);
     builder.problems = parked.problems.into_vec();
 }
 
 /// What completing a customer needs from the mapping and the catalogue: defaults, constants and
 /// the properties a customer cannot be without.
 pub(super) struct Completion {
-    /// For each customer property with a default or a constant: its catalog index and its
-    /// value, packed.
+    /// For each customer property with a default or a constant: its field byte (the catalog
+    /// index, with [`DEFAULTED`] for a default) and its value, packed.
     fallbacks: Vec<(u8, Vec<u8>)>,
     /// Their size in all, packed.
     pub(super) size: usize,
@@ -124,14 +124,12 @@ impl Completion {
         let fallbacks: Vec<(u8, Vec<u8>)> = customer
             .iter()
             .filter_map(|binding| {
-                let value = match &binding.rule.source {
-                    RuleSource::Column { default, .. } => default.as_ref()?,
-                    RuleSource::Constant(value) => value,
-                };
+                let (value, is_default) = binding.rule.source.fallback()?;
                 let mut bytes = Writer::default();
                 bytes.value(value);
                 let index = packed::catalog_index(Entity::Customer, binding.rule.field.name);
-                Some((index, bytes.0))
+                let flag = if is_default { DEFAULTED } else { 0 };
+                Some((index | flag, bytes.0))
             })
             .collect();
         let size = fallbacks.iter().map(|(_, value)| 1 + value.len()).sum();
@@ -177,9 +175,10 @@ impl Completion {
             present |= 1 << (catalog & 63);
             count += 1;
         }
-        for (catalog, value) in &self.fallbacks {
+        for (field, value) in &self.fallbacks {
+            let catalog = field & !DEFAULTED;
             if present & (1 << (catalog & 63)) == 0 {
-                out.byte(*catalog);
+                out.byte(*field);
                 out.0.extend_from_slice(value);
                 present |= 1 << (catalog & 63);
                 count += 1;

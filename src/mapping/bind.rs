@@ -84,7 +84,7 @@ pub fn bind(
                             let purpose = format!("{}.{}", entity.table(), rule.field.name);
                             Some(resolve(column, &purpose)?)
                         }
-                        RuleSource::Constant(_) => None,
+                        RuleSource::Constant(_) | RuleSource::Default(_) => None,
                     };
                     Some(FieldBinding {
                         rule: rule.clone(),

@@ -63,8 +63,24 @@ pub enum RuleSource {
         default: Option<Value>,
         map: Vec<(String, Option<Value>)>,
     },
-    /// The same value for every customer.
+    /// The same value for every customer, written over whatever OnTime holds: the mapping
+    /// author's explicit choice.
     Constant(Value),
+    /// A default with no column: the value for every customer, as a gap filler.
+    Default(Value),
+}
+
+impl RuleSource {
+    /// The value that fills the property when no cell gives one, and whether it is a default
+    /// (a gap filler: on an update it applies only where OnTime's property is blank too) rather
+    /// than a constant (applied always).
+    pub fn fallback(&self) -> Option<(&Value, bool)> {
+        match self {
+            RuleSource::Column { default, .. } => default.as_ref().map(|value| (value, true)),
+            RuleSource::Default(value) => Some((value, true)),
+            RuleSource::Constant(value) => Some((value, false)),
+        }
+    }
 }
 
 /// `[department]` or `[contact]`.

@@ -526,6 +526,9 @@ impl Parser<'_> {
         at: usize,
     ) -> Option<RuleSource> {
         let (mut column, mut default, mut constant, mut map) = (None, None, None, Vec::new());
+        // Whether `default` was written (its value may have failed to convert, and was then
+        // reported).
+        let mut default_given = false;
         let mut ok = true;
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
@@ -535,7 +538,10 @@ impl Parser<'_> {
                         line: self.line(value.span().start),
                     })
                 }
-                "default" => default = self.constant(field, value, "default"),
+                "default" => {
+                    default_given = true;
+                    default = self.constant(field, value, "default");
+                }
                 "value" => constant = Some(self.constant(field, value, "value").unwrap_or(None)),
                 "map" => map = self.value_map(field, value),
                 _ => {
@@ -554,7 +560,7 @@ impl Parser<'_> {
                 default: default.flatten(),
                 map,
             }),
-            (None, Some(Some(value))) if default.is_none() && map.is_empty() => {
+            (None, Some(Some(value))) if !default_given && map.is_empty() => {
                 ok.then_some(RuleSource::Constant(value))
             }
             // A constant that failed to convert was reported already.
@@ -567,15 +573,38 @@ impl Parser<'_> {
                 self.problem(at, message, None);
                 None
             }
-            (None, None) => {
-                self.problem(
-                    at,
-                    format!("`{}` needs `column = \"…\"` or `value = …`", field.name),
-                    None,
+            (None, None) if !default_given => {
+                let message = format!(
+                    "`{}` needs `column = \"…\"`, `value = …` or `default = …`",
+                    field.name
                 );
+                self.problem(at, message, None);
                 None
             }
+            (None, None) => self.default_alone(field, default?, &map, at, ok),
         }
+    }
+
+    /// `{ default = … }` without `column` or `value` (`None` for a blank default): the property
+    /// is filled where it is blank (every create; an update only where OnTime's is blank too).
+    fn default_alone(
+        &mut self,
+        field: FieldDef,
+        default: Option<Value>,
+        map: &[(String, Option<Value>)],
+        at: usize,
+        ok: bool,
+    ) -> Option<RuleSource> {
+        let name = field.name;
+        let message = match default {
+            Some(value) if map.is_empty() => return ok.then_some(RuleSource::Default(value)),
+            Some(_) => format!("`{name}`: `map` needs `column = \"…\"`"),
+            None => format!(
+                "`{name}`: a blank `default` without `column` sets nothing; give it a value, or remove `{name}`"
+            ),
+        };
+        self.problem(at, message, None);
+        None
     }
 
     /// A TOML literal converted as a cell of the field's kind: `Some(None)` for a blank string.
@@ -723,6 +752,44 @@ by = "AcountNumber"
         assert!(all.contains("did you mean `delimiter`?"), "{all}");
         assert!(all.contains("did you mean \\\"AccountNumber\\\"?"), "{all}");
         assert!(all.contains("does not map `Name`"), "{all}");
+    }
+
+    #[test]
+    fn a_default_alone_is_a_default_for_every_customer() {
+        let ok = parse(
+            Path::new("m.toml"),
+            "[customer]\nName = \"Company\"\nAccountNumber = \"Acct\"\nTimeZone = { default = \"Eastern Standard Time\" }\nComments = { value = \"x\" }\n",
+        )
+        .expect("valid");
+        let source = |name: &str| {
+            let rule = ok.customer.iter().find(|r| r.field.name == name);
+            rule.map(|r| r.source.clone())
+        };
+        let zone = Value::Text("Eastern Standard Time".into());
+        assert_eq!(source("TimeZone"), Some(RuleSource::Default(zone.clone())));
+        assert_eq!(
+            source("TimeZone").and_then(|s| s.fallback().map(|(v, d)| (v.clone(), d))),
+            Some((zone, true))
+        );
+        let comments = source("Comments").expect("Comments");
+        assert_eq!(comments.fallback().map(|(_, d)| d), Some(false));
+        let found = problems(
+            "[customer]\nName = \"Company\"\nAccountNumber = \"Acct\"\nTimeZone = { default = \"\" }\nCountry = { default = \"US\", map = { \"x\" = \"y\" } }\nPricingMethod = { default = \"Per mile\" }\nCity = {}\n",
+        );
+        let lines: Vec<Option<usize>> = found.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [Some(4), Some(5), Some(6), Some(7)], "{found:#?}");
+        assert!(
+            found[0]
+                .1
+                .contains("a blank `default` without `column` sets nothing")
+        );
+        assert!(found[1].1.contains("`map` needs `column"));
+        assert!(found[2].1.contains("default \"Per mile\""));
+        assert!(
+            found[3]
+                .1
+                .contains("needs `column = \"…\"`, `value = …` or `default = …`")
+        );
     }
 
     #[test]

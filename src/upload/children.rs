@@ -7,31 +7,42 @@
 use serde_json::Value as Json;
 
 use super::client::{CallError, Client, Idempotent, escape};
-use super::merge::{find_child, same};
+use super::merge::{find_child, lay_over, same};
 use super::progress::Wait;
-use ontime_api::{CustomerDraft, Fields};
+use crate::group::Defaulted;
+use ontime_api::{CustomerDraft, Entity, Fields};
 
-/// Posts the draft's children that `existing` lacks or holds differently.
+/// Posts the draft's children that `existing` lacks or holds differently (a value `defaulted`
+/// marks counts only where the child OnTime holds has that property blank).
 pub async fn post_missing(
     client: &Client,
     id: &str,
     draft: &CustomerDraft,
+    defaulted: &Defaulted,
     existing: &Json,
 ) -> Result<(), String> {
     let lists = [
-        ("Departments", "api/department/post", &draft.departments),
-        ("Contacts", "api/contact/post", &draft.contacts),
+        (
+            "Departments",
+            Entity::Department,
+            "api/department/post",
+            &draft.departments,
+        ),
+        (
+            "Contacts",
+            Entity::Contact,
+            "api/contact/post",
+            &draft.contacts,
+        ),
     ];
-    for (list, path, children) in lists {
-        for child in children {
+    for (list, entity, path, children) in lists {
+        for (index, child) in children.iter().enumerate() {
             let current = find_child(existing, list, child);
             let mut body = match current {
                 Some(Json::Object(item)) => item.clone(),
                 _ => serde_json::Map::new(),
             };
-            for (name, value) in &child.0 {
-                body.insert((*name).to_string(), value.to_json());
-            }
+            lay_over(&mut body, entity, child, defaulted.child(list, index));
             body.insert("CustomerID".into(), Json::String(id.to_string()));
             let body = Json::Object(body);
             match current {

@@ -1,12 +1,15 @@
 //! Safe updates. OnTime replaces a record whole on update, blanking whatever the post leaves
 //! out, so an update starts from the full record as OnTime holds it and overlays only what the
 //! spreadsheet gives: every field the mapping does not name, every existing Department and
-//! Contact (with its ID) survives. Pure functions over JSON.
+//! Contact (with its ID) survives. A value a mapping default gave ([`Defaulted`]) fills only a
+//! property OnTime holds blank: it never overwrites what someone chose there. Pure functions
+//! over JSON.
 
 use serde_json::{Map, Value as Json};
 
 use super::answer::{canonical_id, is_id_key};
-use ontime_api::{CustomerDraft, Fields};
+use crate::group::Defaulted;
+use ontime_api::{CustomerDraft, Entity, Fields};
 
 /// `record` with its ID as `ID` in [`canonical_id`] form, if it is an object whose ID (spelt in
 /// any case, in any of a Guid's forms) is `id`; `None` if it is not, since posting it back would
@@ -47,15 +50,68 @@ pub fn answered_for_another(answer: &Json, id: &str) -> Option<String> {
     })
 }
 
-/// The record to post: `existing` with the draft's fields and children laid over it.
-pub fn overlay(existing: &Json, draft: &CustomerDraft) -> Json {
+/// The record to post: `existing` with the draft's fields and children laid over it, each
+/// value `defaulted` marks only where `existing` holds that property blank.
+pub fn overlay(existing: &Json, draft: &CustomerDraft, defaulted: &Defaulted) -> Json {
     let mut merged = existing.as_object().cloned().unwrap_or_default();
-    for (name, value) in &draft.fields.0 {
-        merged.insert((*name).to_string(), value.to_json());
-    }
-    overlay_children(&mut merged, "Departments", &draft.departments);
-    overlay_children(&mut merged, "Contacts", &draft.contacts);
+    lay_over(
+        &mut merged,
+        Entity::Customer,
+        &draft.fields,
+        defaulted.customer,
+    );
+    overlay_children(&mut merged, "Departments", &draft.departments, defaulted);
+    overlay_children(&mut merged, "Contacts", &draft.contacts, defaulted);
     Json::Object(merged)
+}
+
+/// Lays `fields` over `record`: a property in `defaulted` (a mask of `entity`) only where the
+/// record holds it blank.
+pub fn lay_over(record: &mut Map<String, Json>, entity: Entity, fields: &Fields, defaulted: u32) {
+    for (name, value) in &fields.0 {
+        if Defaulted::has(entity, defaulted, name) && !blank(record.get(*name)) {
+            continue;
+        }
+        record.insert((*name).to_string(), value.to_json());
+    }
+}
+
+/// Whether OnTime holds a property blank: absent, null, a string of nothing but white space, or
+/// an empty list. A yes/no or a number is never blank.
+pub fn blank(value: Option<&Json>) -> bool {
+    match value {
+        None | Some(Json::Null) => true,
+        Some(Json::String(text)) => text.trim().is_empty(),
+        Some(Json::Array(items)) => items.is_empty(),
+        Some(_) => false,
+    }
+}
+
+/// The customer properties a default gave that `existing` keeps, because it holds another
+/// value there: `PricingMethod (OnTime has "Distance")`, in catalog order.
+pub fn defaults_kept_out(
+    existing: &Json,
+    draft: &CustomerDraft,
+    defaulted: &Defaulted,
+) -> Vec<String> {
+    draft
+        .fields
+        .0
+        .iter()
+        .filter(|(name, _)| defaulted.customer(name))
+        .filter_map(|(name, value)| {
+            let held = existing.get(*name).filter(|held| !blank(Some(held)))?;
+            (!same(held, &value.to_json())).then(|| format!("{name} (OnTime has {})", shown(held)))
+        })
+        .collect()
+}
+
+/// A JSON value as a person reads it in a message: text quoted, anything else as JSON writes it.
+pub fn shown(value: &Json) -> String {
+    match value {
+        Json::String(text) => format!("\"{text}\""),
+        other => other.to_string(),
+    }
 }
 
 /// Whether posting `merged` would create a department or contact: it lists one without an ID.
@@ -75,20 +131,28 @@ pub fn adds_children(merged: &Json) -> bool {
     })
 }
 
-fn overlay_children(record: &mut Map<String, Json>, list: &str, drafts: &[Fields]) {
+fn overlay_children(
+    record: &mut Map<String, Json>,
+    list: &str,
+    drafts: &[Fields],
+    defaulted: &Defaulted,
+) {
     if drafts.is_empty() {
         return;
     }
+    let entity = if list == "Departments" {
+        Entity::Department
+    } else {
+        Entity::Contact
+    };
     let mut items = match record.remove(list) {
         Some(Json::Array(items)) => items,
         _ => Vec::new(),
     };
-    for draft in drafts {
+    for (index, draft) in drafts.iter().enumerate() {
         match child_position(&items, list, draft).and_then(|at| items.get_mut(at)) {
             Some(Json::Object(item)) => {
-                for (name, value) in &draft.0 {
-                    item.insert((*name).to_string(), value.to_json());
-                }
+                lay_over(item, entity, draft, defaulted.child(list, index));
             }
             _ => items.push(Json::Object(draft.to_json())),
         }
@@ -206,7 +270,7 @@ mod tests {
                 &[("Name", "Ann B."), ("Email", "ANN@x.com")],
             )],
         };
-        let merged = overlay(&existing, &draft);
+        let merged = overlay(&existing, &draft, &Defaulted::default());
         assert_eq!(merged["ID"], "c1");
         assert_eq!(merged["Phone"], "2");
         assert_eq!(merged["Comments"], "typed in OnTime");
@@ -220,6 +284,80 @@ mod tests {
             changed(&existing, &merged),
             ["Phone", "Contacts", "Departments"]
         );
+    }
+
+    #[test]
+    fn a_default_fills_only_what_ontime_holds_blank() {
+        let existing = json!({
+            "ID": "c1", "Name": "Acme", "PricingMethod": "Distance", "Country": "CA",
+            "TimeZone": null, "State": "  ", "Phone": "1",
+            "Contacts": [{"ID": "k1", "Name": "Ann", "Phone": "555"}, {"ID": "k2", "Name": "Bo"}]
+        });
+        let mut draft = CustomerDraft {
+            fields: fields(
+                Entity::Customer,
+                &[
+                    ("Phone", "2"),
+                    ("PricingMethod", "None"),
+                    ("Country", "US"),
+                    ("TimeZone", "Eastern Standard Time"),
+                    ("State", "MA"),
+                    ("City", "Boston"),
+                ],
+            ),
+            departments: vec![],
+            contacts: vec![
+                fields(Entity::Contact, &[("Name", "Ann"), ("Phone", "000")]),
+                fields(Entity::Contact, &[("Name", "Bo"), ("Phone", "000")]),
+                fields(Entity::Contact, &[("Name", "Cy"), ("Phone", "000")]),
+            ],
+        };
+        draft
+            .fields
+            .set(Entity::Customer, "Inactive", Value::Bool(false));
+        let mask = |entity, names: &[&str]| {
+            names.iter().fold(0, |mask, name| {
+                let index = Entity::fields(entity).iter().position(|d| d.name == *name);
+                mask | 1u32 << index.unwrap_or(31)
+            })
+        };
+        let all = [
+            "PricingMethod",
+            "Country",
+            "TimeZone",
+            "State",
+            "City",
+            "Inactive",
+        ];
+        let defaulted = Defaulted {
+            customer: mask(Entity::Customer, &all),
+            departments: vec![],
+            contacts: vec![mask(Entity::Contact, &["Phone"]); 3],
+        };
+        let merged = overlay(&existing, &draft, &defaulted);
+        assert_eq!(merged["Phone"], "2", "a cell overwrites");
+        assert_eq!(merged["PricingMethod"], "Distance");
+        assert_eq!(merged["Country"], "CA");
+        assert_eq!(merged["TimeZone"], "Eastern Standard Time", "null is blank");
+        assert_eq!(merged["State"], "MA", "spaces are blank");
+        assert_eq!(merged["City"], "Boston", "absent is blank");
+        assert_eq!(merged["Inactive"], false);
+        let phones: Vec<&Json> = merged["Contacts"]
+            .as_array()
+            .map(|items| items.iter().map(|c| &c["Phone"]).collect())
+            .unwrap_or_default();
+        assert_eq!(phones, [&json!("555"), &json!("000"), &json!("000")]);
+        assert_eq!(
+            defaults_kept_out(&existing, &draft, &defaulted),
+            [
+                "PricingMethod (OnTime has \"Distance\")",
+                "Country (OnTime has \"CA\")"
+            ]
+        );
+        // Without defaults, every value overwrites.
+        let merged = overlay(&existing, &draft, &Defaulted::default());
+        assert_eq!(merged["Country"], "US");
+        assert_eq!(merged["Contacts"][0]["Phone"], "000");
     }
 
     #[test]
@@ -237,7 +375,7 @@ mod tests {
             departments: vec![],
             contacts: vec![contact("BOB", "bob@x.com"), contact("Ann", "ann@new.com")],
         };
-        let merged = overlay(&existing, &draft);
+        let merged = overlay(&existing, &draft, &Defaulted::default());
         let contacts = merged["Contacts"].as_array().map(Vec::len);
         assert_eq!(contacts, Some(3), "{merged}");
         assert_eq!(merged["Contacts"][1]["ID"], "k2");
@@ -311,7 +449,7 @@ mod tests {
             "BillingAdjustmentPercentage",
             Value::Number(45.0),
         );
-        let merged = overlay(&existing, &draft);
+        let merged = overlay(&existing, &draft, &Defaulted::default());
         assert!(same(&existing, &merged));
         assert!(same(&json!({"A": null}), &json!({})));
         assert!(!same(&json!({"A": "x"}), &json!({})));

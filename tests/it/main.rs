@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per topic. They drive the real binary (and the
 //! sandbox on 127.0.0.1:0) through the helpers in `util`.
 
+mod defaults;
 mod dry_run;
 mod ledger;
 mod mapping_errors;

@@ -240,7 +240,7 @@ impl Job {
 
     async fn created(&self, group: &Sending, id: String, hash: &str, note: String) -> Done {
         if self.children == Children::Separate
-            && let Err(message) = self.post_children(&id, group.draft(), &Json::Null).await
+            && let Err(message) = self.post_children(&id, group, &Json::Null).await
         {
             self.ledger.settle(&group.key, &id, None, "created");
             return Done::Failed {

@@ -20,10 +20,10 @@ mod create;
 mod find;
 mod update;
 
-use super::Intent;
 use super::client::{CallError, Client};
+use super::{Intent, merge};
 use crate::cli::Children;
-use crate::group::{CustomerGroup, PackedDraft};
+use crate::group::{CustomerGroup, Defaulted, PackedDraft};
 use crate::ledger::{Entry, Ledger, LedgerError};
 use crate::mapping::MatchBy;
 use crate::report::RowId;
@@ -36,13 +36,38 @@ pub use find::Unproven;
 use find::ambiguous;
 
 /// The hash of what a draft would make OnTime hold, for change detection between runs.
-pub fn content_hash(draft: &CustomerDraft) -> String {
-    hash_body(&draft.to_json_bytes())
+pub fn content_hash(draft: &CustomerDraft, defaulted: &Defaulted) -> String {
+    change_hash(&draft.to_json_bytes(), defaulted)
 }
 
-/// The hash of a create body (the draft's JSON text, children included).
+/// The hash of a create body (the draft's JSON text, children included) and of which of its
+/// values mapping defaults gave: an update applies a default only where OnTime's property is
+/// blank, so a cell that now gives the same value as last night's default is a change. Without
+/// defaults it is the hash of the body alone, as ledgers have always held it.
+fn change_hash(body: &[u8], defaulted: &Defaulted) -> String {
+    if defaulted.is_empty() {
+        return hash_body(body);
+    }
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(body);
+    // A byte no JSON text holds, so no body alone hashes the same bytes.
+    hasher.update(&[0xff]);
+    let mut marks = Vec::with_capacity(16);
+    defaulted.write(&mut marks);
+    hasher.update(&marks);
+    format!("{:032x}", hasher.digest128())
+}
+
 fn hash_body(body: &[u8]) -> String {
     format!("{:032x}", xxhash_rust::xxh3::xxh3_128(body))
+}
+
+/// Whether the ledger's `sent` hash shows the customer unchanged since it was last sent: it is
+/// `hash`, or — for a draft some of whose values are defaults — the hash of the same body sent
+/// with nothing left to defaults. Then OnTime was given every one of these values, so each
+/// default now finds its property filled and would be kept out: nothing to send.
+fn unchanged_since(sent: &str, hash: &str, body: &[u8], defaulted: &Defaulted) -> bool {
+    sent == hash || (!defaulted.is_empty() && sent == hash_body(body))
 }
 
 /// A customer on its way. Its draft is unpacked only if a step needs its values (an update's
@@ -54,6 +79,9 @@ struct Sending {
     /// The draft as JSON text, serialised once: hashed for change detection, and the body of
     /// a create that carries its children.
     body: Vec<u8>,
+    /// Which of its values mapping defaults gave: an update keeps them out where OnTime holds
+    /// a value.
+    defaulted: Defaulted,
     rows: Vec<RowId>,
     /// Journaled as pending with its window ([`Job::journal`]): its create needs no journal
     /// entry of its own.
@@ -253,6 +281,7 @@ impl Job {
     ) {
         let group = Sending {
             body: group.packed.to_json_bytes(),
+            defaulted: group.packed.defaulted(),
             packed: group.packed,
             unpacked: std::sync::OnceLock::new(),
             key: group.key,
@@ -260,18 +289,23 @@ impl Job {
             journaled,
             place: Mutex::new(Some(place)),
         };
-        let hash = hash_body(&group.body);
+        let hash = change_hash(&group.body, &group.defaulted);
         let entry = self.known.get(&group.key);
+        let unchanged = |e: &Entry| {
+            !self.full
+                && !e.pending_create
+                && e.sent_hash
+                    .as_deref()
+                    .is_some_and(|sent| unchanged_since(sent, &hash, &group.body, &group.defaulted))
+        };
         let done = match entry {
-            Some(e) if !self.full && !e.pending_create && e.sent_hash.as_deref() == Some(&hash) => {
-                Done::Unchanged {
-                    id: e.customer_id.clone().unwrap_or_default(),
-                    note: format!(
-                        "unchanged since the last run ({} {})",
-                        e.last_status, e.updated_at
-                    ),
-                }
-            }
+            Some(e) if unchanged(e) => Done::Unchanged {
+                id: e.customer_id.clone().unwrap_or_default(),
+                note: format!(
+                    "unchanged since the last run ({} {})",
+                    e.last_status, e.updated_at
+                ),
+            },
             _ => match self.ledger.failure() {
                 // A success already recorded could not be: nothing more is sent.
                 Some(error) => {
@@ -305,7 +339,7 @@ impl Job {
         match self.find(group, pending).await {
             Ok(Some((id, record))) => self.update(group, &id, hash, Record::Found(record)).await,
             Ok(None) if self.intent == Intent::Preview => {
-                Ok(Done::Would("would create".into(), None))
+                Ok(Done::Would(would_create(group), None))
             }
             Ok(None) => self.create(group, hash).await,
             Err(done) => Ok(done),
@@ -380,4 +414,21 @@ impl Job {
             message: format!("{error}; stopping the run"),
         }
     }
+}
+
+/// `--plan`'s line for a customer it would create, naming the values defaults would give:
+/// `would create; defaults: Country "US", PricingMethod "None"`.
+fn would_create(group: &Sending) -> String {
+    if group.defaulted.customer == 0 {
+        return "would create".into();
+    }
+    let defaults: Vec<String> = group
+        .draft()
+        .fields
+        .0
+        .iter()
+        .filter(|(name, _)| group.defaulted.customer(name))
+        .map(|(name, value)| format!("{name} {}", merge::shown(&value.to_json())))
+        .collect();
+    format!("would create; defaults: {}", defaults.join(", "))
 }

@@ -52,9 +52,10 @@ impl Job {
                 draft.departments.clear();
                 draft.contacts.clear();
             }
-            let merged = merge::overlay(&existing, &draft);
+            let merged = merge::overlay(&existing, &draft, &group.defaulted);
+            let kept_out = kept_out_note(&existing, group);
             let children_missing = self.children == Children::Separate
-                && !missing_children(&existing, group.draft()).is_empty();
+                && !missing_children(&existing, group).is_empty();
             let same = merge::same(&existing, &merged);
             if same && !children_missing {
                 if let Some(fields) = lost.take() {
@@ -68,20 +69,19 @@ impl Job {
                 if self.intent == Intent::Write {
                     self.ledger.settle(&group.key, id, Some(hash), "unchanged");
                 }
+                let note = match kept_out {
+                    None => "OnTime already holds exactly this".into(),
+                    Some(kept_out) => format!("OnTime already holds this; {kept_out}"),
+                };
                 return Ok(Done::Unchanged {
                     id: id.to_string(),
-                    note: "OnTime already holds exactly this".into(),
+                    note,
                 });
             }
             let mut fields = merge::changed(&existing, &merged);
             if self.intent == Intent::Preview {
-                let what = if fields.is_empty() {
-                    "children".to_string()
-                } else {
-                    fields.join(", ")
-                };
                 return Ok(Done::Would(
-                    format!("would update: {what}"),
+                    would_update(&fields, group, kept_out),
                     Some(id.to_string()),
                 ));
             }
@@ -119,14 +119,14 @@ impl Job {
                 }
             }
             if self.children == Children::Separate {
-                if let Err(message) = self.post_children(id, group.draft(), &existing).await {
+                if let Err(message) = self.post_children(id, group, &existing).await {
                     return Ok(Done::Failed {
                         id: Some(id.to_string()),
                         message: format!("updated, but {message}"),
                     });
                 }
                 fields.extend(
-                    missing_children(&existing, group.draft())
+                    missing_children(&existing, group)
                         .into_iter()
                         .map(str::to_string),
                 );
@@ -224,10 +224,11 @@ impl Job {
     pub(super) async fn post_children(
         &self,
         id: &str,
-        draft: &CustomerDraft,
+        group: &Sending,
         existing: &Json,
     ) -> Result<(), String> {
-        crate::upload::children::post_missing(&self.client, id, draft, existing).await
+        let (draft, defaulted) = (group.draft(), &group.defaulted);
+        crate::upload::children::post_missing(&self.client, id, draft, defaulted, existing).await
     }
 }
 
@@ -238,8 +239,44 @@ fn failed(id: &str, message: String) -> Done {
     }
 }
 
+/// `--plan`'s line for an update: the properties it would change, each one a default would set
+/// marked so (`TimeZone (default "Eastern Standard Time")`), then the defaults OnTime's values
+/// keep out.
+fn would_update(fields: &[String], group: &Sending, kept_out: Option<String>) -> String {
+    let mut what = if fields.is_empty() {
+        "children".to_string()
+    } else {
+        let marked: Vec<String> = fields
+            .iter()
+            .map(|name| {
+                let value = group.draft().fields.get(name);
+                match value.filter(|_| group.defaulted.customer(name)) {
+                    Some(value) => format!("{name} (default {})", merge::shown(&value.to_json())),
+                    None => name.clone(),
+                }
+            })
+            .collect();
+        marked.join(", ")
+    };
+    if let Some(kept_out) = kept_out {
+        what.push_str("; ");
+        what.push_str(&kept_out);
+    }
+    format!("would update: {what}")
+}
+
+/// `default not applied: PricingMethod (OnTime has "Distance")`, if a default is kept out.
+fn kept_out_note(existing: &Json, group: &Sending) -> Option<String> {
+    if group.defaulted.customer == 0 {
+        return None;
+    }
+    let kept = merge::defaults_kept_out(existing, group.draft(), &group.defaulted);
+    (!kept.is_empty()).then(|| format!("default not applied: {}", kept.join(", ")))
+}
+
 /// The names of the children the draft has and `existing` lacks ("Departments", "Contacts").
-fn missing_children(existing: &Json, draft: &CustomerDraft) -> Vec<&'static str> {
+fn missing_children(existing: &Json, group: &Sending) -> Vec<&'static str> {
+    let draft = group.draft();
     let merged = merge::overlay(
         existing,
         &CustomerDraft {
@@ -247,6 +284,7 @@ fn missing_children(existing: &Json, draft: &CustomerDraft) -> Vec<&'static str>
             departments: draft.departments.clone(),
             contacts: draft.contacts.clone(),
         },
+        &group.defaulted,
     );
     merge::changed(existing, &merged)
         .into_iter()

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use ontime_import::sandbox::{self, SandboxConfig};
+use ontime_sandbox::{self as sandbox, SandboxConfig};
 
 use super::sites::import;
 use crate::odd_servers::{Act, Answer, Proxy};

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 use ontime_import::ledger::{DEFAULT_BASE_URL, Ledger, Site};
-use ontime_import::sandbox::{self, Sandbox, SandboxConfig};
+use ontime_sandbox::{self as sandbox, Sandbox, SandboxConfig};
 use rusqlite::Connection;
 
 use crate::upload::{customers_csv, env_default};

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ontime_import::sandbox::{self, Faults, SandboxConfig};
+use ontime_sandbox::{self as sandbox, Faults, SandboxConfig};
 use serde_json::json;
 
 use crate::odd_servers::{Act, Answer, Proxy};
