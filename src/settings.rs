@@ -255,12 +255,21 @@ fn endpoint(args: &ImportArgs) -> Result<Endpoint, SettingsError> {
     })
 }
 
-/// The base URL, which must be https unless it points at this machine. Its path ends in a
-/// slash, so that `sites/…` joins under a gateway's path (`https://gw.example/ontime`) instead
-/// of replacing its last segment.
+/// The base URL, which must be https unless it points at this machine, and must not carry a
+/// user name or password (`user:pass@`: the HTTP client would send them as Basic credentials in
+/// place of the API key). Its path ends in a slash, so that `sites/…` joins under a gateway's
+/// path (`https://gw.example/ontime`) instead of replacing its last segment.
 pub fn parse_base_url(text: &str) -> Result<reqwest::Url, SettingsError> {
     let mut url = reqwest::Url::parse(text.trim())
         .map_err(|e| SettingsError::Usage(format!("--base-url \"{text}\" is not a URL: {e}")))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // The URL is not shown: what is before the `@` may be a secret.
+        return Err(SettingsError::Usage(
+            "--base-url (ONTIME_BASE_URL) holds a user name or password (user:pass@host): OnTime takes no such login, and it would be sent in place of the API key\n\
+             hint: remove the `user:pass@` part; the API key goes in the ONTIME_API_KEY environment variable (or --api-key)"
+                .into(),
+        ));
+    }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
         url.set_path(&path);
@@ -318,6 +327,15 @@ mod tests {
         assert!(parse_base_url("http://10.0.0.5").is_err());
         assert!(parse_base_url("ftp://127.0.0.1").is_err());
         assert!(parse_base_url("not a url").is_err());
+        for userinfo in [
+            "https://me:hunter2@secure.ontime360.com",
+            "https://hunter2@secure.ontime360.com",
+            "http://:hunter2@127.0.0.1:8080",
+        ] {
+            let refused = parse_base_url(userinfo).expect_err(userinfo).to_string();
+            assert!(refused.contains("ONTIME_API_KEY"), "{refused}");
+            assert!(!refused.contains("hunter2"), "{refused}");
+        }
         let gateway = parse_base_url("https://gw.example/ontime").expect("https");
         assert_eq!(gateway.as_str(), "https://gw.example/ontime/");
         assert_eq!(

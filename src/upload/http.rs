@@ -1,11 +1,14 @@
 //! Small pieces of HTTP the client uses: the limiter's pace, `Retry-After`, error texts with
-//! their causes, percent-encoding. Pure functions, tested here.
+//! their causes, percent-encoding, and answer bodies read within a bound. Tested here.
+//!
+//! Invariant: no answer body is held beyond its cap ([`ANSWER_CAP`], [`LIST_CAP`],
+//! [`ERROR_CAP`]), counted after decompression, however large or endless it is.
 
 use std::num::NonZeroU32;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use governor::Quota as Rate;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{DATE, HeaderMap, RETRY_AFTER};
 
 /// The limiter's pace: one request every 1/rate seconds plus 3 %, so that jitter on the way
 /// (30 ms a second) cannot make the server see more than `rate` in one second; at `--rate 20`
@@ -26,26 +29,85 @@ pub fn pace(rate: NonZeroU32) -> Rate {
 /// unreported for hours: the run stops instead (exit 3), and a rerun continues.
 pub const LONGEST_WAIT: Duration = Duration::from_secs(300);
 
-/// `Retry-After` as seconds or an HTTP date (one in the past is 0). Negative or unreadable is
-/// `None`, as if absent. Capped at a year, so that any number gives a time that can be shown.
+/// `Retry-After` as seconds or an HTTP date in any of HTTP's three forms (IMF-fixdate such as
+/// `Wed, 21 Oct 2026 07:28:00 GMT`, RFC 850, asctime). A date is measured from the answer's
+/// `Date` header, the server's clock, when it has a readable one (a machine whose clock is off
+/// would otherwise wait too long or not at all), else from this machine's clock; one in the
+/// past is 0. Negative or unreadable is `None`, as if absent. Capped at a year, so that any
+/// value gives a time that can be shown.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    const YEAR: f64 = 366.0 * 86_400.0;
+    const YEAR: Duration = Duration::from_secs(366 * 86_400);
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = text.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(YEAR)));
+        return (secs.is_finite() && secs >= 0.0)
+            .then(|| Duration::from_secs_f64(secs.min(YEAR.as_secs_f64())));
     }
-    let when = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    let wait = when
-        .signed_duration_since(chrono::Utc::now())
-        .to_std()
-        .unwrap_or_default();
-    Some(wait.min(Duration::from_secs_f64(YEAR)))
+    let when = httpdate::parse_http_date(text).ok()?;
+    let now = headers
+        .get(DATE)
+        .and_then(|date| httpdate::parse_http_date(date.to_str().ok()?).ok())
+        .unwrap_or_else(SystemTime::now);
+    let wait = when.duration_since(now).unwrap_or_default();
+    Some(wait.min(YEAR))
 }
 
 /// The moment a wait of `wait` from now ends, RFC 3339 in UTC.
 pub fn after(wait: Duration) -> String {
     let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::zero());
     (chrono::Utc::now() + wait).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The most a customer answer (a record, a create's or an update's answer: a few KB) may hold.
+pub const ANSWER_CAP: usize = 1 << 20;
+/// The most a list of customer IDs may hold: room for 100,000 IDs of 40 bytes, twice over.
+pub const LIST_CAP: usize = 8 << 20;
+/// The most of an error's body kept (it is only shown, clipped); the rest is not read.
+pub const ERROR_CAP: usize = 64 << 10;
+
+/// The cap on a successful answer to a request for `path`: a list for the customer listing
+/// and lookups, a customer for anything else.
+pub fn answer_cap(path: &str) -> usize {
+    if path == "api/customers" || path.starts_with("api/customers?") {
+        LIST_CAP
+    } else {
+        ANSWER_CAP
+    }
+}
+
+/// An answer's body, as far as it was read.
+pub struct Body {
+    pub bytes: Vec<u8>,
+    /// The body went on past the cap; `bytes` holds its first `cap` bytes.
+    pub over: bool,
+}
+
+/// Reads `response`'s body, decompressed, up to `cap` bytes; past that, stops reading (the
+/// connection is dropped with the response) and says so. A gzip bomb or an endless body so
+/// costs `cap` bytes, not all the memory the machine has.
+pub async fn read_capped(
+    response: &mut reqwest::Response,
+    cap: usize,
+) -> Result<Body, reqwest::Error> {
+    let hint = response.content_length().unwrap_or(0);
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(cap).min(cap));
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap - bytes.len();
+        if chunk.len() > room {
+            bytes.extend_from_slice(&chunk[..room]);
+            return Ok(Body { bytes, over: true });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Body { bytes, over: false })
+}
+
+/// A number of bytes as people read it: `1 MiB`, `64 KiB`.
+pub fn size(bytes: usize) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{} KiB", bytes >> 10)
+    }
 }
 
 /// A reqwest error with its causes, which its own text leaves out.
@@ -101,6 +163,11 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert(RETRY_AFTER, "soon".parse().expect("header"));
         assert_eq!(retry_after(&headers), None);
+        headers.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2026 25:28:00 GMT".parse().expect("header"),
+        );
+        assert_eq!(retry_after(&headers), None);
         headers.insert(RETRY_AFTER, "-5".parse().expect("header"));
         assert_eq!(retry_after(&headers), None);
         headers.insert(RETRY_AFTER, "1e300".parse().expect("header"));
@@ -108,6 +175,38 @@ mod tests {
             retry_after(&headers),
             Some(Duration::from_secs(366 * 86_400))
         );
+    }
+
+    /// Each of HTTP's three date forms, measured from the answer's `Date` (the server's clock,
+    /// here six years behind this machine's).
+    #[test]
+    fn retry_after_dates_count_from_the_servers_clock() {
+        for date in [
+            "Wed, 21 Oct 2020 07:38:00 GMT",
+            "Wednesday, 21-Oct-20 07:38:00 GMT",
+            "Wed Oct 21 07:38:00 2020",
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(RETRY_AFTER, date.parse().expect("header"));
+            headers.insert(
+                DATE,
+                "Wed, 21 Oct 2020 07:28:00 GMT".parse().expect("header"),
+            );
+            assert_eq!(
+                retry_after(&headers),
+                Some(Duration::from_secs(600)),
+                "{date}"
+            );
+        }
+        let mut headers = HeaderMap::new();
+        let soon = SystemTime::now() + Duration::from_secs(3600);
+        headers.insert(
+            RETRY_AFTER,
+            httpdate::fmt_http_date(soon).parse().expect("header"),
+        );
+        headers.insert(DATE, "garbled".parse().expect("header"));
+        let wait = retry_after(&headers).expect("a date");
+        assert!((3590..=3600).contains(&wait.as_secs()), "{wait:?}");
     }
 
     #[test]

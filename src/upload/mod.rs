@@ -108,9 +108,9 @@ pub async fn prepare(target: &Target, lock: Option<Lock>) -> Result<Prepared, Er
 }
 
 /// Sends `groups` (or, with [`Intent::Preview`], only looks them up), deciding their rows in
-/// `report`. `interrupted` is cancelled by the first Ctrl-C. The first request proves the site
-/// ([`customer::Job::prove`]): a run that cannot talk to it ends there, before any customer
-/// is judged, even one the ledger shows unchanged.
+/// `report`. `interrupted` is cancelled by the first Ctrl-C, SIGTERM or SIGHUP. The first
+/// request proves the site ([`customer::Job::prove`]): a run that cannot talk to it ends there,
+/// before any customer is judged, even one the ledger shows unchanged.
 pub async fn run(
     settings: &Settings,
     target: &Target,
@@ -307,21 +307,47 @@ async fn connect(
     }
 }
 
-/// Ctrl-C as a stream, listening from the moment it is made (not from its first poll, which
-/// would leave the start of a run to the default handler, which kills the process).
-struct Interrupts(
-    #[cfg(unix)] tokio::signal::unix::Signal,
-    #[cfg(not(unix))] tokio::signal::windows::CtrlC,
-);
+/// The signals that end a run cleanly, as one stream, listening from the moment it is made (not
+/// from its first poll, which would leave the start of a run to the default handlers, which
+/// kill the process): Ctrl-C (SIGINT), and on Unix SIGTERM (systemd, docker, `timeout`, `kill`)
+/// and SIGHUP (the terminal or the session closed).
+struct Interrupts {
+    #[cfg(unix)]
+    signals: [(tokio::signal::unix::Signal, Interrupt); 3],
+    #[cfg(not(unix))]
+    ctrl_c: tokio::signal::windows::CtrlC,
+}
+
+/// Which signal came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Interrupt {
+    CtrlC,
+    Term,
+    Hangup,
+}
 
 impl Interrupts {
-    async fn recv(&mut self) -> Option<()> {
-        self.0.recv().await
+    /// The next signal; `None` once none can come any more.
+    #[cfg(unix)]
+    async fn recv(&mut self) -> Option<Interrupt> {
+        let [(int, a), (term, b), (hup, c)] = &mut self.signals;
+        tokio::select! {
+            Some(()) = int.recv() => Some(*a),
+            Some(()) = term.recv() => Some(*b),
+            Some(()) = hup.recv() => Some(*c),
+            else => None,
+        }
+    }
+
+    #[cfg(not(unix))]
+    async fn recv(&mut self) -> Option<Interrupt> {
+        self.ctrl_c.recv().await.map(|()| Interrupt::CtrlC)
     }
 }
 
-/// Starts listening for Ctrl-C (call it before the work it may interrupt): the token is
-/// cancelled by the first; the second ends the process at once with 130.
+/// Starts listening for Ctrl-C, SIGTERM and SIGHUP (call it before the work they may
+/// interrupt): the token is cancelled by the first; the second ends the process at once with
+/// 130.
 pub fn listen_for_interrupts() -> Result<CancellationToken, Error> {
     let interrupted = CancellationToken::new();
     tokio::spawn(watch_interrupts(interrupts()?, interrupted.clone()));
@@ -330,24 +356,49 @@ pub fn listen_for_interrupts() -> Result<CancellationToken, Error> {
 
 fn interrupts() -> Result<Interrupts, Error> {
     #[cfg(unix)]
-    let signals = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Interrupts {
+            signals: [
+                (signal(SignalKind::interrupt())?, Interrupt::CtrlC),
+                (signal(SignalKind::terminate())?, Interrupt::Term),
+                (signal(SignalKind::hangup())?, Interrupt::Hangup),
+            ],
+        })
+    }
     #[cfg(not(unix))]
-    let signals = tokio::signal::windows::ctrl_c()?;
-    Ok(Interrupts(signals))
+    Ok(Interrupts {
+        ctrl_c: tokio::signal::windows::ctrl_c()?,
+    })
 }
 
-/// First Ctrl-C: stop taking new customers (in-flight requests end, the report is written).
-/// Second: exit at once with 130; the report and ledger on disk are valid as they stand.
+/// First signal: stop taking new customers (in-flight requests end, the report is written, the
+/// summary printed; the run exits 130). Second: exit at once with 130; the report and ledger
+/// on disk are valid as they stand. What is said goes to stderr without panicking if stderr is
+/// gone (a SIGHUP's closed terminal).
 async fn watch_interrupts(mut signals: Interrupts, stopping: CancellationToken) {
-    if signals.recv().await.is_none() {
+    use std::io::Write;
+    let Some(first) = signals.recv().await else {
         return;
-    }
-    eprintln!(
-        "\ninterrupted: no new customers; finishing the requests in flight (Ctrl-C again to quit at once)"
-    );
+    };
+    let said = match first {
+        Interrupt::CtrlC => {
+            "\ninterrupted: no new customers; finishing the requests in flight (Ctrl-C again to quit at once)"
+        }
+        Interrupt::Term => {
+            "\nterminated (SIGTERM): no new customers; finishing the requests in flight (a second signal quits at once)"
+        }
+        Interrupt::Hangup => {
+            "\nhung up (SIGHUP): no new customers; finishing the requests in flight (a second signal quits at once)"
+        }
+    };
     stopping.cancel();
+    let _ = writeln!(std::io::stderr(), "{said}");
     if signals.recv().await.is_some() {
-        eprintln!("quitting at once; run again to finish the job");
+        let _ = writeln!(
+            std::io::stderr(),
+            "quitting at once; run again to finish the job"
+        );
         std::process::exit(130);
     }
 }

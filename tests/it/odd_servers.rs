@@ -6,8 +6,12 @@
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 mod answers;
+mod bodies;
+mod echoes;
 mod limits;
+mod lying_ids;
 mod proxy;
+mod signals;
 mod transport;
 
 use std::collections::BTreeMap;

@@ -12,21 +12,25 @@ use std::time::Duration;
 
 use backon::BackoffBuilder;
 use governor::{DefaultDirectRateLimiter, RateLimiter};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
+use reqwest::header::HeaderValue;
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
+mod attempt;
 mod classify;
 mod error;
+mod redact;
 
+use attempt::Body;
 use classify::Attempt;
 pub use error::{CallError, Idempotent};
+use redact::Redactor;
 
 use super::Quota;
 use super::answer::Created;
-use super::http::{clip, describe, retry_after};
+use super::http::{answer_cap, clip};
 pub use super::http::{escape, pace};
 use super::progress::{Wait, Waits};
 use super::quota::{InFlight, QuotaBook};
@@ -53,6 +57,8 @@ pub struct Client {
     /// The API key as the `Authorization` header's value, made once and marked sensitive (so
     /// that no debug output of a request shows it).
     authorization: HeaderValue,
+    /// Takes the key out of every answer's body and `Location` before anything reads them.
+    redact: Redactor,
     /// Paces every request of the run, lookups included; awaited before each attempt.
     limiter: DefaultDirectRateLimiter,
     /// `--concurrency` permits: one is held by each request from before the limiter until its
@@ -137,6 +143,7 @@ impl Client {
             base,
             customer_post,
             authorization,
+            redact: Redactor::new(key.expose()),
             limiter: RateLimiter::direct(pace(target.rate)),
             slots: tokio::sync::Semaphore::new(target.concurrency.get() as usize),
             retries: target.retries,
@@ -248,7 +255,13 @@ impl Client {
             };
             let in_flight = self.admit().await?;
             let result = self
-                .attempt(method.clone(), url.clone(), body, in_flight)
+                .attempt(
+                    method.clone(),
+                    url.clone(),
+                    body,
+                    in_flight,
+                    answer_cap(path),
+                )
                 .await;
             drop(slot);
             self.tally(&result);
@@ -386,72 +399,4 @@ impl Client {
         book.in_flight += 1;
         Ok(InFlight(&self.quota, true))
     }
-
-    async fn attempt<T: DeserializeOwned>(
-        &self,
-        method: Method,
-        url: Url,
-        body: Body<'_>,
-        mut in_flight: InFlight<'_>,
-    ) -> Attempt<T> {
-        let mut request = self
-            .http
-            .request(method, url)
-            .header(AUTHORIZATION, self.authorization.clone());
-        match body {
-            Body::None => {}
-            Body::Json(json) => request = request.json(json),
-            Body::Text(text) => {
-                request = request
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(text.to_vec());
-            }
-        }
-        let response = match request.send().await {
-            Ok(response) => response,
-            // Not sent: no connection, or a request that could not be built.
-            Err(error) if error.is_connect() || error.is_builder() => {
-                return Attempt::Retry(describe(&error), None);
-            }
-            Err(error) => return Attempt::Unknown(describe(&error)),
-        };
-        let status = response.status();
-        self.note_quota(response.headers(), &mut in_flight);
-        if status.is_redirection() {
-            let to = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok());
-            return Attempt::Moved {
-                status,
-                to: to.unwrap_or("nowhere (no Location)").to_string(),
-            };
-        }
-        let retry_after = retry_after(response.headers());
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            Err(error) => return Attempt::Unknown(describe(&error)),
-        };
-        // A UTF-8 byte order mark, which .NET servers may write before JSON, is not part of it.
-        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&body);
-        // The usual answer, a success in JSON, is read straight from its bytes. Anything else
-        // is read as text, as `Response::text` would give it (lossy UTF-8).
-        if status.is_success()
-            && let Ok(answer) = serde_json::from_slice(body)
-        {
-            return Attempt::Done(answer);
-        }
-        let text = String::from_utf8_lossy(body).into_owned();
-        self.classify(status, retry_after, text)
-    }
-}
-
-/// What a request carries.
-#[derive(Clone, Copy)]
-enum Body<'a> {
-    None,
-    /// Serialised for each attempt.
-    Json(&'a Json),
-    /// JSON text, sent as it is.
-    Text(&'a [u8]),
 }

@@ -58,7 +58,16 @@ impl Job {
         loop {
             let error = match self.client.create_customer(body).await {
                 Ok(answer) => match answer.id() {
-                    Some(id) => return Ok(self.created(group, id, hash, note).await),
+                    Some(id) => match self.claim(&id, &group.key) {
+                        Ok(()) => return Ok(self.created(group, id, hash, note).await),
+                        // Taken like an answer without a usable ID: the server is done with the
+                        // create, and lookups tell what it made.
+                        Err(owner) => CallError::Unreadable {
+                            cause: format!(
+                                "the answer's customer ID {id} is already customer \"{owner}\"'s (not recorded for this one)"
+                            ),
+                        },
+                    },
                     None => CallError::Unreadable {
                         cause: match answer.id {
                             Some(other) => {
@@ -110,6 +119,10 @@ impl Job {
                 .await?
             {
                 Landing::Found(id) => {
+                    // Checked by its record: this key's, whatever an earlier answer claimed.
+                    if let Ok(mut owners) = self.owners.lock() {
+                        owners.insert(id.clone(), group.key.clone());
+                    }
                     let note = format!("created (confirmed by lookup after: {cause})");
                     return Ok(self.created(group, id, hash, note).await);
                 }
@@ -236,6 +249,22 @@ impl Job {
             return Ok(Some(Done::NotSent(self.stop_message())));
         }
         Ok(None)
+    }
+
+    /// Takes `id` for customer `key`, unless it is another key's (in the ledger, or created in
+    /// this run): then that key, and nothing is taken.
+    fn claim(&self, id: &str, key: &str) -> Result<(), String> {
+        let Ok(mut owners) = self.owners.lock() else {
+            return Err("unknown (the run's ID table is unusable)".into());
+        };
+        match owners.get(id) {
+            Some(owner) if owner != key => Err(owner.clone()),
+            Some(_) => Ok(()),
+            None => {
+                owners.insert(id.to_string(), key.to_string());
+                Ok(())
+            }
+        }
     }
 
     async fn created(&self, group: &Sending, id: String, hash: &str, note: String) -> Done {

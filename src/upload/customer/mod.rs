@@ -155,6 +155,11 @@ pub struct Job {
     /// run stopped before it reached them or they ended without a create (a stop during their
     /// lookup, a lookup that found them or found several).
     untaken: Mutex<std::collections::HashSet<String>>,
+    /// Which customer key each OnTime ID belongs to: the ledger's, and those created in this
+    /// run. A create answered with an ID held here for another key is not believed
+    /// (`Job::claim`): a lying or confused server would otherwise have the next run update
+    /// that other customer with this one's data.
+    owners: Mutex<HashMap<String, String>>,
     /// `--concurrency` places for the customers under way: the intake takes one before it
     /// starts a customer, which holds it until it ends, except while it waits for a lost
     /// create to land.
@@ -171,10 +176,15 @@ impl Job {
         target: &Target,
         intent: Intent,
     ) -> Job {
+        let owners = known
+            .iter()
+            .filter_map(|(key, entry)| Some((entry.customer_id.clone()?, key.clone())))
+            .collect();
         Job {
             client,
             ledger,
             known,
+            owners: Mutex::new(owners),
             report,
             match_by,
             children: target.children,

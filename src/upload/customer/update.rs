@@ -7,9 +7,10 @@ use serde_json::Value as Json;
 use super::{Done, Job, Record, Sending};
 use crate::cli::Children;
 use crate::ledger::LedgerError;
+use crate::mapping::MatchBy;
 use crate::upload::client::{CallError, Idempotent, escape};
 use crate::upload::progress::Wait;
-use crate::upload::{Intent, merge};
+use crate::upload::{Intent, match_value, merge};
 use ontime_api::CustomerDraft;
 
 /// How an update's post went.
@@ -150,6 +151,7 @@ impl Job {
         hash: &str,
         found: Option<Json>,
     ) -> Result<Result<Json, Done>, LedgerError> {
+        let by_id = found.is_none();
         let existing = match found {
             Some(record) => record,
             None => match self
@@ -177,7 +179,34 @@ impl Job {
             );
             return Ok(Err(failed(id, message)));
         };
+        // A record reached by ID (the ledger's, from a create's answer) must be this customer's,
+        // as one found by a lookup is: a server that answered a create with another customer's
+        // ID would otherwise have that customer overwritten with this one's data.
+        if by_id && let Some(message) = self.someone_else(group, id, &existing) {
+            if self.intent == Intent::Write {
+                self.ledger.failed(&group.key, &message).await?;
+            }
+            return Ok(Err(failed(id, message)));
+        }
         Ok(Ok(existing))
+    }
+
+    /// Why the record OnTime holds under `id` is not `group`'s: its match field holds another
+    /// value (the rule of `not_the_match`); `None` if it is, or if there is no match key.
+    fn someone_else(&self, group: &Sending, id: &str, existing: &Json) -> Option<String> {
+        self.not_the_match(group, id, existing)?;
+        let MatchBy::Field(field) = self.match_by else {
+            return None;
+        };
+        let (_, value) = match_value(self.match_by, &group.packed)?;
+        let held = match existing.get(field) {
+            Some(Json::String(text)) => text.trim().to_string(),
+            Some(Json::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        };
+        Some(format!(
+            "the ledger names customer {id} for {field} \"{value}\", but that record's {field} is \"{held}\": not updating it (it may be another customer); nothing was sent. Check customer {id} in OnTime: if it is this customer, set its {field} to \"{value}\" there; if not, run once with a new --state ledger, which finds customers by lookup"
+        ))
     }
 
     /// Posts the merged record. One that adds children is not idempotent (sent twice, it adds

@@ -227,3 +227,69 @@ async fn a_key_no_header_can_carry_is_refused_before_sending() {
         "{auth:?}"
     );
 }
+
+/// A `Retry-After` date in each of HTTP's three forms (IMF-fixdate, RFC 850, asctime), measured
+/// from the answer's `Date`, the server's clock, here a day behind this machine's: the server
+/// asks for ten minutes, too long to wait, so the run stops naming when that is on this
+/// machine's clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_date_is_read_in_every_form_from_the_servers_clock() {
+    use std::time::{Duration, SystemTime};
+    let server_now = SystemTime::now() - Duration::from_secs(86_400);
+    let date = httpdate::fmt_http_date(server_now);
+    let until = chrono::DateTime::<chrono::Utc>::from(server_now + Duration::from_secs(600));
+    for form in [
+        httpdate::fmt_http_date(server_now + Duration::from_secs(600)),
+        until.format("%A, %d-%b-%y %H:%M:%S GMT").to_string(),
+        until.format("%a %b %e %H:%M:%S %Y").to_string(),
+    ] {
+        let (date, retry_after) = (date.clone(), form.clone());
+        let odd = Odd::new(move |seen| {
+            if seen.is_create() {
+                Act::answer(
+                    Answer::json(429, &serde_json::json!({"Message": "slow down"}))
+                        .header("Date", &date)
+                        .header("Retry-After", &retry_after),
+                )
+            } else {
+                Act::Pass
+            }
+        })
+        .await;
+        let before = chrono::Utc::now();
+        let run = odd.import(1, &[]).await;
+        let after = chrono::Utc::now();
+        assert_eq!(run.code, 3, "{form}: {}", run.stderr);
+        let report = odd.report();
+        let shown = report[0]
+            .strip_prefix("2,not_sent,1001,not sent: OnTime answered 429 and asks to wait until ")
+            .and_then(|rest| rest.strip_suffix("; run again after that"))
+            .unwrap_or_else(|| panic!("{form}: {report:?}"));
+        let shown = chrono::DateTime::parse_from_rfc3339(shown).unwrap();
+        let ten = chrono::Duration::seconds(600);
+        let slack = chrono::Duration::seconds(1);
+        assert!(
+            shown >= before + ten - slack && shown <= after + ten + slack,
+            "{form}: {shown} is not ten minutes after {before}"
+        );
+        assert_eq!(odd.seen_count("POST"), 1, "{form}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_base_url_with_a_user_and_password_is_refused_at_start() {
+    let odd = Odd::new(|_| Act::Pass).await;
+    for userinfo in ["user:hunter2@", "hunter2@", ":hunter2@"] {
+        let base = odd
+            .proxy
+            .base()
+            .replace("http://", &format!("http://{userinfo}"));
+        let run = odd.import(1, &["--base-url", &base]).await;
+        assert_eq!(run.code, 2, "{userinfo}: {}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            "error: --base-url (ONTIME_BASE_URL) holds a user name or password (user:pass@host): OnTime takes no such login, and it would be sent in place of the API key\nhint: remove the `user:pass@` part; the API key goes in the ONTIME_API_KEY environment variable (or --api-key)\n"
+        );
+    }
+    assert!(odd.seen().is_empty(), "{:?}", odd.seen());
+}

@@ -93,6 +93,9 @@ pub enum Reply {
     Chunked(Answer),
     /// The answer a byte at a time, one every `Duration`.
     Trickle(Answer, Duration),
+    /// The answer's body sent `n` times over, chunked, as fast as the client reads it: an
+    /// endless body, as far as any sane reader is concerned.
+    Endless(Answer, usize),
 }
 
 /// What the rule makes of a request.
@@ -294,6 +297,12 @@ async fn respond(reply: Reply) -> Response {
                 Body::from_stream(futures::stream::iter(chunks)),
                 false,
             )
+        }
+        Reply::Endless(answer, n) => {
+            let chunk = Bytes::from(answer.body.clone());
+            let chunks =
+                futures::stream::iter(std::iter::repeat_n(chunk, n).map(Ok::<_, std::io::Error>));
+            build(&answer, Body::from_stream(chunks), false)
         }
         Reply::Trickle(answer, every) => {
             let bytes = answer.body.clone();
