@@ -11,8 +11,8 @@ Exit codes:
   0    every row valid (dry run) or sent
   1    some rows invalid or failed (see the report)
   2    the run could not start: bad arguments, mapping file, unreadable input, missing or
-       rejected API key, a wrong company id or base URL (404, or a redirect), or the
-       ledger is in use by another run
+       rejected API key, a wrong company id or base URL (404, a redirect, or nothing
+       answering there), or the ledger is in use by another run or from a newer version
   3    stopped early: request quota spent, --max-requests or --reserve reached, a
        Retry-After over 5 minutes, or OnTime failing 10 attempts in a row
   130  interrupted (Ctrl-C); the report and ledger are valid and a rerun finishes the job
@@ -147,7 +147,8 @@ pub struct ImportArgs {
     #[arg(long, value_enum, default_value_t = Children::Nested)]
     pub children: Children,
 
-    /// The ledger (SQLite) that makes reruns resume and skip unchanged customers. Default:
+    /// The ledger (SQLite) that makes reruns resume and skip unchanged customers; its entries
+    /// count only for the base URL and company id they were sent to. Default:
     /// `.ontime-import.db` beside INPUT.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,

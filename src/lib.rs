@@ -71,14 +71,7 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
     check_outputs(&settings)?;
     // The ledger's run lock comes before any output is touched: a run refused because another
     // holds the ledger must leave that run's report, errors file and summary as they are.
-    let lock = match &settings.mode {
-        Mode::Plan(target) | Mode::Upload(target)
-            if matches!(target.endpoint, settings::Endpoint::Remote { .. }) =>
-        {
-            Some(ledger::Lock::take(&target.state)?)
-        }
-        _ => None,
-    };
+    let lock = lock_ledger(&settings)?;
     // Listening from the start, so a Ctrl-C while the input is read still ends the run cleanly;
     // a dry run sends nothing, so the default (end at once) is right for it.
     let interrupted = match settings.mode {
@@ -197,6 +190,19 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
             .map_err(|e| format!("cannot write the summary {}: {e}", path.display()))?;
     }
     Ok(summary)
+}
+
+/// The run lock of the ledger on disk, for a run that talks to a server (`--sandbox` keeps its
+/// ledger in memory; a dry run has none).
+fn lock_ledger(settings: &Settings) -> Result<Option<ledger::Lock>, ledger::LedgerError> {
+    match &settings.mode {
+        Mode::Plan(target) | Mode::Upload(target)
+            if matches!(target.endpoint, settings::Endpoint::Remote { .. }) =>
+        {
+            ledger::Lock::take(&target.state).map(Some)
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Refuses an output path that is one of the files the run reads: the report is created (empty)

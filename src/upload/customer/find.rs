@@ -14,9 +14,9 @@ use std::time::Duration;
 
 use serde_json::Value as Json;
 
-use super::Sending;
 use super::create::landing_waits;
 use super::{Done, Job};
+use super::{Intent, Sending};
 use crate::ledger::Entry;
 use crate::mapping::MatchBy;
 use crate::upload::answer::{canonical_id, is_id_key};
@@ -200,7 +200,10 @@ impl Job {
     /// not create, says so — another import into the same account at the same time may have
     /// created the same customers. `None` when there is nothing to say.
     pub async fn others_appeared(&self) -> Option<String> {
-        if !self.shortcut.load(Ordering::SeqCst) || self.client.is_stopping() {
+        if self.intent != Intent::Write
+            || !self.shortcut.load(Ordering::SeqCst)
+            || self.client.is_stopping()
+        {
             return None;
         }
         let listed = match self.client.get("api/customers").await {
