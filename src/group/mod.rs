@@ -54,6 +54,9 @@ struct Problem {
     row: RowId,
     field: Option<String>,
     column: Option<String>,
+    /// The cell's text and what is wrong with it, when the problem is one cell's value.
+    value: Option<String>,
+    reason: Option<String>,
     message: String,
 }
 
@@ -64,6 +67,8 @@ impl Problem {
             customer_id: None,
             field: self.field.clone(),
             column: self.column.clone(),
+            value: self.value.clone(),
+            reason: self.reason.clone(),
             message: self.message.clone(),
         }
     }
@@ -301,6 +306,8 @@ impl Grouper {
                 row: row_id,
                 field: None,
                 column: None,
+                value: None,
+                reason: None,
                 message: ragged.message(row.number),
             });
             return;
@@ -409,6 +416,8 @@ impl Grouper {
                 row: row_id,
                 field: None,
                 column: Some(columns.join(" / ")),
+                value: None,
+                reason: None,
                 message: format!(
                     "no customer in {primary} has the key \"{key}\" given in {} \"{}\"",
                     if columns.len() == 1 {
@@ -431,6 +440,8 @@ impl Grouper {
                 row: row_id,
                 field: None,
                 column: None,
+                value: None,
+                reason: None,
                 message: ragged.message(row.number),
             });
             return;
@@ -454,6 +465,8 @@ impl Grouper {
             row: row_id,
             field: None,
             column: Some(columns.join(" / ")),
+            value: None,
+            reason: None,
             message,
         });
     }
@@ -580,6 +593,9 @@ fn reject(
                     several.iter().filter_map(|p| p.column.as_deref()).collect();
                 outcome.field = (!fields.is_empty()).then(|| fields.join("; "));
                 outcome.column = (!columns.is_empty()).then(|| columns.join("; "));
+                // Several problems: the list on screen shows the joined message.
+                outcome.value = None;
+                outcome.reason = None;
                 outcome
             }
         };

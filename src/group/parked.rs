@@ -205,6 +205,8 @@ impl Completion {
             row: rows.first().copied().unwrap_or(RowId(0)),
             field: Some("Name".into()),
             column: self.name_column.clone(),
+            value: None,
+            reason: None,
             message: format!("Name: customer \"{key}\" has no name{header}: it is blank on {on}"),
         }
     }

@@ -6,16 +6,34 @@
 //! disk is always a valid CSV whose lines are a prefix of the final report. Cells are neutralised
 //! against spreadsheet formula injection. The report never holds the API key: nothing that
 //! reaches it comes from the settings.
+//!
+//! While the run goes on the lines go to `REPORT.partial` (see [`file`]), renamed to `REPORT` by
+//! [`Report::publish`] when the run ends, so a second run cannot destroy a running job's report.
+//! The CSV starts with a UTF-8 byte-order mark: Excel reads the file as UTF-8 only with one, and
+//! the csv crate and Python's `utf-8-sig` read it as usual. `--report FILE.xlsx` turns the lines
+//! into a workbook with the same columns when the run ends ([`workbook`]). A line that cannot
+//! be written leaves the file at its last whole line, and every later write fails the same way.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Write;
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 mod cells;
+mod file;
+mod problems;
+mod rows;
+mod screen;
+mod workbook;
 
 use cells::{push_cell, push_number};
+pub use file::{partial_path, probe, replace_with, write_atomically};
+use problems::Problems;
+pub use rows::ErrorRows;
+
+/// The UTF-8 byte-order mark the CSV report starts with.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The header of the report CSV.
 pub const COLUMNS: [&str; 8] = [
@@ -80,6 +98,10 @@ pub struct Outcome {
     pub field: Option<String>,
     /// The input column the message is about, if one.
     pub column: Option<String>,
+    /// The cell's text, when the message is about one cell's value.
+    pub value: Option<String>,
+    /// What is wrong with `value` (`is not an email address …`), for the list on screen.
+    pub reason: Option<String>,
     pub message: String,
 }
 
@@ -90,6 +112,8 @@ impl Outcome {
             customer_id: None,
             field: None,
             column: None,
+            value: None,
+            reason: None,
             message: message.into(),
         }
     }
@@ -145,12 +169,24 @@ impl Keys {
 
 /// The report file being written.
 pub struct Report {
+    /// Where the report ends up.
     path: PathBuf,
+    /// `REPORT.partial`, which `file` writes until [`Report::publish`] renames it to `path`;
+    /// `None` when `path` is written directly (a device or a FIFO).
+    partial: Option<PathBuf>,
+    /// `--report` names an `.xlsx` file: the lines become a workbook at the end.
+    workbook: bool,
     /// Lines are formatted into memory and reach the file only whole, so even a process killed
     /// mid-write leaves a file of complete lines.
     out: Vec<u8>,
     file: File,
+    /// Bytes of whole lines in `file`: where it is cut back to when a write fails midway.
+    written: u64,
+    /// Why the file can no longer be written; set by the first failed write.
+    broken: Option<String>,
     sources: Vec<String>,
+    /// Each source's file and sheet, for the list on screen and the errors file.
+    names: Vec<crate::read::SourceName>,
     /// Each source's `source` cell, neutralised and quoted once: all its rows repeat it.
     source_cells: Vec<Vec<u8>>,
     rows: Vec<RowMeta>,
@@ -160,8 +196,8 @@ pub struct Report {
     next: u32,
     /// By status, in [`Status::ALL`] order.
     counts: [u64; Status::ALL.len()],
-    /// The message of every invalid or failed row, for the `--errors` file.
-    problems: BTreeMap<u32, String>,
+    /// The invalid and failed rows, for the screen and the `--errors` file.
+    problems: Problems,
     last_flush: Instant,
     /// Decisions since the clock was last read: reading it for each of a million rows cost more
     /// than writing their lines.
@@ -181,10 +217,12 @@ const CLOCK_EVERY: u32 = 256;
 const FLUSH_BYTES: usize = 1 << 20;
 
 impl Report {
-    /// Creates (truncates) the report file and writes its header.
+    /// Opens the report's partial file (see [`file::open_report`]) and writes its header. An
+    /// existing report at `path` is untouched until [`Report::publish`].
     pub fn create(path: &Path) -> std::io::Result<Report> {
-        let file = File::create(path)?;
-        let mut out = Vec::new();
+        let (file, partial) = file::open_report(path)?;
+        let workbook = workbook::is_workbook(path);
+        let mut out = if workbook { Vec::new() } else { BOM.to_vec() };
         for (i, column) in COLUMNS.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
@@ -194,16 +232,21 @@ impl Report {
         out.push(b'\n');
         let mut report = Report {
             path: path.to_path_buf(),
+            partial,
+            workbook,
             out,
             file,
+            written: 0,
+            broken: None,
             sources: Vec::new(),
+            names: Vec::new(),
             source_cells: Vec::new(),
             rows: Vec::new(),
             keys: Keys::default(),
             waiting: BTreeMap::new(),
             next: 0,
             counts: [0; Status::ALL.len()],
-            problems: BTreeMap::new(),
+            problems: Problems::default(),
             last_flush: Instant::now(),
             unclocked: 0,
         };
@@ -215,12 +258,14 @@ impl Report {
         &self.path
     }
 
-    /// Adds a source (file and sheet, as shown in the `source` column); returns its index.
-    pub fn add_source(&mut self, name: String) -> u16 {
+    /// Adds a source (a file, or a workbook's sheet); returns its index.
+    pub fn add_source(&mut self, source: &crate::read::SourceName) -> u16 {
+        let name = source.to_string();
         let mut cell = Vec::new();
         push_cell(&mut cell, &name);
         self.source_cells.push(cell);
         self.sources.push(name);
+        self.names.push(source.clone());
         // More than 65,535 sources cannot occur: a mapping reads at most three tables.
         u16::try_from(self.sources.len() - 1).unwrap_or(u16::MAX)
     }
@@ -281,7 +326,7 @@ impl Report {
             tracing::warn!(row = row.0, "row decided twice; keeping the first outcome");
             return Ok(());
         }
-        self.tally(row.0, outcome.status, &outcome.message);
+        self.tally(row.0, &outcome);
         if row.0 == self.next {
             self.write_line(row.0, &outcome);
             self.next += 1;
@@ -305,12 +350,10 @@ impl Report {
         Ok(())
     }
 
-    /// Counts a decided row, and keeps its message if it is a problem.
-    fn tally(&mut self, row: u32, status: Status, message: &str) {
-        self.counts[status as usize] += 1;
-        if matches!(status, Status::Invalid | Status::Failed) {
-            self.problems.insert(row, message.to_string());
-        }
+    /// Counts a decided row, and keeps it if it is a problem.
+    fn tally(&mut self, row: u32, outcome: &Outcome) {
+        self.counts[outcome.status as usize] += 1;
+        self.problems.note(row, outcome);
     }
 
     fn write_line(&mut self, row: u32, outcome: &Outcome) {
@@ -339,18 +382,6 @@ impl Report {
             push_cell(out, key);
         }
         out.push(b',');
-    }
-
-    /// The row numbers and messages of the invalid and failed rows of the first source (the
-    /// input file itself), for the `--errors` file.
-    pub fn input_problems(&self) -> std::collections::HashMap<u64, &str> {
-        self.problems
-            .iter()
-            .filter_map(|(row, message)| {
-                let meta = self.rows.get(*row as usize)?;
-                (meta.source == 0).then_some((meta.number, message.as_str()))
-            })
-            .collect()
     }
 
     /// Rows registered but not decided yet, in order.
@@ -386,7 +417,7 @@ impl Report {
             // Waiting rows are all after `next`: `decide` writes every row it can at once.
             let stop = self.waiting.first_key_value().map_or(end, |(row, _)| *row);
             while self.next < stop {
-                self.tally(self.next, outcome.status, &outcome.message);
+                self.tally(self.next, outcome);
                 self.write_head(self.next, outcome.status);
                 self.out.extend_from_slice(&tail);
                 self.next += 1;
@@ -402,17 +433,32 @@ impl Report {
         self.flush()
     }
 
-    /// Writes the lines decided so far to the file, whole, in one write.
+    /// Writes the lines decided so far to the file, whole, in one write. A write that fails
+    /// (a full disk) cuts the file back to its last whole line and breaks the report: every
+    /// later write fails with the same cause, so the file stays a valid prefix.
     pub fn flush_lines(&mut self) -> std::io::Result<()> {
+        if let Some(cause) = &self.broken {
+            self.out.clear();
+            return Err(std::io::Error::other(cause.clone()));
+        }
         let written = if self.out.is_empty() {
             Ok(())
         } else {
             self.file.write_all(&self.out)
         };
+        let length = self.out.len() as u64;
         // Lines that failed to reach the file are dropped, not written twice by the next flush.
         // The buffer keeps its capacity for the next lines.
         self.out.clear();
-        written?;
+        if let Err(error) = written {
+            // A FIFO or a device cannot be cut back; a regular file can.
+            let _ = self.file.set_len(self.written);
+            let _ = self.file.seek(std::io::SeekFrom::Start(self.written));
+            let cause = format!("cannot write the report {}: {error}", self.path.display());
+            self.broken = Some(cause.clone());
+            return Err(std::io::Error::other(cause));
+        }
+        self.written += length;
         self.last_flush = Instant::now();
         Ok(())
     }
@@ -426,10 +472,44 @@ impl Report {
         self.flush_lines()
     }
 
-    /// Writes everything decided and asks the OS to put it on disk.
+    /// Writes everything decided and asks the OS to put it on disk (a FIFO or a device has no
+    /// disk to sync).
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.flush_lines()?;
-        self.file.sync_data()
+        match self.partial {
+            Some(_) => self.file.sync_data(),
+            None => Ok(()),
+        }
+    }
+
+    /// Why the report can no longer be written, if it cannot.
+    pub fn broken(&self) -> Option<&str> {
+        self.broken.as_deref()
+    }
+
+    /// Puts the report in place when the run ends, whatever way it ends: the partial file is
+    /// renamed to the report's path (or, for `.xlsx`, made into a workbook there and removed).
+    /// A report whose writes failed is put in place too: it holds the rows decided before.
+    pub fn publish(&mut self) -> std::io::Result<()> {
+        let flushed = self.flush();
+        let Some(partial) = self.partial.take() else {
+            return flushed;
+        };
+        if self.workbook {
+            workbook::write(&partial, &self.path)?;
+            std::fs::remove_file(&partial)?;
+        } else {
+            std::fs::rename(&partial, &self.path)?;
+        }
+        flushed
+    }
+
+    /// Removes the partial file of a run that could not start, leaving an earlier report as it
+    /// was.
+    pub fn discard(mut self) {
+        if let Some(partial) = self.partial.take() {
+            let _ = std::fs::remove_file(partial);
+        }
     }
 }
 
@@ -449,6 +529,21 @@ fn push_tail(out: &mut Vec<u8>, outcome: &Outcome) {
 mod tests {
     use super::cells::tests::csv_crate_line;
     use super::*;
+    use crate::read::SourceName;
+
+    fn csv_source(name: &str) -> SourceName {
+        SourceName {
+            file: name.into(),
+            sheet: None,
+        }
+    }
+
+    /// Puts the report in place and reads it back, without its byte-order mark.
+    fn published(report: &mut Report, path: &Path) -> String {
+        report.publish().expect("publish");
+        let text = std::fs::read_to_string(path).expect("read");
+        text.strip_prefix('\u{feff}').expect("a BOM").to_string()
+    }
 
     #[test]
     fn statuses_index_their_counts_in_order() {
@@ -461,7 +556,7 @@ mod tests {
     fn keys_are_shared_by_neighbours_and_kept_apart_otherwise() {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut report = Report::create(&dir.path().join("r.csv")).expect("create");
-        let source = report.add_source("in.csv".into());
+        let source = report.add_source(&csv_source("in.csv"));
         let keys = [
             Some("a"),
             Some("a"),
@@ -490,7 +585,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("r.csv");
         let mut report = Report::create(&path).expect("create");
-        let source = report.add_source("in.csv".into());
+        let source = report.add_source(&csv_source("in.csv"));
         let rows: Vec<RowId> = (2..6)
             .map(|n| report.register(source, n, Some("k")))
             .collect();
@@ -506,7 +601,7 @@ mod tests {
         report
             .finish(&Outcome::new(Status::NotSent, "stopped"))
             .expect("finish");
-        let text = std::fs::read_to_string(&path).expect("read");
+        let text = published(&mut report, &path);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines,
@@ -528,8 +623,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("r.csv");
         let mut report = Report::create(&path).expect("create");
-        let input = report.add_source("in, \"2024\".csv".into());
-        let contacts = report.add_source("=contacts.csv".into());
+        let input = report.add_source(&csv_source("in, \"2024\".csv"));
+        let contacts = report.add_source(&csv_source("=contacts.csv"));
         let rows: Vec<RowId> = [
             (input, 2, Some("k1")),
             (input, 3, Some("k1")),
@@ -589,7 +684,7 @@ mod tests {
             line(c, "10", "@x", &invalid),
         ]
         .concat();
-        assert_eq!(std::fs::read_to_string(&path).expect("read"), expected);
+        assert_eq!(published(&mut report, &path), expected);
         assert_eq!(
             report.counts(),
             [
@@ -598,9 +693,16 @@ mod tests {
                 (Status::NotSent, 4)
             ]
         );
+        let errors = report.error_rows();
+        assert_eq!(errors.sources.len(), 2);
+        // Row 5 is invalid; row 10 of the contacts too; their keys have no other rows.
         assert_eq!(
-            report.input_problems(),
-            std::collections::HashMap::from([(5, "=bad")])
+            errors.sources[0].1,
+            std::collections::HashMap::from([(5, "=bad".to_string())])
+        );
+        assert_eq!(
+            errors.sources[1].1,
+            std::collections::HashMap::from([(10, "=bad".to_string())])
         );
     }
 
@@ -611,7 +713,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("r.csv");
         let mut report = Report::create(&path).expect("create");
-        let source = report.add_source("in.csv".into());
+        let source = report.add_source(&csv_source("in.csv"));
         let count = 8_000;
         for number in 2..2 + count {
             let key = format!("k{}", number / 3);
@@ -623,7 +725,7 @@ mod tests {
         let message = format!("=\"{}\"", "x".repeat(300));
         let rest = Outcome::new(Status::Invalid, message.as_str());
         report.finish(&rest).expect("finish");
-        let text = std::fs::read_to_string(&path).expect("read");
+        let text = published(&mut report, &path);
         assert!(text.len() > 2 * FLUSH_BYTES, "{} bytes", text.len());
         let mut expected = csv_crate_line(&COLUMNS);
         for number in 2..2 + count {
@@ -639,9 +741,11 @@ mod tests {
         assert!(text == expected, "the report differs from the csv crate's");
         assert_eq!(report.count(Status::Valid), 1);
         assert_eq!(report.count(Status::Invalid), count - 1);
-        let problems = report.input_problems();
+        // Row 2 (key k0, its own) is valid: not among the rows to fix.
+        let errors = report.error_rows();
+        let problems = &errors.sources[0].1;
         assert_eq!(problems.len(), count as usize - 1);
-        assert_eq!(problems.get(&3), Some(&message.as_str()));
+        assert_eq!(problems.get(&3), Some(&message));
         assert_eq!(problems.get(&2), None);
     }
 }
