@@ -250,7 +250,10 @@ impl Report {
             last_flush: Instant::now(),
             unclocked: 0,
         };
-        report.flush_lines()?;
+        // The raw cause: the caller names the report.
+        report.file.write_all(&report.out)?;
+        report.written = report.out.len() as u64;
+        report.out.clear();
         Ok(report)
     }
 

@@ -60,7 +60,7 @@ pub fn check(settings: &Settings) -> Result<(), String> {
     .into_iter()
     .filter_map(|(option, path)| Some((option, path?.as_path())))
     .collect();
-    if let Some(errors) = &settings.errors
+    if let Some(errors) = settings.errors.as_ref().filter(|path| !shareable(path))
         && let Some(format) = Format::of_input(&settings.input)
         && !format.fits(errors)
     {
