@@ -55,6 +55,26 @@ pub fn is_special(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|meta| !meta.is_file() && !meta.is_dir())
 }
 
+/// The partial report of this process and where it goes, for [`publish_now`]; set while a
+/// report is open. One report per process.
+static OPEN: std::sync::Mutex<Option<(PathBuf, PathBuf)>> = std::sync::Mutex::new(None);
+
+/// Marks `partial` as this process's report on its way to `path` (`None`: none is open).
+pub(super) fn set_open(open: Option<(PathBuf, PathBuf)>) {
+    if let Ok(mut slot) = OPEN.lock() {
+        *slot = open;
+    }
+}
+
+/// Puts the partial report in place at once, as it stands on disk (whole lines, up to 50 ms
+/// behind the decisions): for a process about to exit without finishing (a second Ctrl-C).
+pub fn publish_now() {
+    let open = OPEN.lock().ok().and_then(|mut slot| slot.take());
+    if let Some((partial, path)) = open {
+        let _ = std::fs::rename(partial, path);
+    }
+}
+
 /// Opens the file the report's lines go to while the run goes on: `REPORT.partial`, locked so
 /// that a second run writing the same report is refused instead of truncating it; or the
 /// target itself when it is special. The `PathBuf` is the partial file, to rename at the end.

@@ -28,7 +28,7 @@ mod screen;
 mod workbook;
 
 use cells::{push_cell, push_number};
-pub use file::{partial_path, probe, replace_with, write_atomically};
+pub use file::{partial_path, probe, publish_now, replace_with, write_atomically};
 use problems::Problems;
 pub use rows::ErrorRows;
 
@@ -254,6 +254,10 @@ impl Report {
         report.file.write_all(&report.out)?;
         report.written = report.out.len() as u64;
         report.out.clear();
+        // A workbook is made from the lines at the end; its partial CSV is no report to rename.
+        if let Some(partial) = report.partial.as_ref().filter(|_| !report.workbook) {
+            file::set_open(Some((partial.clone(), report.path.clone())));
+        }
         Ok(report)
     }
 
@@ -495,6 +499,7 @@ impl Report {
     /// A report whose writes failed is put in place too: it holds the rows decided before.
     pub fn publish(&mut self) -> std::io::Result<()> {
         let flushed = self.flush();
+        file::set_open(None);
         let Some(partial) = self.partial.take() else {
             return flushed;
         };
@@ -510,6 +515,7 @@ impl Report {
     /// Removes the partial file of a run that could not start, leaving an earlier report as it
     /// was.
     pub fn discard(mut self) {
+        file::set_open(None);
         if let Some(partial) = self.partial.take() {
             let _ = std::fs::remove_file(partial);
         }

@@ -295,6 +295,7 @@ async fn watch_interrupts(mut signals: Interrupts, stopping: CancellationToken) 
     stopping.cancel();
     if signals.recv().await.is_some() {
         eprintln!("quitting at once; run again to finish the job");
+        crate::report::publish_now();
         std::process::exit(130);
     }
 }

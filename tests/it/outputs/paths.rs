@@ -177,3 +177,38 @@ async fn a_report_that_cannot_be_written_mid_run_stops_the_run() {
         "the run stopped taking customers: {created} created"
     );
 }
+
+/// A run killed mid-way leaves its rows in `REPORT.partial` and the last report untouched; the
+/// rerun puts a whole report in place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_runs_rows_are_in_the_partial_file_and_the_last_report_is_kept() {
+    let n = 40;
+    let e = env_default().await;
+    e.input(&customers_csv(n));
+    e.work.write("in.csv.report.csv", "the last run's report\n");
+    let mut child = e.spawn(&["--rate", "40"]);
+    e.sb.wait_for_requests(5).await;
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(
+        child.wait().await.unwrap().code(),
+        None,
+        "killed by a signal"
+    );
+    assert_eq!(
+        std::fs::read_to_string(e.work.path("in.csv.report.csv")).unwrap(),
+        "the last run's report\n"
+    );
+    let partial = crate::util::read_csv(&e.work.path("in.csv.report.csv.partial"));
+    assert_eq!(partial[0][0], "source");
+    assert!(partial.len() <= n + 1);
+    assert!(partial[1..].iter().all(|row| row.len() == 8), "{partial:?}");
+    let run = e.run(&[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(e.report().len(), n);
+    assert!(!e.work.path("in.csv.report.csv.partial").exists());
+}
