@@ -6,6 +6,9 @@
 //! rows are decided, goes to `REPORT.partial` (locked while the run holds it) and is renamed to
 //! `REPORT` when the run ends; a killed run's rows stay in `REPORT.partial`. A target that exists
 //! and is not a regular file (a FIFO, `/dev/stdout`, `/dev/full`) is written directly.
+//!
+//! The report's own writes live here too: whole lines flushed, a failed write cut back to the
+//! last whole line (the file stays a valid CSV), and the partial file put in place at the end.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -129,6 +132,89 @@ pub fn probe(path: &Path) -> io::Result<()> {
         .create_new(true)
         .open(&temp)?;
     std::fs::remove_file(&temp)
+}
+
+impl super::Report {
+    /// Writes the lines decided so far to the file, whole, in one write. A write that fails
+    /// (a full disk) cuts the file back to its last whole line and breaks the report: every
+    /// later write fails with the same cause, so the file stays a valid prefix.
+    pub fn flush_lines(&mut self) -> std::io::Result<()> {
+        if let Some(cause) = &self.broken {
+            self.out.clear();
+            return Err(std::io::Error::other(cause.clone()));
+        }
+        let written = if self.out.is_empty() {
+            Ok(())
+        } else {
+            self.file.write_all(&self.out)
+        };
+        let length = self.out.len() as u64;
+        // Lines that failed to reach the file are dropped, not written twice by the next flush.
+        // The buffer keeps its capacity for the next lines.
+        self.out.clear();
+        if let Err(error) = written {
+            // A FIFO or a device cannot be cut back; a regular file can.
+            let _ = self.file.set_len(self.written);
+            let _ = std::io::Seek::seek(&mut self.file, std::io::SeekFrom::Start(self.written));
+            let cause = format!("cannot write the report {}: {error}", self.path.display());
+            self.broken = Some(cause.clone());
+            return Err(std::io::Error::other(cause));
+        }
+        self.written += length;
+        self.last_flush = std::time::Instant::now();
+        Ok(())
+    }
+
+    /// [`Report::flush_lines`], unless the last flush was less than `every` ago: for the
+    /// uploader, which decides customers one by one, sometimes thousands a second.
+    pub fn flush_lines_every(&mut self, every: std::time::Duration) -> std::io::Result<()> {
+        if self.last_flush.elapsed() < every {
+            return Ok(());
+        }
+        self.flush_lines()
+    }
+
+    /// Writes everything decided and asks the OS to put it on disk (a FIFO or a device has no
+    /// disk to sync).
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.flush_lines()?;
+        match self.partial {
+            Some(_) => self.file.sync_data(),
+            None => Ok(()),
+        }
+    }
+
+    /// Why the report can no longer be written, if it cannot.
+    pub fn broken(&self) -> Option<&str> {
+        self.broken.as_deref()
+    }
+
+    /// Puts the report in place when the run ends, whatever way it ends: the partial file is
+    /// renamed to the report's path (or, for `.xlsx`, made into a workbook there and removed).
+    /// A report whose writes failed is put in place too: it holds the rows decided before.
+    pub fn publish(&mut self) -> std::io::Result<()> {
+        let flushed = self.flush();
+        set_open(None);
+        let Some(partial) = self.partial.take() else {
+            return flushed;
+        };
+        if self.workbook {
+            super::workbook::write(&partial, &self.path)?;
+            std::fs::remove_file(&partial)?;
+        } else {
+            std::fs::rename(&partial, &self.path)?;
+        }
+        flushed
+    }
+
+    /// Removes the partial file of a run that could not start, leaving an earlier report as it
+    /// was.
+    pub fn discard(mut self) {
+        set_open(None);
+        if let Some(partial) = self.partial.take() {
+            let _ = std::fs::remove_file(partial);
+        }
+    }
 }
 
 #[cfg(test)]

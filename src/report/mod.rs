@@ -16,12 +16,13 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{Seek, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 mod cells;
 mod file;
+mod keys;
 mod problems;
 mod rows;
 mod screen;
@@ -29,6 +30,7 @@ mod workbook;
 
 use cells::{push_cell, push_number};
 pub use file::{partial_path, probe, publish_now, replace_with, write_atomically};
+use keys::{Keys, NO_KEY};
 use problems::Problems;
 pub use rows::ErrorRows;
 
@@ -128,43 +130,6 @@ struct RowMeta {
     /// Index into [`Keys`], or [`NO_KEY`].
     key: u32,
     source: u16,
-}
-
-/// A row without a customer key.
-const NO_KEY: u32 = u32::MAX;
-
-/// The distinct customer keys, end to end in one string. Rows of one customer usually follow
-/// each other and share an index; the report holds a million rows' keys in two allocations,
-/// where an `Arc<str>` per key made dropping the report a measurable part of a dry run.
-#[derive(Default)]
-struct Keys {
-    text: String,
-    /// Where each key ends in `text`; it starts where the one before it ends.
-    ends: Vec<usize>,
-}
-
-impl Keys {
-    fn get(&self, index: u32) -> Option<&str> {
-        let index = index as usize;
-        let end = *self.ends.get(index)?;
-        // `before` is below `index`, which is in range.
-        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
-        self.text.get(start..end)
-    }
-
-    /// The index of `key`: the last key's if it is the same, else a new one.
-    fn index(&mut self, key: &str) -> u32 {
-        let last = u32::try_from(self.ends.len())
-            .unwrap_or(NO_KEY)
-            .wrapping_sub(1);
-        if self.get(last) == Some(key) {
-            return last;
-        }
-        self.text.push_str(key);
-        self.ends.push(self.text.len());
-        // 4 billion distinct keys would not fit in memory long before this saturates.
-        u32::try_from(self.ends.len() - 1).unwrap_or(NO_KEY)
-    }
 }
 
 /// The report file being written.
@@ -438,87 +403,6 @@ impl Report {
             }
         }
         self.flush()
-    }
-
-    /// Writes the lines decided so far to the file, whole, in one write. A write that fails
-    /// (a full disk) cuts the file back to its last whole line and breaks the report: every
-    /// later write fails with the same cause, so the file stays a valid prefix.
-    pub fn flush_lines(&mut self) -> std::io::Result<()> {
-        if let Some(cause) = &self.broken {
-            self.out.clear();
-            return Err(std::io::Error::other(cause.clone()));
-        }
-        let written = if self.out.is_empty() {
-            Ok(())
-        } else {
-            self.file.write_all(&self.out)
-        };
-        let length = self.out.len() as u64;
-        // Lines that failed to reach the file are dropped, not written twice by the next flush.
-        // The buffer keeps its capacity for the next lines.
-        self.out.clear();
-        if let Err(error) = written {
-            // A FIFO or a device cannot be cut back; a regular file can.
-            let _ = self.file.set_len(self.written);
-            let _ = self.file.seek(std::io::SeekFrom::Start(self.written));
-            let cause = format!("cannot write the report {}: {error}", self.path.display());
-            self.broken = Some(cause.clone());
-            return Err(std::io::Error::other(cause));
-        }
-        self.written += length;
-        self.last_flush = Instant::now();
-        Ok(())
-    }
-
-    /// [`Report::flush_lines`], unless the last flush was less than `every` ago: for the
-    /// uploader, which decides customers one by one, sometimes thousands a second.
-    pub fn flush_lines_every(&mut self, every: Duration) -> std::io::Result<()> {
-        if self.last_flush.elapsed() < every {
-            return Ok(());
-        }
-        self.flush_lines()
-    }
-
-    /// Writes everything decided and asks the OS to put it on disk (a FIFO or a device has no
-    /// disk to sync).
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.flush_lines()?;
-        match self.partial {
-            Some(_) => self.file.sync_data(),
-            None => Ok(()),
-        }
-    }
-
-    /// Why the report can no longer be written, if it cannot.
-    pub fn broken(&self) -> Option<&str> {
-        self.broken.as_deref()
-    }
-
-    /// Puts the report in place when the run ends, whatever way it ends: the partial file is
-    /// renamed to the report's path (or, for `.xlsx`, made into a workbook there and removed).
-    /// A report whose writes failed is put in place too: it holds the rows decided before.
-    pub fn publish(&mut self) -> std::io::Result<()> {
-        let flushed = self.flush();
-        file::set_open(None);
-        let Some(partial) = self.partial.take() else {
-            return flushed;
-        };
-        if self.workbook {
-            workbook::write(&partial, &self.path)?;
-            std::fs::remove_file(&partial)?;
-        } else {
-            std::fs::rename(&partial, &self.path)?;
-        }
-        flushed
-    }
-
-    /// Removes the partial file of a run that could not start, leaving an earlier report as it
-    /// was.
-    pub fn discard(mut self) {
-        file::set_open(None);
-        if let Some(partial) = self.partial.take() {
-            let _ = std::fs::remove_file(partial);
-        }
     }
 }
 
