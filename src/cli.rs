@@ -76,12 +76,14 @@ pub struct ImportArgs {
     #[arg(long)]
     pub plan: bool,
 
-    /// Where the per-row report (CSV) goes. Default: INPUT's name with `.report.csv`, beside it.
+    /// Where the per-row report (CSV) goes; a name ending in `.xlsx` gives a workbook. Default:
+    /// INPUT's name with `.report.csv`, beside it. Until the run ends it is FILE.partial.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 
-    /// Also write every invalid or failed row, in the input's own columns plus an `Error`
-    /// column, to FILE: fix the cells there and import that file with the same mapping.
+    /// Also write every invalid or failed row, in the input's own format and columns plus an
+    /// `Error` column, to FILE (`.xlsx` for a workbook input, `.csv` for a CSV): fix the cells
+    /// there and import that file with the same mapping.
     #[arg(long, value_name = "FILE")]
     pub errors: Option<PathBuf>,
 

@@ -61,7 +61,7 @@ pub fn run(cli: cli::Cli) -> ExitCode {
 }
 
 fn fail(error: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {error}");
+    eprintln!("error: {}", logging::shown(&error.to_string()));
     ExitCode::from(EXIT_START)
 }
 
@@ -95,7 +95,14 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
         None => None,
     };
     let (settings, report, groups) = loading.await?;
-    let group::load::Loaded { groups, customers } = groups?;
+    let group::load::Loaded { groups, customers } = match groups {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            // The run could not start: an earlier report stays as it was.
+            report.discard();
+            return Err(error.into());
+        }
+    };
     tracing::debug!(
         "input read: {} customers in {} ms",
         groups.len(),
@@ -105,7 +112,7 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
     let report = std::sync::Arc::new(std::sync::Mutex::new(report));
     let outcome = match &settings.mode {
         Mode::DryRun => {
-            let mut report = report.lock().map_err(|_| "the report lock was poisoned")?;
+            let report = report.lock().map_err(|_| "the report lock was poisoned")?;
             // `load` decided every row it did not put in a valid customer: the rows still open
             // are exactly the customers' rows. Deciding them in one sweep skips a walk through
             // a million rows' worth of scattered group vectors.
@@ -113,7 +120,7 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
                 report.len() - report.decided(),
                 groups.iter().map(|g| g.rows.len()).sum::<usize>()
             );
-            report.finish(&Outcome::new(Status::Valid, ""))?;
+            // The open rows are decided `valid` with the others' ending, below.
             // Nothing reads the drafts after this, and the process ends with the run: freeing
             // a million-row file's drafts one by one took a tenth of the dry run's time.
             std::mem::forget(groups);
@@ -148,17 +155,24 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
         Err(error) => {
             // Nothing was sent: the report still lists every row, then the run fails to start.
             let mut report = report.lock().map_err(|_| "the report lock was poisoned")?;
-            report.finish(&Outcome::new(Status::NotSent, format!("not sent: {error}")))?;
+            let finished =
+                report.finish(&Outcome::new(Status::NotSent, format!("not sent: {error}")));
+            let published = report.publish();
+            finished?;
+            published?;
             return Err(error);
         }
     };
-    let rest = Outcome::new(
-        Status::NotSent,
-        outcome
-            .stop
-            .as_ref()
-            .map_or("not sent".into(), Stop::message),
-    );
+    let rest = match settings.mode {
+        Mode::DryRun => Outcome::new(Status::Valid, ""),
+        _ => Outcome::new(
+            Status::NotSent,
+            outcome
+                .stop
+                .as_ref()
+                .map_or("not sent".into(), Stop::message),
+        ),
+    };
     let finished = report
         .lock()
         .map_err(|_| "the report lock was poisoned")?
@@ -169,27 +183,78 @@ async fn import(settings: Settings) -> Result<Summary, Box<dyn std::error::Error
     {
         tracing::error!("closing the ledger failed: {error}");
     }
-    finished?;
-    let report = report.lock().map_err(|_| "the report lock was poisoned")?;
-    // The requests are spent: a failure to write the errors file must not hide the summary.
-    if let Some(path) = &settings.errors {
-        match errors_file::write(path, &settings.input, &settings.mapping, &report) {
-            Ok(written) => eprintln!("{written} rows to fix written to {}", path.display()),
-            Err(error) => eprintln!("error: {error}"),
+    let mut report = report.lock().map_err(|_| "the report lock was poisoned")?;
+    let summary = conclude(
+        &settings,
+        &mut report,
+        finished,
+        customers,
+        outcome,
+        started,
+    );
+    Ok(summary)
+}
+
+/// The end of every run that got as far as deciding its rows: the report put in place, the
+/// errors file, the problem rows and the summary on screen, the summary JSON. An output that
+/// cannot be written is said and makes the exit code 3; the requests are spent, so nothing
+/// stops the others from being written.
+fn conclude(
+    settings: &Settings,
+    report: &mut Report,
+    finished: std::io::Result<()>,
+    customers: (u64, u64),
+    mut outcome: upload::Outcome,
+    started: Instant,
+) -> Summary {
+    let warnings = std::mem::take(&mut outcome.warnings);
+    let mut failures: Vec<String> = Vec::new();
+    // A report whose writes failed is put in place too: it holds the rows decided before.
+    for result in [finished, report.publish()] {
+        if let Err(error) = result
+            && !failures.contains(&error.to_string())
+        {
+            failures.push(error.to_string());
         }
     }
-    let warnings = std::mem::take(&mut outcome.warnings);
-    let summary = Summary::new(&report, customers, outcome, started.elapsed());
+    if let Some(path) = &settings.errors {
+        match errors_file::write(path, &settings.input, &settings.mapping, report) {
+            Ok(written) => eprintln!(
+                "{written} rows to fix written to {}",
+                logging::shown(&path.display().to_string())
+            ),
+            Err(error) => failures.push(error),
+        }
+    }
+    let mut summary = Summary::new(report, customers, outcome, started.elapsed());
+    for failure in &failures {
+        eprintln!("error: {}", logging::shown(failure));
+        summary.output_failed(failure.clone());
+    }
+    if !settings.quiet {
+        let list = report.problem_list();
+        eprint!("{list}");
+        if !list.is_empty() && settings.errors.is_none() {
+            let format =
+                errors_file::Format::of_input(&settings.input).unwrap_or(errors_file::Format::Csv);
+            eprintln!(
+                "hint: --errors FIX.{} writes these rows in the input's layout, to fix there and import again",
+                format.extension()
+            );
+        }
+    }
     summary.print();
     for warning in &warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", logging::shown(warning));
     }
-    if let Some(path) = &settings.summary_json {
-        summary
-            .write_json(path)
-            .map_err(|e| format!("cannot write the summary {}: {e}", path.display()))?;
+    if let Some(path) = &settings.summary_json
+        && let Err(error) = summary.write_json(path)
+    {
+        let message = format!("cannot write the summary {}: {error}", path.display());
+        eprintln!("error: {}", logging::shown(&message));
+        summary.output_failed(message);
     }
-    Ok(summary)
+    summary
 }
 
 /// The run lock of the ledger on disk, for a run that talks to a server (`--sandbox` keeps its
@@ -205,39 +270,9 @@ fn lock_ledger(settings: &Settings) -> Result<Option<ledger::Lock>, ledger::Ledg
     }
 }
 
-/// Refuses an output path that is one of the files the run reads: the report is created (empty)
-/// before anything is read, so `--report customers.csv` would destroy the input.
+/// Refuses, before anything is read or sent, output paths that would destroy a file the run
+/// reads, the ledger or each other, that cannot be written, or an `--errors` name whose
+/// extension is not the format it will be written in (see [`settings::outputs`]).
 fn check_outputs(settings: &Settings) -> Result<(), String> {
-    let mapping = &settings.mapping;
-    let mut inputs = vec![
-        ("the input", settings.input.clone()),
-        ("the mapping file", mapping.path.clone()),
-    ];
-    for child in [&mapping.department, &mapping.contact]
-        .into_iter()
-        .flatten()
-    {
-        inputs.push(("a file the mapping reads", child.file(&settings.input)));
-    }
-    let outputs = [
-        ("--report", Some(&settings.report)),
-        ("--errors", settings.errors.as_ref()),
-        ("--summary-json", settings.summary_json.as_ref()),
-    ];
-    for (option, output) in outputs {
-        let Some(output) = output else { continue };
-        // A file that does not exist yet cannot be an input.
-        let Ok(out) = output.canonicalize() else {
-            continue;
-        };
-        for (what, input) in &inputs {
-            if input.canonicalize().is_ok_and(|input| input == out) {
-                return Err(format!(
-                    "{option} {} is {what}: writing it would destroy it\nhint: choose another path (the report's default is INPUT.report.csv beside the input)",
-                    output.display()
-                ));
-            }
-        }
-    }
-    Ok(())
+    settings::outputs::check(settings)
 }

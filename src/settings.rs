@@ -10,6 +10,8 @@ use std::time::Duration;
 use crate::cli::{Children, ImportArgs};
 use crate::mapping::{self, Mapping, MappingErrors};
 
+pub mod outputs;
+
 /// Everything a run needs, validated.
 #[derive(Debug)]
 pub struct Settings {
@@ -19,6 +21,8 @@ pub struct Settings {
     pub errors: Option<PathBuf>,
     pub summary_json: Option<PathBuf>,
     pub mode: Mode,
+    /// `-q`: no list of problem rows after the run.
+    pub quiet: bool,
 }
 
 #[derive(Debug)]
@@ -185,6 +189,7 @@ impl Settings {
             errors: args.errors,
             summary_json: args.summary_json,
             mode,
+            quiet: args.quiet,
         })
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::logging::shown;
 use crate::report::{Report, Status};
 use crate::upload::Outcome;
 
@@ -32,6 +33,9 @@ pub enum Stop {
     Interrupted,
     /// The ledger could not be written: going on would lose track of what was sent.
     Ledger { message: String },
+    /// An output (the report, the errors file, the summary JSON) could not be written: going on
+    /// would send requests whose outcome nobody could read.
+    Output { message: String },
 }
 
 impl Stop {
@@ -61,7 +65,7 @@ impl Stop {
             ),
             Stop::Auth { message } | Stop::Address { message } => format!("not sent: {message}"),
             Stop::Interrupted => "not sent: interrupted; run again to continue".into(),
-            Stop::Ledger { message } => format!("not sent: {message}"),
+            Stop::Ledger { message } | Stop::Output { message } => format!("not sent: {message}"),
         }
     }
 
@@ -175,20 +179,35 @@ impl Summary {
             eprintln!("{line}");
         }
         if let Some(stop) = &self.stopped {
+            let message = stop.message();
             eprintln!(
                 "stopped early: {}",
-                stop.message().trim_start_matches("not sent: ")
+                shown(message.trim_start_matches("not sent: "))
             );
         }
         eprintln!(
             "elapsed: {:.1} s; report: {}",
             self.elapsed_seconds,
-            self.report.display()
+            shown(&self.report.display().to_string())
         );
     }
 
+    /// Writes the JSON through a temporary file renamed into place: a reader never sees half
+    /// of it, and a failed write leaves the previous run's file as it was.
     pub fn write_json(&self, path: &Path) -> std::io::Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(path, text + "\n")
+        crate::report::write_atomically(path, (text + "\n").as_bytes())
+    }
+
+    /// Marks the run as stopped by an output that could not be written (exit 3), unless it
+    /// already stopped for another reason.
+    pub fn output_failed(&mut self, message: String) {
+        if self.stopped.is_none() {
+            self.stopped = Some(Stop::Output { message });
+        }
+        // 2 and 130 say more (a stop before the start, an interruption): they stay.
+        if matches!(self.exit_code, 0 | 1) {
+            self.exit_code = 3;
+        }
     }
 }

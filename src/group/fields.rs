@@ -102,6 +102,8 @@ pub(super) fn bad_value(row_id: RowId, binding: &FieldBinding, row: &Row, reason
             "{}: column \"{header}\" value \"{shown}\" {reason}",
             binding.rule.field.name
         ),
+        value: Some(shown),
+        reason: Some(reason.to_string()),
     }
 }
 
@@ -229,6 +231,8 @@ pub(super) fn merge(
                         "{name}: column \"{header}\" value \"{}\" {violation}",
                         value.display()
                     ),
+                    value: Some(value.display().to_string()),
+                    reason: Some(violation.to_string()),
                 });
             }
         },
@@ -245,6 +249,8 @@ pub(super) fn merge(
                 row: row_id,
                 field: Some(name.to_string()),
                 column: field.column.as_ref().map(|c| c.header.clone()),
+                value: None,
+                reason: None,
                 message,
             });
         }

@@ -146,7 +146,7 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
     );
     let primary_name = report.source_name(0).to_string();
     for (entity, table, binding) in others {
-        let source = report.add_source(table.source.to_string());
+        let source = report.add_source(&table.source);
         for row in table.rows {
             let row = row?;
             let key = Grouper::customer_key(&row, &binding).ok();
@@ -245,6 +245,8 @@ fn one_customer_per_match_value(
                 customer_id: None,
                 field: Some(field.to_string()),
                 column: column.clone(),
+                value: None,
+                reason: None,
                 message: message.clone(),
             };
             report.decide(*row, outcome)?;
@@ -321,7 +323,7 @@ fn read_customers(
     grouper: &mut Grouper,
     report: &mut Report,
 ) -> Result<(), LoadError> {
-    let source = report.add_source(table.source.to_string());
+    let source = report.add_source(&table.source);
     let headers = table.headers;
     let rows = table.rows;
     std::thread::scope(|scope| {
@@ -540,6 +542,7 @@ mod tests {
                 "",
             ))
             .unwrap();
+        report.publish().unwrap();
         let lines = std::fs::read_to_string(&report_path).unwrap();
         (
             groups.groups,

@@ -57,6 +57,9 @@ struct Problem {
     row: RowId,
     field: Option<String>,
     column: Option<String>,
+    /// The cell's text and what is wrong with it, when the problem is one cell's value.
+    value: Option<String>,
+    reason: Option<String>,
     message: String,
 }
 
@@ -67,6 +70,8 @@ impl Problem {
             customer_id: None,
             field: self.field.clone(),
             column: self.column.clone(),
+            value: self.value.clone(),
+            reason: self.reason.clone(),
             message: self.message.clone(),
         }
     }
@@ -305,6 +310,8 @@ impl Grouper {
                 row: row_id,
                 field: None,
                 column: None,
+                value: None,
+                reason: None,
                 message: ragged.message(row.number),
             });
             return;
@@ -413,6 +420,8 @@ impl Grouper {
                 row: row_id,
                 field: None,
                 column: Some(columns.join(" / ")),
+                value: None,
+                reason: None,
                 message: format!(
                     "no customer in {primary} has the key \"{key}\" given in {} \"{}\"",
                     if columns.len() == 1 {
@@ -435,6 +444,8 @@ impl Grouper {
                 row: row_id,
                 field: None,
                 column: None,
+                value: None,
+                reason: None,
                 message: ragged.message(row.number),
             });
             return;
@@ -458,6 +469,8 @@ impl Grouper {
             row: row_id,
             field: None,
             column: Some(columns.join(" / ")),
+            value: None,
+            reason: None,
             message,
         });
     }
@@ -584,6 +597,9 @@ fn reject(
                     several.iter().filter_map(|p| p.column.as_deref()).collect();
                 outcome.field = (!fields.is_empty()).then(|| fields.join("; "));
                 outcome.column = (!columns.is_empty()).then(|| columns.join("; "));
+                // Several problems: the list on screen shows the joined message.
+                outcome.value = None;
+                outcome.reason = None;
                 outcome
             }
         };

@@ -209,6 +209,8 @@ fn missing(name: &str, column: Option<&str>, key: &str, rows: &[RowId]) -> Probl
         row: rows.first().copied().unwrap_or(RowId(0)),
         field: Some(name.into()),
         column: column.map(str::to_string),
+        value: None,
+        reason: None,
         message: format!(
             "{name}: customer \"{key}\" has no {}{header}: it is blank on {on}",
             name.to_lowercase()

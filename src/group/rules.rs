@@ -53,6 +53,8 @@ pub(super) fn check_child(
                 row: row_id,
                 field: Some(def.name.to_string()),
                 column: None,
+                value: None,
+                reason: None,
                 message: format!(
                     "{name}: {violation}, and the mapping gives none: map a column to {name} under [{table}]",
                     name = def.name,

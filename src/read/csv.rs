@@ -81,6 +81,7 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
         },
         headers,
         preview,
+        delimiter: Some(delimiter),
         rows: Box::new(rows),
     })
 }

@@ -70,6 +70,7 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
         source,
         headers,
         preview,
+        delimiter: None,
         rows: Box::new(rows),
     })
 }

@@ -136,6 +136,8 @@ pub struct Table {
     /// The first rows of the file, as text, for "the header is on row N" hints when a mapped
     /// header is missing: at most [`PREVIEW_ROWS`] rows, from row 1.
     pub preview: Vec<Vec<String>>,
+    /// The CSV delimiter in use, named or detected (for the errors file); `None` for workbooks.
+    pub delimiter: Option<u8>,
     pub rows: Box<dyn RowStream>,
 }
 

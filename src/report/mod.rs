@@ -6,6 +6,13 @@
 //! disk is always a valid CSV whose lines are a prefix of the final report. Cells are neutralised
 //! against spreadsheet formula injection. The report never holds the API key: nothing that
 //! reaches it comes from the settings.
+//!
+//! While the run goes on the lines go to `REPORT.partial` (see [`file`]), renamed to `REPORT` by
+//! [`Report::publish`] when the run ends, so a second run cannot destroy a running job's report.
+//! The CSV starts with a UTF-8 byte-order mark: Excel reads the file as UTF-8 only with one, and
+//! the csv crate and Python's `utf-8-sig` read it as usual. `--report FILE.xlsx` turns the lines
+//! into a workbook with the same columns when the run ends ([`workbook`]). A line that cannot
+//! be written leaves the file at its last whole line, and every later write fails the same way.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -14,8 +21,21 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 mod cells;
+mod file;
+mod keys;
+mod problems;
+mod rows;
+mod screen;
+mod workbook;
 
 use cells::{push_cell, push_number};
+pub use file::{partial_path, probe, publish_now, replace_with, write_atomically};
+use keys::{Keys, NO_KEY};
+use problems::Problems;
+pub use rows::ErrorRows;
+
+/// The UTF-8 byte-order mark the CSV report starts with.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The header of the report CSV.
 pub const COLUMNS: [&str; 8] = [
@@ -80,6 +100,10 @@ pub struct Outcome {
     pub field: Option<String>,
     /// The input column the message is about, if one.
     pub column: Option<String>,
+    /// The cell's text, when the message is about one cell's value.
+    pub value: Option<String>,
+    /// What is wrong with `value` (`is not an email address …`), for the list on screen.
+    pub reason: Option<String>,
     pub message: String,
 }
 
@@ -90,6 +114,8 @@ impl Outcome {
             customer_id: None,
             field: None,
             column: None,
+            value: None,
+            reason: None,
             message: message.into(),
         }
     }
@@ -106,51 +132,26 @@ struct RowMeta {
     source: u16,
 }
 
-/// A row without a customer key.
-const NO_KEY: u32 = u32::MAX;
-
-/// The distinct customer keys, end to end in one string. Rows of one customer usually follow
-/// each other and share an index; the report holds a million rows' keys in two allocations,
-/// where an `Arc<str>` per key made dropping the report a measurable part of a dry run.
-#[derive(Default)]
-struct Keys {
-    text: String,
-    /// Where each key ends in `text`; it starts where the one before it ends.
-    ends: Vec<usize>,
-}
-
-impl Keys {
-    fn get(&self, index: u32) -> Option<&str> {
-        let index = index as usize;
-        let end = *self.ends.get(index)?;
-        // `before` is below `index`, which is in range.
-        let start = index.checked_sub(1).map_or(0, |before| self.ends[before]);
-        self.text.get(start..end)
-    }
-
-    /// The index of `key`: the last key's if it is the same, else a new one.
-    fn index(&mut self, key: &str) -> u32 {
-        let last = u32::try_from(self.ends.len())
-            .unwrap_or(NO_KEY)
-            .wrapping_sub(1);
-        if self.get(last) == Some(key) {
-            return last;
-        }
-        self.text.push_str(key);
-        self.ends.push(self.text.len());
-        // 4 billion distinct keys would not fit in memory long before this saturates.
-        u32::try_from(self.ends.len() - 1).unwrap_or(NO_KEY)
-    }
-}
-
 /// The report file being written.
 pub struct Report {
+    /// Where the report ends up.
     path: PathBuf,
+    /// `REPORT.partial`, which `file` writes until [`Report::publish`] renames it to `path`;
+    /// `None` when `path` is written directly (a device or a FIFO).
+    partial: Option<PathBuf>,
+    /// `--report` names an `.xlsx` file: the lines become a workbook at the end.
+    workbook: bool,
     /// Lines are formatted into memory and reach the file only whole, so even a process killed
     /// mid-write leaves a file of complete lines.
     out: Vec<u8>,
     file: File,
+    /// Bytes of whole lines in `file`: where it is cut back to when a write fails midway.
+    written: u64,
+    /// Why the file can no longer be written; set by the first failed write.
+    broken: Option<String>,
     sources: Vec<String>,
+    /// Each source's file and sheet, for the list on screen and the errors file.
+    names: Vec<crate::read::SourceName>,
     /// Each source's `source` cell, neutralised and quoted once: all its rows repeat it.
     source_cells: Vec<Vec<u8>>,
     rows: Vec<RowMeta>,
@@ -160,8 +161,8 @@ pub struct Report {
     next: u32,
     /// By status, in [`Status::ALL`] order.
     counts: [u64; Status::ALL.len()],
-    /// The message of every invalid or failed row, for the `--errors` file.
-    problems: BTreeMap<u32, String>,
+    /// The invalid and failed rows, for the screen and the `--errors` file.
+    problems: Problems,
     last_flush: Instant,
     /// Decisions since the clock was last read: reading it for each of a million rows cost more
     /// than writing their lines.
@@ -181,10 +182,12 @@ const CLOCK_EVERY: u32 = 256;
 const FLUSH_BYTES: usize = 1 << 20;
 
 impl Report {
-    /// Creates (truncates) the report file and writes its header.
+    /// Opens the report's partial file (see [`file::open_report`]) and writes its header. An
+    /// existing report at `path` is untouched until [`Report::publish`].
     pub fn create(path: &Path) -> std::io::Result<Report> {
-        let file = File::create(path)?;
-        let mut out = Vec::new();
+        let (file, partial) = file::open_report(path)?;
+        let workbook = workbook::is_workbook(path);
+        let mut out = if workbook { Vec::new() } else { BOM.to_vec() };
         for (i, column) in COLUMNS.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
@@ -194,20 +197,32 @@ impl Report {
         out.push(b'\n');
         let mut report = Report {
             path: path.to_path_buf(),
+            partial,
+            workbook,
             out,
             file,
+            written: 0,
+            broken: None,
             sources: Vec::new(),
+            names: Vec::new(),
             source_cells: Vec::new(),
             rows: Vec::new(),
             keys: Keys::default(),
             waiting: BTreeMap::new(),
             next: 0,
             counts: [0; Status::ALL.len()],
-            problems: BTreeMap::new(),
+            problems: Problems::default(),
             last_flush: Instant::now(),
             unclocked: 0,
         };
-        report.flush_lines()?;
+        // The raw cause: the caller names the report.
+        report.file.write_all(&report.out)?;
+        report.written = report.out.len() as u64;
+        report.out.clear();
+        // A workbook is made from the lines at the end; its partial CSV is no report to rename.
+        if let Some(partial) = report.partial.as_ref().filter(|_| !report.workbook) {
+            file::set_open(Some((partial.clone(), report.path.clone())));
+        }
         Ok(report)
     }
 
@@ -215,12 +230,14 @@ impl Report {
         &self.path
     }
 
-    /// Adds a source (file and sheet, as shown in the `source` column); returns its index.
-    pub fn add_source(&mut self, name: String) -> u16 {
+    /// Adds a source (a file, or a workbook's sheet); returns its index.
+    pub fn add_source(&mut self, source: &crate::read::SourceName) -> u16 {
+        let name = source.to_string();
         let mut cell = Vec::new();
         push_cell(&mut cell, &name);
         self.source_cells.push(cell);
         self.sources.push(name);
+        self.names.push(source.clone());
         // More than 65,535 sources cannot occur: a mapping reads at most three tables.
         u16::try_from(self.sources.len() - 1).unwrap_or(u16::MAX)
     }
@@ -281,7 +298,7 @@ impl Report {
             tracing::warn!(row = row.0, "row decided twice; keeping the first outcome");
             return Ok(());
         }
-        self.tally(row.0, outcome.status, &outcome.message);
+        self.tally(row.0, &outcome);
         if row.0 == self.next {
             self.write_line(row.0, &outcome);
             self.next += 1;
@@ -305,12 +322,10 @@ impl Report {
         Ok(())
     }
 
-    /// Counts a decided row, and keeps its message if it is a problem.
-    fn tally(&mut self, row: u32, status: Status, message: &str) {
-        self.counts[status as usize] += 1;
-        if matches!(status, Status::Invalid | Status::Failed) {
-            self.problems.insert(row, message.to_string());
-        }
+    /// Counts a decided row, and keeps it if it is a problem.
+    fn tally(&mut self, row: u32, outcome: &Outcome) {
+        self.counts[outcome.status as usize] += 1;
+        self.problems.note(row, outcome);
     }
 
     fn write_line(&mut self, row: u32, outcome: &Outcome) {
@@ -339,18 +354,6 @@ impl Report {
             push_cell(out, key);
         }
         out.push(b',');
-    }
-
-    /// The row numbers and messages of the invalid and failed rows of the first source (the
-    /// input file itself), for the `--errors` file.
-    pub fn input_problems(&self) -> std::collections::HashMap<u64, &str> {
-        self.problems
-            .iter()
-            .filter_map(|(row, message)| {
-                let meta = self.rows.get(*row as usize)?;
-                (meta.source == 0).then_some((meta.number, message.as_str()))
-            })
-            .collect()
     }
 
     /// Rows registered but not decided yet, in order.
@@ -386,7 +389,7 @@ impl Report {
             // Waiting rows are all after `next`: `decide` writes every row it can at once.
             let stop = self.waiting.first_key_value().map_or(end, |(row, _)| *row);
             while self.next < stop {
-                self.tally(self.next, outcome.status, &outcome.message);
+                self.tally(self.next, outcome);
                 self.write_head(self.next, outcome.status);
                 self.out.extend_from_slice(&tail);
                 self.next += 1;
@@ -400,36 +403,6 @@ impl Report {
             }
         }
         self.flush()
-    }
-
-    /// Writes the lines decided so far to the file, whole, in one write.
-    pub fn flush_lines(&mut self) -> std::io::Result<()> {
-        let written = if self.out.is_empty() {
-            Ok(())
-        } else {
-            self.file.write_all(&self.out)
-        };
-        // Lines that failed to reach the file are dropped, not written twice by the next flush.
-        // The buffer keeps its capacity for the next lines.
-        self.out.clear();
-        written?;
-        self.last_flush = Instant::now();
-        Ok(())
-    }
-
-    /// [`Report::flush_lines`], unless the last flush was less than `every` ago: for the
-    /// uploader, which decides customers one by one, sometimes thousands a second.
-    pub fn flush_lines_every(&mut self, every: Duration) -> std::io::Result<()> {
-        if self.last_flush.elapsed() < every {
-            return Ok(());
-        }
-        self.flush_lines()
-    }
-
-    /// Writes everything decided and asks the OS to put it on disk.
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.flush_lines()?;
-        self.file.sync_data()
     }
 }
 
@@ -449,6 +422,21 @@ fn push_tail(out: &mut Vec<u8>, outcome: &Outcome) {
 mod tests {
     use super::cells::tests::csv_crate_line;
     use super::*;
+    use crate::read::SourceName;
+
+    fn csv_source(name: &str) -> SourceName {
+        SourceName {
+            file: name.into(),
+            sheet: None,
+        }
+    }
+
+    /// Puts the report in place and reads it back, without its byte-order mark.
+    fn published(report: &mut Report, path: &Path) -> String {
+        report.publish().expect("publish");
+        let text = std::fs::read_to_string(path).expect("read");
+        text.strip_prefix('\u{feff}').expect("a BOM").to_string()
+    }
 
     #[test]
     fn statuses_index_their_counts_in_order() {
@@ -461,7 +449,7 @@ mod tests {
     fn keys_are_shared_by_neighbours_and_kept_apart_otherwise() {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut report = Report::create(&dir.path().join("r.csv")).expect("create");
-        let source = report.add_source("in.csv".into());
+        let source = report.add_source(&csv_source("in.csv"));
         let keys = [
             Some("a"),
             Some("a"),
@@ -490,7 +478,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("r.csv");
         let mut report = Report::create(&path).expect("create");
-        let source = report.add_source("in.csv".into());
+        let source = report.add_source(&csv_source("in.csv"));
         let rows: Vec<RowId> = (2..6)
             .map(|n| report.register(source, n, Some("k")))
             .collect();
@@ -506,7 +494,7 @@ mod tests {
         report
             .finish(&Outcome::new(Status::NotSent, "stopped"))
             .expect("finish");
-        let text = std::fs::read_to_string(&path).expect("read");
+        let text = published(&mut report, &path);
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines,
@@ -528,8 +516,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("r.csv");
         let mut report = Report::create(&path).expect("create");
-        let input = report.add_source("in, \"2024\".csv".into());
-        let contacts = report.add_source("=contacts.csv".into());
+        let input = report.add_source(&csv_source("in, \"2024\".csv"));
+        let contacts = report.add_source(&csv_source("=contacts.csv"));
         let rows: Vec<RowId> = [
             (input, 2, Some("k1")),
             (input, 3, Some("k1")),
@@ -589,7 +577,7 @@ mod tests {
             line(c, "10", "@x", &invalid),
         ]
         .concat();
-        assert_eq!(std::fs::read_to_string(&path).expect("read"), expected);
+        assert_eq!(published(&mut report, &path), expected);
         assert_eq!(
             report.counts(),
             [
@@ -598,9 +586,16 @@ mod tests {
                 (Status::NotSent, 4)
             ]
         );
+        let errors = report.error_rows();
+        assert_eq!(errors.sources.len(), 2);
+        // Row 5 is invalid; row 10 of the contacts too; their keys have no other rows.
         assert_eq!(
-            report.input_problems(),
-            std::collections::HashMap::from([(5, "=bad")])
+            errors.sources[0].1,
+            std::collections::HashMap::from([(5, "=bad".to_string())])
+        );
+        assert_eq!(
+            errors.sources[1].1,
+            std::collections::HashMap::from([(10, "=bad".to_string())])
         );
     }
 
@@ -611,7 +606,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("r.csv");
         let mut report = Report::create(&path).expect("create");
-        let source = report.add_source("in.csv".into());
+        let source = report.add_source(&csv_source("in.csv"));
         let count = 8_000;
         for number in 2..2 + count {
             let key = format!("k{}", number / 3);
@@ -623,7 +618,7 @@ mod tests {
         let message = format!("=\"{}\"", "x".repeat(300));
         let rest = Outcome::new(Status::Invalid, message.as_str());
         report.finish(&rest).expect("finish");
-        let text = std::fs::read_to_string(&path).expect("read");
+        let text = published(&mut report, &path);
         assert!(text.len() > 2 * FLUSH_BYTES, "{} bytes", text.len());
         let mut expected = csv_crate_line(&COLUMNS);
         for number in 2..2 + count {
@@ -639,9 +634,11 @@ mod tests {
         assert!(text == expected, "the report differs from the csv crate's");
         assert_eq!(report.count(Status::Valid), 1);
         assert_eq!(report.count(Status::Invalid), count - 1);
-        let problems = report.input_problems();
+        // Row 2 (key k0, its own) is valid: not among the rows to fix.
+        let errors = report.error_rows();
+        let problems = &errors.sources[0].1;
         assert_eq!(problems.len(), count as usize - 1);
-        assert_eq!(problems.get(&3), Some(&message.as_str()));
+        assert_eq!(problems.get(&3), Some(&message));
         assert_eq!(problems.get(&2), None);
     }
 }

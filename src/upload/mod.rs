@@ -399,6 +399,7 @@ async fn watch_interrupts(mut signals: Interrupts, stopping: CancellationToken) 
             std::io::stderr(),
             "quitting at once; run again to finish the job"
         );
+        crate::report::publish_now();
         std::process::exit(130);
     }
 }

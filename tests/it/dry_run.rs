@@ -4,10 +4,11 @@
 
 use crate::util::{SIMPLE_MAPPING, Work, X, brief};
 
-/// The report file as text lines (header first).
+/// The report file as text lines (header first), after its UTF-8 byte-order mark.
 fn lines(work: &Work, name: &str) -> Vec<String> {
-    std::fs::read_to_string(work.path(name))
-        .unwrap()
+    let text = std::fs::read_to_string(work.path(name)).unwrap();
+    text.strip_prefix('\u{feff}')
+        .expect("the report starts with a BOM")
         .lines()
         .map(str::to_string)
         .collect()

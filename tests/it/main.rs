@@ -8,6 +8,7 @@ mod mapping_errors;
 mod messy_exports;
 mod messy_input;
 mod odd_servers;
+mod outputs;
 mod sandbox;
 mod upload;
 mod util;

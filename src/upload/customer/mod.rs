@@ -381,21 +381,26 @@ impl Job {
         };
         for row in &group.rows {
             let outcome = Outcome {
-                status,
                 customer_id: id.clone(),
-                field: None,
-                column: None,
-                message: message.clone(),
+                ..Outcome::new(status, message.clone())
             };
             if let Err(error) = report.decide(*row, outcome) {
-                tracing::error!("cannot write the report: {error}");
+                self.output_failed(&error);
             }
         }
         // On disk within 50 ms of the decision, without a write per customer at thousands a
         // second (a crash before it loses no outcome: the ledger and the next run have them).
         if let Err(error) = report.flush_lines_every(std::time::Duration::from_millis(50)) {
-            tracing::error!("cannot write the report: {error}");
+            self.output_failed(&error);
         }
+    }
+
+    /// The report cannot be written (a full disk): no more customers are taken, since their
+    /// outcome could not be told.
+    fn output_failed(&self, error: &std::io::Error) {
+        self.client.stop(Stop::Output {
+            message: format!("{error}; run again once it can be written"),
+        });
     }
 
     fn stop_message(&self) -> String {
