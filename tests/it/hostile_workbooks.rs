@@ -44,8 +44,14 @@ fn measured(work: &Work) -> (Run, Option<u64>) {
     let mut command = work.command(&args);
     let binary = command.get_program().to_owned();
     let mut timed = std::process::Command::new(time);
-    timed.args(["-f", "%M", "-o"]).arg(work.path("peak.txt")).arg(binary);
-    timed.args(&args).current_dir(work.dir()).stdin(std::process::Stdio::null());
+    timed
+        .args(["-f", "%M", "-o"])
+        .arg(work.path("peak.txt"))
+        .arg(binary);
+    timed
+        .args(&args)
+        .current_dir(work.dir())
+        .stdin(std::process::Stdio::null());
     for (name, value) in command.get_envs() {
         match value {
             Some(value) => timed.env(name, value),
@@ -91,7 +97,10 @@ fn a_cell_of_200_mb_is_refused_in_bounded_memory() {
     let bytes = xlsx(part, None);
     assert!(bytes.len() < 30 << 20, "{} bytes on disk", bytes.len());
     let stderr = refused_in_bounded_memory(&bytes);
-    assert!(stderr.contains("xl/worksheets/sheet1.xml: text"), "{stderr}");
+    assert!(
+        stderr.contains("xl/worksheets/sheet1.xml: text"),
+        "{stderr}"
+    );
     assert!(stderr.contains("past the 1024 KiB limit"), "{stderr}");
 }
 
@@ -99,7 +108,13 @@ fn a_cell_of_200_mb_is_refused_in_bounded_memory() {
 fn a_gigabyte_of_whitespace_between_rows_is_refused_in_bounded_memory() {
     let prefix = format!("{}{}", craft::SHEET_START, header());
     let suffix = format!("{}{}", row(3, &[("A", "2"), ("B", "B")]), craft::SHEET_END);
-    let part = Part::run("xl/worksheets/sheet1.xml", &prefix, b' ', 4_161_790, &suffix);
+    let part = Part::run(
+        "xl/worksheets/sheet1.xml",
+        &prefix,
+        b' ',
+        4_161_790,
+        &suffix,
+    );
     let stderr = refused_in_bounded_memory(&xlsx(part, None));
     assert!(stderr.contains("space between elements"), "{stderr}");
 }
@@ -113,7 +128,10 @@ fn references_past_the_grid_are_refused() {
             r#"<row r="2"><c r="ZZZZZZ2" t="inlineStr"><is><t>x</t></is></c></row>"#,
             "ZZZZZZ2",
         ),
-        (r#"<row r="1048577"><c t="inlineStr"><is><t>x</t></is></c></row>"#, "1048577"),
+        (
+            r#"<row r="1048577"><c t="inlineStr"><is><t>x</t></is></c></row>"#,
+            "1048577",
+        ),
     ] {
         let stderr = refused(&xlsx(sheet(&(header() + rows)), None));
         assert!(stderr.contains(shown), "{stderr}");
@@ -121,14 +139,23 @@ fn references_past_the_grid_are_refused() {
     }
     // Cells without references, counted past the last column.
     let cells = r#"<c t="inlineStr"><is><t>x</t></is></c>"#.repeat(16_385);
-    let stderr = refused(&xlsx(sheet(&format!("{}<row r=\"2\">{cells}</row>", header())), None));
-    assert!(stderr.contains("past Excel's last row 1048576 or last column XFD"), "{stderr}");
+    let stderr = refused(&xlsx(
+        sheet(&format!("{}<row r=\"2\">{cells}</row>", header())),
+        None,
+    ));
+    assert!(
+        stderr.contains("past Excel's last row 1048576 or last column XFD"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_stray_cell_at_xfd1_does_not_widen_every_row() {
     let work = Work::new();
-    let mut rows = header().replace("</row>", r#"<c r="XFD1" t="inlineStr"><is><t>stray</t></is></c></row>"#);
+    let mut rows = header().replace(
+        "</row>",
+        r#"<c r="XFD1" t="inlineStr"><is><t>stray</t></is></c></row>"#,
+    );
     for number in 2..=20_001 {
         rows.push_str(&format!(
             r#"<row r="{number}"><c r="A{number}"><v>{number}</v></c><c r="B{number}" t="inlineStr"><is><t>Customer {number}</t></is></c></row>"#
@@ -163,16 +190,18 @@ fn shared_string_indexes_that_are_not_indexes_are_refused() {
     let inflated = strings.replace("uniqueCount=\"2\"", "uniqueCount=\"4000000000\"");
     let rows = r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>"#;
     let stderr = refused(&xlsx(sheet(rows), Some(&inflated)));
-    assert!(stderr.contains("says it holds 4000000000 strings, but holds 2"), "{stderr}");
+    assert!(
+        stderr.contains("says it holds 4000000000 strings, but holds 2"),
+        "{stderr}"
+    );
 }
 
 // ---- issue 14 #4: repeated rows, checksums, ods repeats --------------------------------------
 
 #[test]
 fn a_cell_stored_twice_is_refused_and_rows_out_of_order_are_all_read() {
-    let twice = header()
-        + &row(2, &[("A", "1"), ("B", "First")])
-        + &row(2, &[("A", "1"), ("B", "Second")]);
+    let twice =
+        header() + &row(2, &[("A", "1"), ("B", "First")]) + &row(2, &[("A", "1"), ("B", "Second")]);
     let stderr = refused(&xlsx(sheet(&twice), None));
     assert!(stderr.contains("cell A2 is stored twice"), "{stderr}");
 
@@ -201,13 +230,19 @@ fn a_zip_entry_with_a_bad_checksum_is_refused() {
     assert_eq!(run.code, 2, "{run:?}");
     assert!(report.is_empty());
     assert!(run.stderr.contains("damaged"), "{}", run.stderr);
-    assert!(run.stderr.contains("xl/worksheets/sheet1.xml"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("xl/worksheets/sheet1.xml"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn ods_rows_repeated_past_the_last_row_are_refused_not_dropped() {
     let cell = |text: &str| {
-        format!(r#"<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#)
+        format!(
+            r#"<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#
+        )
     };
     let content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Export"><table:table-row>{}{}</table:table-row><table:table-row table:number-rows-repeated="1048576"><table:table-cell/></table:table-row><table:table-row>{}{}</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#,
@@ -225,5 +260,9 @@ fn ods_rows_repeated_past_the_last_row_are_refused_not_dropped() {
     let (run, report) = dry(&work, "in.ods", MAP);
     assert_refused(&run);
     assert!(report.is_empty());
-    assert!(run.stderr.contains("run past row 1048576"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("run past row 1048576"),
+        "{}",
+        run.stderr
+    );
 }

@@ -2,6 +2,8 @@
 //! sandbox on 127.0.0.1:0) through the helpers in `util`.
 
 mod dry_run;
+mod fuzzed_samples;
+mod hostile_workbooks;
 mod ledger;
 mod mapping_errors;
 mod messy_exports;

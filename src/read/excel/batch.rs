@@ -105,7 +105,11 @@ pub(super) enum Refused {
 impl Refused {
     pub(super) fn error(&self, table: &SourceName) -> ReadError {
         let at = |(row, column): (u32, u32)| {
-            format!("cell {}{}", super::super::column_letters(column), u64::from(row) + 1)
+            format!(
+                "cell {}{}",
+                super::super::column_letters(column),
+                u64::from(row) + 1
+            )
         };
         let detail = match *self {
             Refused::Late { position, after } => {
@@ -118,7 +122,10 @@ impl Refused {
                 };
             }
             Refused::Twice { position } => {
-                format!("{} is stored twice, so one of its values would be lost", at(position))
+                format!(
+                    "{} is stored twice, so one of its values would be lost",
+                    at(position)
+                )
             }
             Refused::OffGrid {
                 position: (row, column),
@@ -132,7 +139,13 @@ impl Refused {
                 at(position)
             ),
         };
-        super::guard::oversized(&table.file, format_args!("sheet \"{}\": {detail}", table.sheet.as_deref().unwrap_or_default()))
+        super::guard::oversized(
+            &table.file,
+            format_args!(
+                "sheet \"{}\": {detail}",
+                table.sheet.as_deref().unwrap_or_default()
+            ),
+        )
     }
 }
 
@@ -226,7 +239,9 @@ impl Batcher {
             let cells = &mut self.batch.cells;
             cells.sort_by_key(|(position, _)| *position);
             if let Some(twice) = cells.windows(2).find(|pair| pair[0].0 == pair[1].0) {
-                return Err(Refused::Twice { position: twice[0].0 });
+                return Err(Refused::Twice {
+                    position: twice[0].0,
+                });
             }
         }
         self.done = self.highest.or(self.done);
@@ -372,10 +387,7 @@ mod tests {
         batcher.push((0, 0), &text("a")).unwrap();
         batcher.push((1, 0), &text("b")).unwrap();
         batcher.push((0, 0), &text("again")).unwrap();
-        assert_eq!(
-            batcher.finish(),
-            Err(Refused::Twice { position: (0, 0) })
-        );
+        assert_eq!(batcher.finish(), Err(Refused::Twice { position: (0, 0) }));
         let mut batcher = Batcher::new(BATCH_CELLS);
         for position in [(MAX_ROW + 1, 0), (0, MAX_COLUMN + 1)] {
             assert_eq!(
@@ -396,6 +408,9 @@ mod tests {
             sheet: Some("Export".into()),
         });
         let message = error.to_string();
-        assert!(message.contains("sheet \"Export\": cell B1 holds more than the 32767"), "{message}");
+        assert!(
+            message.contains("sheet \"Export\": cell B1 holds more than the 32767"),
+            "{message}"
+        );
     }
 }

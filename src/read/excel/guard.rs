@@ -61,7 +61,9 @@ pub(in crate::read) fn check_zip(path: &Path) -> Result<(), ReadError> {
         let mut entry = zip
             .by_index(index)
             .map_err(|e| damaged(path, format_args!("corrupt zip archive: {e}")))?;
-        let name = entry.name().map_or_else(|_| format!("entry {index}"), |name| name.into_owned());
+        let name = entry
+            .name()
+            .map_or_else(|_| format!("entry {index}"), |name| name.into_owned());
         let Some(kind) = kind(&name) else { continue };
         let limit = match kind {
             Kind::Streamed(_) => MAX_INFLATED,

@@ -325,7 +325,10 @@ impl Scanner {
             return Ok(());
         }
         if self.tag.len() + bytes.len() > MAX_TAG {
-            return Err(format!("a <{}> tag of more than {MAX_TAG} bytes", self.name_text()));
+            return Err(format!(
+                "a <{}> tag of more than {MAX_TAG} bytes",
+                self.name_text()
+            ));
         }
         self.tag.extend_from_slice(bytes);
         Ok(())

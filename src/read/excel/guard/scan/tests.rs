@@ -72,7 +72,10 @@ fn shared_string_indexes_must_be_whole_numbers() {
     for bad in ["-1", "abc", "1e3", " 1", "99999999999", "&#49;"] {
         let xml = format!(r#"<c r="A1" t="s"><v>{bad}</v></c>"#);
         let error = scan(&xml).unwrap_err();
-        assert!(error.contains("cell A1 refers to a shared string"), "{bad}: {error}");
+        assert!(
+            error.contains("cell A1 refers to a shared string"),
+            "{bad}: {error}"
+        );
     }
     // Other cells' values are not indexes; a `<v>` after the shared cell ended is not one.
     assert_eq!(scan(r#"<c r="A1"><v>-1.5</v></c><v>abc</v>"#), Ok(()));
