@@ -224,3 +224,24 @@ fn looks_like_text(text: &str) -> bool {
     // The cut at 1024 bytes may split one character: allow a little noise.
     odd * 50 <= total
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic inside calamine (a damaged xls can index out of bounds) becomes a sentence.
+    #[test]
+    fn a_panic_while_reading_is_a_damaged_file() {
+        let path = Path::new("old.xls");
+        let error = unpanicked(path, || -> Result<(), ReadError> {
+            panic!("index out of bounds: the len is 0 but the index is 7")
+        })
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("old.xls: "), "{message}");
+        assert!(message.contains("damaged or incomplete"), "{message}");
+        assert!(!message.contains("index out of bounds"), "{message}");
+        // Outside, panics are reported as before; a result passes through unchanged.
+        assert!(matches!(unpanicked(path, || Ok(7)), Ok(7)));
+    }
+}
