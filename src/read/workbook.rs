@@ -227,6 +227,8 @@ fn looks_like_text(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     /// A panic inside calamine (a damaged xls can index out of bounds) becomes a sentence.

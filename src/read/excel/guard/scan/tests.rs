@@ -1,6 +1,8 @@
 //! The scan on small parts, fed whole and in pieces of every size (so that every event, tag
 //! and terminator is also met split across two chunks).
 
+#![allow(clippy::unwrap_used)]
+
 use super::*;
 
 /// Scans `xml` as a sheet with a 64-byte event limit, in pieces of each size from 1 to 9 and
