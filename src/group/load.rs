@@ -147,7 +147,9 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
     let primary_name = report.source_name(0).to_string();
     for (entity, table, binding) in others {
         let source = report.add_source(&table.source);
-        for row in table.rows {
+        let mut rows = table.rows;
+        rows.narrow(width(&binding));
+        for row in rows {
             let row = row?;
             let key = Grouper::customer_key(&row, &binding).ok();
             let id = report.register(source, row.number, key.as_deref());
@@ -317,6 +319,19 @@ fn open(
     }
 }
 
+/// The columns a binding reads: up to its rightmost.
+fn width(binding: &Binding) -> usize {
+    let fields = binding.entities.iter().flat_map(|(_, fields)| fields);
+    let columns = fields.filter_map(|field| field.column.as_ref());
+    binding
+        .key
+        .iter()
+        .chain(columns)
+        .map(|column| column.index + 1)
+        .max()
+        .unwrap_or(0)
+}
+
 fn read_customers(
     table: Table,
     binding: &Binding,
@@ -325,7 +340,8 @@ fn read_customers(
 ) -> Result<(), LoadError> {
     let source = report.add_source(&table.source);
     let headers = table.headers;
-    let rows = table.rows;
+    let mut rows = table.rows;
+    rows.narrow(width(binding));
     std::thread::scope(|scope| {
         // Parsing on one core, grouping on the other; the bounded channel holds the reader
         // back when grouping is slower, so memory does not grow with the file.

@@ -1,7 +1,7 @@
-//! Workbook reading (xlsx and xlsm by the lean reader in [`xlsx`]; xlsb, xls, ods and any
-//! package it refuses through calamine): choosing the sheet, the header search, the preview,
-//! and the row iterator over the sheet's cells, which [`cells`] streams from a thread of its
-//! own (xlsx, xlsb) or loads whole (xls, ods).
+//! Workbook reading through calamine: choosing the sheet, the header search, the preview, and
+//! the row iterator over the sheet's cells, which [`cells`] streams from a thread of its own
+//! (xlsx, xlsm, xlsb) or loads whole (xls, ods). [`guard`] checks a zip archive's parts before
+//! calamine inflates any of them.
 //!
 //! The format and its errors belong to [`super::workbook`]; cell conversion to
 //! [`super::cell`]. Invariants: a row's number is the sheet's row number and a cell's index its
@@ -11,10 +11,10 @@
 
 mod batch;
 mod cells;
+pub(super) mod guard;
 mod shown;
-pub(super) mod xlsx;
 
-use calamine::{SheetType, SheetVisible};
+use calamine::{Reader, SheetType, SheetVisible};
 
 use super::workbook::{self, Workbook};
 use super::*;
@@ -242,7 +242,12 @@ impl SheetRows {
     }
 }
 
-impl RowStream for SheetRows {}
+impl RowStream for SheetRows {
+    fn narrow(&mut self, width: usize) {
+        // 0 would mean "as wide as the row's last cell".
+        self.width = self.width.min(width).max(1);
+    }
+}
 
 impl Iterator for SheetRows {
     type Item = Result<Row, ReadError>;

@@ -8,8 +8,9 @@
 //!
 //! Files: `csv.rs` (with `csv/head.rs`: delimiter detection and preview, `csv/records.rs`: line
 //! numbers over csv-core), `excel.rs` (sheets and rows, with `excel/cells.rs`: the reading
-//! thread and its channel, `excel/batch.rs`: cells into batches of whole rows), `workbook.rs`
-//! (format by content and its errors), `cell.rs` (calamine values into [`Cell`]).
+//! thread and its channel, `excel/batch.rs`: cells into batches of whole rows, `excel/guard.rs`:
+//! a zip workbook's parts checked before calamine inflates them), `workbook.rs` (format by
+//! content and its errors), `cell.rs` (calamine values into [`Cell`]).
 
 mod cell;
 mod csv;
@@ -77,7 +78,8 @@ pub struct Row {
     /// 1-based row number as a spreadsheet program shows it (for CSV: the line number of the
     /// record's first line, counting the header's line and any lines above it).
     pub number: u64,
-    /// One cell per header column: short rows are padded with `Empty`.
+    /// One cell per header column: short rows are padded with `Empty`. After
+    /// [`RowStream::narrow`], only as many as asked for.
     pub cells: Vec<Cell>,
     /// Set when a CSV record has a different number of fields than the header.
     pub ragged: Option<Ragged>,
@@ -149,6 +151,11 @@ pub trait RowStream: Iterator<Item = RowResult> + Send {
     fn next_into(&mut self, row: &mut Row) -> Option<Result<(), ReadError>> {
         Some(self.next()?.map(|next| *row = next))
     }
+
+    /// Only the first `width` columns are used: rows may end there, so that a stray cell far
+    /// to the right of the data (at `XFD1`, say) does not make every row that wide. Formats
+    /// whose rows cost nothing for their width ignore it.
+    fn narrow(&mut self, _width: usize) {}
 }
 
 /// How many rows from the top of a file [`Table::preview`] keeps.

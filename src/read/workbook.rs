@@ -1,44 +1,22 @@
-//! Opening a workbook by its content: zip archives are tried with the lean xlsx reader, then
-//! with calamine as xlsx, xlsb then ods; OLE compound files as xls (or a password-protected
-//! xlsx, which Office wraps in OLE); anything else is named for what it really is (a web page,
-//! text, nothing) with what to do about it.
+//! Opening a workbook by its content: zip archives are checked by [`guard`] (sizes, checksums,
+//! markup no spreadsheet program writes), then opened with calamine as xlsx, xlsb then ods; OLE
+//! compound files as xls (or a password-protected xlsx, which Office wraps in OLE); anything
+//! else is named for what it really is (a web page, text, nothing) with what to do about it.
 //!
-//! It owns turning calamine's errors into sentences a user understands; it reads no cells.
+//! It owns turning calamine's errors (and panics, which a damaged xls can cause) into
+//! sentences a user understands; it reads no cells. Invariant: calamine opens no zip archive
+//! that [`guard::check_zip`] has not passed.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 
-use calamine::{
-    Ods, Reader, Sheets, Xls, XlsError, Xlsb, XlsbError, Xlsx, XlsxError, open_workbook,
-};
+use calamine::{Ods, Sheets, Xls, XlsError, Xlsb, XlsbError, Xlsx, XlsxError, open_workbook};
 
-use super::excel::xlsx::Package;
-
+use super::excel::guard;
 use super::*;
 
-/// An opened workbook: an xlsx package the lean reader reads ([`super::excel::xlsx`]), or any
-/// workbook through calamine.
-pub(super) enum Workbook {
-    Lean(Package),
-    /// Boxed: calamine's workbooks are three times the size of a package.
-    Calamine(Box<Sheets<BufReader<File>>>),
-}
-
-impl Workbook {
-    pub(super) fn sheet_names(&self) -> Vec<String> {
-        self.sheets_metadata()
-            .iter()
-            .map(|sheet| sheet.name.clone())
-            .collect()
-    }
-
-    pub(super) fn sheets_metadata(&self) -> &[calamine::Sheet] {
-        match self {
-            Workbook::Lean(package) => package.sheets_metadata(),
-            Workbook::Calamine(book) => book.sheets_metadata(),
-        }
-    }
-}
+/// An opened workbook.
+pub(super) type Workbook = Sheets<BufReader<File>>;
 
 const REEXPORT: &str = "open it in Excel and save it again (File > Save As > Excel Workbook .xlsx), or export it as CSV";
 
@@ -95,17 +73,10 @@ fn extension_is(path: &Path, wanted: &str) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case(wanted))
 }
 
-/// A zip archive: an xlsx the lean reader reads, else whatever calamine makes of it (and its
+/// A zip archive that passed [`guard::check_zip`]: whatever calamine makes of it (and its
 /// errors, which say what is wrong).
 fn open_zip(path: &Path) -> Result<Workbook, ReadError> {
-    match Package::open(path) {
-        Ok(package) => return Ok(Workbook::Lean(package)),
-        Err(refusal) => tracing::debug!("{}: read by calamine ({refusal})", path.display()),
-    }
-    open_calamine_zip(path).map(|book| Workbook::Calamine(Box::new(book)))
-}
-
-fn open_calamine_zip(path: &Path) -> Result<Sheets<BufReader<File>>, ReadError> {
+    guard::check_zip(path)?;
     let xlsx_error = match open_workbook::<Xlsx<_>, _>(path) {
         Ok(book) => return Ok(Sheets::Xlsx(book)),
         Err(XlsxError::Password) => return Err(encrypted(path)),
@@ -140,8 +111,19 @@ fn open_calamine_zip(path: &Path) -> Result<Sheets<BufReader<File>>, ReadError> 
 }
 
 fn open_ole(path: &Path) -> Result<Workbook, ReadError> {
-    let xls_error = match open_workbook::<Xls<_>, _>(path) {
-        Ok(book) => return Ok(Workbook::Calamine(Box::new(Sheets::Xls(book)))),
+    // An xls is read whole from disk: its size is what it takes.
+    let size = std::fs::metadata(path).map_or(0, |meta| meta.len());
+    if size > guard::MAX_LOADED_PART {
+        return Err(guard::oversized(
+            path,
+            format_args!(
+                "{size} bytes, past the {} MiB this tool reads of an .xls",
+                guard::MAX_LOADED_PART >> 20
+            ),
+        ));
+    }
+    let xls_error = match unpanicked(path, || Ok(open_workbook::<Xls<_>, _>(path)))? {
+        Ok(book) => return Ok(Sheets::Xls(book)),
         Err(XlsError::Password) => return Err(encrypted(path)),
         Err(e) => e,
     };
@@ -154,6 +136,38 @@ fn open_ole(path: &Path) -> Result<Workbook, ReadError> {
         format!("an old-style Office file that is not a readable .xls workbook ({xls_error})"),
         REEXPORT,
     ))
+}
+
+thread_local! {
+    /// Set while [`unpanicked`] runs calamine on this thread: its panics are not printed.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `read` (calamine on a file), turning a panic inside it into a "damaged file" error: a
+/// damaged xls can make calamine index out of bounds. The panic's own message is not printed
+/// (only for this thread, and only inside `read`), so the user sees one clear sentence.
+pub(super) fn unpanicked<T>(
+    path: &Path,
+    read: impl FnOnce() -> Result<T, ReadError>,
+) -> Result<T, ReadError> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|quiet| quiet.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    QUIET.with(|quiet| quiet.set(was));
+    result.unwrap_or_else(|_| {
+        Err(damaged(
+            path,
+            "its content breaks the rules of its format, and reading it stopped",
+        ))
+    })
 }
 
 fn encrypted(path: &Path) -> ReadError {
@@ -209,4 +223,27 @@ fn looks_like_text(text: &str) -> bool {
         .count();
     // The cut at 1024 bytes may split one character: allow a little noise.
     odd * 50 <= total
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// A panic inside calamine (a damaged xls can index out of bounds) becomes a sentence.
+    #[test]
+    fn a_panic_while_reading_is_a_damaged_file() {
+        let path = Path::new("old.xls");
+        let error = unpanicked(path, || -> Result<(), ReadError> {
+            panic!("index out of bounds: the len is 0 but the index is 7")
+        })
+        .unwrap_err();
+        let message = error.to_string();
+        assert!(message.starts_with("old.xls: "), "{message}");
+        assert!(message.contains("damaged or incomplete"), "{message}");
+        assert!(!message.contains("index out of bounds"), "{message}");
+        // Outside, panics are reported as before; a result passes through unchanged.
+        assert!(matches!(unpanicked(path, || Ok(7)), Ok(7)));
+    }
 }

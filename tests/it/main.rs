@@ -3,6 +3,8 @@
 
 mod defaults;
 mod dry_run;
+mod fuzzed_samples;
+mod hostile_workbooks;
 mod ledger;
 mod mapping_errors;
 mod messy_exports;

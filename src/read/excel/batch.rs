@@ -2,8 +2,10 @@
 //! come, sorted when they came out of document order, their text in one buffer per batch (so
 //! the thread that gathers them makes no string per cell).
 //!
-//! Invariant: a batch holds whole rows, sorted by position. A cell whose row lies at or above a
-//! batch already handed out can no longer be placed: it is a [`LateCell`].
+//! Invariant: a batch holds whole rows, sorted by position, each position once, all within
+//! Excel's grid, no text longer than Excel allows. A cell that breaks one of these is
+//! [`Refused`]: one whose row lies at or above a batch already handed out can no longer be
+//! placed; one at a position already filled would silently replace the other.
 
 use calamine::{Data, DataRef};
 
@@ -80,22 +82,70 @@ pub(super) struct Batcher {
     done: Option<u32>,
 }
 
-/// A cell that belongs above rows already handed out.
+/// Excel's grid: rows 1 to 1,048,576, columns A to XFD (0-based here).
+pub(super) const MAX_ROW: u32 = 1_048_575;
+pub(super) const MAX_COLUMN: u32 = 16_383;
+
+/// Excel's limit on the characters of one cell.
+pub(super) const MAX_CELL_CHARS: usize = 32_767;
+
+/// A cell that cannot be placed in a batch.
 #[derive(Debug, PartialEq)]
-pub(super) struct LateCell {
-    position: (u32, u32),
-    after: u32,
+pub(super) enum Refused {
+    /// It belongs above rows already handed out (the last of which is `after`).
+    Late { position: (u32, u32), after: u32 },
+    /// A second cell at one position.
+    Twice { position: (u32, u32) },
+    /// Past row 1,048,576 or column XFD.
+    OffGrid { position: (u32, u32) },
+    /// Text of more characters than Excel lets a cell hold.
+    TooLong { position: (u32, u32) },
 }
 
-impl LateCell {
+impl Refused {
     pub(super) fn error(&self, table: &SourceName) -> ReadError {
-        let (row, column) = self.position;
-        ReadError::OutOfOrder {
-            table: table.clone(),
-            row: u64::from(row) + 1,
-            column,
-            after: u64::from(self.after) + 1,
-        }
+        let at = |(row, column): (u32, u32)| {
+            format!(
+                "cell {}{}",
+                super::super::column_letters(column),
+                u64::from(row) + 1
+            )
+        };
+        let detail = match *self {
+            Refused::Late { position, after } => {
+                let (row, column) = position;
+                return ReadError::OutOfOrder {
+                    table: table.clone(),
+                    row: u64::from(row) + 1,
+                    column,
+                    after: u64::from(after) + 1,
+                };
+            }
+            Refused::Twice { position } => {
+                format!(
+                    "{} is stored twice, so one of its values would be lost",
+                    at(position)
+                )
+            }
+            Refused::OffGrid {
+                position: (row, column),
+            } => format!(
+                "a cell at row {}, column {} lies past Excel's last row 1048576 or last column XFD",
+                u64::from(row) + 1,
+                u64::from(column) + 1
+            ),
+            Refused::TooLong { position } => format!(
+                "{} holds more than the {MAX_CELL_CHARS} characters Excel allows in a cell",
+                at(position)
+            ),
+        };
+        super::guard::oversized(
+            &table.file,
+            format_args!(
+                "sheet \"{}\": {detail}",
+                table.sheet.as_deref().unwrap_or_default()
+            ),
+        )
     }
 }
 
@@ -116,7 +166,7 @@ impl Batcher {
         &mut self,
         position: (u32, u32),
         value: &DataRef<'_>,
-    ) -> Result<Option<Batch>, LateCell> {
+    ) -> Result<Option<Batch>, Refused> {
         match value {
             DataRef::Empty => Ok(None),
             DataRef::String(text) => self.push_text(position, text),
@@ -130,7 +180,8 @@ impl Batcher {
         &mut self,
         position: (u32, u32),
         text: &str,
-    ) -> Result<Option<Batch>, LateCell> {
+    ) -> Result<Option<Batch>, Refused> {
+        check_text(position, text)?;
         let full = self.place(position)?;
         let value = self.text(text);
         self.batch.cells.push((position, value));
@@ -142,21 +193,27 @@ impl Batcher {
         &mut self,
         position: (u32, u32),
         data: Data,
-    ) -> Result<Option<Batch>, LateCell> {
+    ) -> Result<Option<Batch>, Refused> {
+        if let Data::String(text) = &data {
+            check_text(position, text)?;
+        }
         let full = self.place(position)?;
         self.batch.cells.push((position, Value::Other(data)));
         Ok(full)
     }
 
-    /// Makes room for a cell at `position`: the full batch it closes, or why it is too late.
-    fn place(&mut self, position: (u32, u32)) -> Result<Option<Batch>, LateCell> {
+    /// Makes room for a cell at `position`: the full batch it closes, or why it cannot go in.
+    fn place(&mut self, position: (u32, u32)) -> Result<Option<Batch>, Refused> {
         let row = position.0;
+        if row > MAX_ROW || position.1 > MAX_COLUMN {
+            return Err(Refused::OffGrid { position });
+        }
         if let Some(after) = self.done.filter(|&done| row <= done) {
-            return Err(LateCell { position, after });
+            return Err(Refused::Late { position, after });
         }
         let full = match self.highest {
             Some(highest) if row > highest && self.batch.cells.len() >= self.limit => {
-                Some(self.take())
+                Some(self.take()?)
             }
             _ => None,
         };
@@ -173,13 +230,19 @@ impl Batcher {
     }
 
     /// The cells gathered since the last batch (possibly none), sorted.
-    pub(super) fn finish(mut self) -> Batch {
+    pub(super) fn finish(mut self) -> Result<Batch, Refused> {
         self.take()
     }
 
-    fn take(&mut self) -> Batch {
+    fn take(&mut self) -> Result<Batch, Refused> {
         if self.unsorted {
-            self.batch.cells.sort_by_key(|(position, _)| *position);
+            let cells = &mut self.batch.cells;
+            cells.sort_by_key(|(position, _)| *position);
+            if let Some(twice) = cells.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+                return Err(Refused::Twice {
+                    position: twice[0].0,
+                });
+            }
         }
         self.done = self.highest.or(self.done);
         self.highest = None;
@@ -189,7 +252,17 @@ impl Batcher {
             cells: Vec::with_capacity(self.batch.cells.capacity()),
             text: String::with_capacity(self.batch.text.capacity()),
         };
-        std::mem::replace(&mut self.batch, next)
+        Ok(std::mem::replace(&mut self.batch, next))
+    }
+}
+
+/// Refuses text longer than a cell may hold (counting characters only when the bytes could be
+/// too many).
+fn check_text(position: (u32, u32), text: &str) -> Result<(), Refused> {
+    if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
+        Err(Refused::TooLong { position })
+    } else {
+        Ok(())
     }
 }
 
@@ -236,7 +309,7 @@ mod tests {
         }
         let text = |s: &str| Data::String(s.into());
         assert_eq!(
-            contents(&batcher.finish()),
+            contents(&batcher.finish().unwrap()),
             [
                 ((0, 0), text("a1")),
                 ((0, 1), text("b1")),
@@ -253,7 +326,7 @@ mod tests {
         for position in [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (3, 0), (4, 0)] {
             batches.extend(batcher.push(position, &text("x")).unwrap());
         }
-        batches.push(batcher.finish());
+        batches.push(batcher.finish().unwrap());
         let rows: Vec<Vec<u32>> = batches.iter().map(rows).collect();
         assert_eq!(rows, [vec![0, 0, 1, 1, 1], vec![3, 4]]);
         // Each batch has its own text.
@@ -266,7 +339,7 @@ mod tests {
         let first = batcher.push((0, 0), &text("a1")).unwrap();
         assert_eq!(first, None);
         let mut first = batcher.push((1, 1), &text("b2")).unwrap().unwrap();
-        first.append(batcher.finish());
+        first.append(batcher.finish().unwrap());
         assert_eq!(
             contents(&first),
             [
@@ -287,14 +360,14 @@ mod tests {
         assert_eq!(rows(&first), [0, 2]);
         assert_eq!(
             batcher.push((1, 3), &text("late")),
-            Err(LateCell {
+            Err(Refused::Late {
                 position: (1, 3),
                 after: 2
             })
         );
         // An empty cell is never placed, so it is never late.
         assert_eq!(batcher.push((1, 3), &DataRef::Empty), Ok(None));
-        let error = LateCell {
+        let error = Refused::Late {
             position: (1, 3),
             after: 2,
         }
@@ -306,5 +379,38 @@ mod tests {
         assert!(message.contains("cell D2"), "{message}");
         assert!(message.contains("after row 3"), "{message}");
         assert!(message.contains("save it again"), "{message}");
+    }
+
+    #[test]
+    fn a_cell_twice_off_the_grid_or_too_long_is_refused() {
+        let mut batcher = Batcher::new(BATCH_CELLS);
+        batcher.push((0, 0), &text("a")).unwrap();
+        batcher.push((1, 0), &text("b")).unwrap();
+        batcher.push((0, 0), &text("again")).unwrap();
+        assert_eq!(batcher.finish(), Err(Refused::Twice { position: (0, 0) }));
+        let mut batcher = Batcher::new(BATCH_CELLS);
+        for position in [(MAX_ROW + 1, 0), (0, MAX_COLUMN + 1)] {
+            assert_eq!(
+                batcher.push(position, &text("x")),
+                Err(Refused::OffGrid { position })
+            );
+        }
+        assert_eq!(batcher.push((MAX_ROW, MAX_COLUMN), &text("x")), Ok(None));
+        let long = "é".repeat(MAX_CELL_CHARS + 1);
+        assert_eq!(
+            batcher.push((0, 1), &text(&long)),
+            Err(Refused::TooLong { position: (0, 1) })
+        );
+        let longest = "é".repeat(MAX_CELL_CHARS);
+        assert_eq!(batcher.push((0, 1), &text(&longest)), Ok(None));
+        let error = Refused::TooLong { position: (0, 1) }.error(&SourceName {
+            file: "book.xlsx".into(),
+            sheet: Some("Export".into()),
+        });
+        let message = error.to_string();
+        assert!(
+            message.contains("sheet \"Export\": cell B1 holds more than the 32767"),
+            "{message}"
+        );
     }
 }

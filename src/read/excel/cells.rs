@@ -1,15 +1,16 @@
-//! A sheet's non-empty cells in row order, batch by batch. xlsx and xlsb are read on a thread of
-//! their own that owns the workbook, so reading overlaps with whatever consumes the rows: it
-//! parses, while a helper thread copies the cells out of the workbook into batches (and, for
-//! the lean xlsx reader, a third reads the shared strings meanwhile). xls and ods have no cell
-//! reader in calamine and are loaded whole, as one batch.
+//! A sheet's non-empty cells in row order, batch by batch. xlsx, xlsm and xlsb are read with
+//! calamine's cell readers on a thread of their own that owns the workbook, so reading overlaps
+//! with whatever consumes the rows: it parses, while a helper thread copies the cells out of
+//! the workbook into batches. xls and ods have no cell reader in calamine and are loaded
+//! whole, as one batch.
 //!
 //! Invariants: memory follows the batches and chunks in flight, not the sheet. Cells out of
 //! document order are sorted as long as they stay within a batch (see [`super::batch`]); a cell
 //! whose row lies at or above a batch already handed out ends the stream with
-//! [`ReadError::OutOfOrder`] (Excel never writes such files). A parse error, or a reader that
-//! stops early, ends it with an error too: never with silently missing rows. No thread outlives
-//! its [`CellBatches`].
+//! [`ReadError::OutOfOrder`] (Excel never writes such files), and a cell the batch refuses
+//! (twice at one place, off the grid, too long) with a "damaged or oversized" error. A parse
+//! error, a panic in calamine, or a reader that stops early ends it with an error too: never
+//! with silently missing rows. No thread outlives its [`CellBatches`].
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -17,9 +18,8 @@ use calamine::{Data, DataRef, Reader, Sheets};
 
 use super::super::workbook::{self, Workbook};
 use super::super::{ReadError, SourceName};
-use super::batch::{BATCH_CELLS, Batch, Batcher, Value};
+use super::batch::{BATCH_CELLS, Batch, Batcher};
 use super::shown::Formats;
-use super::xlsx::{Package, Raw, RawCell, SharedStrings};
 
 /// Batches the reading thread may run ahead of the consumer: the bound on memory.
 const BATCHES_AHEAD: usize = 4;
@@ -28,11 +28,6 @@ const BATCHES_AHEAD: usize = 4;
 /// wait.
 const CHUNK_CELLS: usize = 8192;
 const CHUNKS_AHEAD: usize = 4;
-
-/// Chunks the lean xlsx reader may run ahead: while the shared strings are read (a tenth of
-/// the benchmark sheet's time) the copying side waits for them, and the sheet's parse goes on
-/// meanwhile, on the other core, up to this many chunks (a chunk of its cells is ≈ 330 KB).
-const LEAN_CHUNKS_AHEAD: usize = 32;
 
 /// What each side of the reading thread sends on: batches (or chunks of parsed cells), then
 /// the end of the sheet (`Ok(None)`), or why it stopped.
@@ -100,13 +95,6 @@ impl CellBatches {
 /// Starts reading the sheet `table` names: on a thread for xlsx and xlsb, at once for the others.
 pub(super) fn read(book: Workbook, table: &SourceName) -> Result<CellBatches, ReadError> {
     let sheet = table.sheet.clone().unwrap_or_default();
-    let file = &table.file;
-    let book = match book {
-        Workbook::Lean(package) => {
-            return stream(table, move |send| send.lean_cells(&package, &sheet));
-        }
-        Workbook::Calamine(book) => *book,
-    };
     match book {
         Sheets::Xlsx(mut xlsx) => stream(table, move |send| {
             match xlsx.worksheet_cells_reader(&sheet) {
@@ -129,31 +117,38 @@ pub(super) fn read(book: Workbook, table: &SourceName) -> Result<CellBatches, Re
                 Err(e) => send.failure(e),
             }
         }),
-        mut other => {
-            let range = other
-                .worksheet_range(&sheet)
-                .map_err(|e| workbook::damaged(file, e))?;
-            let (row0, column0) = range.start().unwrap_or((0, 0));
-            let mut cells = Batch::default();
-            for (r, row) in range.rows().enumerate() {
-                for (c, data) in row.iter().enumerate() {
-                    if !matches!(data, Data::Empty) {
-                        // Indexes within a calamine range fit its u32 coordinates.
-                        let (r, c) = (r as u32, c as u32);
-                        let position = (row0 + r, column0 + c);
-                        cells.cells.push((position, Value::Other(data.clone())));
-                    }
-                }
+        mut other => workbook::unpanicked(&table.file, || loaded(&mut other, table, &sheet)),
+    }
+}
+
+/// A sheet calamine loads whole (xls, ods), as one batch, checked as streamed cells are.
+fn loaded(book: &mut Workbook, table: &SourceName, sheet: &str) -> Result<CellBatches, ReadError> {
+    let file = &table.file;
+    let range = book
+        .worksheet_range(sheet)
+        .map_err(|e| workbook::damaged(file, e))?;
+    let (row0, column0) = range.start().unwrap_or((0, 0));
+    let mut batcher = Batcher::new(usize::MAX);
+    for (r, row) in range.rows().enumerate() {
+        for (c, data) in row.iter().enumerate() {
+            if !matches!(data, Data::Empty) {
+                // Indexes within a calamine range fit its u32 coordinates.
+                let (r, c) = (r as u32, c as u32);
+                let position = (row0 + r, column0 + c);
+                batcher
+                    .push_data(position, data.clone())
+                    .map_err(|refused| refused.error(table))?;
             }
-            Ok(CellBatches::loaded(cells, file))
         }
     }
+    let cells = batcher.finish().map_err(|refused| refused.error(table))?;
+    Ok(CellBatches::loaded(cells, file))
 }
 
 /// Runs `read` on a thread of its own, which sends the sheet's batches to the returned source.
 fn stream(
     table: &SourceName,
-    read: impl FnOnce(Sender) + Send + 'static,
+    read: impl FnOnce(&Sender) + Send + 'static,
 ) -> Result<CellBatches, ReadError> {
     let (sender, receiver) = sync_channel(BATCHES_AHEAD);
     let send = Sender {
@@ -162,7 +157,18 @@ fn stream(
     };
     let thread = std::thread::Builder::new()
         .name("sheet reader".into())
-        .spawn(move || read(send))
+        .spawn(move || {
+            // A panic in calamine (a debug build's overflow on a hostile reference, say)
+            // becomes an error after the rows read so far, not a panic text.
+            let file = send.table.file.clone();
+            if let Err(error) = workbook::unpanicked(&file, || {
+                read(&send);
+                Ok(())
+            }) {
+                // Fails only when the consumer has gone, which then needs no message.
+                let _ = send.channel.send(Err(error));
+            }
+        })
         .map_err(|cause| ReadError::Open {
             file: table.file.clone(),
             cause,
@@ -204,7 +210,7 @@ impl Sender {
             |batcher, cell: calamine::Cell<DataRef<'_>>| {
                 batcher
                     .push(cell.get_position(), cell.get_value())
-                    .map_err(|late| late.error(&self.table))
+                    .map_err(|refused| refused.error(&self.table))
             },
         );
     }
@@ -294,63 +300,18 @@ impl Sender {
                 }
             }
         }
-        let rest = batcher.finish();
+        let rest = match batcher.finish() {
+            Ok(rest) => rest,
+            Err(refused) => {
+                // Fails only when the consumer has gone, which then needs no message.
+                let _ = self.channel.send(Err(refused.error(&self.table)));
+                return;
+            }
+        };
         if rest.cells.is_empty() || self.channel.send(Ok(Some(rest))).is_ok() {
             // Fails only when the consumer has gone, which then needs no end.
             let _ = self.channel.send(Ok(None));
         }
-    }
-
-    /// The lean xlsx reader's cells ([`super::xlsx`]): the sheet parsed on this thread, the
-    /// shared strings read on another meanwhile, and looked up by the copying thread, which
-    /// waits for them at its first cell.
-    fn lean_cells(&self, package: &Package, sheet: &str) {
-        let file = package.file();
-        std::thread::scope(|scope| {
-            let (strings_sender, strings_ready) = sync_channel(1);
-            let reading = std::thread::Builder::new()
-                .name("shared strings".into())
-                .spawn_scoped(scope, move || {
-                    // Fails only when the sheet's side has stopped, which then needs nothing.
-                    let _ = strings_sender.send(package.shared_strings());
-                });
-            if let Err(cause) = reading {
-                self.failure(cause);
-                return;
-            }
-            let mut strings: Option<SharedStrings> = None;
-            let place = move |batcher: &mut Batcher, (position, raw): RawCell| {
-                let placed = match raw {
-                    Raw::Shared(index) => {
-                        if strings.is_none() {
-                            let table = strings_ready.recv().unwrap_or_else(|_| {
-                                Err("the shared strings' reader stopped".to_string())
-                            });
-                            strings = Some(table.map_err(|e| workbook::damaged(file, e))?);
-                        }
-                        let text = strings.as_ref().and_then(|table| table.get(index));
-                        let text = text.ok_or_else(|| {
-                            workbook::damaged(
-                                file,
-                                format_args!(
-                                    "a cell refers to shared string {index}, which the table lacks"
-                                ),
-                            )
-                        })?;
-                        batcher.push_text(position, text)
-                    }
-                    Raw::Text(text) => batcher.push_text(position, &text),
-                    Raw::Data(data) => batcher.push_data(position, data),
-                };
-                placed.map_err(|late| late.error(&self.table))
-            };
-            let read = package.with_cells(sheet, |cells| {
-                self.cells_with(LEAN_CHUNKS_AHEAD, || cells.next_cell(), place);
-            });
-            if let Err(e) = read {
-                self.failure(e);
-            }
-        });
     }
 
     fn failure(&self, cause: impl std::fmt::Display) {

@@ -4,7 +4,7 @@
 //! text Excel shows; every other cell, and every other format, is left as it is.
 //!
 //! Only xlsx gives calamine's cell reader the style of each cell; xlsb, xls and ods cells arrive
-//! as stored. The xlsx reader of our own ([`super::xlsx`]) classifies formats here too.
+//! as stored.
 
 use calamine::{Cell, DataRef, Style};
 

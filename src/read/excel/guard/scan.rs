@@ -1,0 +1,461 @@
+//! A byte scan of one XML part, fed chunk by chunk, holding nothing but the few tags whose
+//! attributes it checks. It is not an XML parser: it finds where each markup event (text, tag,
+//! comment, CDATA, processing instruction, DOCTYPE) ends, exactly enough to measure the longest
+//! one, which is what quick-xml would hold at once; and it checks what calamine reads from a
+//! workbook's XML without checking:
+//!
+//! - `<c r>`, `<row r>`, `<dimension ref>`: within Excel's grid (calamine's reference parser
+//!   overflows, and a reference past the grid makes rows billions of cells wide);
+//! - the `<v>` of a `t="s"` cell: digits only (calamine reads any other index as string 0);
+//! - `<sst uniqueCount>`: no more than the strings the table holds (calamine reserves room for
+//!   that many before reading one);
+//! - an ods table's `table:number-rows-repeated`: at most 1,048,576 rows in all (calamine cuts
+//!   the repeats there, dropping the rows after them without a word).
+
+use memchr::{memchr, memchr3};
+
+/// Excel's grid: 1,048,576 rows, 16,384 columns (A to XFD).
+const ROWS: u64 = 1_048_576;
+const COLUMNS: u64 = 16_384;
+
+/// The longest tag whose attributes are checked: Excel's `<c>` and `<row>` tags are under 200
+/// bytes.
+const MAX_TAG: usize = 4096;
+
+/// Where the scan is within the markup.
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    Text,
+    /// Just after `<`.
+    Open,
+    /// An element's name (after `<` or `</`).
+    Name,
+    /// A tag's attributes, up to `>`.
+    Tag,
+    /// A quoted attribute value, up to this quote.
+    Quote(u8),
+    /// Just after `<!`.
+    Bang,
+    Comment,
+    CData,
+    /// `<?...?>`.
+    Pi,
+    /// `<!DOCTYPE ...>`, at this depth of `[`.
+    Doctype(u32),
+}
+
+/// The tags whose attributes are checked.
+#[derive(Clone, Copy, PartialEq)]
+enum Watched {
+    Cell,
+    Row,
+    Dimension,
+    Table,
+    TableRow,
+    Sst,
+}
+
+pub(super) struct Scanner {
+    max_event: usize,
+    /// Whether the part is a worksheet, whose cells, rows and dimension are checked.
+    sheet: bool,
+    state: State,
+    /// Bytes of the event being read; `ended` once the step that read its last byte is counted.
+    event: usize,
+    ended: bool,
+    name: Vec<u8>,
+    closing: bool,
+    /// The current tag, when it is watched (from its name's end, at most [`MAX_TAG`] bytes).
+    watched: Option<Watched>,
+    tag: Vec<u8>,
+    /// The last two bytes, for the end of a comment, CDATA section or processing instruction.
+    last: [u8; 2],
+    /// Inside a `<c t="s">` cell; inside its `<v>`, and the digits read there.
+    shared_cell: bool,
+    shared_value: Option<usize>,
+    /// The last cell's reference, for messages.
+    cell: Vec<u8>,
+    /// `<si>` elements met, and the `uniqueCount` of `<sst>`.
+    strings: u64,
+    unique_count: Option<u64>,
+    /// Rows of the current ods table, repeats counted.
+    table_rows: u64,
+}
+
+impl Scanner {
+    pub(super) fn new(max_event: usize, sheet: bool) -> Scanner {
+        Scanner {
+            max_event,
+            sheet,
+            state: State::Text,
+            event: 0,
+            ended: false,
+            name: Vec::with_capacity(32),
+            closing: false,
+            watched: None,
+            tag: Vec::with_capacity(256),
+            last: [0; 2],
+            shared_cell: false,
+            shared_value: None,
+            cell: Vec::new(),
+            strings: 0,
+            unique_count: None,
+            table_rows: 0,
+        }
+    }
+
+    /// Scans the next bytes of the part.
+    pub(super) fn feed(&mut self, mut bytes: &[u8]) -> Result<(), String> {
+        while !bytes.is_empty() {
+            let was = self.state;
+            let used = self.step(bytes)?;
+            self.grow(used, was)?;
+            if std::mem::take(&mut self.ended) {
+                self.event = 0;
+            }
+            if used >= 2 {
+                self.last = [bytes[used - 2], bytes[used - 1]];
+            } else if used == 1 {
+                self.last = [self.last[1], bytes[0]];
+            }
+            bytes = &bytes[used..];
+        }
+        Ok(())
+    }
+
+    /// After the last bytes: checks what needs the whole part.
+    pub(super) fn finish(self) -> Result<(), String> {
+        match self.unique_count {
+            Some(count) if count > self.strings => Err(format!(
+                "the shared-string table says it holds {count} strings, but holds {}",
+                self.strings
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts `bytes` of the event being read, which were read in state `was`.
+    fn grow(&mut self, bytes: usize, was: State) -> Result<(), String> {
+        self.event += bytes;
+        if self.event > self.max_event {
+            let what = match was {
+                State::Text => "text (a cell, or space between elements)",
+                State::Comment => "a comment",
+                State::CData => "a CDATA section",
+                _ => "a tag",
+            };
+            return Err(format!(
+                "{what} of more than {} bytes, past the {} KiB limit",
+                self.max_event,
+                self.max_event >> 10
+            ));
+        }
+        Ok(())
+    }
+
+    /// Scans from the start of `bytes` within the current state; returns how many it used.
+    fn step(&mut self, bytes: &[u8]) -> Result<usize, String> {
+        Ok(match self.state {
+            State::Text => match memchr(b'<', bytes) {
+                Some(at) => {
+                    self.text(&bytes[..at])?;
+                    self.shared_value = None;
+                    self.ended = true;
+                    self.state = State::Open;
+                    at + 1
+                }
+                None => {
+                    self.text(bytes)?;
+                    bytes.len()
+                }
+            },
+            State::Open => {
+                self.name.clear();
+                self.closing = false;
+                match bytes[0] {
+                    b'!' => self.state = State::Bang,
+                    b'?' => self.state = State::Pi,
+                    b'/' => {
+                        self.closing = true;
+                        self.state = State::Name;
+                    }
+                    _ => {
+                        self.state = State::Name;
+                        return Ok(0);
+                    }
+                }
+                1
+            }
+            State::Name => {
+                let end = bytes
+                    .iter()
+                    .position(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>');
+                let name = &bytes[..end.unwrap_or(bytes.len())];
+                if self.name.len() < 64 {
+                    self.name.extend_from_slice(&name[..name.len().min(64)]);
+                }
+                if end.is_some() {
+                    self.named();
+                }
+                name.len()
+            }
+            State::Tag => {
+                let end = memchr3(b'>', b'"', b'\'', bytes).unwrap_or(bytes.len());
+                self.keep(&bytes[..end])?;
+                match bytes.get(end) {
+                    Some(&b'>') => {
+                        let before = match end {
+                            0 => self.last[1],
+                            _ => bytes[end - 1],
+                        };
+                        self.tag_end(before == b'/')?;
+                        self.ended = true;
+                        self.state = State::Text;
+                        return Ok(end + 1);
+                    }
+                    Some(&quote) => {
+                        self.keep(&[quote])?;
+                        self.state = State::Quote(quote);
+                        end + 1
+                    }
+                    None => end,
+                }
+            }
+            State::Quote(quote) => {
+                let end = memchr(quote, bytes).map_or(bytes.len(), |at| at + 1);
+                self.keep(&bytes[..end])?;
+                if bytes[..end].last() == Some(&quote) {
+                    self.state = State::Tag;
+                }
+                end
+            }
+            State::Bang => {
+                self.state = match bytes[0] {
+                    b'-' => State::Comment,
+                    b'[' => State::CData,
+                    _ => State::Doctype(0),
+                };
+                1
+            }
+            State::Comment => self.until_end(bytes, b"--"),
+            State::CData => self.until_end(bytes, b"]]"),
+            State::Pi => self.until_end(bytes, b"?"),
+            State::Doctype(depth) => {
+                self.state = match (bytes[0], depth) {
+                    (b'[', _) => State::Doctype(depth + 1),
+                    (b']', _) => State::Doctype(depth.saturating_sub(1)),
+                    (b'>', 0) => {
+                        self.ended = true;
+                        State::Text
+                    }
+                    _ => State::Doctype(depth),
+                };
+                1
+            }
+        })
+    }
+
+    /// Bytes up to the `>` that follows `before` (what ends a comment, CDATA section or
+    /// processing instruction), ending the event there.
+    fn until_end(&mut self, bytes: &[u8], before: &[u8]) -> usize {
+        let mut last = self.last;
+        for (at, &b) in bytes.iter().enumerate() {
+            if b == b'>' && last.ends_with(before) {
+                self.ended = true;
+                self.state = State::Text;
+                return at + 1;
+            }
+            last = [last[1], b];
+        }
+        bytes.len()
+    }
+
+    /// A text segment: in a shared-string cell's `<v>`, digits only.
+    fn text(&mut self, text: &[u8]) -> Result<(), String> {
+        let Some(digits) = &mut self.shared_value else {
+            return Ok(());
+        };
+        *digits += text.len();
+        if text.iter().all(u8::is_ascii_digit) && *digits <= 10 {
+            Ok(())
+        } else {
+            let cell = String::from_utf8_lossy(&self.cell).into_owned();
+            Err(format!(
+                "cell {cell} refers to a shared string by something that is not an index (a whole number)"
+            ))
+        }
+    }
+
+    /// The element's name has ended: whether its tag is watched, and end tags' effects.
+    fn named(&mut self) {
+        self.state = State::Tag;
+        self.tag.clear();
+        let local = match self.name.iter().rposition(|&b| b == b':') {
+            Some(colon) => &self.name[colon + 1..],
+            None => &self.name[..],
+        };
+        if self.closing {
+            if local == b"c" {
+                self.shared_cell = false;
+            }
+            self.watched = None;
+            return;
+        }
+        if local == b"si" {
+            self.strings += 1;
+        }
+        if local == b"v" && self.shared_cell && self.sheet {
+            // The value starts once the tag ends (unless it is `<v/>`).
+            self.shared_value = Some(0);
+        }
+        self.watched = match (&self.name[..], local) {
+            (b"table:table", _) => Some(Watched::Table),
+            (b"table:table-row", _) => Some(Watched::TableRow),
+            (_, b"sst") => Some(Watched::Sst),
+            (_, b"c") if self.sheet => Some(Watched::Cell),
+            (_, b"row") if self.sheet => Some(Watched::Row),
+            (_, b"dimension") if self.sheet => Some(Watched::Dimension),
+            _ => None,
+        };
+    }
+
+    /// Keeps the bytes of a watched tag.
+    fn keep(&mut self, bytes: &[u8]) -> Result<(), String> {
+        if self.watched.is_none() {
+            return Ok(());
+        }
+        if self.tag.len() + bytes.len() > MAX_TAG {
+            return Err(format!(
+                "a <{}> tag of more than {MAX_TAG} bytes",
+                self.name_text()
+            ));
+        }
+        self.tag.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn name_text(&self) -> String {
+        String::from_utf8_lossy(&self.name).into_owned()
+    }
+
+    /// A tag has ended (at its `>`; `empty`: at `/>`): checks a watched one's attributes.
+    fn tag_end(&mut self, empty: bool) -> Result<(), String> {
+        if self.shared_value.is_some() && empty {
+            self.shared_value = None;
+        }
+        let Some(watched) = self.watched.take() else {
+            return Ok(());
+        };
+        let tag = std::mem::take(&mut self.tag);
+        let result = self.check(watched, &tag, empty);
+        self.tag = tag;
+        result
+    }
+
+    fn check(&mut self, watched: Watched, tag: &[u8], empty: bool) -> Result<(), String> {
+        match watched {
+            Watched::Cell => {
+                self.cell.clear();
+                if let Some(r) = attribute(tag, b"r") {
+                    reference(r, true)?;
+                    self.cell.extend_from_slice(r);
+                }
+                self.shared_cell = !empty && attribute(tag, b"t") == Some(b"s".as_slice());
+            }
+            Watched::Row => {
+                if let Some(r) = attribute(tag, b"r") {
+                    reference(r, false)?;
+                }
+            }
+            Watched::Dimension => {
+                if let Some(range) = attribute(tag, b"ref") {
+                    dimension(range)?;
+                }
+            }
+            Watched::Sst => {
+                let count = attribute(tag, b"uniqueCount").and_then(number);
+                self.unique_count = count;
+            }
+            Watched::Table => self.table_rows = 0,
+            Watched::TableRow => {
+                let repeats = attribute(tag, b"table:number-rows-repeated").map_or(Some(1), number);
+                // A repeat that is not a number: calamine refuses it itself.
+                self.table_rows = self.table_rows.saturating_add(repeats.unwrap_or(1));
+                if self.table_rows > ROWS {
+                    return Err(format!(
+                        "a table's rows, repeats counted, run past row {ROWS}, the last one a sheet has"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The raw value of attribute `name` in a tag's bytes after its name (as calamine reads it:
+/// the name compared exactly, the value not unescaped).
+fn attribute<'a>(tag: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let mut rest = tag;
+    loop {
+        let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
+        rest = &rest[start..];
+        let equals = memchr(b'=', rest)?;
+        let key = rest[..equals].trim_ascii();
+        let after = rest[equals + 1..].trim_ascii_start();
+        let quote = *after.first()?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let end = memchr(quote, &after[1..])?;
+        if key == name {
+            return Some(&after[1..=end]);
+        }
+        rest = &after[end + 2..];
+    }
+}
+
+fn number(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 || !text.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(text).ok()?.parse().ok()
+}
+
+/// A cell (`B7`) or row (`7`, with `column` false: letters allowed, as calamine allows them)
+/// reference within Excel's grid, as a 1-based (row, column).
+fn reference(text: &[u8], column: bool) -> Result<(u64, u64), String> {
+    let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let (name, digits) = text.split_at(letters);
+    let mut col = 0u64;
+    for &b in name.iter().take(4) {
+        col = col * 26 + u64::from(b.to_ascii_uppercase() - b'A') + 1;
+    }
+    let row = number(digits).unwrap_or(0);
+    if (1..=ROWS).contains(&row) && letters <= 3 && col <= COLUMNS && (letters > 0 || !column) {
+        Ok((row, col))
+    } else {
+        Err(format!(
+            "the reference \"{}\" is not a cell of Excel's grid (A1 to XFD1048576)",
+            String::from_utf8_lossy(&text[..text.len().min(40)])
+        ))
+    }
+}
+
+/// A `<dimension ref>`: one reference, or two with the second not above or left of the first.
+fn dimension(range: &[u8]) -> Result<(), String> {
+    let mut parts = range.split(|&b| b == b':');
+    let first = reference(parts.next().unwrap_or_default(), true)?;
+    if let Some(second) = parts.next() {
+        let second = reference(second, true)?;
+        if second.0 < first.0 || second.1 < first.1 || parts.next().is_some() {
+            return Err(format!(
+                "the sheet's dimension \"{}\" is not a range",
+                String::from_utf8_lossy(&range[..range.len().min(40)])
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

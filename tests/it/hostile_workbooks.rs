@@ -1,0 +1,268 @@
+//! Hostile workbooks through the binary (issues 12 #7, 14 #1–#4): each is refused as damaged
+//! or oversized (exit 2, no report, nothing sent) or read with every row accounted for, in
+//! bounded memory, never with a panic. The files are built by the tests ([`craft`]); the huge
+//! ones are a few megabytes on disk.
+#![allow(clippy::unwrap_used)]
+
+mod craft;
+
+use crate::util::{Run, Work, dry};
+use craft::{Part, header, row, sheet, xlsx};
+
+const MAP: &str = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n";
+
+/// A dry run of `bytes` as `in.xlsx` that must be refused as damaged or oversized; returns
+/// stderr.
+fn refused(bytes: &[u8]) -> String {
+    let work = Work::new();
+    work.write("in.xlsx", bytes);
+    let (run, report) = dry(&work, "in.xlsx", MAP);
+    assert_refused(&run);
+    assert!(report.is_empty(), "{report:?}");
+    run.stderr
+}
+
+fn assert_refused(run: &Run) {
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("damaged or oversized"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// A dry run of `in.xlsx` under GNU time: the run and its peak resident memory in MB, if
+/// `/usr/bin/time` is there to measure it.
+fn measured(work: &Work) -> (Run, Option<u64>) {
+    work.write("m.toml", MAP);
+    let time = std::path::Path::new("/usr/bin/time");
+    let args = ["in.xlsx", "-m", "m.toml", "--dry-run", "--report", "r.csv"];
+    if !time.exists() {
+        return (work.run(&args), None);
+    }
+    let mut command = work.command(&args);
+    let binary = command.get_program().to_owned();
+    let mut timed = std::process::Command::new(time);
+    timed
+        .args(["-f", "%M", "-o"])
+        .arg(work.path("peak.txt"))
+        .arg(binary);
+    timed
+        .args(&args)
+        .current_dir(work.dir())
+        .stdin(std::process::Stdio::null());
+    for (name, value) in command.get_envs() {
+        match value {
+            Some(value) => timed.env(name, value),
+            None => timed.env_remove(name),
+        };
+    }
+    command = timed;
+    let output = command.output().unwrap();
+    let run = Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    let peak = std::fs::read_to_string(work.path("peak.txt")).unwrap();
+    // GNU time prints a note before the figure when the command fails.
+    let kb: u64 = peak.lines().last().unwrap().trim().parse().unwrap();
+    (run, Some(kb / 1024))
+}
+
+/// Refused in less than 400 MB of memory.
+fn refused_in_bounded_memory(bytes: &[u8]) -> String {
+    let work = Work::new();
+    work.write("in.xlsx", bytes);
+    let (run, peak) = measured(&work);
+    assert_refused(&run);
+    if let Some(peak) = peak {
+        assert!(peak < 400, "peak {peak} MB");
+    }
+    run.stderr
+}
+
+// ---- issue 12 #7, 14 #2: bombs ---------------------------------------------------------------
+
+#[test]
+fn a_cell_of_200_mb_is_refused_in_bounded_memory() {
+    let prefix = format!(
+        r#"{}{}<row r="2"><c r="A2" t="inlineStr"><is><t>1</t></is></c><c r="B2" t="inlineStr"><is><t>"#,
+        craft::SHEET_START,
+        header()
+    );
+    let suffix = format!("</t></is></c></row>{}", craft::SHEET_END);
+    let part = Part::run("xl/worksheets/sheet1.xml", &prefix, b'x', 800_000, &suffix);
+    let bytes = xlsx(part, None);
+    assert!(bytes.len() < 30 << 20, "{} bytes on disk", bytes.len());
+    let stderr = refused_in_bounded_memory(&bytes);
+    assert!(
+        stderr.contains("xl/worksheets/sheet1.xml: text"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("past the 1024 KiB limit"), "{stderr}");
+}
+
+#[test]
+fn a_gigabyte_of_whitespace_between_rows_is_refused_in_bounded_memory() {
+    let prefix = format!("{}{}", craft::SHEET_START, header());
+    let suffix = format!("{}{}", row(3, &[("A", "2"), ("B", "B")]), craft::SHEET_END);
+    let part = Part::run(
+        "xl/worksheets/sheet1.xml",
+        &prefix,
+        b' ',
+        4_161_790,
+        &suffix,
+    );
+    let stderr = refused_in_bounded_memory(&xlsx(part, None));
+    assert!(stderr.contains("space between elements"), "{stderr}");
+}
+
+// ---- issue 14 #1: references past the grid ---------------------------------------------------
+
+#[test]
+fn references_past_the_grid_are_refused() {
+    for (rows, shown) in [
+        (
+            r#"<row r="2"><c r="ZZZZZZ2" t="inlineStr"><is><t>x</t></is></c></row>"#,
+            "ZZZZZZ2",
+        ),
+        (
+            r#"<row r="1048577"><c t="inlineStr"><is><t>x</t></is></c></row>"#,
+            "1048577",
+        ),
+    ] {
+        let stderr = refused(&xlsx(sheet(&(header() + rows)), None));
+        assert!(stderr.contains(shown), "{stderr}");
+        assert!(stderr.contains("A1 to XFD1048576"), "{stderr}");
+    }
+    // Cells without references, counted past the last column.
+    let cells = r#"<c t="inlineStr"><is><t>x</t></is></c>"#.repeat(16_385);
+    let stderr = refused(&xlsx(
+        sheet(&format!("{}<row r=\"2\">{cells}</row>", header())),
+        None,
+    ));
+    assert!(
+        stderr.contains("past Excel's last row 1048576 or last column XFD"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_stray_cell_at_xfd1_does_not_widen_every_row() {
+    let work = Work::new();
+    let mut rows = header().replace(
+        "</row>",
+        r#"<c r="XFD1" t="inlineStr"><is><t>stray</t></is></c></row>"#,
+    );
+    for number in 2..=20_001 {
+        rows.push_str(&format!(
+            r#"<row r="{number}"><c r="A{number}"><v>{number}</v></c><c r="B{number}" t="inlineStr"><is><t>Customer {number}</t></is></c></row>"#
+        ));
+    }
+    work.write("in.xlsx", xlsx(sheet(&rows), None));
+    let (run, peak) = measured(&work);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(work.report("r.csv").len(), 20_001);
+    // 20,000 rows of 16,384 cells would be 10 GB; of the two mapped columns, a few MB.
+    if let Some(peak) = peak {
+        assert!(peak < 200, "peak {peak} MB");
+    }
+}
+
+// ---- issue 14 #3: shared-string indexes ------------------------------------------------------
+
+#[test]
+fn shared_string_indexes_that_are_not_indexes_are_refused() {
+    let strings = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>Acct</t></si><si><t>Company</t></si></sst>"#;
+    for index in ["-1", "abc", "18446744073709551616", "1.0"] {
+        let rows = format!(
+            r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2"><v>7</v></c><c r="B2" t="s"><v>{index}</v></c></row>"#
+        );
+        let stderr = refused(&xlsx(sheet(&rows), Some(strings)));
+        assert!(
+            stderr.contains("cell B2 refers to a shared string by something that is not an index"),
+            "{index}: {stderr}"
+        );
+    }
+    // A count the table does not hold (calamine reserves room for it before reading).
+    let inflated = strings.replace("uniqueCount=\"2\"", "uniqueCount=\"4000000000\"");
+    let rows = r#"<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>"#;
+    let stderr = refused(&xlsx(sheet(rows), Some(&inflated)));
+    assert!(
+        stderr.contains("says it holds 4000000000 strings, but holds 2"),
+        "{stderr}"
+    );
+}
+
+// ---- issue 14 #4: repeated rows, checksums, ods repeats --------------------------------------
+
+#[test]
+fn a_cell_stored_twice_is_refused_and_rows_out_of_order_are_all_read() {
+    let twice =
+        header() + &row(2, &[("A", "1"), ("B", "First")]) + &row(2, &[("A", "1"), ("B", "Second")]);
+    let stderr = refused(&xlsx(sheet(&twice), None));
+    assert!(stderr.contains("cell A2 is stored twice"), "{stderr}");
+
+    // Rows out of order, and one row's cells split over two `<row r="3">`: every row read.
+    let work = Work::new();
+    let rows = header()
+        + &row(3, &[("A", "2")])
+        + &row(2, &[("A", "1"), ("B", "A")])
+        + &row(3, &[("B", "B")]);
+    work.write("in.xlsx", xlsx(sheet(&rows), None));
+    let (run, report) = dry(&work, "in.xlsx", MAP);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(report, ["2,valid,1,", "3,valid,2,"]);
+}
+
+#[test]
+fn a_zip_entry_with_a_bad_checksum_is_refused() {
+    let rows = header() + &row(2, &[("A", "1"), ("B", "A")]);
+    let part = Part::stored(
+        "xl/worksheets/sheet1.xml",
+        &format!("{}{rows}{}", craft::SHEET_START, craft::SHEET_END),
+    );
+    let work = Work::new();
+    work.write("in.xlsx", xlsx(part.with_wrong_crc(), None));
+    let (run, report) = dry(&work, "in.xlsx", MAP);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(report.is_empty());
+    assert!(run.stderr.contains("damaged"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("xl/worksheets/sheet1.xml"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn ods_rows_repeated_past_the_last_row_are_refused_not_dropped() {
+    let cell = |text: &str| {
+        format!(
+            r#"<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#
+        )
+    };
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Export"><table:table-row>{}{}</table:table-row><table:table-row table:number-rows-repeated="1048576"><table:table-cell/></table:table-row><table:table-row>{}{}</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#,
+        cell("Acct"),
+        cell("Company"),
+        cell("1"),
+        cell("A")
+    );
+    let ods = craft::zip(&[
+        Part::stored("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        Part::stored("content.xml", &content),
+    ]);
+    let work = Work::new();
+    work.write("in.ods", ods);
+    let (run, report) = dry(&work, "in.ods", MAP);
+    assert_refused(&run);
+    assert!(report.is_empty());
+    assert!(
+        run.stderr.contains("run past row 1048576"),
+        "{}",
+        run.stderr
+    );
+}
