@@ -199,7 +199,7 @@ fn numbers_excel_shortened_to_scientific_notation_are_refused() {
         &format!("{MAP}Phone = \"Phone\"\nPostalCode = \"ZIP\"\n"),
     );
     assert_eq!(run.code, 1, "{run:?}");
-    let shortened = "is a number that Excel shortened to scientific notation when the file was saved, so its digits are lost; in Excel, format the column as Number with 0 decimal places (or as Text), save the file again and re-run";
+    let shortened = "is in scientific notation: Excel turned a long number into it (as 6.17555E+09 for 6175550100) and the digits after the sixth are lost; in Excel, format the column as Text before the numbers are typed, pasted or imported (Data > From Text/CSV, column data format Text), save the file again and re-run";
     assert_eq!(
         report,
         [
@@ -225,7 +225,7 @@ fn a_group_key_excel_shortened_is_refused_not_merged() {
     );
     let (run, report) = dry(&work, "in.csv", MAP);
     assert_eq!(run.code, 1, "{run:?}");
-    let message = "column \"Acct\" value \"1.23457E+11\" is a number that Excel shortened to scientific notation when the file was saved, so its digits are lost; in Excel, format the column as Number with 0 decimal places (or as Text), save the file again and re-run";
+    let message = "column \"Acct\" value \"1.23457E+11\" is in scientific notation: Excel turned a long number into it (as 6.17555E+09 for 6175550100) and the digits after the sixth are lost; in Excel, format the column as Text before the numbers are typed, pasted or imported (Data > From Text/CSV, column data format Text), save the file again and re-run";
     assert_eq!(
         report,
         [
