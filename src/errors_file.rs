@@ -240,7 +240,7 @@ fn write_cell(
     use chrono::{Datelike, Timelike};
     match cell {
         Cell::Empty => {}
-        Cell::Text(text) | Cell::Error(text) => {
+        Cell::Text(text) | Cell::Error(text) | Cell::Damaged(text) => {
             sheet.write_string(row, column, text)?;
         }
         Cell::Number(number) => {

@@ -216,6 +216,12 @@ fn key_of(row: &Row, binding: &Binding) -> Result<String, String> {
                 column.header
             ));
         }
+        if let Cell::Damaged(text) = cell {
+            return Err(format!(
+                "column \"{}\" value \"{text}\" is in a date cell but is no date: the file is damaged; type the key again",
+                column.header
+            ));
+        }
         let Some(text) = cell_text(cell) else {
             return Err(column.header.clone());
         };
@@ -225,6 +231,13 @@ fn key_of(row: &Row, binding: &Binding) -> Result<String, String> {
                 "column \"{}\" value \"{text}\" {}",
                 column.header,
                 convert::SHORTENED
+            ));
+        }
+        if convert::not_finite(&text) {
+            // `inf` and `1e400` would be one customer; neither is anyone's key.
+            return Err(format!(
+                "column \"{}\" value \"{text}\" is not a customer key: NaN and infinity are what a failed computation or export leaves behind; type the key again",
+                column.header
             ));
         }
         if i == 0 {

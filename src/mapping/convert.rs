@@ -6,16 +6,22 @@
 
 use chrono::Timelike;
 
+use super::number;
 use crate::read::Cell;
 use ontime_api::{Kind, PRICING_METHODS, Value, format_number, is_email};
 
 /// Converts `cell` for a property of `kind`: `Ok(None)` when blank, `Err(reason)` when the value
 /// cannot be one (the reason names the expected form).
 pub fn convert(cell: &Cell, kind: Kind) -> Result<Option<Value>, String> {
-    if let Cell::Error(code) = cell {
-        return Err(format!(
-            "the cell holds the spreadsheet error {code}; fix the formula or type the value"
-        ));
+    match cell {
+        Cell::Error(code) => {
+            return Err(format!(
+                "the cell holds the spreadsheet error {code}; fix the formula or type the value"
+            ));
+        }
+        Cell::Number(n) if !n.is_finite() => return Err(NOT_FINITE.into()),
+        Cell::Damaged(_) => return Err(DAMAGED_DATE.into()),
+        _ => {}
     }
     match kind {
         Kind::Bool => to_bool(cell),
@@ -48,7 +54,7 @@ pub fn borrowed_text(cell: &Cell) -> Option<std::borrow::Cow<'_, str>> {
             dt.date().format("%Y-%m-%d").to_string().into()
         }
         Cell::DateTime(dt) => dt.format("%Y-%m-%dT%H:%M:%S").to_string().into(),
-        Cell::Error(code) => code.as_str().into(),
+        Cell::Error(code) | Cell::Damaged(code) => code.as_str().into(),
     };
     (!text.is_empty()).then_some(text)
 }
@@ -81,44 +87,7 @@ pub fn excel_digits(n: f64) -> f64 {
     format!("{n:.14e}").parse().unwrap_or(n)
 }
 
-/// What is wrong with text in [`shortened_number`]'s form.
-pub const SHORTENED: &str = "is a number that Excel shortened to scientific notation when the file was saved, so its digits are lost; in Excel, format the column as Number with 0 decimal places (or as Text), save the file again and re-run";
-
-/// Whether `text` is a long number as Excel shows it in a column too narrow for it, and as a CSV
-/// saved from that sheet holds it: `6.17555E+09`. The digits past the sixth are gone, so it
-/// cannot be the phone number, ZIP code or account number it stood for. Cheap for other text:
-/// nearly every cell fails on its first two bytes.
-#[inline]
-pub fn shortened_number(text: &str) -> bool {
-    match text.as_bytes() {
-        [b'0'..=b'9', b'.' | b'E', ..] | [b'-', ..] => shortened_rest(text.as_bytes()),
-        _ => false,
-    }
-}
-
-/// [`shortened_number`] past its quick test.
-fn shortened_rest(bytes: &[u8]) -> bool {
-    let bytes = bytes.strip_prefix(b"-").unwrap_or(bytes);
-    let [first, second, ..] = bytes else {
-        return false;
-    };
-    if !first.is_ascii_digit() || !matches!(second, b'.' | b'E') {
-        return false;
-    }
-    let Some(e) = memchr::memchr(b'E', bytes) else {
-        return false;
-    };
-    let digits = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
-    let mantissa_ok = match &bytes[1..e] {
-        [] => true,
-        [b'.', fraction @ ..] => digits(fraction),
-        _ => false,
-    };
-    mantissa_ok
-        && bytes[e + 1..]
-            .strip_prefix(b"+")
-            .is_some_and(|exponent| digits(exponent) && exponent.len() >= 2)
-}
+pub use super::number::{SHORTENED, not_finite, shortened_number};
 
 fn text_kind(text: String, kind: Kind) -> Result<Value, String> {
     if shortened_number(&text) {
@@ -195,43 +164,21 @@ fn to_bool(cell: &Cell) -> Result<Option<Value>, String> {
 
 fn to_number(cell: &Cell) -> Result<Option<Value>, String> {
     let text = match cell {
-        Cell::Number(n) => return Ok(Some(Value::Number(excel_digits(*n)))),
+        Cell::Number(n) if n.is_finite() => return Ok(Some(Value::Number(excel_digits(*n)))),
+        Cell::Number(_) => return Err(NOT_FINITE.into()),
         other => match borrowed_text(other) {
             Some(text) => text,
             None => return Ok(None),
         },
     };
-    let digits = text.strip_suffix('%').unwrap_or(&text).trim();
-    let comma = decimal_comma(digits)?;
-    let digits = comma.as_deref().unwrap_or(digits);
-    let plain = digits
-        .bytes()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'));
-    match digits.parse::<f64>() {
-        Ok(n) if plain && n.is_finite() => Ok(Some(Value::Number(n))),
-        _ => Err("is not a number (expected digits with an optional decimal point and %, such as 12.5 or 12.5%)".into()),
-    }
+    number::parse(&text).map(|n| Some(Value::Number(n)))
 }
 
-/// `12,5` written with a decimal comma (Excel in most of Europe saves CSV so, with `;` between
-/// fields) as `12.5`; `None` for text without a comma. A comma followed by exactly three digits
-/// (`1,500`) may as well separate thousands: that is an error asking for the plain form.
-fn decimal_comma(digits: &str) -> Result<Option<String>, String> {
-    let Some((whole, fraction)) = digits.split_once(',') else {
-        return Ok(None);
-    };
-    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    let whole_digits = whole.strip_prefix(['-', '+']).unwrap_or(whole);
-    if !all_digits(whole_digits) || !all_digits(fraction) {
-        return Ok(None);
-    }
-    if fraction.len() == 3 {
-        return Err(format!(
-            "is not clear: a comma before three digits may separate thousands or decimals; write it as {whole}{fraction} or {whole}.{fraction}"
-        ));
-    }
-    Ok(Some(format!("{whole}.{fraction}")))
-}
+/// What is wrong with a [`Cell::Damaged`] date cell.
+const DAMAGED_DATE: &str = "is in a date cell but is no date: the program that wrote the file damaged it; type the date again (or format the cell as Text), save the file and re-run";
+
+/// What is wrong with a workbook number that is not finite.
+const NOT_FINITE: &str = "is not a finite number (the file holds NaN or an infinity, which no spreadsheet program writes); type the number again";
 
 #[cfg(test)]
 mod tests {
@@ -361,9 +308,14 @@ mod tests {
             Some(Value::Number(7.25))
         );
         for bad in [
-            "ten", "NaN", "inf", "1e400", "12%%", "1,500", "1.234,5", "1,2,3", ",5", "5,",
+            "ten", "NaN", "inf", "1e400", "12%%", "1,500", "1.500", "1,2,3", "5,",
         ] {
             assert!(convert(&text(bad), Kind::Number).is_err(), "{bad}");
+        }
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            for kind in [Kind::Number, Kind::Text] {
+                assert!(convert(&Cell::Number(bad), kind).is_err(), "{bad} {kind:?}");
+            }
         }
         // A decimal comma, when it cannot be a thousands separator.
         assert_eq!(ok(text("1,5"), Kind::Number), Some(Value::Number(1.5)));
@@ -374,6 +326,10 @@ mod tests {
         assert_eq!(
             ok(text("+0,0625"), Kind::Number),
             Some(Value::Number(0.0625))
+        );
+        assert_eq!(
+            ok(text("1.234,5"), Kind::Number),
+            Some(Value::Number(1234.5))
         );
     }
 
@@ -419,7 +375,13 @@ mod tests {
 
     #[test]
     fn numbers_excel_shortened_are_errors() {
-        for shortened in ["6.17555E+09", "1.23457E+11", "-2E+15", "1E+05"] {
+        for shortened in [
+            "6.17555E+09",
+            "6,17555E+09",
+            "1.23457E+11",
+            "-2E+15",
+            "1E+05",
+        ] {
             assert!(shortened_number(shortened), "{shortened}");
             let err = convert(&text(shortened), Kind::Text).expect_err(shortened);
             assert_eq!(err, SHORTENED);
@@ -433,7 +395,6 @@ mod tests {
             "6.1E+9",
             "1.5E-07",
             "2E+10 units",
-            "1e+10",
         ] {
             assert!(!shortened_number(fine), "{fine}");
         }

@@ -7,6 +7,7 @@
 
 mod bind;
 pub mod convert;
+mod number;
 mod parse;
 
 use std::fmt;

@@ -2,7 +2,8 @@
 //! sees (for header names and the preview).
 //!
 //! Conversion goes by the cell's stored type, never by coercion: text that looks like a number
-//! (`"02134"`) stays text with its leading zeros.
+//! (`"02134"`) stays text with its leading zeros, and a date cell that holds no date is
+//! [`Cell::Damaged`], never text.
 
 use calamine::{Data, DataType};
 use chrono::{NaiveDateTime, Timelike};
@@ -36,11 +37,12 @@ pub(super) fn from_data(data: Data) -> Cell {
         }
         Data::DateTime(value) => match value.as_datetime() {
             Some(datetime) => Cell::DateTime(datetime),
-            None => Cell::Text(value.to_string()),
+            None => Cell::Damaged(value.to_string()),
         },
+        // A date cell whose text is no date (`2024-13-45T99:99`) is damage, not text.
         iso @ Data::DateTimeIso(_) => match iso.as_datetime() {
             Some(datetime) => Cell::DateTime(datetime),
-            None => Cell::Text(iso.to_string()),
+            None => Cell::Damaged(iso.to_string()),
         },
         Data::DurationIso(text) => Cell::Text(text),
     }
@@ -65,7 +67,7 @@ pub(super) fn text(cell: &Cell) -> String {
         Cell::Bool(true) => "TRUE".to_string(),
         Cell::Bool(false) => "FALSE".to_string(),
         Cell::DateTime(datetime) => datetime_text(datetime),
-        Cell::Error(error) => error.clone(),
+        Cell::Error(error) | Cell::Damaged(error) => error.clone(),
     }
 }
 

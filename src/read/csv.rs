@@ -3,9 +3,13 @@
 //!
 //! It does not interpret cells: every field is `Cell::Text` or `Cell::Empty`. Invariants: row
 //! numbers are the physical line where a record starts; blank records are never yielded; a
-//! ragged record is yielded, padded or cut to the header's width, with its [`Ragged`] damage.
+//! ragged record is yielded, padded or cut to the header's width, with its [`Ragged`] damage;
+//! a quote that is never closed (or text after a closing quote) stops the stream with
+//! [`ReadError::Quote`] naming its line and column: past it, where records start is a guess, so
+//! the whole file is refused rather than any record misread.
 
 mod head;
+mod quotes;
 mod records;
 
 use std::io::{BufReader, Cursor, Read};
@@ -13,7 +17,7 @@ use std::io::{BufReader, Cursor, Read};
 use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
 
 use super::*;
-use records::{Records, count_newlines};
+use records::{Failure, QuoteAt, Records, count_newlines};
 
 type Source = std::io::Chain<Cursor<Vec<u8>>, DecodeReaderBytes<std::fs::File, Vec<u8>>>;
 
@@ -57,7 +61,8 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
     let preview = head::preview(&head, delimiter);
     let source: Source = Cursor::new(head.bytes).chain(decoder);
     let mut rows = CsvRows {
-        records: Records::new(BufReader::with_capacity(64 << 10, source), delimiter),
+        records: Records::new(BufReader::with_capacity(64 << 10, source), delimiter).strict(),
+        names: Vec::new(),
         width: 0,
         named: 0,
         file: path.to_path_buf(),
@@ -69,6 +74,7 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
         rows.read()?;
     }
     let headers = rows.find_header(header_row)?;
+    rows.names.clone_from(&headers);
     rows.width = headers.len();
     rows.named = headers
         .iter()
@@ -91,6 +97,8 @@ pub(super) fn open(path: &Path, options: &ReadOptions) -> Result<Table, ReadErro
 struct CsvRows {
     /// Reuses one field buffer for every record: the only per-row allocations are the cells.
     records: Records<BufReader<Source>>,
+    /// The header's names once it is read, for messages.
+    names: Vec<String>,
     width: usize,
     /// The header's width without the blank names at its end (`Acct,Company,` has two): a
     /// line that stops before those columns lacks nothing.
@@ -166,11 +174,42 @@ impl CsvRows {
 
     /// Reads the next record into the buffer; `false` at the end.
     fn read(&mut self) -> Result<bool, ReadError> {
-        self.records.read().map_err(|e| ReadError::Csv {
-            file: self.file.clone(),
-            line: self.records.current_line(),
-            cause: e.to_string(),
+        self.records.read().map_err(|failure| match failure {
+            Failure::Io(e) => ReadError::Csv {
+                file: self.file.clone(),
+                line: self.records.current_line(),
+                cause: e.to_string(),
+            },
+            Failure::Quote(at) => self.quote_error(at),
         })
+    }
+
+    /// A quote that breaks the rule, named by its line and column.
+    fn quote_error(&self, at: QuoteAt) -> ReadError {
+        let column = match self.names.get(at.field) {
+            Some(name) if !name.is_empty() => format!("column \"{name}\""),
+            _ => format!("column {}", at.field + 1),
+        };
+        let line = at.open_line;
+        let problem = match at.close_line {
+            None if at.last_line > line => format!(
+                "is never closed: lines {line} to {}, the end of the file, would all be read into this one cell",
+                at.last_line
+            ),
+            None => "is never closed before the end of the file".to_string(),
+            Some(close) if close == line => {
+                "closes before the cell ends: text follows the closing quote".to_string()
+            }
+            Some(close) => format!(
+                "is not closed where the cell should end: the next quote, on line {close}, is followed by text, so lines {line} to {close} would be read as one cell"
+            ),
+        };
+        ReadError::Quote {
+            file: self.file.clone(),
+            line,
+            column,
+            problem,
+        }
     }
 
     /// The line where the buffered record starts.

@@ -37,6 +37,9 @@ pub enum Cell {
     DateTime(NaiveDateTime),
     /// An Excel error cell, as Excel shows it: `#N/A`, `#REF!`, …
     Error(String),
+    /// A date cell whose stored value is no date (`2024-13-45T99:99`, a serial out of range):
+    /// the stored text, shown in messages but never taken as a value.
+    Damaged(String),
 }
 
 impl Cell {
@@ -238,6 +241,18 @@ pub enum ReadError {
         column: u32,
         /// The last row read when the cell came.
         after: u64,
+    },
+    #[error(
+        "{file}, line {line}, {column}: the quote (\") that opens this cell {problem}; the file is refused, so that no record is misread and nothing is sent\nhint: a cell that starts with a quote must end with one, right before the delimiter or the line end, and a quote inside it is written twice (\"\"); close the quote, double it or remove it, and run again"
+    )]
+    Quote {
+        file: PathBuf,
+        /// The line where the quote opens.
+        line: u64,
+        /// `column "Notes"`, or `column 3` in the header row.
+        column: String,
+        /// What is wrong, with the lines it reaches.
+        problem: String,
     },
     #[error("{file}, line {line}: {cause}")]
     Csv {

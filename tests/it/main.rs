@@ -1,6 +1,7 @@
 //! The integration tests: one binary, one module per topic. They drive the real binary (and the
 //! sandbox on 127.0.0.1:0) through the helpers in `util`.
 
+mod csv_quotes;
 mod defaults;
 mod dry_run;
 mod fuzzed_samples;
@@ -9,6 +10,7 @@ mod ledger;
 mod mapping_errors;
 mod messy_exports;
 mod messy_input;
+mod numbers;
 mod odd_servers;
 mod outputs;
 mod sandbox;

@@ -527,7 +527,7 @@ fn percentages_and_decimals() {
     );
     assert_eq!(
         report[4],
-        "6,invalid,3,BillingAdjustmentPercentage: column \"Adj\" value \"ten\" is not a number (expected digits with an optional decimal point and %, such as 12.5 or 12.5%)"
+        "6,invalid,3,BillingAdjustmentPercentage: column \"Adj\" value \"ten\" is not a number (expected digits with an optional decimal point or comma, thousands in groups of three and %, such as 12.5, 12,5, 1,234.5 or 12.5%)"
     );
 }
 

@@ -1,14 +1,45 @@
-//! A record reader over csv-core that knows the physical line where each record starts.
+//! A record reader over csv-core that knows the physical line where each record starts and, in
+//! strict mode, refuses a quote that is never closed.
 //!
-//! The csv crate's `Position::line()` is taken before the blank lines (and the `\n` of a CRLF)
-//! that precede a record are skipped, so it is one or more lines short after a CRLF or a blank
-//! line. Here the reader skips those itself, counting them, before handing the rest to
-//! csv-core. One field buffer is reused for every record. A line ends with `\n`, `\r\n` or a
-//! lone `\r` (old Mac exports), as csv-core reads them.
+//! Why csv-core and not the csv crate's `ByteRecord` with `Position::line()`: that line is
+//! taken before the blank lines and the `\n` of a CRLF that precede a record are skipped, so it
+//! is one or more lines short after a CRLF or a blank line (BurntSushi/rust-csv#395,
+//! BurntSushi/rust-csv#208, both open); and the csv crate reads a quote that is never closed
+//! without an error (BurntSushi/rust-csv#252, #289), while the raw bytes needed to check the
+//! quotes ourselves are not exposed by its reader. Here the reader skips line ends itself,
+//! counting them, hands the rest to csv-core, and keeps the record's raw bytes for
+//! [`quotes::check`]. One field buffer is reused for every record. A line ends with `\n`,
+//! `\r\n` or a lone `\r` (old Mac exports), as csv-core reads them.
 
 use std::io::{self, BufRead};
 
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
+
+use super::quotes::{self, BadQuote};
+
+/// Why a record could not be read.
+#[derive(Debug)]
+pub(super) enum Failure {
+    Io(io::Error),
+    /// The record breaks the quoting rule (strict mode only).
+    Quote(QuoteAt),
+}
+
+impl From<io::Error> for Failure {
+    fn from(error: io::Error) -> Self {
+        Failure::Io(error)
+    }
+}
+
+/// A [`BadQuote`] in lines: where the quote opens, where the quote that should close it stands
+/// (`None`: nowhere before the end of the file), and the last line the record reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct QuoteAt {
+    pub field: usize,
+    pub open_line: u64,
+    pub close_line: Option<u64>,
+    pub last_line: u64,
+}
 
 pub(super) struct Records<R> {
     input: R,
@@ -23,6 +54,12 @@ pub(super) struct Records<R> {
     record_line: u64,
     /// The last byte counted was a `\r`: a line break, unless a `\n` follows.
     pending_cr: bool,
+    /// Check each record's quotes ([`quotes::check`]); off for the head, whose last record may
+    /// be cut off anywhere.
+    strict: bool,
+    /// The raw bytes of the current record, kept in strict mode only.
+    raw: Vec<u8>,
+    delimiter: u8,
 }
 
 impl<R: BufRead> Records<R> {
@@ -36,7 +73,16 @@ impl<R: BufRead> Records<R> {
             reader_line: 1,
             record_line: 0,
             pending_cr: false,
+            strict: false,
+            raw: Vec::new(),
+            delimiter,
         }
+    }
+
+    /// The same reader, refusing a record that breaks the quoting rule.
+    pub fn strict(mut self) -> Self {
+        self.strict = true;
+        self
     }
 
     /// The line where the current record starts.
@@ -104,8 +150,34 @@ impl<R: BufRead> Records<R> {
     }
 
     /// Reads the next record; `false` at the end of the input.
-    pub fn read(&mut self) -> io::Result<bool> {
+    pub fn read(&mut self) -> Result<bool, Failure> {
+        let more = self.read_record()?;
+        if self.strict && more {
+            quotes::check(&self.raw, self.delimiter)
+                .map_err(|bad| Failure::Quote(self.quote_at(bad)))?;
+        }
+        Ok(more)
+    }
+
+    /// A [`BadQuote`] of the current record in lines.
+    fn quote_at(&self, bad: BadQuote) -> QuoteAt {
+        let line = |offset: usize| self.record_line + count_newlines(&self.raw[..offset]);
+        let raw = self.raw.as_slice();
+        let body = [&b"\r\n"[..], b"\n", b"\r"]
+            .iter()
+            .find_map(|end| raw.strip_suffix(*end))
+            .unwrap_or(raw);
+        QuoteAt {
+            field: bad.field,
+            open_line: line(bad.open),
+            close_line: bad.close.map(line),
+            last_line: self.record_line + count_newlines(body),
+        }
+    }
+
+    fn read_record(&mut self) -> io::Result<bool> {
         self.skip_line_ends()?;
+        self.raw.clear();
         if self.pending_cr {
             // The skip stopped at a byte that is not a line end: that `\r` stood alone.
             self.reader_line += 1;
@@ -121,6 +193,9 @@ impl<R: BufRead> Records<R> {
             let (lines, pending_cr) = count_lines(&input[..nin], self.pending_cr);
             self.reader_line += lines;
             self.pending_cr = pending_cr;
+            if self.strict {
+                self.raw.extend_from_slice(&input[..nin]);
+            }
             self.input.consume(nin);
             out += nout;
             nends += nend;

@@ -174,7 +174,7 @@ async fn decimal_commas_of_a_european_export_land_as_numbers() {
     );
     assert_eq!(
         brief(&e.work.report("in.csv.report.csv"))[2],
-        "4,invalid,1003,BillingAdjustmentPercentage: column \"Rabatt\" value \"1,500\" is not clear: a comma before three digits may separate thousands or decimals; write it as 1500 or 1.500"
+        "4,invalid,1003,BillingAdjustmentPercentage: column \"Rabatt\" value \"1,500\" is not clear: a comma before three digits may separate thousands (1500) or decimals (1.5); write 1500 or 1.5"
     );
     assert_eq!(e.accounts().len(), 2);
 }
