@@ -21,7 +21,7 @@ const COLUMNS: [&str; 3] = ["Acct", "Company", "Notes"];
 fn with_open_quote(records: usize, record: usize, column: usize, end: &str) -> String {
     let mut text = format!("{}{end}", COLUMNS.join(","));
     for r in 0..records {
-        let mut cells = vec![
+        let mut cells = [
             format!("{}", 1001 + r),
             format!("Co {r}"),
             format!("note {r}"),

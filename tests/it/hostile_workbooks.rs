@@ -49,7 +49,7 @@ fn measured(work: &Work) -> (Run, Option<u64>) {
         .arg(work.path("peak.txt"))
         .arg(binary);
     timed
-        .args(&args)
+        .args(args)
         .current_dir(work.dir())
         .stdin(std::process::Stdio::null());
     for (name, value) in command.get_envs() {
