@@ -164,6 +164,9 @@ pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
 /// A dry run of `input` with `mapping`; returns the run and the report's brief lines.
 pub fn dry(work: &Work, input: &str, mapping: &str) -> (Run, Vec<String>) {
     work.write("m.toml", mapping);
+    // A run that cannot start leaves an earlier report as it was: start without one, so the
+    // report read back is this run's.
+    let _ = std::fs::remove_file(work.path("r.csv"));
     let run = work.run(&[input, "-m", "m.toml", "--dry-run", "--report", "r.csv"]);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     let report = if work.path("r.csv").exists() {
