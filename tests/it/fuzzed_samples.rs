@@ -5,6 +5,9 @@
 //! in-process through the reader, a handful through the binary under a 1 GB address-space
 //! limit, where they must end with a report or exit 2 with a message.
 //!
+//! A legacy `.xls` (`fixtures/customers.xls`, five customers written by Python's xlwt), cut
+//! short, goes through the binary: calamine reads it whole and has panicked on damaged ones.
+//!
 //! The mutations come from a fixed seed: a failure names its case, which reruns the same.
 #![allow(clippy::unwrap_used)]
 
@@ -38,6 +41,12 @@ fn sample(name: &str) -> Vec<u8> {
             .join(name),
     )
     .unwrap()
+}
+
+/// The legacy workbook fixture (Account Number, Company, Email; five customers).
+fn xls_fixture() -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/customers.xls"))
+        .unwrap()
 }
 
 /// A byte-level mutation of `bytes`.
@@ -274,5 +283,47 @@ fn mutated_samples_through_the_binary_in_bounded_memory() {
             Some(2) => assert!(stderr.contains("error: "), "{case}: {stderr}"),
             other => panic!("{case}: exit {other:?}: {stderr}"),
         }
+    }
+}
+
+/// A damaged legacy workbook through the binary: a clear "damaged" refusal naming the file, never
+/// a panic's text (calamine's xls reader panics on some cut files).
+#[test]
+fn a_damaged_xls_is_refused_as_damaged() {
+    let work = Work::new();
+    let xls = xls_fixture();
+    work.write("whole.xls", &xls);
+    work.write(
+        "m.toml",
+        "[customer]\nAccountNumber = \"Account Number\"\nName = \"Company\"\nEmail = \"Email\"\n",
+    );
+    let run = work.run(&[
+        "whole.xls",
+        "-m",
+        "m.toml",
+        "--dry-run",
+        "--report",
+        "r.csv",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for cut in [xls.len() / 2, xls.len() - 700, 600] {
+        work.write("cut.xls", &xls[..cut]);
+        let run = work.run(&["cut.xls", "-m", "m.toml", "--dry-run", "--report", "r.csv"]);
+        assert_eq!(run.code, 2, "cut at {cut}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("cut.xls"),
+            "cut at {cut}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("panicked"),
+            "cut at {cut}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("index out of"),
+            "cut at {cut}: {}",
+            run.stderr
+        );
     }
 }
