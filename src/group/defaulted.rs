@@ -2,12 +2,24 @@
 //! (`value = …`). A default fills a gap: a create carries it, but an update lays it over OnTime's
 //! record only where that property is blank there too (`upload/merge.rs`).
 //!
-//! Carried by the packed draft as one bit per field ([`super::PackedDraft::defaulted`]).
-//! Invariant: bit `i` of a mask is property `i` of its entity's catalog (`model.rs`), and the
-//! children's masks are in the draft's order of departments and of contacts.
+//! Carried beside the draft, one bit per property.
+//! Invariant: bit `i` of a mask is property `i` of its entity's catalogue
+//! (`ontime_api::catalogue`), and the children's masks are in the draft's order of departments
+//! and of contacts.
 
-use super::packed::{bit, catalog_index};
 use ontime_api::Entity;
+
+/// The bit of catalogue index `index` in a mask (the catalogues have fewer than 32 properties).
+pub(super) fn bit(index: u8) -> u32 {
+    1u32.checked_shl(u32::from(index)).unwrap_or(0)
+}
+
+/// A property's position in its entity's catalogue (names come from that catalogue, so it is
+/// there; the catalogues have fewer than 256 entries).
+pub(super) fn catalog_index(entity: Entity, name: &str) -> u8 {
+    let index = entity.fields().iter().position(|d| d.name == name);
+    index.unwrap_or(usize::from(u8::MAX)) as u8
+}
 
 /// The properties of a draft that mapping defaults gave, per record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

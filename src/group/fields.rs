@@ -1,10 +1,11 @@
 //! One row's cells as OnTime values, and how they join a customer: conversion through the value
 //! map ([`field_value`]), children built from a row and de-duplicated by name (and email), a
 //! field's value merged with the one the customer holds (two different ones are a problem naming
-//! both rows), and the strings values are written into ([`Spare`]).
+//! both rows).
 //!
 //! Invariant: every problem names the OnTime field, the column and the value.
 
+use super::defaulted::{bit, catalog_index};
 use super::{Builder, Problem, rules};
 use crate::mapping::convert::{self, cell_text, convert};
 use crate::mapping::{FieldBinding, RuleSource};
@@ -12,44 +13,10 @@ use crate::read::{Cell, Row};
 use crate::report::{Report, RowId};
 use ontime_api::{Entity, Fields, Kind, Value};
 
-/// Strings to write text values into instead of allocating: a million-row file has about ten
-/// million of them, each copied into its packed customer and then dropped.
-#[derive(Default)]
-pub(super) struct Spare(Vec<String>);
-
-impl Spare {
-    /// At most this many strings are kept (a customer has at most 29 fields, but any number
-    /// of children).
-    const KEEP: usize = 256;
-
-    pub(super) fn keep(&mut self, fields: impl Iterator<Item = (&'static str, Value)>) {
-        for (_, value) in fields {
-            if let Value::Text(text) = value
-                && self.0.len() < Spare::KEEP
-            {
-                self.0.push(text);
-            }
-        }
-    }
-
-    /// `text` in a string of its own.
-    pub(super) fn text(&mut self, text: &str) -> String {
-        match self.0.pop() {
-            Some(mut spare) => {
-                spare.clear();
-                spare.push_str(text);
-                spare
-            }
-            None => text.to_string(),
-        }
-    }
-}
-
 /// One field of one row: `Ok(None)` when blank (after the value map), else the value.
 pub(super) fn field_value(
     binding: &FieldBinding,
     row: &Row,
-    spare: &mut Spare,
 ) -> Result<Option<Value>, String> {
     let (Some(column), RuleSource::Column { map, .. }) = (&binding.column, &binding.rule.source)
     else {
@@ -78,10 +45,10 @@ pub(super) fn field_value(
             if convert::shortened_number(text) {
                 return Err(convert::SHORTENED.into());
             }
-            Ok((!text.is_empty()).then(|| Value::Text(spare.text(text))))
+            Ok((!text.is_empty()).then(|| Value::Text(text.to_string())))
         }
         (Cell::Text(text), Kind::Email) if ontime_api::is_email(convert::trim(text)) => {
-            Ok(Some(Value::Text(spare.text(convert::trim(text)))))
+            Ok(Some(Value::Text(convert::trim(text).to_string())))
         }
         (cell, kind) => convert(cell, kind),
     }
@@ -115,12 +82,11 @@ pub(super) fn child(
     row_id: RowId,
     row: &Row,
     problems: &mut Vec<Problem>,
-    spare: &mut Spare,
 ) -> Option<(Fields, u32)> {
     let mut fields = Fields(Vec::with_capacity(bindings.len()));
     let mut any_column = false;
     for binding in bindings {
-        match field_value(binding, row, spare) {
+        match field_value(binding, row) {
             Ok(Some(value)) => {
                 any_column |= binding.column.is_some();
                 fields.set(entity, binding.rule.field.name, value);
@@ -144,7 +110,7 @@ pub(super) fn child(
         if fields.get(name).is_none() {
             fields.set(entity, name, value.clone());
             if is_default {
-                defaulted |= super::packed::bit(super::packed::catalog_index(entity, name));
+                defaulted |= bit(catalog_index(entity, name));
             }
         }
     }
@@ -269,9 +235,7 @@ pub(super) fn add_child(builder: &mut Builder, entity: Entity, found: Option<(Fi
             same_contact as fn(&Fields, &Fields) -> bool,
         ),
     };
-    if list.iter().any(|(existing, _)| same(existing, &found.0)) {
-        builder.spare.keep(found.0.0.into_iter());
-    } else {
+    if !list.iter().any(|(existing, _)| same(existing, &found.0)) {
         list.push(found);
     }
 }

@@ -183,30 +183,21 @@ fn one_customer_per_match_value(
     let MatchBy::Field(field) = mapping.match_by else {
         return Ok(groups);
     };
-    // By hash first (a few bytes a customer, worked out on two threads), then by the values
-    // themselves on a hash clash.
-    let hashes = group::in_two(groups.iter().collect(), |group| {
-        match_key(group, field).map(|value| xxhash_rust::xxh3::xxh3_64(value.as_bytes()))
-    })?;
-    let mut first: HashMap<u64, usize, foldhash::fast::RandomState> =
-        HashMap::with_capacity_and_hasher(hashes.len(), Default::default());
+    let mut first: HashMap<Cow<'_, str>, usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(groups.len(), Default::default());
     let mut clashes: Vec<(usize, usize)> = Vec::new();
-    for (index, hash) in hashes.into_iter().enumerate() {
-        let Some(hash) = hash else {
+    for (index, group) in groups.iter().enumerate() {
+        let Some(value) = match_key(group, field) else {
             continue;
         };
-        match first.get(&hash) {
-            Some(&other)
-                if match_key(&groups[other], field) == match_key(&groups[index], field) =>
-            {
-                clashes.push((index, other))
-            }
-            Some(_) => {}
+        match first.get(&value) {
+            Some(&other) => clashes.push((index, other)),
             None => {
-                first.insert(hash, index);
+                first.insert(value, index);
             }
         }
     }
+    drop(first);
     if clashes.is_empty() {
         return Ok(groups);
     }
@@ -233,7 +224,8 @@ fn one_customer_per_match_value(
         };
         let (other_key, other_row) = &labels[other];
         let shown = group
-            .packed
+            .draft
+            .fields
             .get(field)
             .map(|v| v.display())
             .unwrap_or_default();
@@ -258,9 +250,9 @@ fn one_customer_per_match_value(
 }
 
 /// A customer's match value as servers may compare it: trimmed, ignoring case; `None` if blank.
-/// Borrowed from the packed customer when lowercasing changes nothing (account numbers, say).
+/// Borrowed from the customer when lowercasing changes nothing (account numbers, say).
 fn match_key<'a>(group: &'a CustomerGroup, field: &str) -> Option<Cow<'a, str>> {
-    let lowered = match group.packed.text(field)? {
+    let lowered = match group.draft.fields.shown(field)? {
         Cow::Borrowed(text) => lowercase(trim(text)),
         Cow::Owned(text) => Cow::Owned(lowercase(trim(&text)).into_owned()),
     };
@@ -600,7 +592,7 @@ Email = "Contact Email"
         assert_eq!(groups[0].key, "1001");
         assert_eq!(groups[0].rows.len(), 5);
         assert_eq!(
-            groups[0].draft().to_json(),
+            groups[0].draft.to_json(),
             json!({
                 "Name": "Acme",
                 "Phone": "6175550100",
@@ -619,7 +611,7 @@ Email = "Contact Email"
             })
         );
         assert_eq!(
-            groups[1].draft().to_json(),
+            groups[1].draft.to_json(),
             json!({
                 "Name": "Beta",
                 "Phone": "555",
@@ -651,16 +643,16 @@ Phone = { column = "Phone", default = "000" }
                    1001,,,Cy,1\n";
         let (groups, _) = drafts(mapping, &[("in.csv", csv.as_bytes())]);
         let phone = 1 << 2;
-        let acme = groups[0].packed.defaulted();
+        let acme = groups[0].defaulted.clone();
         assert!(acme.customer("Country") && acme.customer("State"));
         assert!(!acme.customer("TimeZone"), "a constant is no default");
         assert!(!acme.customer("Name"));
         assert_eq!(acme.contacts, [phone, 0]);
-        let beta = groups[1].packed.defaulted();
+        let beta = groups[1].defaulted.clone();
         assert!(!beta.customer("Country") && beta.customer("State"));
         assert_eq!(beta.contacts, [0]);
         assert_eq!(
-            groups[0].draft().to_json(),
+            groups[0].draft.to_json(),
             json!({
                 "Name": "Acme", "AccountNumber": "1001", "Country": "US", "State": "MA",
                 "TimeZone": "Eastern Standard Time",
@@ -696,7 +688,7 @@ Phone = { column = "Phone", default = "000" }
         let mapping = "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\nPhone = \"Phone\"\nPostalCode = \"ZIP\"\nComments = \"Since\"\nSendInvoiceByEmail = \"Invoice\"\n";
         let (groups, _) = drafts(mapping, &[("in.xlsx", &bytes)]);
         assert_eq!(
-            groups[0].draft().to_json(),
+            groups[0].draft.to_json(),
             json!({
                 "Name": "Acme",
                 "PostalCode": "02134",
@@ -723,11 +715,11 @@ Phone = { column = "Phone", default = "000" }
         );
         assert_eq!(report.len(), 5, "{report:?}");
         assert_eq!(
-            groups[0].draft().to_json(),
+            groups[0].draft.to_json(),
             json!({"Name": "A", "AccountNumber": "1", "Contacts": [{"Name": "Al"}]})
         );
         assert_eq!(
-            groups[1].draft().to_json(),
+            groups[1].draft.to_json(),
             json!({"Name": "B", "AccountNumber": "2", "Contacts": [{"Name": "Bo", "Email": "bo@b.com", "Phone": "6175550100"}]})
         );
         assert_eq!(groups[1].rows.len(), 3);

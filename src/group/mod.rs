@@ -1,89 +1,54 @@
-//! Stage 3: rows → Customer drafts with their Departments and Contacts, validated.
+//! Stage 3: rows → customers with their Departments and Contacts, validated.
 //!
 //! Rows with equal group keys form one customer, adjacent or not. A customer field takes the one
 //! non-blank value its rows give (blanks never conflict; two different values make the group
 //! invalid); defaults and constants apply once, to the whole group. If any row of a group is
 //! invalid, no part of the group is sent: the offending row says why and the others name it.
 //!
-//! Every customer is held until the last row (a later row may still join it), so memory is the
-//! constraint: only the customer rows are going to is unpacked, the others are packed in one
-//! buffer each (`parked.rs`, in the encoding of `packed.rs`), about the size of their text.
+//! Every customer is held, as the [`CustomerDraft`] it becomes, until the last row is read (a
+//! later row may still join it): a dry run of 100,000 customers holds them in well under the
+//! 500 MB budget.
 
 use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
+mod complete;
 mod defaulted;
 mod fields;
+mod key;
 pub mod load;
-mod packed;
-mod parked;
+mod problem;
 mod rules;
 
+use complete::Completion;
 pub use defaulted::Defaulted;
-use fields::{Spare, add_child, bad_value, child, field_value, merge, repeats};
-pub use packed::PackedDraft;
-use packed::Writer;
-pub use parked::in_two;
-use parked::{Completion, Parked, park, unpark};
+use fields::{add_child, bad_value, child, field_value, merge, repeats};
+pub use key::{Above, same_cells};
+use key::key_of;
+use problem::{Problem, reject};
 
-use crate::mapping::convert::{self, cell_text};
 use crate::mapping::{Binding, FieldBinding};
-use crate::read::{Cell, Row};
-use crate::report::{Outcome, Report, RowId, Status};
+use crate::read::Row;
+use crate::report::{Report, RowId};
 use ontime_api::{CustomerDraft, Entity, Fields};
 
-/// A customer ready to send: its draft and every input row that contributed to it.
+/// A customer ready to send: its draft, which of its values defaults gave, and every input row
+/// that contributed to it.
 #[derive(Debug, Clone)]
 pub struct CustomerGroup {
     /// The group key as shown in the report (`1001`, or `1001 / East` for several columns).
     pub key: String,
-    /// Packed: a whole file's customers are held at once (see [`packed`]).
-    pub packed: PackedDraft,
+    pub draft: CustomerDraft,
+    pub defaulted: Defaulted,
     /// Every row of the group, in input order; the first is the customer's first row.
     pub rows: Vec<RowId>,
 }
 
-impl CustomerGroup {
-    /// The customer's draft, unpacked.
-    pub fn draft(&self) -> CustomerDraft {
-        self.packed.unpack()
-    }
-}
-
-/// Something wrong with one row.
-#[derive(Debug, Clone)]
-struct Problem {
-    row: RowId,
-    field: Option<String>,
-    column: Option<String>,
-    /// The cell's text and what is wrong with it, when the problem is one cell's value.
-    value: Option<String>,
-    reason: Option<String>,
-    message: String,
-}
-
-impl Problem {
-    fn outcome(&self) -> Outcome {
-        Outcome {
-            status: Status::Invalid,
-            customer_id: None,
-            field: self.field.clone(),
-            column: self.column.clone(),
-            value: self.value.clone(),
-            reason: self.reason.clone(),
-            message: self.message.clone(),
-        }
-    }
-}
-
-/// The customer rows are being added to, unpacked.
+/// A customer while rows are added to it.
 #[derive(Default)]
 struct Builder {
-    key: String,
     rows: Vec<RowId>,
-    /// The customer's fields as the draft will hold them, allocated once at their final size
-    /// (one slot per customer binding: defaults and constants fill the rest in `complete`).
     fields: Fields,
     /// For each entry of `fields`, at the same position: its index into [`Grouper::customer`]
     /// and the row that gave it first.
@@ -92,75 +57,37 @@ struct Builder {
     departments: Vec<(Fields, u32)>,
     contacts: Vec<(Fields, u32)>,
     problems: Vec<Problem>,
-    /// Text values of customers already packed, kept for the next customer's values.
-    spare: Spare,
 }
 
 impl Builder {
-    /// A child record from a row's columns ([`child`]), its problems the customer's.
-    fn child(
-        &mut self,
-        entity: Entity,
-        bindings: &[FieldBinding],
-        row_id: RowId,
-        row: &Row,
-    ) -> Option<(Fields, u32)> {
-        child(
-            entity,
-            bindings,
-            row_id,
-            row,
-            &mut self.problems,
-            &mut self.spare,
-        )
-    }
-
-    /// Empties it for the next customer, keeping its allocations.
-    fn clear(&mut self) {
-        self.key.clear();
-        self.rows.clear();
-        self.spare.keep(self.fields.0.drain(..));
-        let children = self.departments.drain(..).chain(self.contacts.drain(..));
-        self.spare.keep(children.flat_map(|(child, _)| child.0));
-        self.given.clear();
-        self.problems.clear();
+    /// Adds a row's Department or Contact ([`child`]), its problems the customer's.
+    fn add_child(&mut self, entity: Entity, bindings: &[FieldBinding], id: RowId, row: &Row) {
+        let found = child(entity, bindings, id, row, &mut self.problems);
+        add_child(self, entity, found);
     }
 }
 
-/// Collects rows into groups; [`Grouper::finish`] validates them.
-///
-/// Only one customer is held unpacked, the one rows are going to; the others are [`Parked`]. A
-/// customer's rows usually follow each other, so most are packed once, when the next customer's
-/// first row comes; a row that returns to an earlier customer unpacks it.
+/// Collects rows into customers; [`Grouper::finish`] validates them.
 pub struct Grouper {
-    /// Group number by key.
+    /// Customer number by key.
     index: HashMap<String, usize, RandomState>,
-    /// Every customer by group number; the open one's slot is empty while it is open.
-    parked: Vec<Parked>,
-    open: Builder,
-    /// The open customer's group number; [`CLOSED`] when none is open.
-    open_group: usize,
-    /// Where packing writes before the exact-size copy is taken (keeps its capacity).
-    scratch: Writer,
-    /// Rows that belong to no group (blank or unknown key), already decided invalid.
+    /// Every customer by number, in order of its first row.
+    customers: Vec<Builder>,
+    /// Rows that belong to no customer (blank or unknown key), already decided invalid.
     orphans: Vec<Problem>,
     customer: Vec<FieldBinding>,
-    /// Each customer binding's property, as its index in the catalog.
-    catalog: Vec<u8>,
-    /// How the previous customer row went, when it joined a group without damage: a customer's
-    /// rows usually repeat its cells, and a cell equal to the one above gives the same result.
+    /// How the previous customer row went, when it joined a customer without damage: a
+    /// customer's rows usually repeat its cells, and a cell equal to the one above (which went
+    /// in cleanly) gives the value the customer already holds.
     prev: Option<Previous>,
     /// Bit `c` set for each column (of the first 64) that a customer binding reads; `None` when
     /// one reads a column past them. A row repeating all of them skips the per-field pass.
     customer_columns: Option<u64>,
 }
 
-/// [`Grouper::open_group`] when no customer is open.
-const CLOSED: usize = usize::MAX;
-
 /// What the previous customer row left behind, for [`Grouper::add_customer_row`]'s fast path.
 struct Previous {
-    group: usize,
+    customer: usize,
     /// Its row number, to check that the caller's `above` is that row.
     number: u64,
     /// Bit `i` set: customer field `i` of that row converted and merged without a problem.
@@ -169,97 +96,12 @@ struct Previous {
     children_clean: [bool; 2],
 }
 
-/// Whether `row` holds exactly the cell `above` holds in `column`.
-fn same_cell(above: &Row, row: &Row, column: usize) -> bool {
-    row.cells.get(column) == above.cells.get(column)
-}
-
-/// The row above a customer row, and which of its cells the row repeats: worked out by
-/// [`same_cells`] on the reading thread, so the grouping thread only tests bits.
-#[derive(Debug, Clone, Copy)]
-pub struct Above<'a> {
-    pub row: &'a Row,
-    /// From [`same_cells`].
-    pub same: u64,
-}
-
-impl Above<'_> {
-    /// Whether `row` holds exactly the cell the row above holds in `column`.
-    fn same(&self, row: &Row, column: usize) -> bool {
-        match column {
-            0..64 => self.same & (1 << column) != 0,
-            _ => same_cell(self.row, row, column),
-        }
-    }
-}
-
-/// Bit `c` set: column `c` (of the first 64) holds the same cell in both rows. Columns past
-/// the 64th are compared when asked.
-pub fn same_cells(above: &Row, row: &Row) -> u64 {
-    let mut same = 0;
-    for (column, (a, b)) in above.cells.iter().zip(&row.cells).take(64).enumerate() {
-        if a == b {
-            same |= 1 << column;
-        }
-    }
-    same
-}
-
-/// The group key of a row: each key column's text, `None` (with the blank column) if one is blank.
-fn key_of(row: &Row, binding: &Binding) -> Result<String, String> {
-    let mut key = String::new();
-    for (i, column) in binding.key.iter().enumerate() {
-        let cell = row.cells.get(column.index).unwrap_or(&Cell::Empty);
-        if let Cell::Error(code) = cell {
-            return Err(format!(
-                "column \"{}\" holds the spreadsheet error {code}",
-                column.header
-            ));
-        }
-        if let Cell::Damaged(text) = cell {
-            return Err(format!(
-                "column \"{}\" value \"{text}\" is in a date cell but is no date: the file is damaged; type the key again",
-                column.header
-            ));
-        }
-        let Some(text) = cell_text(cell) else {
-            return Err(column.header.clone());
-        };
-        if convert::shortened_number(&text) {
-            // Two customers whose numbers Excel shortened alike would become one.
-            return Err(format!(
-                "column \"{}\" value \"{text}\" {}",
-                column.header,
-                convert::SHORTENED
-            ));
-        }
-        if convert::not_finite(&text) {
-            // `inf` and `1e400` would be one customer; neither is anyone's key.
-            return Err(format!(
-                "column \"{}\" value \"{text}\" is not a customer key: NaN and infinity are what a failed computation or export leaves behind; type the key again",
-                column.header
-            ));
-        }
-        if i == 0 {
-            key = text;
-        } else {
-            key.push_str(" / ");
-            key.push_str(&text);
-        }
-    }
-    Ok(key)
-}
-
 impl Grouper {
     pub fn new(customer: &Binding) -> Grouper {
         let customer = customer
             .fields(Entity::Customer)
             .unwrap_or_default()
             .to_vec();
-        let catalog = customer
-            .iter()
-            .map(|b| packed::catalog_index(Entity::Customer, b.rule.field.name))
-            .collect();
         let customer_columns = customer.iter().try_fold(0u64, |mask, b| match &b.column {
             Some(c) if c.index < 64 => Some(mask | 1 << c.index),
             Some(_) => None,
@@ -267,19 +109,15 @@ impl Grouper {
         });
         Grouper {
             index: HashMap::default(),
-            parked: Vec::new(),
-            open: Builder::default(),
-            open_group: CLOSED,
-            scratch: Writer::default(),
+            customers: Vec::new(),
             orphans: Vec::new(),
             customer,
-            catalog,
             prev: None,
             customer_columns,
         }
     }
 
-    /// The key of a customer row, or the problem that keeps it out of every group.
+    /// The key of a customer row, or the problem that keeps it out of every customer.
     pub fn customer_key(row: &Row, binding: &Binding) -> Result<String, String> {
         key_of(row, binding)
     }
@@ -293,14 +131,11 @@ impl Grouper {
     }
 
     /// Adds a row of the customer table (which may also carry a department and a contact).
-    /// `key` is what [`Grouper::customer_key`] gave for it.
-    ///
-    /// `above` is the row of the previous call, if any: when both rows belong to the same
-    /// customer, a cell equal to the one above (which went in without a problem) is skipped,
-    /// as converting it again would give the value the group already holds.
+    /// `key` is what [`Grouper::customer_key`] gave for it; `above` is the row of the previous
+    /// call, if any.
     pub fn add_customer_row(
         &mut self,
-        row_id: RowId,
+        id: RowId,
         row: &Row,
         above: Option<Above>,
         key: Result<&str, String>,
@@ -310,24 +145,16 @@ impl Grouper {
         let prev = self.prev.take();
         let key = match key {
             Ok(key) => key,
-            Err(reason) => return self.orphan(row_id, binding, reason, "customer"),
+            Err(reason) => return self.orphan(id, binding, reason, "customer"),
         };
-        let group = self.group(key);
+        let customer = self.customer_number(key);
         let prev = prev
             .zip(above)
-            .filter(|(p, above)| p.group == group && p.number == above.row.number);
-        let builder = &mut self.open;
-        builder.rows.push(row_id);
+            .filter(|(p, above)| p.customer == customer && p.number == above.row.number);
+        self.customers[customer].rows.push(id);
         if let Some(ragged) = row.ragged {
-            builder.problems.push(Problem {
-                row: row_id,
-                field: None,
-                column: None,
-                value: None,
-                reason: None,
-                message: ragged.message(row.number),
-            });
-            return;
+            let problem = Problem::row(id, None, ragged.message(row.number));
+            return self.customers[customer].problems.push(problem);
         }
         // Every customer field of the row above went in cleanly and the row repeats all their
         // cells: nothing to convert or compare (the usual second row of a customer).
@@ -339,53 +166,32 @@ impl Grouper {
         });
         let clean = match repeated {
             Some(clean) => clean,
-            None => self.customer_fields(row_id, row, prev.as_ref(), report),
+            None => self.customer_fields(customer, id, row, prev.as_ref(), report),
         };
-        let builder = &mut self.open;
-        let mut children_clean = [true; 2];
-        for (slot, entity) in [Entity::Department, Entity::Contact]
-            .into_iter()
-            .enumerate()
-        {
-            let Some(bindings) = binding.fields(entity) else {
-                continue;
-            };
-            let unchanged = |(p, above): &(Previous, Above)| {
-                p.children_clean[slot]
-                    && bindings
-                        .iter()
-                        .all(|b| b.column.as_ref().is_none_or(|c| above.same(row, c.index)))
-            };
-            if prev.as_ref().is_some_and(unchanged) {
-                // The same cells give an equal child (or none), which the group already holds.
-                continue;
-            }
-            let problems = builder.problems.len();
-            let found = builder.child(entity, bindings, row_id, row);
-            children_clean[slot] = builder.problems.len() == problems;
-            add_child(builder, entity, found);
-        }
+        let children_clean = self.children(customer, id, row, prev.as_ref(), binding);
         self.prev = Some(Previous {
-            group,
+            customer,
             number: row.number,
             clean,
             children_clean,
         });
     }
 
-    /// Converts and merges the row's customer fields into the open customer, skipping each cell
-    /// that repeats the one above; bit `i` of the result is set when field `i` went in cleanly.
+    /// Converts and merges the row's customer fields into customer `customer`, skipping each
+    /// cell that repeats the one above; bit `i` of the result is set when field `i` went in
+    /// cleanly.
     fn customer_fields(
         &mut self,
-        row_id: RowId,
+        customer: usize,
+        id: RowId,
         row: &Row,
         prev: Option<&(Previous, Above)>,
         report: &Report,
     ) -> u64 {
-        let builder = &mut self.open;
+        let builder = &mut self.customers[customer];
         let mut clean = 0u64;
         for (index, field) in self.customer.iter().enumerate() {
-            // The catalog has 29 customer properties, so the index fits (in `clean` too).
+            // The catalogue has 29 customer properties, so the index fits (in `clean` too).
             let index = index as u8;
             let bit = 1u64 << index;
             let unchanged = |(p, above): &(Previous, Above)| {
@@ -400,12 +206,10 @@ impl Grouper {
                 continue;
             }
             let problems = builder.problems.len();
-            match field_value(field, row, &mut builder.spare) {
-                Ok(Some(value)) => merge(builder, index, field, row_id, value, report),
+            match field_value(field, row) {
+                Ok(Some(value)) => merge(builder, index, field, id, value, report),
                 Ok(None) => {}
-                Err(reason) => builder
-                    .problems
-                    .push(bad_value(row_id, field, row, &reason)),
+                Err(reason) => builder.problems.push(bad_value(id, field, row, &reason)),
             }
             if builder.problems.len() == problems {
                 clean |= bit;
@@ -414,61 +218,80 @@ impl Grouper {
         clean
     }
 
+    /// Adds the department and the contact a customer row may carry; for each, whether it went
+    /// in cleanly.
+    fn children(
+        &mut self,
+        customer: usize,
+        id: RowId,
+        row: &Row,
+        prev: Option<&(Previous, Above)>,
+        binding: &Binding,
+    ) -> [bool; 2] {
+        let builder = &mut self.customers[customer];
+        let mut children_clean = [true; 2];
+        for (slot, entity) in [Entity::Department, Entity::Contact]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(bindings) = binding.fields(entity) else {
+                continue;
+            };
+            let unchanged = |(p, above): &(Previous, Above)| {
+                p.children_clean[slot]
+                    && bindings
+                        .iter()
+                        .all(|b| b.column.as_ref().is_none_or(|c| above.same(row, c.index)))
+            };
+            if prev.is_some_and(unchanged) {
+                // The same cells give an equal child (or none), which the customer holds.
+                continue;
+            }
+            let problems = builder.problems.len();
+            builder.add_child(entity, bindings, id, row);
+            children_clean[slot] = builder.problems.len() == problems;
+        }
+        children_clean
+    }
+
     /// Adds a row of a department or contact table read from its own sheet or file.
     pub fn add_child_row(
         &mut self,
         entity: Entity,
-        row_id: RowId,
+        id: RowId,
         row: &Row,
         binding: &Binding,
         primary: &str,
     ) {
         let key = match key_of(row, binding) {
             Ok(key) => key,
-            Err(reason) => return self.orphan(row_id, binding, reason, entity.table()),
+            Err(reason) => return self.orphan(id, binding, reason, entity.table()),
         };
-        let Some(&group) = self.index.get(&key) else {
+        let Some(&customer) = self.index.get(&key) else {
             let columns: Vec<&str> = binding.key.iter().map(|c| c.header.as_str()).collect();
-            self.orphans.push(Problem {
-                row: row_id,
-                field: None,
-                column: Some(columns.join(" / ")),
-                value: None,
-                reason: None,
-                message: format!(
-                    "no customer in {primary} has the key \"{key}\" given in {} \"{}\"",
-                    if columns.len() == 1 {
-                        "column"
-                    } else {
-                        "columns"
-                    },
-                    columns.join(" / ")
-                ),
-            });
-            return;
+            let message = format!(
+                "no customer in {primary} has the key \"{key}\" given in {} \"{}\"",
+                if columns.len() == 1 {
+                    "column"
+                } else {
+                    "columns"
+                },
+                columns.join(" / ")
+            );
+            let problem = Problem::row(id, Some(columns.join(" / ")), message);
+            return self.orphans.push(problem);
         };
-        if group != self.open_group {
-            self.switch(group, &key, false);
-        }
-        let builder = &mut self.open;
-        builder.rows.push(row_id);
+        let builder = &mut self.customers[customer];
+        builder.rows.push(id);
         if let Some(ragged) = row.ragged {
-            builder.problems.push(Problem {
-                row: row_id,
-                field: None,
-                column: None,
-                value: None,
-                reason: None,
-                message: ragged.message(row.number),
-            });
-            return;
+            let problem = Problem::row(id, None, ragged.message(row.number));
+            return builder.problems.push(problem);
         }
         let bindings = binding.fields(entity).unwrap_or_default();
-        let found = builder.child(entity, bindings, row_id, row);
-        add_child(builder, entity, found);
+        builder.add_child(entity, bindings, id, row);
     }
 
-    fn orphan(&mut self, row_id: RowId, binding: &Binding, reason: String, table: &str) {
+    fn orphan(&mut self, id: RowId, binding: &Binding, reason: String, table: &str) {
         let columns: Vec<&str> = binding.key.iter().map(|c| c.header.as_str()).collect();
         let message = if binding.key.iter().any(|c| c.header == reason) {
             format!(
@@ -478,145 +301,44 @@ impl Grouper {
         } else {
             reason
         };
-        self.orphans.push(Problem {
-            row: row_id,
-            field: None,
-            column: Some(columns.join(" / ")),
-            value: None,
-            reason: None,
-            message,
-        });
+        let problem = Problem::row(id, Some(columns.join(" / ")), message);
+        self.orphans.push(problem);
     }
 
-    /// The group number of `key`, opening that customer (new, or unpacked).
-    fn group(&mut self, key: &str) -> usize {
-        if self.open_group != CLOSED && self.open.key == key {
-            return self.open_group;
+    /// The number of the customer with `key`, a new one if there is none yet.
+    fn customer_number(&mut self, key: &str) -> usize {
+        if let Some(&number) = self.index.get(key) {
+            return number;
         }
-        if let Some(&index) = self.index.get(key) {
-            self.switch(index, key, false);
-            return index;
-        }
-        let index = self.parked.len();
-        self.parked.push(Parked::default());
-        self.index.insert(key.to_string(), index);
-        self.switch(index, key, true);
-        index
-    }
-
-    /// Packs the open customer and opens group `index` in its place.
-    fn switch(&mut self, index: usize, key: &str, new: bool) {
-        self.park_open();
-        self.open_group = index;
-        self.open.key.push_str(key);
-        if !new {
-            let parked = std::mem::take(&mut self.parked[index]);
-            unpark(parked, &mut self.open, &self.customer);
-        }
-    }
-
-    fn park_open(&mut self) {
-        if self.open_group == CLOSED {
-            return;
-        }
-        self.parked[self.open_group] = park(&mut self.open, &self.catalog, &mut self.scratch);
-        self.open.clear();
-        self.open_group = CLOSED;
+        let number = self.customers.len();
+        self.customers.push(Builder::default());
+        self.index.insert(key.to_string(), number);
+        number
     }
 
     /// How many customers the rows name, valid or not.
     pub fn customers(&self) -> usize {
-        self.parked.len()
+        self.customers.len()
     }
 
-    /// Validates every group. Invalid rows (and the rows they block) are decided in `report`
-    /// now; the valid groups come back in order of their first row.
-    pub fn finish(mut self, report: &mut Report) -> std::io::Result<Vec<CustomerGroup>> {
-        self.park_open();
-        // The key index is done with: its keys go to the customers, its table is freed.
-        let mut keys = vec![String::new(); self.parked.len()];
-        for (key, index) in self.index.drain() {
-            keys[index] = key;
+    /// Validates every customer. Invalid rows (and the rows they block) are decided in `report`
+    /// now; the valid customers come back in order of their first row.
+    pub fn finish(self, report: &mut Report) -> std::io::Result<Vec<CustomerGroup>> {
+        let mut keys = vec![String::new(); self.customers.len()];
+        for (key, number) in self.index {
+            keys[number] = key;
         }
-        drop(self.index);
         for orphan in &self.orphans {
             report.decide(orphan.row, orphan.outcome())?;
         }
         let complete = Completion::new(&self.customer);
-        let customers = self.parked.into_iter().zip(keys).collect();
-        let completed = in_two(customers, |(parked, key)| {
-            let mut out = Writer(Vec::with_capacity(parked.data.len() + complete.size));
-            let (rows, problems) = complete.draft(&parked, &key, &mut out);
-            if problems.is_empty() {
-                let packed = PackedDraft::from_bytes(out.0);
-                Ok(CustomerGroup { key, packed, rows })
-            } else {
-                // Boxed: rare, and the results of all customers are held at once.
-                Err(Box::new((key, rows, problems)))
+        let mut valid = Vec::with_capacity(self.customers.len());
+        for (builder, key) in self.customers.into_iter().zip(keys) {
+            match complete.customer(builder, key) {
+                Ok(customer) => valid.push(customer),
+                Err((key, rows, problems)) => reject(&key, &rows, &problems, report)?,
             }
-        })?;
-        let mut failed = Ok(());
-        // Collected in place, in the results' own allocation.
-        let valid = completed
-            .into_iter()
-            .filter_map(|customer| match customer {
-                Ok(group) => Some(group),
-                Err(rejected) => {
-                    let (key, rows, problems) = *rejected;
-                    if failed.is_ok() {
-                        failed = reject(&key, &rows, &problems, report);
-                    }
-                    None
-                }
-            })
-            .collect();
-        failed.map(|()| valid)
+        }
+        Ok(valid)
     }
-}
-
-fn reject(
-    key: &str,
-    rows: &[RowId],
-    problems: &[Problem],
-    report: &mut Report,
-) -> std::io::Result<()> {
-    let mut blamed: Vec<RowId> = problems.iter().map(|p| p.row).collect();
-    blamed.sort_unstable();
-    blamed.dedup();
-    for row in rows {
-        let mine: Vec<&Problem> = problems.iter().filter(|p| p.row == *row).collect();
-        let outcome = match mine.as_slice() {
-            [] => {
-                let labels: Vec<String> = blamed.iter().map(|r| report.label(*r)).collect();
-                Outcome::new(
-                    Status::Invalid,
-                    format!(
-                        "not sent: customer \"{}\" has a problem on {}",
-                        key,
-                        labels.join(", ")
-                    ),
-                )
-            }
-            [one] => one.outcome(),
-            several => {
-                let mut outcome = several[0].outcome();
-                outcome.message = several
-                    .iter()
-                    .map(|p| p.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let fields: Vec<&str> = several.iter().filter_map(|p| p.field.as_deref()).collect();
-                let columns: Vec<&str> =
-                    several.iter().filter_map(|p| p.column.as_deref()).collect();
-                outcome.field = (!fields.is_empty()).then(|| fields.join("; "));
-                outcome.column = (!columns.is_empty()).then(|| columns.join("; "));
-                // Several problems: the list on screen shows the joined message.
-                outcome.value = None;
-                outcome.reason = None;
-                outcome
-            }
-        };
-        report.decide(*row, outcome)?;
-    }
-    Ok(())
 }

@@ -19,9 +19,9 @@ pub(super) fn refusal(def: &FieldDef, value: &Value) -> Option<Violation> {
 }
 
 /// The properties of `entity` that cannot be blank: those the rule refuses as `null`.
-pub(super) fn required(entity: Entity) -> impl Iterator<Item = (usize, &'static FieldDef)> {
-    let fields = entity.fields().iter().enumerate();
-    fields.filter(|(_, def)| ontime_api::check(def, &Wire::Null).is_err())
+pub(super) fn required(entity: Entity) -> impl Iterator<Item = &'static FieldDef> {
+    let fields = entity.fields().iter();
+    fields.filter(|def| ontime_api::check(def, &Wire::Null).is_err())
 }
 
 /// Checks a Department or Contact built from one row: each property, given or not.

@@ -24,9 +24,9 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 pub use client::{CallError, Client, Spending};
-pub use customer::content_hash;
 
-use crate::group::{CustomerGroup, PackedDraft};
+use crate::group::CustomerGroup;
+use ontime_api::CustomerDraft;
 use crate::ledger::{Entry, Ledger, Lock, Site};
 use crate::mapping::MatchBy;
 use crate::report::Report;
@@ -405,11 +405,11 @@ async fn watch_interrupts(mut signals: Interrupts, stopping: CancellationToken) 
 }
 
 /// The match property's value for a draft, when it has one.
-fn match_value(match_by: MatchBy, draft: &PackedDraft) -> Option<(&'static str, String)> {
+fn match_value(match_by: MatchBy, draft: &CustomerDraft) -> Option<(&'static str, String)> {
     let MatchBy::Field(field) = match_by else {
         return None;
     };
-    let value = draft.text(field)?.into_owned();
+    let value = draft.fields.shown(field)?.into_owned();
     let filter = crate::mapping::MATCH_FIELDS
         .iter()
         .find(|(f, _)| *f == field)

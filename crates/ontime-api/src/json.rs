@@ -20,6 +20,13 @@ impl CustomerDraft {
         self.fields.write_json(&mut out, &children);
         out
     }
+
+    /// The body without its departments and contacts (posted one by one after the create).
+    pub fn fields_json_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        self.fields.write_json(&mut out, &[]);
+        out
+    }
 }
 
 /// One member of a JSON object being written: a property's value, or a list of children.

@@ -66,6 +66,14 @@ impl Fields {
         }
     }
 
+    /// A property as a person would write it ([`Value::display`]), borrowed when it is text.
+    pub fn shown(&self, name: &str) -> Option<std::borrow::Cow<'_, str>> {
+        match self.get(name)? {
+            Value::Text(s) => Some(std::borrow::Cow::Borrowed(s)),
+            other => Some(std::borrow::Cow::Owned(other.display())),
+        }
+    }
+
     /// Sets a property of `entity`. The order of properties carries no meaning: JSON objects
     /// are written with their keys sorted.
     pub fn set(&mut self, entity: Entity, name: &'static str, value: Value) {

@@ -56,7 +56,7 @@ fn dry_run(entity: Entity, def: &FieldDef, text: &str) -> Option<CustomerDraft> 
     match entity {
         Entity::Customer => {
             draft.fields = record;
-            for (_, def) in required(Entity::Customer) {
+            for def in required(Entity::Customer) {
                 draft.fields.get(def.name)?;
             }
             let refused = draft.fields.0.iter().any(|(name, value)| {
@@ -144,7 +144,7 @@ async fn the_dry_run_refuses_exactly_what_the_sandbox_refuses() {
 #[test]
 fn every_entity_requires_its_name() {
     for entity in [Entity::Customer, Entity::Department, Entity::Contact] {
-        let names: Vec<&str> = required(entity).map(|(_, def)| def.name).collect();
+        let names: Vec<&str> = required(entity).map(|def| def.name).collect();
         assert_eq!(names, ["Name"], "{entity:?}");
     }
 }

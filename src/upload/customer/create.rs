@@ -43,7 +43,7 @@ impl Job {
     pub(super) async fn create(&self, group: &Sending, hash: &str) -> Result<Done, LedgerError> {
         let separate;
         let body = if self.children == Children::Separate {
-            separate = group.packed.fields_json_bytes();
+            separate = group.draft.fields_json_bytes();
             &separate
         } else {
             &group.body
@@ -94,7 +94,7 @@ impl Job {
                 }
             };
             // The create may have been stored: check before sending it again.
-            let Some((filter, value)) = match_value(self.match_by, &group.packed) else {
+            let Some((filter, value)) = match_value(self.match_by, &group.draft) else {
                 if lost == Lost::Refused {
                     // No key to check by, but the server answered that it failed (a 5xx): as
                     // the contract has it, a 5xx comes before anything is stored. Retried.

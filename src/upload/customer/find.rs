@@ -57,7 +57,7 @@ impl Job {
         group: &Sending,
         pending: Option<&Entry>,
     ) -> Result<Option<(String, Json)>, Done> {
-        let Some((filter, value)) = match_value(self.match_by, &group.packed) else {
+        let Some((filter, value)) = match_value(self.match_by, &group.draft) else {
             if pending.is_some() {
                 let message = "an earlier run sent this customer's create and never heard back, and there is no match key to check it: check OnTime for it, then remove its line from the ledger (or set [match] by)";
                 return Err(Done::Failed {
@@ -252,7 +252,7 @@ impl Job {
         id: &str,
         existing: &Json,
     ) -> Option<String> {
-        let (filter, value) = match_value(self.match_by, &group.packed)?;
+        let (filter, value) = match_value(self.match_by, &group.draft)?;
         let MatchBy::Field(field) = self.match_by else {
             return None;
         };

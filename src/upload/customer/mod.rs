@@ -18,12 +18,13 @@ use tokio_util::sync::CancellationToken;
 
 mod create;
 mod find;
+mod hash;
 mod update;
 
 use super::client::{CallError, Client};
 use super::{Intent, merge};
 use crate::cli::Children;
-use crate::group::{CustomerGroup, Defaulted, PackedDraft};
+use crate::group::{CustomerGroup, Defaulted};
 use crate::ledger::{Entry, Ledger, LedgerError};
 use crate::mapping::MatchBy;
 use crate::report::RowId;
@@ -35,47 +36,10 @@ use crate::summary::Stop;
 pub use find::Unproven;
 use find::ambiguous;
 
-/// The hash of what a draft would make OnTime hold, for change detection between runs.
-pub fn content_hash(draft: &CustomerDraft, defaulted: &Defaulted) -> String {
-    change_hash(&draft.to_json_bytes(), defaulted)
-}
-
-/// The hash of a create body (the draft's JSON text, children included) and of which of its
-/// values mapping defaults gave: an update applies a default only where OnTime's property is
-/// blank, so a cell that now gives the same value as last night's default is a change. Without
-/// defaults it is the hash of the body alone, as ledgers have always held it.
-fn change_hash(body: &[u8], defaulted: &Defaulted) -> String {
-    if defaulted.is_empty() {
-        return hash_body(body);
-    }
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    hasher.update(body);
-    // A byte no JSON text holds, so no body alone hashes the same bytes.
-    hasher.update(&[0xff]);
-    let mut marks = Vec::with_capacity(16);
-    defaulted.write(&mut marks);
-    hasher.update(&marks);
-    format!("{:032x}", hasher.digest128())
-}
-
-fn hash_body(body: &[u8]) -> String {
-    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(body))
-}
-
-/// Whether the ledger's `sent` hash shows the customer unchanged since it was last sent: it is
-/// `hash`, or — for a draft some of whose values are defaults — the hash of the same body sent
-/// with nothing left to defaults. Then OnTime was given every one of these values, so each
-/// default now finds its property filled and would be kept out: nothing to send.
-fn unchanged_since(sent: &str, hash: &str, body: &[u8], defaulted: &Defaulted) -> bool {
-    sent == hash || (!defaulted.is_empty() && sent == hash_body(body))
-}
-
-/// A customer on its way. Its draft is unpacked only if a step needs its values (an update's
-/// merge, children posted one by one); a create needs only its body.
+/// A customer on its way.
 struct Sending {
     key: String,
-    packed: PackedDraft,
-    unpacked: std::sync::OnceLock<CustomerDraft>,
+    draft: CustomerDraft,
     /// The draft as JSON text, serialised once: hashed for change detection, and the body of
     /// a create that carries its children.
     body: Vec<u8>,
@@ -92,9 +56,8 @@ struct Sending {
 }
 
 impl Sending {
-    /// The draft, unpacked the first time it is asked for.
     fn draft(&self) -> &CustomerDraft {
-        self.unpacked.get_or_init(|| self.packed.unpack())
+        &self.draft
     }
 }
 
@@ -228,8 +191,9 @@ impl Job {
                     .is_none_or(|e| e.customer_id.is_none() && !e.pending_create);
                 creatable
                     && group
-                        .packed
-                        .text(field)
+                        .draft
+                        .fields
+                        .shown(field)
                         .is_some_and(|v| !v.trim().is_empty())
             })
             .collect();
@@ -290,23 +254,22 @@ impl Job {
         place: OwnedSemaphorePermit,
     ) {
         let group = Sending {
-            body: group.packed.to_json_bytes(),
-            defaulted: group.packed.defaulted(),
-            packed: group.packed,
-            unpacked: std::sync::OnceLock::new(),
+            body: group.draft.to_json_bytes(),
+            defaulted: group.defaulted,
+            draft: group.draft,
             key: group.key,
             rows: group.rows,
             journaled,
             place: Mutex::new(Some(place)),
         };
-        let hash = change_hash(&group.body, &group.defaulted);
+        let hash = hash::change_hash(&group.body, &group.defaulted);
         let entry = self.known.get(&group.key);
         let unchanged = |e: &Entry| {
             !self.full
                 && !e.pending_create
                 && e.sent_hash
                     .as_deref()
-                    .is_some_and(|sent| unchanged_since(sent, &hash, &group.body, &group.defaulted))
+                    .is_some_and(|sent| hash::unchanged_since(sent, &hash, &group.body, &group.defaulted))
         };
         let done = match entry {
             Some(e) if unchanged(e) => Done::Unchanged {

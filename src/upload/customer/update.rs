@@ -198,7 +198,7 @@ impl Job {
         let MatchBy::Field(field) = self.match_by else {
             return None;
         };
-        let (_, value) = match_value(self.match_by, &group.packed)?;
+        let (_, value) = match_value(self.match_by, &group.draft)?;
         let held = match existing.get(field) {
             Some(Json::String(text)) => text.trim().to_string(),
             Some(Json::Null) | None => String::new(),
