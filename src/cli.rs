@@ -1,10 +1,12 @@
 //! The command line, as clap parses it: raw values only. `settings` turns them (with the mapping
-//! file) into the validated [`crate::settings::Settings`] the pipeline runs on.
+//! file) into the validated settings (`settings.rs`) the pipeline runs on.
 
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+pub use crate::logging::LogFormat;
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -176,12 +178,6 @@ pub struct ImportArgs {
 pub enum Children {
     Nested,
     Separate,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
 }
 
 /// Seconds as a whole or decimal number, at least 1 ms: `30`, `0.5`.

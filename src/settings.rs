@@ -35,6 +35,16 @@ pub enum Mode {
     Upload(Target),
 }
 
+impl Mode {
+    /// The server a run talks to; `None` for a dry run.
+    pub fn target(&self) -> Option<&Target> {
+        match self {
+            Mode::Plan(target) | Mode::Upload(target) => Some(target),
+            Mode::DryRun => None,
+        }
+    }
+}
+
 /// Where and how requests go.
 #[derive(Debug, Clone)]
 pub struct Target {

@@ -49,7 +49,11 @@ impl Completion {
     }
 
     /// The customer `builder` holds, completed; or, if it has problems, why not.
-    pub(super) fn customer(&self, builder: Builder, key: String) -> Result<CustomerGroup, Rejected> {
+    pub(super) fn customer(
+        &self,
+        builder: Builder,
+        key: String,
+    ) -> Result<CustomerGroup, Rejected> {
         let Builder {
             mut rows,
             mut fields,
@@ -70,7 +74,8 @@ impl Completion {
             }
         }
         if problems.is_empty()
-            && let Some((name, column)) = self.required.iter().find(|(n, _)| fields.get(n).is_none())
+            && let Some((name, column)) =
+                self.required.iter().find(|(n, _)| fields.get(n).is_none())
         {
             problems.push(missing(name, column.as_deref(), &key, &rows));
         }

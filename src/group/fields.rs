@@ -14,10 +14,7 @@ use crate::report::{Report, RowId};
 use ontime_api::{Entity, Fields, Kind, Value};
 
 /// One field of one row: `Ok(None)` when blank (after the value map), else the value.
-pub(super) fn field_value(
-    binding: &FieldBinding,
-    row: &Row,
-) -> Result<Option<Value>, String> {
+pub(super) fn field_value(binding: &FieldBinding, row: &Row) -> Result<Option<Value>, String> {
     let (Some(column), RuleSource::Column { map, .. }) = (&binding.column, &binding.rule.source)
     else {
         return Ok(None);

@@ -4,16 +4,14 @@
 //! Everything here happens before the first request: a problem with the mapping, a missing
 //! sheet or an unreadable file stops the run with every such problem listed.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
 use std::path::Path;
 
-use super::{Above, CustomerGroup, Grouper};
-use crate::group;
-use crate::mapping::convert::trim;
-use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, MatchBy, Origin, Problem, bind};
+use super::reading::read_customers;
+use super::unique::one_customer_per_match_value;
+use super::{CustomerGroup, Grouper};
+use crate::mapping::{Binding, ChildMap, Mapping, MappingErrors, Origin, Problem, bind};
 use crate::read::{self, ReadError, ReadOptions, Table};
-use crate::report::{Outcome, Report, Status};
+use crate::report::Report;
 use ontime_api::Entity;
 
 /// Why the input could not be loaded: nothing was sent.
@@ -42,6 +40,54 @@ pub struct Loaded {
 /// Reads `input` through `mapping`: registers every non-blank row in `report`, decides the
 /// invalid ones there, and returns the valid customers.
 pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Loaded, LoadError> {
+    let Tables {
+        primary,
+        binding,
+        others,
+    } = open_tables(input, mapping)?;
+    let report_path = report.path().to_path_buf();
+    let mut grouper = Grouper::new(&binding);
+    let reading = std::time::Instant::now();
+    read_customers(primary, &binding, &mut grouper, report)?;
+    tracing::debug!(
+        "{} rows read and grouped in {} ms",
+        report.len(),
+        reading.elapsed().as_millis()
+    );
+    let primary_name = report.source_name(0).to_string();
+    for (entity, table, binding) in others {
+        let source = report.add_source(&table.source);
+        let mut rows = table.rows;
+        rows.narrow(width(&binding));
+        for row in rows {
+            let row = row?;
+            let key = Grouper::customer_key(&row, &binding).ok();
+            let id = report.register(source, row.number, key.as_deref());
+            grouper.add_child_row(entity, id, &row, &binding, &primary_name);
+        }
+    }
+    let customers = grouper.customers();
+    let groups = grouper
+        .finish(report)
+        .and_then(|groups| one_customer_per_match_value(groups, mapping, report))
+        .map_err(|cause| LoadError::Report {
+            path: report_path,
+            cause,
+        })?;
+    Ok(Loaded { groups, customers })
+}
+
+/// Every table the mapping reads, opened, with its columns bound.
+struct Tables {
+    primary: Table,
+    binding: Binding,
+    /// Departments or contacts read from their own sheet or file.
+    others: Vec<(Entity, Table, Binding)>,
+}
+
+/// Opens the customer table and every child table, and binds the mapping to their headers;
+/// every problem of the mapping is listed at once.
+fn open_tables(input: &Path, mapping: &Mapping) -> Result<Tables, LoadError> {
     let mut problems = Vec::new();
     let primary = open(input, &mapping.source, &mut problems)?;
     let mut same_rows: Vec<(Entity, &[crate::mapping::Rule])> =
@@ -68,63 +114,9 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
     });
     let mut others = Vec::new();
     for child in children {
-        let Origin::Elsewhere {
-            read: options,
-            link,
-            ..
-        } = &child.origin
-        else {
-            continue;
-        };
-        let file = child.file(input);
-        let options = child_options(options, &mapping.source, file.as_path() == input);
-        let Some(table) = open(&file, &options, &mut problems)? else {
-            continue;
-        };
-        let line = options.sheet_line.or(link.first().map(|l| l.line));
-        let name = child.entity.table();
-        if let Some(sheet) = options
-            .sheet
-            .as_ref()
-            .filter(|_| table.source.sheet.is_none())
-        {
-            problems.push(Problem {
-                line,
-                message: format!(
-                    "[{name}] sheet = \"{sheet}\", but {} is a CSV file, which has no sheets",
-                    file.display()
-                ),
-                hint: Some(format!(
-                    "give the {name} file with `file = \"…\"`, or read the customers from the workbook"
-                )),
-            });
-            continue;
-        }
-        if primary
-            .as_ref()
-            .is_some_and(|p| same_table(&p.source, &table.source))
-        {
-            problems.push(Problem {
-                line,
-                message: format!(
-                    "[{name}] reads {}, the rows [customer] reads: each row would be read twice",
-                    table.source
-                ),
-                hint: Some(format!(
-                    "to take the {name} from the customer rows, remove `sheet`, `file` and `link` from [{name}]"
-                )),
-            });
-            continue;
-        }
-        match bind(
-            &mapping.path,
-            &table,
-            options.header_row,
-            link,
-            &[(child.entity, &child.rules)],
-        ) {
-            Ok(binding) => others.push((child.entity, table, binding)),
-            Err(e) => problems.extend(e.problems),
+        let primary = primary.as_ref().map(|p| &p.source);
+        if let Some(other) = open_child(input, mapping, child, primary, &mut problems)? {
+            others.push(other);
         }
     }
     let (Some(primary), Some(binding)) = (primary, binding.filter(|_| problems.is_empty())) else {
@@ -135,139 +127,79 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
         }
         .into());
     };
-    let report_path = report.path().to_path_buf();
-    let mut grouper = Grouper::new(&binding);
-    let reading = std::time::Instant::now();
-    read_customers(primary, &binding, &mut grouper, report)?;
-    tracing::debug!(
-        "{} rows read and grouped in {} ms",
-        report.len(),
-        reading.elapsed().as_millis()
-    );
-    let primary_name = report.source_name(0).to_string();
-    for (entity, table, binding) in others {
-        let source = report.add_source(&table.source);
-        let mut rows = table.rows;
-        rows.narrow(width(&binding));
-        for row in rows {
-            let row = row?;
-            let key = Grouper::customer_key(&row, &binding).ok();
-            let id = report.register(source, row.number, key.as_deref());
-            grouper.add_child_row(entity, id, &row, &binding, &primary_name);
-        }
-    }
-    let customers = grouper.customers();
-    let finishing = std::time::Instant::now();
-    let groups = grouper
-        .finish(report)
-        .inspect(|_| {
-            let ms = finishing.elapsed().as_millis();
-            tracing::debug!("{customers} customers completed in {ms} ms");
-        })
-        .and_then(|groups| one_customer_per_match_value(groups, mapping, report))
-        .map_err(|cause| LoadError::Report {
-            path: report_path,
-            cause,
-        })?;
-    Ok(Loaded { groups, customers })
+    Ok(Tables {
+        primary,
+        binding,
+        others,
+    })
 }
 
-/// Two customers of the input with one match value (two branches of account 1001 grouped apart,
-/// say) are one customer to OnTime's lookup: a first run would create both, and every later run
-/// would find them ambiguous. Both are invalid, before anything is sent.
-fn one_customer_per_match_value(
-    groups: Vec<CustomerGroup>,
+/// Opens a department or contact table read from its own sheet or file, and binds its columns;
+/// `None` when it is read from the customer rows, or has a problem (added to `problems`).
+fn open_child(
+    input: &Path,
     mapping: &Mapping,
-    report: &mut Report,
-) -> std::io::Result<Vec<CustomerGroup>> {
-    let MatchBy::Field(field) = mapping.match_by else {
-        return Ok(groups);
+    child: &ChildMap,
+    primary: Option<&read::SourceName>,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<(Entity, Table, Binding)>, LoadError> {
+    let Origin::Elsewhere {
+        read: options,
+        link,
+        ..
+    } = &child.origin
+    else {
+        return Ok(None);
     };
-    let mut first: HashMap<Cow<'_, str>, usize, foldhash::fast::RandomState> =
-        HashMap::with_capacity_and_hasher(groups.len(), Default::default());
-    let mut clashes: Vec<(usize, usize)> = Vec::new();
-    for (index, group) in groups.iter().enumerate() {
-        let Some(value) = match_key(group, field) else {
-            continue;
-        };
-        match first.get(&value) {
-            Some(&other) => clashes.push((index, other)),
-            None => {
-                first.insert(value, index);
-            }
-        }
-    }
-    drop(first);
-    if clashes.is_empty() {
-        return Ok(groups);
-    }
-    let column = mapping.customer.iter().find_map(|rule| match &rule.source {
-        crate::mapping::RuleSource::Column { column, .. } if rule.field.name == field => {
-            Some(column.name.clone())
-        }
-        _ => None,
-    });
-    let mut partner: HashMap<usize, usize> = HashMap::new();
-    for (a, b) in clashes {
-        partner.insert(a, b);
-        partner.entry(b).or_insert(a);
-    }
-    let mut kept = Vec::with_capacity(groups.len());
-    let labels: HashMap<usize, (String, String)> = partner
-        .keys()
-        .map(|&i| (i, (groups[i].key.clone(), report.label(groups[i].rows[0]))))
-        .collect();
-    for (index, group) in groups.into_iter().enumerate() {
-        let Some(other) = partner.get(&index) else {
-            kept.push(group);
-            continue;
-        };
-        let (other_key, other_row) = &labels[other];
-        let shown = group
-            .draft
-            .fields
-            .get(field)
-            .map(|v| v.display())
-            .unwrap_or_default();
-        let message = format!(
-            "{field}: customer \"{}\" and customer \"{other_key}\" ({other_row}) both have {field} \"{shown}\": OnTime finds customers by {field}, so it could not tell them apart; give each its own {field}, or group their rows as one customer",
-            group.key
-        );
-        for row in &group.rows {
-            let outcome = Outcome {
-                status: Status::Invalid,
-                customer_id: None,
-                field: Some(field.to_string()),
-                column: column.clone(),
-                value: None,
-                reason: None,
-                message: message.clone(),
-            };
-            report.decide(*row, outcome)?;
-        }
-    }
-    Ok(kept)
-}
-
-/// A customer's match value as servers may compare it: trimmed, ignoring case; `None` if blank.
-/// Borrowed from the customer when lowercasing changes nothing (account numbers, say).
-fn match_key<'a>(group: &'a CustomerGroup, field: &str) -> Option<Cow<'a, str>> {
-    let lowered = match group.draft.fields.shown(field)? {
-        Cow::Borrowed(text) => lowercase(trim(text)),
-        Cow::Owned(text) => Cow::Owned(lowercase(trim(&text)).into_owned()),
+    let file = child.file(input);
+    let options = child_options(options, &mapping.source, file.as_path() == input);
+    let Some(table) = open(&file, &options, problems)? else {
+        return Ok(None);
     };
-    (!lowered.is_empty()).then_some(lowered)
-}
-
-/// `str::to_lowercase`, without a copy when the text has no ASCII capital and is ASCII.
-fn lowercase(text: &str) -> Cow<'_, str> {
-    if text
-        .bytes()
-        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    let line = options.sheet_line.or(link.first().map(|l| l.line));
+    let name = child.entity.table();
+    if let Some(sheet) = options
+        .sheet
+        .as_ref()
+        .filter(|_| table.source.sheet.is_none())
     {
-        Cow::Borrowed(text)
-    } else {
-        Cow::Owned(text.to_lowercase())
+        problems.push(Problem {
+            line,
+            message: format!(
+                "[{name}] sheet = \"{sheet}\", but {} is a CSV file, which has no sheets",
+                file.display()
+            ),
+            hint: Some(format!(
+                "give the {name} file with `file = \"…\"`, or read the customers from the workbook"
+            )),
+        });
+        return Ok(None);
+    }
+    if primary.is_some_and(|p| same_table(p, &table.source)) {
+        problems.push(Problem {
+            line,
+            message: format!(
+                "[{name}] reads {}, the rows [customer] reads: each row would be read twice",
+                table.source
+            ),
+            hint: Some(format!(
+                "to take the {name} from the customer rows, remove `sheet`, `file` and `link` from [{name}]"
+            )),
+        });
+        return Ok(None);
+    }
+    match bind(
+        &mapping.path,
+        &table,
+        options.header_row,
+        link,
+        &[(child.entity, &child.rules)],
+    ) {
+        Ok(binding) => Ok(Some((child.entity, table, binding))),
+        Err(e) => {
+            problems.extend(e.problems);
+            Ok(None)
+        }
     }
 }
 
@@ -312,7 +244,7 @@ fn open(
 }
 
 /// The columns a binding reads: up to its rightmost.
-fn width(binding: &Binding) -> usize {
+pub(super) fn width(binding: &Binding) -> usize {
     let fields = binding.entities.iter().flat_map(|(_, fields)| fields);
     let columns = fields.filter_map(|field| field.column.as_ref());
     binding
@@ -322,196 +254,6 @@ fn width(binding: &Binding) -> usize {
         .map(|column| column.index + 1)
         .max()
         .unwrap_or(0)
-}
-
-fn read_customers(
-    table: Table,
-    binding: &Binding,
-    grouper: &mut Grouper,
-    report: &mut Report,
-) -> Result<(), LoadError> {
-    let source = report.add_source(&table.source);
-    let headers = table.headers;
-    let mut rows = table.rows;
-    rows.narrow(width(binding));
-    std::thread::scope(|scope| {
-        // Parsing on one core, grouping on the other; the bounded channel holds the reader
-        // back when grouping is slower, so memory does not grow with the file.
-        let (sender, batches) = std::sync::mpsc::sync_channel::<Batch>(8);
-        // Batches the grouping thread is done with go back to the thread that allocated their
-        // cells, which reads the next rows over them: no string per cell is allocated or freed
-        // in the steady state (and frees from another thread reach the allocator late). At most
-        // the batches in flight wait here.
-        let (give_back, returned) = std::sync::mpsc::channel::<Vec<read::Row>>();
-        let reader = Reader {
-            headers: &headers,
-            binding,
-            above: None,
-            last_key_ok: false,
-        };
-        scope.spawn(move || reader.run(rows, &sender, &returned));
-        // The previous batch is kept while the next one is grouped, for the row above its first.
-        let mut above: Vec<read::Row> = Vec::new();
-        let mut last_key: Result<String, String> = Err(String::new());
-        for Batch { rows, info, error } in batches {
-            for (i, (row, info)) in rows.iter().zip(info).enumerate() {
-                let prev = match i {
-                    0 => above.last(),
-                    _ => rows.get(i - 1),
-                };
-                if let Some(key) = info.key {
-                    last_key = key;
-                }
-                let key = last_key.as_deref().map_err(String::clone);
-                let id = report.register(source, row.number, key.as_ref().ok().copied());
-                let prev = prev.map(|row| Above {
-                    row,
-                    same: info.same,
-                });
-                grouper.add_customer_row(id, row, prev, key, binding, report);
-            }
-            if let Some(error) = error {
-                return Err(error.into());
-            }
-            let done = std::mem::replace(&mut above, rows);
-            // Fails only once the reader has ended: the batch is then freed here.
-            let _ = give_back.send(done);
-        }
-        Ok(())
-    })
-}
-
-/// Rows per message from the reading thread to the grouping one.
-const BATCH: usize = 256;
-
-/// Rows read one after the other, with what the reading thread worked out about each; a read
-/// error ends the stream, after the rows before it.
-struct Batch {
-    rows: Vec<read::Row>,
-    info: Vec<RowInfo>,
-    error: Option<ReadError>,
-}
-
-/// What the reading thread works out about a customer row, to spare the grouping thread (the
-/// busier of the two).
-struct RowInfo {
-    /// Which cells repeat the row above ([`group::same_cells`]).
-    same: u64,
-    /// The row's group key, or why it has none; `None` when it is the previous row's (the
-    /// same key cells give the same key without building it again).
-    key: Option<Result<String, String>>,
-}
-
-/// The reading thread of [`read_customers`].
-struct Reader<'a> {
-    headers: &'a [String],
-    binding: &'a Binding,
-    /// The last row of the previous batch (a copy: the batch has gone to the grouping thread).
-    above: Option<read::Row>,
-    /// Whether the last key given was a key, not a problem.
-    last_key_ok: bool,
-}
-
-impl Reader<'_> {
-    /// Fills batches (reusing those given back) until the rows end, a read fails or the
-    /// grouping side hangs up.
-    fn run(
-        mut self,
-        mut rows: Box<dyn read::RowStream>,
-        sender: &std::sync::mpsc::SyncSender<Batch>,
-        returned: &std::sync::mpsc::Receiver<Vec<read::Row>>,
-    ) {
-        // Batches given back, to be read over: their rows keep their cells' allocations. At
-        // most the batches in flight (the channel's, and one the grouping thread holds).
-        let mut pool: Vec<Vec<read::Row>> = Vec::new();
-        loop {
-            pool.extend(returned.try_iter());
-            let mut batch = pool.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
-            let mut filled = 0;
-            let mut error = None;
-            while filled < BATCH {
-                if filled == batch.len() {
-                    batch.push(read::Row::default());
-                }
-                match rows.next_into(&mut batch[filled]) {
-                    Some(Ok(())) => filled += 1,
-                    Some(Err(e)) => {
-                        error = Some(e);
-                        break;
-                    }
-                    None => break,
-                }
-            }
-            batch.truncate(filled);
-            let info = self.describe(&batch);
-            let last = error.is_some() || batch.len() < BATCH;
-            let batch = Batch {
-                rows: batch,
-                info,
-                error,
-            };
-            if sender.send(batch).is_err() || last {
-                return;
-            }
-        }
-    }
-
-    fn describe(&mut self, rows: &[read::Row]) -> Vec<RowInfo> {
-        let mut info = Vec::with_capacity(rows.len());
-        for (i, row) in rows.iter().enumerate() {
-            let above = match i {
-                0 => self.above.as_ref(),
-                _ => rows.get(i - 1),
-            };
-            let same = above.map_or(0, |above| group::same_cells(above, row));
-            let header = repeats_header(row, self.headers);
-            let same_key = !header
-                && self.last_key_ok
-                && above.is_some_and(|above| {
-                    Grouper::same_key(Above { row: above, same }, row, self.binding)
-                });
-            let key = (!same_key).then(|| {
-                let key = if header {
-                    Err(
-                        "the row repeats the header row (a page header in the export?): delete it"
-                            .to_string(),
-                    )
-                } else {
-                    Grouper::customer_key(row, self.binding)
-                };
-                self.last_key_ok = key.is_ok();
-                key
-            });
-            info.push(RowInfo { same, key });
-        }
-        if let Some(last) = rows.last() {
-            self.above = Some(last.clone());
-        }
-        info
-    }
-}
-
-/// Whether a data row holds the column names again (exports that repeat the header on every
-/// printed page, or two exports joined into one file, the second with its byte-order mark
-/// still in front of its header, which `trim` drops): at least two cells, each equal to its
-/// column's name. Sent as data, it would create a customer named like the column.
-fn repeats_header(row: &read::Row, headers: &[String]) -> bool {
-    let mut named = 0;
-    for (cell, header) in row.cells.iter().zip(headers) {
-        let text = match cell {
-            read::Cell::Text(text) if trim(text).is_empty() => continue,
-            read::Cell::Text(text) => std::borrow::Cow::Borrowed(trim(text)),
-            other => match crate::mapping::convert::cell_text(other) {
-                Some(text) => std::borrow::Cow::Owned(text),
-                None => continue,
-            },
-        };
-        if !text.eq_ignore_ascii_case(header.trim()) {
-            return false;
-        }
-        named += 1;
-    }
-    named >= 2
 }
 
 /// A child table in the input workbook itself inherits the input's encoding and delimiter

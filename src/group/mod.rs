@@ -19,13 +19,15 @@ mod fields;
 mod key;
 pub mod load;
 mod problem;
+mod reading;
 mod rules;
+mod unique;
 
 use complete::Completion;
 pub use defaulted::Defaulted;
 use fields::{add_child, bad_value, child, field_value, merge, repeats};
-pub use key::{Above, same_cells};
 use key::key_of;
+pub use key::{Above, same_cells};
 use problem::{Problem, reject};
 
 use crate::mapping::{Binding, FieldBinding};

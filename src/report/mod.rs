@@ -23,10 +23,13 @@ use std::time::{Duration, Instant};
 mod cells;
 mod file;
 mod keys;
+mod outcome;
 mod problems;
 mod rows;
 mod screen;
 mod workbook;
+
+pub use outcome::{Outcome, RowId, Status};
 
 use cells::{push_cell, push_number};
 pub use file::{partial_path, probe, publish_now, replace_with, write_atomically};
@@ -48,82 +51,6 @@ pub const COLUMNS: [&str; 8] = [
     "column",
     "message",
 ];
-
-/// What happened to a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Dry run: would be sent.
-    Valid,
-    /// Bad input: nothing was sent for its customer.
-    Invalid,
-    Created,
-    Updated,
-    /// OnTime already holds exactly this; nothing was posted.
-    Unchanged,
-    /// Sent (or looked up) and refused, or the outcome is unknown.
-    Failed,
-    /// Not reached: the run stopped early (quota, budget, Ctrl-C, authentication).
-    NotSent,
-}
-
-impl Status {
-    pub const ALL: [Status; 7] = [
-        Status::Valid,
-        Status::Invalid,
-        Status::Created,
-        Status::Updated,
-        Status::Unchanged,
-        Status::Failed,
-        Status::NotSent,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Valid => "valid",
-            Status::Invalid => "invalid",
-            Status::Created => "created",
-            Status::Updated => "updated",
-            Status::Unchanged => "unchanged",
-            Status::Failed => "failed",
-            Status::NotSent => "not_sent",
-        }
-    }
-}
-
-/// A decided row's outcome.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    pub status: Status,
-    pub customer_id: Option<String>,
-    /// The OnTime property the message is about, if one.
-    pub field: Option<String>,
-    /// The input column the message is about, if one.
-    pub column: Option<String>,
-    /// The cell's text, when the message is about one cell's value.
-    pub value: Option<String>,
-    /// What is wrong with `value` (`is not an email address …`), for the list on screen.
-    pub reason: Option<String>,
-    pub message: String,
-}
-
-impl Outcome {
-    pub fn new(status: Status, message: impl Into<String>) -> Self {
-        Outcome {
-            status,
-            customer_id: None,
-            field: None,
-            column: None,
-            value: None,
-            reason: None,
-            message: message.into(),
-        }
-    }
-}
-
-/// A registered row: its position in the report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RowId(pub u32);
 
 struct RowMeta {
     number: u64,

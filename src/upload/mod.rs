@@ -13,9 +13,11 @@ mod children;
 mod client;
 mod customer;
 mod http;
+mod interrupts;
 pub mod merge;
 mod progress;
 pub mod quota;
+mod stop;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,12 +28,13 @@ use tokio_util::sync::CancellationToken;
 pub use client::{CallError, Client, Spending};
 
 use crate::group::CustomerGroup;
-use ontime_api::CustomerDraft;
 use crate::ledger::{Entry, Ledger, Lock, Site};
 use crate::mapping::MatchBy;
 use crate::report::Report;
 use crate::settings::{Endpoint, Settings, Target};
-use crate::summary::Stop;
+pub use interrupts::listen_for_interrupts;
+use ontime_api::CustomerDraft;
+pub use stop::Stop;
 
 /// The quota as the last answers' `X-RateLimit-*` headers told it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -57,7 +60,25 @@ pub struct Outcome {
     pub warnings: Vec<String>,
 }
 
-pub type Error = Box<dyn std::error::Error + Send + Sync>;
+/// Why an upload could not start, or could not go on past its first request: nothing more was
+/// sent.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
+    #[error("cannot start the built-in sandbox: {0}")]
+    Sandbox(std::io::Error),
+    #[error("the sandbox's address is no URL: {0}")]
+    SandboxUrl(String),
+    #[error("cannot listen for Ctrl-C and termination signals: {0}")]
+    Signals(std::io::Error),
+    #[error("{0}")]
+    Client(String),
+    #[error(
+        "the first request to {site} (GET api/customers, which proves the address, company id and key before anything is sent or taken as unchanged) failed: {cause}\nhint: check --base-url (ONTIME_BASE_URL) and ONTIME_COMPANY_ID, and that the service is up; nothing was sent"
+    )]
+    Unproven { site: String, cause: String },
+}
 
 /// Whether the run writes or only looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +104,9 @@ pub async fn prepare(target: &Target, lock: Option<Lock>) -> Result<Prepared, Er
     let stopping = CancellationToken::new();
     let (endpoint, sandbox) = connect(target).await?;
     let (base, company, key) = endpoint;
-    let client = Arc::new(Client::new(&base, &company, key, target, stopping.clone())?);
+    let client =
+        Client::new(&base, &company, key, target, stopping.clone()).map_err(Error::Client)?;
+    let client = Arc::new(client);
     let site = Site::new(&base, &company);
     let ledger = match (&sandbox, lock) {
         (Some(_), _) => Ledger::in_memory(&site)?,
@@ -209,10 +232,10 @@ async fn prove(job: &customer::Job, groups: &[CustomerGroup], site: &Site) -> Re
     match job.prove().await {
         Ok(()) => Ok(true),
         Err(customer::Unproven::Stopped) => Ok(false),
-        Err(customer::Unproven::Failed(cause)) => Err(format!(
-            "the first request to {site} (GET api/customers, which proves the address, company id and key before anything is sent or taken as unchanged) failed: {cause}\nhint: check --base-url (ONTIME_BASE_URL) and ONTIME_COMPANY_ID, and that the service is up; nothing was sent"
-        )
-        .into()),
+        Err(customer::Unproven::Failed(cause)) => Err(Error::Unproven {
+            site: site.to_string(),
+            cause,
+        }),
     }
 }
 
@@ -299,108 +322,12 @@ async fn connect(
         Endpoint::Sandbox => {
             let sandbox = ontime_sandbox::start(ontime_sandbox::SandboxConfig::default())
                 .await
-                .map_err(|e| format!("cannot start the built-in sandbox: {e}"))?;
-            let base = reqwest::Url::parse(&sandbox.base_url())?;
+                .map_err(Error::Sandbox)?;
+            let base = reqwest::Url::parse(&sandbox.base_url())
+                .map_err(|e| Error::SandboxUrl(e.to_string()))?;
             let key = crate::settings::ApiKey::new(sandbox.api_key().to_string());
             Ok(((base, sandbox.company_id().to_string(), key), Some(sandbox)))
         }
-    }
-}
-
-/// The signals that end a run cleanly, as one stream, listening from the moment it is made (not
-/// from its first poll, which would leave the start of a run to the default handlers, which
-/// kill the process): Ctrl-C (SIGINT), and on Unix SIGTERM (systemd, docker, `timeout`, `kill`)
-/// and SIGHUP (the terminal or the session closed).
-struct Interrupts {
-    #[cfg(unix)]
-    signals: [(tokio::signal::unix::Signal, Interrupt); 3],
-    #[cfg(not(unix))]
-    ctrl_c: tokio::signal::windows::CtrlC,
-}
-
-/// Which signal came.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Interrupt {
-    CtrlC,
-    Term,
-    Hangup,
-}
-
-impl Interrupts {
-    /// The next signal; `None` once none can come any more.
-    #[cfg(unix)]
-    async fn recv(&mut self) -> Option<Interrupt> {
-        let [(int, a), (term, b), (hup, c)] = &mut self.signals;
-        tokio::select! {
-            Some(()) = int.recv() => Some(*a),
-            Some(()) = term.recv() => Some(*b),
-            Some(()) = hup.recv() => Some(*c),
-            else => None,
-        }
-    }
-
-    #[cfg(not(unix))]
-    async fn recv(&mut self) -> Option<Interrupt> {
-        self.ctrl_c.recv().await.map(|()| Interrupt::CtrlC)
-    }
-}
-
-/// Starts listening for Ctrl-C, SIGTERM and SIGHUP (call it before the work they may
-/// interrupt): the token is cancelled by the first; the second ends the process at once with
-/// 130.
-pub fn listen_for_interrupts() -> Result<CancellationToken, Error> {
-    let interrupted = CancellationToken::new();
-    tokio::spawn(watch_interrupts(interrupts()?, interrupted.clone()));
-    Ok(interrupted)
-}
-
-fn interrupts() -> Result<Interrupts, Error> {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Interrupts {
-            signals: [
-                (signal(SignalKind::interrupt())?, Interrupt::CtrlC),
-                (signal(SignalKind::terminate())?, Interrupt::Term),
-                (signal(SignalKind::hangup())?, Interrupt::Hangup),
-            ],
-        })
-    }
-    #[cfg(not(unix))]
-    Ok(Interrupts {
-        ctrl_c: tokio::signal::windows::ctrl_c()?,
-    })
-}
-
-/// First signal: stop taking new customers (in-flight requests end, the report is written, the
-/// summary printed; the run exits 130). Second: exit at once with 130; the report and ledger
-/// on disk are valid as they stand. What is said goes to stderr without panicking if stderr is
-/// gone (a SIGHUP's closed terminal).
-async fn watch_interrupts(mut signals: Interrupts, stopping: CancellationToken) {
-    use std::io::Write;
-    let Some(first) = signals.recv().await else {
-        return;
-    };
-    let said = match first {
-        Interrupt::CtrlC => {
-            "\ninterrupted: no new customers; finishing the requests in flight (Ctrl-C again to quit at once)"
-        }
-        Interrupt::Term => {
-            "\nterminated (SIGTERM): no new customers; finishing the requests in flight (a second signal quits at once)"
-        }
-        Interrupt::Hangup => {
-            "\nhung up (SIGHUP): no new customers; finishing the requests in flight (a second signal quits at once)"
-        }
-    };
-    stopping.cancel();
-    let _ = writeln!(std::io::stderr(), "{said}");
-    if signals.recv().await.is_some() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "quitting at once; run again to finish the job"
-        );
-        crate::report::publish_now();
-        std::process::exit(130);
     }
 }
 

@@ -14,5 +14,6 @@ mod numbers;
 mod odd_servers;
 mod outputs;
 mod sandbox;
+mod screens;
 mod upload;
 mod util;

@@ -10,7 +10,7 @@ use reqwest::{StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use super::{CallError, Client, Idempotent};
-use crate::summary::Stop;
+use crate::upload::Stop;
 use crate::upload::http::{LONGEST_WAIT, after, clip};
 use crate::upload::quota::{InFlight, QuotaHeaders, spent_until};
 
@@ -169,5 +169,25 @@ impl Client {
         if spent {
             self.stop(Stop::Quota { reset });
         }
+    }
+}
+
+impl Client {
+    /// A 404 for anything but a record by ID: the run talks to the wrong address, and every
+    /// further request would fail the same way, so the run stops. A lookup's 404 is not taken
+    /// for "no match": at a wrong address, every customer would then be created.
+    pub(super) fn wrong_address(&self, path: &str, url: &Url, body: &str) -> CallError {
+        let lookup = if path.starts_with("api/customers?") {
+            " to a customer lookup, which answers a list (empty for no match); the service may answer 404 for no match, which is not taken as such"
+        } else {
+            ""
+        };
+        self.stop(Stop::Address {
+            message: format!(
+                "OnTime answered 404 Not Found for {url}{lookup}: check ONTIME_COMPANY_ID (--company-id) and --base-url. Server said: {}",
+                clip(body)
+            ),
+        });
+        CallError::Stopped
     }
 }

@@ -30,12 +30,12 @@ use redact::Redactor;
 
 use super::Quota;
 use super::answer::Created;
-use super::http::{answer_cap, clip};
+use super::http::answer_cap;
 pub use super::http::{escape, pace};
 use super::progress::{Wait, Waits};
 use super::quota::{InFlight, QuotaBook};
 use crate::settings::{ApiKey, Target};
-use crate::summary::Stop;
+use crate::upload::Stop;
 
 /// Where customers are created and updated.
 pub const CUSTOMER_POST: &str = "api/customer/post";
@@ -313,24 +313,6 @@ impl Client {
             let _waiting = self.waits.begin(Wait::Retry(cause), delay);
             self.pause(delay).await?;
         }
-    }
-
-    /// A 404 for anything but a record by ID: the run talks to the wrong address, and every
-    /// further request would fail the same way, so the run stops. A lookup's 404 is not taken
-    /// for "no match": at a wrong address, every customer would then be created.
-    fn wrong_address(&self, path: &str, url: &Url, body: &str) -> CallError {
-        let lookup = if path.starts_with("api/customers?") {
-            " to a customer lookup, which answers a list (empty for no match); the service may answer 404 for no match, which is not taken as such"
-        } else {
-            ""
-        };
-        self.stop(Stop::Address {
-            message: format!(
-                "OnTime answered 404 Not Found for {url}{lookup}: check ONTIME_COMPANY_ID (--company-id) and --base-url. Server said: {}",
-                clip(body)
-            ),
-        });
-        CallError::Stopped
     }
 
     /// The waits between attempts: exponential from 200 ms, with jitter, `--retries` of them.

@@ -286,3 +286,20 @@ impl Job {
         Done::Created { id, note }
     }
 }
+
+/// `--plan`'s line for a customer it would create, naming the values defaults would give:
+/// `would create; defaults: Country "US", PricingMethod "None"`.
+pub(super) fn would_create(group: &Sending) -> String {
+    if group.defaulted.customer == 0 {
+        return "would create".into();
+    }
+    let defaults: Vec<String> = group
+        .draft()
+        .fields
+        .0
+        .iter()
+        .filter(|(name, _)| group.defaulted.customer(name))
+        .map(|(name, value)| format!("{name} {}", crate::upload::merge::shown(&value.to_json())))
+        .collect();
+    format!("would create; defaults: {}", defaults.join(", "))
+}

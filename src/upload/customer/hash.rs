@@ -66,7 +66,11 @@ mod tests {
     fn the_change_hash_is_pinned() {
         let mut fields = Fields::default();
         fields.set(Entity::Customer, "Name", Value::Text("Acme é".into()));
-        fields.set(Entity::Customer, "AccountNumber", Value::Text("1001".into()));
+        fields.set(
+            Entity::Customer,
+            "AccountNumber",
+            Value::Text("1001".into()),
+        );
         fields.set(Entity::Customer, "Inactive", Value::Bool(false));
         let mut contact = Fields::default();
         contact.set(Entity::Contact, "Name", Value::Text("Ann".into()));
@@ -86,7 +90,10 @@ mod tests {
             customer: 1,
             ..Defaulted::default()
         };
-        assert_eq!(change_hash(&body, &defaulted), "v1:81a91243893553b36cbce813d8f37a52");
+        assert_eq!(
+            change_hash(&body, &defaulted),
+            "v1:81a91243893553b36cbce813d8f37a52"
+        );
     }
 
     #[test]

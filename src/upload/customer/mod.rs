@@ -21,8 +21,8 @@ mod find;
 mod hash;
 mod update;
 
+use super::Intent;
 use super::client::{CallError, Client};
-use super::{Intent, merge};
 use crate::cli::Children;
 use crate::group::{CustomerGroup, Defaulted};
 use crate::ledger::{Entry, Ledger, LedgerError};
@@ -32,7 +32,7 @@ use ontime_api::CustomerDraft;
 
 use crate::report::{Outcome, Report, Status};
 use crate::settings::Target;
-use crate::summary::Stop;
+use crate::upload::Stop;
 pub use find::Unproven;
 use find::ambiguous;
 
@@ -267,9 +267,9 @@ impl Job {
         let unchanged = |e: &Entry| {
             !self.full
                 && !e.pending_create
-                && e.sent_hash
-                    .as_deref()
-                    .is_some_and(|sent| hash::unchanged_since(sent, &hash, &group.body, &group.defaulted))
+                && e.sent_hash.as_deref().is_some_and(|sent| {
+                    hash::unchanged_since(sent, &hash, &group.body, &group.defaulted)
+                })
         };
         let done = match entry {
             Some(e) if unchanged(e) => Done::Unchanged {
@@ -312,7 +312,7 @@ impl Job {
         match self.find(group, pending).await {
             Ok(Some((id, record))) => self.update(group, &id, hash, Record::Found(record)).await,
             Ok(None) if self.intent == Intent::Preview => {
-                Ok(Done::Would(would_create(group), None))
+                Ok(Done::Would(create::would_create(group), None))
             }
             Ok(None) => self.create(group, hash).await,
             Err(done) => Ok(done),
@@ -392,21 +392,4 @@ impl Job {
             message: format!("{error}; stopping the run"),
         }
     }
-}
-
-/// `--plan`'s line for a customer it would create, naming the values defaults would give:
-/// `would create; defaults: Country "US", PricingMethod "None"`.
-fn would_create(group: &Sending) -> String {
-    if group.defaulted.customer == 0 {
-        return "would create".into();
-    }
-    let defaults: Vec<String> = group
-        .draft()
-        .fields
-        .0
-        .iter()
-        .filter(|(name, _)| group.defaulted.customer(name))
-        .map(|(name, value)| format!("{name} {}", merge::shown(&value.to_json())))
-        .collect();
-    format!("would create; defaults: {}", defaults.join(", "))
 }

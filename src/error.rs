@@ -1,0 +1,61 @@
+//! The one error a run can end with before it has a summary, wrapping each stage's own error;
+//! it alone decides what a failed start prints and its exit code. A run that got as far as
+//! deciding its rows ends with a [`crate::summary::Summary`] instead, whose exit code comes
+//! from its counts and its stop ([`crate::upload::Stop`]).
+
+use std::path::PathBuf;
+
+use crate::group::load::LoadError;
+use crate::ledger::LedgerError;
+use crate::settings::SettingsError;
+use crate::upload;
+
+/// Exit code of a run that could not start: nothing was sent.
+pub const EXIT_START: u8 = 2;
+
+/// Why the run could not start, or could not go on past its first request.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// An output path that would destroy an input, the ledger or another output, or that
+    /// cannot be written.
+    #[error("{0}")]
+    Outputs(String),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("cannot write the report {path}: {cause}")]
+    Report {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Upload(#[from] upload::Error),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// A task of the run panicked or a lock was poisoned: a bug, said as such.
+    #[error("internal error: {0}; please report it")]
+    Internal(String),
+}
+
+impl RunError {
+    /// Every failed start exits 2: nothing was sent, and the report of an earlier run is left
+    /// as it was, or this run's lists every row `not_sent`.
+    pub fn exit_code(&self) -> u8 {
+        EXIT_START
+    }
+}
+
+impl From<tokio::task::JoinError> for RunError {
+    fn from(error: tokio::task::JoinError) -> RunError {
+        RunError::Internal(format!("a task of the run failed: {error}"))
+    }
+}
+
+impl<T> From<std::sync::PoisonError<T>> for RunError {
+    fn from(_: std::sync::PoisonError<T>) -> RunError {
+        RunError::Internal("the report lock was poisoned".into())
+    }
+}
