@@ -18,10 +18,6 @@ pub const EXIT_START: u8 = 2;
 pub enum RunError {
     #[error(transparent)]
     Settings(#[from] SettingsError),
-    /// An output path that would destroy an input, the ledger or another output, or that
-    /// cannot be written.
-    #[error("{0}")]
-    Outputs(String),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error("cannot write the report {path}: {cause}")]

@@ -117,6 +117,10 @@ pub enum SettingsError {
     Mapping(#[from] MappingErrors),
     #[error("{0}")]
     Usage(String),
+    /// An output path that would destroy an input, the ledger or another output, that cannot
+    /// be written, or whose extension is not the format it would be written in.
+    #[error("{0}")]
+    Outputs(String),
 }
 
 /// The default sandbox rate: fast, but still through the limiter.
@@ -192,7 +196,7 @@ impl Settings {
         } else {
             Mode::Upload(target(&args)?)
         };
-        Ok(Settings {
+        let settings = Settings {
             input,
             mapping,
             report,
@@ -200,7 +204,9 @@ impl Settings {
             summary_json: args.summary_json,
             mode,
             quiet: args.quiet,
-        })
+        };
+        outputs::check(&settings).map_err(SettingsError::Outputs)?;
+        Ok(settings)
     }
 }
 

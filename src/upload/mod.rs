@@ -172,27 +172,13 @@ pub async fn run(
         .with_intake(intake.clone()),
     );
     let proven = prove(&job, &groups, ledger.site()).await?;
-    let mut warnings = Vec::new();
-    if proven {
-        let forward = tokio::spawn({
-            let (interrupted, intake) = (interrupted.clone(), intake.clone());
-            async move {
-                interrupted.cancelled().await;
-                intake.cancel();
-            }
-        });
-        let progress = progress::start(groups.len() as u64, &report, &client);
+    let warnings = if proven {
         let window = (target.concurrency.get() as usize * 2).max(16);
-        if let Err(error) = take_in(Arc::clone(&job), groups, window, intake).await {
-            tracing::error!("the intake of customers failed: {error}");
-        }
-        progress.finish();
-        forward.abort();
-        if let Some(warning) = job.others_appeared().await {
-            tracing::warn!("{warning}");
-            warnings.push(warning);
-        }
-    }
+        let (report, intake) = (&report, intake.clone());
+        take_all(&job, &client, groups, window, report, intake, &interrupted).await
+    } else {
+        Vec::new()
+    };
     drop(job);
     tracing::debug!("customers sent in {} ms", sending.elapsed().as_millis());
     // The outcomes recorded without waiting are committed before the run sums up.
@@ -219,6 +205,38 @@ pub async fn run(
         closing,
         warnings,
     })
+}
+
+/// Hands every customer out to its task until all are done or the intake ends (a stop, or
+/// `interrupted`), with the progress line; the warnings to say at the end.
+async fn take_all(
+    job: &Arc<customer::Job>,
+    client: &Client,
+    groups: Vec<CustomerGroup>,
+    window: usize,
+    report: &Arc<Mutex<Report>>,
+    intake: CancellationToken,
+    interrupted: &CancellationToken,
+) -> Vec<String> {
+    let forward = tokio::spawn({
+        let (interrupted, intake) = (interrupted.clone(), intake.clone());
+        async move {
+            interrupted.cancelled().await;
+            intake.cancel();
+        }
+    });
+    let progress = progress::start(groups.len() as u64, report, client);
+    if let Err(error) = take_in(Arc::clone(job), groups, window, intake).await {
+        tracing::error!("the intake of customers failed: {error}");
+    }
+    progress.finish();
+    forward.abort();
+    let mut warnings = Vec::new();
+    if let Some(warning) = job.others_appeared().await {
+        tracing::warn!("{warning}");
+        warnings.push(warning);
+    }
+    warnings
 }
 
 /// The run's first request, which proves the site: whether customers may be taken in. `false`

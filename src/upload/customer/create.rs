@@ -56,27 +56,8 @@ impl Job {
             self.ledger.begin_create(&group.key).await?;
         }
         loop {
-            let error = match self.client.create_customer(body).await {
-                Ok(answer) => match answer.id() {
-                    Some(id) => match self.claim(&id, &group.key) {
-                        Ok(()) => return Ok(self.created(group, id, hash, note).await),
-                        // Taken like an answer without a usable ID: the server is done with the
-                        // create, and lookups tell what it made.
-                        Err(owner) => CallError::Unreadable {
-                            cause: format!(
-                                "the answer's customer ID {id} is already customer \"{owner}\"'s (not recorded for this one)"
-                            ),
-                        },
-                    },
-                    None => CallError::Unreadable {
-                        cause: match answer.id {
-                            Some(other) => {
-                                format!("the answer's customer ID is not usable: {other}")
-                            }
-                            None => "the answer carried no customer ID".to_string(),
-                        },
-                    },
-                },
+            let error = match self.post_create(body, &group.key).await {
+                Ok(id) => return Ok(self.created(group, id, hash, note).await),
                 Err(error) => error,
             };
             let (cause, lost) = match error {
@@ -95,23 +76,13 @@ impl Job {
             };
             // The create may have been stored: check before sending it again.
             let Some((filter, value)) = match_value(self.match_by, &group.draft) else {
-                if lost == Lost::Refused {
-                    // No key to check by, but the server answered that it failed (a 5xx): as
-                    // the contract has it, a 5xx comes before anything is stored. Retried.
-                    match self
-                        .retry_after_server_error(group, &mut delays, &cause)
-                        .await?
-                    {
-                        Some(done) => return Ok(done),
-                        None => {
-                            note = format!("created after a retry ({cause})");
-                            continue;
-                        }
+                match self.unkeyed(group, lost, &mut delays, &cause).await? {
+                    Some(done) => return Ok(done),
+                    None => {
+                        note = format!("created after a retry ({cause})");
+                        continue;
                     }
                 }
-                let message = format!("outcome unknown — check OnTime before re-running ({cause})");
-                self.ledger.failed(&group.key, &message).await?;
-                return Ok(Done::Failed { id: None, message });
             };
             let delay = delays.next();
             match self
@@ -148,6 +119,48 @@ impl Job {
             self.ledger.begin_create(&group.key).await?;
             note = format!("created after a retry ({cause})");
         }
+    }
+
+    /// Posts a create; the new customer's ID, or why there is none to record.
+    async fn post_create(&self, body: &[u8], key: &str) -> Result<String, CallError> {
+        let answer = self.client.create_customer(body).await?;
+        match answer.id() {
+            Some(id) => match self.claim(&id, key) {
+                Ok(()) => Ok(id),
+                // Taken like an answer without a usable ID: the server is done with the
+                // create, and lookups tell what it made.
+                Err(owner) => Err(CallError::Unreadable {
+                    cause: format!(
+                        "the answer's customer ID {id} is already customer \"{owner}\"'s (not recorded for this one)"
+                    ),
+                }),
+            },
+            None => Err(CallError::Unreadable {
+                cause: match answer.id {
+                    Some(other) => format!("the answer's customer ID is not usable: {other}"),
+                    None => "the answer carried no customer ID".to_string(),
+                },
+            }),
+        }
+    }
+
+    /// A create that failed or got lost, for a customer without a match value to look it up by:
+    /// after a 5xx (the server's word that nothing was stored) it is retried (`None`: send
+    /// again); otherwise its outcome is unknown, and it is never sent blindly again.
+    async fn unkeyed(
+        &self,
+        group: &Sending,
+        lost: Lost,
+        delays: &mut (impl Iterator<Item = std::time::Duration> + Send),
+        cause: &str,
+    ) -> Result<Option<Done>, LedgerError> {
+        if lost == Lost::Refused {
+            // As the contract has it, a 5xx comes before anything is stored.
+            return self.retry_after_server_error(group, delays, cause).await;
+        }
+        let message = format!("outcome unknown — check OnTime before re-running ({cause})");
+        self.ledger.failed(&group.key, &message).await?;
+        Ok(Some(Done::Failed { id: None, message }))
     }
 
     /// Whether a create whose answer was lost (or was a 5xx) is in OnTime, by lookups whose

@@ -59,25 +59,7 @@ impl Job {
                 && !missing_children(&existing, group).is_empty();
             let same = merge::same(&existing, &merged);
             if same && !children_missing {
-                if let Some(fields) = lost.take() {
-                    // The post whose answer was lost was made.
-                    self.ledger.settle(&group.key, id, Some(hash), "updated");
-                    return Ok(Done::Updated {
-                        id: id.to_string(),
-                        fields,
-                    });
-                }
-                if self.intent == Intent::Write {
-                    self.ledger.settle(&group.key, id, Some(hash), "unchanged");
-                }
-                let note = match kept_out {
-                    None => "OnTime already holds exactly this".into(),
-                    Some(kept_out) => format!("OnTime already holds this; {kept_out}"),
-                };
-                return Ok(Done::Unchanged {
-                    id: id.to_string(),
-                    note,
-                });
+                return Ok(self.already_held(group, id, hash, lost.take(), kept_out));
             }
             let mut fields = merge::changed(&existing, &merged);
             if self.intent == Intent::Preview {
@@ -91,23 +73,10 @@ impl Job {
                     Posted::Yes => {}
                     Posted::Ended(done) => return Ok(done),
                     Posted::Lost { cause, answered } => {
-                        let delay = delays.next();
-                        let wait = delay.map(|delay| {
-                            if answered {
-                                delay
-                            } else {
-                                self.client.landing(delay)
-                            }
-                        });
-                        if let Some(wait) = wait
-                            && self
-                                .wait_for_landing(group, wait, Wait::Lost("update"))
-                                .await
+                        if self
+                            .lost_update(group, id, &mut delays, &cause, answered)
+                            .await
                         {
-                            tracing::debug!(
-                                id,
-                                "update adding children lost ({cause}): fetching it again"
-                            );
                             lost = Some(fields);
                             continue;
                         }
@@ -139,6 +108,63 @@ impl Job {
                 fields,
             });
         }
+    }
+
+    /// The end of an update whose merge changes nothing: OnTime holds it already, or a post
+    /// whose answer was lost (`lost`, its fields) was made.
+    fn already_held(
+        &self,
+        group: &Sending,
+        id: &str,
+        hash: &str,
+        lost: Option<Vec<String>>,
+        kept_out: Option<String>,
+    ) -> Done {
+        let id = id.to_string();
+        if let Some(fields) = lost {
+            self.ledger.settle(&group.key, &id, Some(hash), "updated");
+            return Done::Updated { id, fields };
+        }
+        if self.intent == Intent::Write {
+            self.ledger.settle(&group.key, &id, Some(hash), "unchanged");
+        }
+        let note = match kept_out {
+            None => "OnTime already holds exactly this".into(),
+            Some(kept_out) => format!("OnTime already holds this; {kept_out}"),
+        };
+        Done::Unchanged { id, note }
+    }
+
+    /// After an update that adds children got no usable answer: waits for it to land, then
+    /// `true` to fetch the record again and lay the draft over it; `false` when the retries are
+    /// spent or the run stops.
+    async fn lost_update(
+        &self,
+        group: &Sending,
+        id: &str,
+        delays: &mut (impl Iterator<Item = std::time::Duration> + Send),
+        cause: &str,
+        answered: bool,
+    ) -> bool {
+        let Some(delay) = delays.next() else {
+            return false;
+        };
+        let wait = if answered {
+            delay
+        } else {
+            self.client.landing(delay)
+        };
+        if !self
+            .wait_for_landing(group, wait, Wait::Lost("update"))
+            .await
+        {
+            return false;
+        }
+        tracing::debug!(
+            id,
+            "update adding children lost ({cause}): fetching it again"
+        );
+        true
     }
 
     /// The record to update, as OnTime holds it and carrying its own ID: `found` (a lookup's,
