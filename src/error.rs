@@ -31,7 +31,7 @@ pub enum RunError {
     Upload(#[from] upload::Error),
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
-    /// A task of the run panicked or a lock was poisoned: a bug, said as such.
+    /// A task of the run panicked: a bug, said as such.
     #[error("internal error: {0}; please report it")]
     Internal(String),
 }
@@ -47,11 +47,5 @@ impl RunError {
 impl From<tokio::task::JoinError> for RunError {
     fn from(error: tokio::task::JoinError) -> RunError {
         RunError::Internal(format!("a task of the run failed: {error}"))
-    }
-}
-
-impl<T> From<std::sync::PoisonError<T>> for RunError {
-    fn from(_: std::sync::PoisonError<T>) -> RunError {
-        RunError::Internal("the report lock was poisoned".into())
     }
 }

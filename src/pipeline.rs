@@ -7,7 +7,6 @@
 //! Invariant: once the report is created, every input row ends in it exactly once, whatever
 //! stops the run: a start that fails after reading lists every row `not_sent`.
 
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::error::RunError;
@@ -42,13 +41,13 @@ pub async fn import(settings: Settings) -> Result<Summary, RunError> {
         started.elapsed().as_millis()
     );
     let customers = (loaded.customers as u64, loaded.groups.len() as u64);
-    let report = Arc::new(Mutex::new(report));
-    let sent = send(&settings, prepared, loaded.groups, &report, interrupted).await;
-    let outcome = match sent {
-        Ok(outcome) => outcome,
-        Err(error) => return Err(not_sent(&report, error)),
+    let sent = send(&settings, prepared, loaded.groups, report, interrupted).await;
+    let (report, outcome) = match sent {
+        Ok(sent) => sent,
+        Err((Some(report), error)) => return Err(not_sent(report, error)),
+        Err((None, error)) => return Err(error.into()),
     };
-    finish(&settings, &report, outcome, customers, started).await
+    finish(&settings, report, outcome, customers, started).await
 }
 
 /// What the run sets up before its first request: `None` for a dry run.
@@ -86,9 +85,9 @@ async fn send(
     settings: &Settings,
     prepared: Setup,
     groups: Vec<CustomerGroup>,
-    report: &Arc<Mutex<Report>>,
+    report: Report,
     interrupted: tokio_util::sync::CancellationToken,
-) -> Result<upload::Outcome, upload::Error> {
+) -> Result<(Report, upload::Outcome), upload::Failed> {
     let (target, intent) = match &settings.mode {
         Mode::DryRun => {
             // `load` decided every row it did not put in a valid customer: the rows still open
@@ -96,14 +95,19 @@ async fn send(
             // Nothing reads the drafts after this, and the process ends with the run: freeing
             // a million-row file's drafts one by one would only cost time.
             std::mem::forget(groups);
-            return Ok(upload::Outcome::default());
+            return Ok((report, upload::Outcome::default()));
         }
         Mode::Plan(target) => (target, upload::Intent::Preview),
         Mode::Upload(target) => (target, upload::Intent::Write),
     };
-    let prepared =
-        prepared.unwrap_or_else(|| Err(upload::Error::Client("the run was not set up".into())))?;
-    let report = Arc::clone(report);
+    let prepared = match prepared {
+        Some(Ok(prepared)) => prepared,
+        Some(Err(error)) => return Err((Some(report), error)),
+        None => {
+            let error = upload::Error::Client("the run was not set up".into());
+            return Err((Some(report), error));
+        }
+    };
     upload::run(
         settings,
         target,
@@ -117,10 +121,7 @@ async fn send(
 }
 
 /// A run that could not start sending: the report still lists every row, `not_sent`.
-fn not_sent(report: &Mutex<Report>, error: upload::Error) -> RunError {
-    let Ok(mut report) = report.lock() else {
-        return RunError::Internal("the report lock was poisoned".into());
-    };
+fn not_sent(mut report: Report, error: upload::Error) -> RunError {
     let path = report.path().to_path_buf();
     let finished = report.finish(&Outcome::new(Status::NotSent, format!("not sent: {error}")));
     match finished.and_then(|()| report.publish()) {
@@ -133,7 +134,7 @@ fn not_sent(report: &Mutex<Report>, error: upload::Error) -> RunError {
 /// reason), waits for the ledger to close, and sums up.
 async fn finish(
     settings: &Settings,
-    report: &Mutex<Report>,
+    mut report: Report,
     mut outcome: upload::Outcome,
     customers: (u64, u64),
     started: Instant,
@@ -148,14 +149,13 @@ async fn finish(
                 .map_or("not sent".into(), Stop::message),
         ),
     };
-    let finished = report.lock()?.finish(&rest);
+    let finished = report.finish(&rest);
     // Both files are final before anything is said of the run.
     if let Some(closing) = outcome.closing.take()
         && let Err(error) = closing.await
     {
         tracing::error!("closing the ledger failed: {error}");
     }
-    let mut report = report.lock()?;
     let summary = conclude(settings, &mut report, finished, customers, outcome, started);
     Ok(summary)
 }

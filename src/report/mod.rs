@@ -27,6 +27,7 @@ mod outcome;
 mod problems;
 mod rows;
 mod screen;
+pub mod task;
 mod workbook;
 
 pub use outcome::{Outcome, RowId, Status};

@@ -20,7 +20,7 @@ pub mod quota;
 mod stop;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
@@ -31,6 +31,7 @@ use crate::group::CustomerGroup;
 use crate::ledger::{Entry, Ledger, Lock, Site};
 use crate::mapping::MatchBy;
 use crate::report::Report;
+use crate::report::task::Decisions;
 use crate::settings::{Endpoint, Settings, Target};
 pub use interrupts::listen_for_interrupts;
 use ontime_api::CustomerDraft;
@@ -74,6 +75,8 @@ pub enum Error {
     Signals(std::io::Error),
     #[error("{0}")]
     Client(String),
+    #[error("the report's task failed: {0}")]
+    ReportTask(String),
     #[error(
         "the first request to {site} (GET api/customers, which proves the address, company id and key before anything is sent or taken as unchanged) failed: {cause}\nhint: check --base-url (ONTIME_BASE_URL) and ONTIME_COMPANY_ID, and that the service is up; nothing was sent"
     )]
@@ -130,19 +133,24 @@ pub async fn prepare(target: &Target, lock: Option<Lock>) -> Result<Prepared, Er
     })
 }
 
+/// Why an upload ended early, with the report when it is still had (a run that could not
+/// start sending lists every row `not_sent` in it).
+pub type Failed = (Option<Report>, Error);
+
 /// Sends `groups` (or, with [`Intent::Preview`], only looks them up), deciding their rows in
-/// `report`. `interrupted` is cancelled by the first Ctrl-C, SIGTERM or SIGHUP. The first
-/// request proves the site ([`customer::Job::prove`]): a run that cannot talk to it ends there,
-/// before any customer is judged, even one the ledger shows unchanged.
+/// `report`, which a task of its own owns meanwhile ([`crate::report::task`]) and which comes
+/// back with the outcome. `interrupted` is cancelled by the first Ctrl-C, SIGTERM or SIGHUP.
+/// The first request proves the site ([`customer::Job::prove`]): a run that cannot talk to it
+/// ends there, before any customer is judged, even one the ledger shows unchanged.
 pub async fn run(
     settings: &Settings,
     target: &Target,
     prepared: Prepared,
     groups: Vec<CustomerGroup>,
-    report: Arc<Mutex<Report>>,
+    report: Report,
     intent: Intent,
     interrupted: CancellationToken,
-) -> Result<Outcome, Error> {
+) -> Result<(Report, Outcome), Failed> {
     let Prepared {
         stopping,
         client,
@@ -159,27 +167,53 @@ pub async fn run(
     // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
     // both, since `intake` is its child.
     let intake = stopping.child_token();
+    let (decisions, writer) = crate::report::task::spawn(report, {
+        // The report cannot be written (a full disk): no more customers are taken, since their
+        // outcome could not be told.
+        let client = Arc::clone(&client);
+        move |error| {
+            client.stop(Stop::Output {
+                message: format!("{error}; run again once it can be written"),
+            });
+        }
+    });
     let job = Arc::new(
         customer::Job::new(
             Arc::clone(&client),
             Arc::clone(&ledger),
             known,
-            Arc::clone(&report),
+            decisions.clone(),
             settings.mapping.match_by,
             target,
             intent,
         )
         .with_intake(intake.clone()),
     );
-    let proven = prove(&job, &groups, ledger.site()).await?;
-    let warnings = if proven {
+    let proven = prove(&job, &groups, ledger.site()).await;
+    let warnings = if let Ok(true) = proven {
         let window = (target.concurrency.get() as usize * 2).max(16);
-        let (report, intake) = (&report, intake.clone());
-        take_all(&job, &client, groups, window, report, intake, &interrupted).await
+        let (decisions, intake) = (&decisions, intake.clone());
+        take_all(
+            &job,
+            &client,
+            groups,
+            window,
+            decisions,
+            intake,
+            &interrupted,
+        )
+        .await
     } else {
         Vec::new()
     };
-    drop(job);
+    drop((job, decisions));
+    let report = match writer.finish().await {
+        Ok(report) => report,
+        Err(error) => return Err((None, Error::ReportTask(error.to_string()))),
+    };
+    if let Err(error) = proven {
+        return Err((Some(report), error));
+    }
     tracing::debug!("customers sent in {} ms", sending.elapsed().as_millis());
     // The outcomes recorded without waiting are committed before the run sums up.
     if let Some(error) = ledger.flush().err().or_else(|| ledger.failure())
@@ -198,13 +232,14 @@ pub async fn run(
     // Every task holding the ledger has ended; a stray holder would only close it later.
     let closing =
         Arc::into_inner(ledger).map(|ledger| tokio::task::spawn_blocking(move || drop(ledger)));
-    Ok(Outcome {
+    let outcome = Outcome {
         requests: client.requests(),
         quota: client.quota(),
         stop: client.stop_reason(),
         closing,
         warnings,
-    })
+    };
+    Ok((report, outcome))
 }
 
 /// Hands every customer out to its task until all are done or the intake ends (a stop, or
@@ -214,7 +249,7 @@ async fn take_all(
     client: &Client,
     groups: Vec<CustomerGroup>,
     window: usize,
-    report: &Arc<Mutex<Report>>,
+    decisions: &Decisions,
     intake: CancellationToken,
     interrupted: &CancellationToken,
 ) -> Vec<String> {
@@ -225,7 +260,7 @@ async fn take_all(
             intake.cancel();
         }
     });
-    let progress = progress::start(groups.len() as u64, report, client);
+    let progress = progress::start(groups.len() as u64, decisions, client);
     if let Err(error) = take_in(Arc::clone(job), groups, window, intake).await {
         tracing::error!("the intake of customers failed: {error}");
     }

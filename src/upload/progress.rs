@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Client;
-use crate::report::Report;
+use crate::report::task::Decisions;
 
 /// What a run waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,14 +170,14 @@ impl Progress {
 }
 
 /// Starts drawing progress for `customers` customers.
-pub fn start(customers: u64, report: &Arc<Mutex<Report>>, client: &Client) -> Progress {
-    let rows_at_start = report.lock().map(|r| r.decided()).unwrap_or(0);
-    let report = Arc::clone(report);
+pub fn start(customers: u64, decisions: &Decisions, client: &Client) -> Progress {
+    let rows_at_start = decisions.decided();
+    let decisions = decisions.clone();
     let requests = client.counter();
     let waits = client.waits();
     let terminal = std::io::stderr().is_terminal();
     let bar = terminal.then(|| {
-        let bar = ProgressBar::new(report.lock().map(|r| r.len() as u64).unwrap_or(0));
+        let bar = ProgressBar::new(decisions.rows() as u64);
         let style = ProgressStyle::with_template(
             "{bar:30} {pos}/{len} rows  {msg}  [{elapsed_precise}, ETA {eta}]",
         )
@@ -197,7 +197,7 @@ pub fn start(customers: u64, report: &Arc<Mutex<Report>>, client: &Client) -> Pr
         ticks.tick().await;
         loop {
             ticks.tick().await;
-            let rows = report.lock().map(|r| r.decided()).unwrap_or(0);
+            let rows = decisions.decided();
             let sent = requests.load(std::sync::atomic::Ordering::Relaxed);
             let rate = sent as f64 / started.elapsed().as_secs_f64().max(0.001);
             let waiting = waits

@@ -30,7 +30,8 @@ use crate::mapping::MatchBy;
 use crate::report::RowId;
 use ontime_api::CustomerDraft;
 
-use crate::report::{Outcome, Report, Status};
+use crate::report::task::Decisions;
+use crate::report::{Outcome, Status};
 use crate::settings::Target;
 use crate::upload::Stop;
 pub use find::Unproven;
@@ -97,7 +98,7 @@ pub struct Job {
     client: Arc<Client>,
     ledger: Arc<Ledger>,
     known: HashMap<String, Entry>,
-    report: Arc<Mutex<Report>>,
+    report: Decisions,
     match_by: MatchBy,
     children: Children,
     full: bool,
@@ -134,7 +135,7 @@ impl Job {
         client: Arc<Client>,
         ledger: Arc<Ledger>,
         known: HashMap<String, Entry>,
-        report: Arc<Mutex<Report>>,
+        report: Decisions,
         match_by: MatchBy,
         target: &Target,
         intent: Intent,
@@ -339,31 +340,11 @@ impl Job {
             Done::Failed { id, message } => (Status::Failed, id, message),
             Done::NotSent(message) => (Status::NotSent, None, message),
         };
-        let Ok(mut report) = self.report.lock() else {
-            return;
+        let outcome = Outcome {
+            customer_id: id,
+            ..Outcome::new(status, message)
         };
-        for row in &group.rows {
-            let outcome = Outcome {
-                customer_id: id.clone(),
-                ..Outcome::new(status, message.clone())
-            };
-            if let Err(error) = report.decide(*row, outcome) {
-                self.output_failed(&error);
-            }
-        }
-        // On disk within 50 ms of the decision, without a write per customer at thousands a
-        // second (a crash before it loses no outcome: the ledger and the next run have them).
-        if let Err(error) = report.flush_lines_every(std::time::Duration::from_millis(50)) {
-            self.output_failed(&error);
-        }
-    }
-
-    /// The report cannot be written (a full disk): no more customers are taken, since their
-    /// outcome could not be told.
-    fn output_failed(&self, error: &std::io::Error) {
-        self.client.stop(Stop::Output {
-            message: format!("{error}; run again once it can be written"),
-        });
+        self.report.decide(&group.rows, outcome);
     }
 
     fn stop_message(&self) -> String {
