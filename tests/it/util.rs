@@ -197,3 +197,13 @@ Name = "Dept"
 [contact]
 Name = "Contact"
 "#;
+
+/// Sends the signal `name` (`-INT`, `-TERM`, `-HUP`) to a running child.
+pub fn signal(child: &tokio::process::Child, name: &str) {
+    let pid = child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args([name, &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

@@ -10,16 +10,7 @@ use serde_json::json;
 
 use crate::odd_servers::{Act, Answer, Proxy};
 use crate::upload::{assert_every_row_once, customers_csv, env_default};
-use crate::util::{SIMPLE_MAPPING, Work, brief};
-
-fn signal(child: &tokio::process::Child, name: &str) {
-    let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args([name, &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
+use crate::util::{SIMPLE_MAPPING, Work, brief, signal};
 
 /// A double Ctrl-C leaves creates journaled and never answered; the rerun waits for them to
 /// land before looking them up, and says so.

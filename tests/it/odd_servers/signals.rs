@@ -12,15 +12,7 @@ use ontime_sandbox::Faults;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt};
 
 use crate::upload::{Env, assert_every_row_once, customers_csv, env_default};
-
-fn signal(child: &tokio::process::Child, name: &str) {
-    let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args([name, &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
+use crate::util::signal;
 
 async fn slow_sandbox(n: usize, latency: Duration) -> Env {
     let e = env_default().await;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use ontime_sandbox::{Faults, SandboxConfig};
 
 use super::*;
+use crate::util::signal;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_key_stops_after_one_request() {
@@ -150,15 +151,6 @@ async fn ctrl_c_finishes_in_flight_and_reports_the_rest_not_sent() {
         e.accounts().values().copied().collect::<Vec<_>>(),
         vec![1; n]
     );
-}
-
-fn signal(child: &tokio::process::Child, name: &str) {
-    let pid = child.id().unwrap().to_string();
-    let status = std::process::Command::new("kill")
-        .args([name, &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
