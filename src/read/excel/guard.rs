@@ -9,7 +9,12 @@
 //! passes makes calamine hold at most [`MAX_EVENT`] per event and [`MAX_LOADED_PART`] per part
 //! it loads whole, and inflate at most [`MAX_INFLATED`] in all. The limits are documented in
 //! the README ("Limits").
+//!
+//! A legacy `.xls` (an OLE compound file) is checked by [`check_ole`]: its sector chains
+//! ([`ole`]) and what its records make calamine build ([`biff`]), before calamine reads it.
 
+mod biff;
+mod ole;
 mod scan;
 
 use std::fs::File;
@@ -33,6 +38,10 @@ pub(in crate::read) const MAX_LOADED_PART: u64 = 128 << 20;
 /// The inflated size of all the parts read, sheets (which are streamed) included: a full
 /// Excel sheet of a million rows is about 2 GB.
 pub(in crate::read) const MAX_INFLATED: u64 = 4 << 30;
+
+/// What calamine may hold to read an .xls, by [`biff::estimate`] (which counts more than it
+/// takes): a sheet of 65,536 rows and 30 well-filled columns stays under it.
+pub(in crate::read) const MAX_XLS_MEMORY: u64 = 512 << 20;
 
 /// A file refused for its size or for content no spreadsheet program writes.
 pub(in crate::read) fn oversized(path: &Path, detail: impl std::fmt::Display) -> ReadError {
@@ -103,6 +112,34 @@ pub(in crate::read) fn check_zip(path: &Path) -> Result<(), ReadError> {
                 .finish()
                 .map_err(|problem| oversized(path, format_args!("{name}: {problem}")))?;
         }
+    }
+    Ok(())
+}
+
+/// Refuses the OLE file at `path` (at most [`MAX_LOADED_PART`] bytes) if calamine's xls reader
+/// would follow a looping sector chain, or hold more than [`MAX_XLS_MEMORY`] for its sheets.
+/// A file calamine cannot read at all passes: calamine says what is wrong with it.
+pub(in crate::read) fn check_ole(path: &Path) -> Result<(), ReadError> {
+    let file = std::fs::read(path).map_err(|cause| ReadError::Open {
+        file: path.to_path_buf(),
+        cause,
+    })?;
+    let stream = match ole::workbook_stream(&file) {
+        Ok(stream) => stream,
+        Err(ole::Stop::Calamine) => return Ok(()),
+        Err(ole::Stop::Refused(why)) => return Err(oversized(path, why)),
+    };
+    // calamine's copy of the file's sectors beside what its records make it build.
+    let need = biff::estimate(&stream).map_err(|why| oversized(path, why))?;
+    if need.saturating_add(file.len() as u64) > MAX_XLS_MEMORY {
+        return Err(ReadError::Format {
+            file: path.to_path_buf(),
+            cause: format!(
+                "the file is damaged or oversized (reading its sheets would take more than {} MiB of memory)",
+                MAX_XLS_MEMORY >> 20
+            ),
+            hint: "nothing was sent: if it came from Excel or LibreOffice, save it there as .xlsx (read row by row) or export the sheet as CSV",
+        });
     }
     Ok(())
 }
