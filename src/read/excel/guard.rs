@@ -39,9 +39,10 @@ pub(in crate::read) const MAX_LOADED_PART: u64 = 128 << 20;
 /// Excel sheet of a million rows is about 2 GB.
 pub(in crate::read) const MAX_INFLATED: u64 = 4 << 30;
 
-/// What calamine may hold to read an .xls, by [`biff::estimate`] (which counts more than it
-/// takes): a sheet of 65,536 rows and 30 well-filled columns stays under it.
-pub(in crate::read) const MAX_XLS_MEMORY: u64 = 512 << 20;
+/// What calamine and the reader may hold to read an .xls, by [`biff::estimate`] (which counts
+/// more than they take: a sheet of 65,536 rows and 30 filled columns, which peaks at 430 MB,
+/// is counted as 800 MiB). A sheet as large as the grid, 65,536 by 256, is over it.
+pub(in crate::read) const MAX_XLS_MEMORY: u64 = 1 << 30;
 
 /// A file refused for its size or for content no spreadsheet program writes.
 pub(in crate::read) fn oversized(path: &Path, detail: impl std::fmt::Display) -> ReadError {

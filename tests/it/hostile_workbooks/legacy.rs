@@ -76,7 +76,7 @@ fn a_sector_chain_that_loops_is_refused_in_bounded_memory() {
 }
 
 /// The last shared-string cell moved to IV65536: calamine's range for the sheet spans A1 to
-/// there, 16.7 million cells of 32 bytes, and the reader copies it once more (1.1 GB).
+/// there, 16.7 million cells of 32 bytes, and the reader copies it once more (1.1 GB in all).
 #[test]
 fn a_sheet_whose_cells_span_the_grid_is_refused_in_bounded_memory() {
     let mut bytes = fixture();
@@ -84,7 +84,7 @@ fn a_sheet_whose_cells_span_the_grid_is_refused_in_bounded_memory() {
     bytes[cell + 4..cell + 8].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0x00]);
     let stderr = refused_in_bounded_memory(&bytes);
     assert!(
-        stderr.contains("reading its sheets would take more than 512 MiB of memory"),
+        stderr.contains("reading its sheets would take more than 1024 MiB of memory"),
         "{stderr}"
     );
     assert!(stderr.contains("save it there as .xlsx"), "{stderr}");
@@ -102,5 +102,5 @@ fn a_dimensions_record_of_billions_of_cells_is_refused() {
         0, 0, 0, 1, // first column, last column + 1: 256
     ]);
     let stderr = refused_in_bounded_memory(&bytes);
-    assert!(stderr.contains("more than 512 MiB of memory"), "{stderr}");
+    assert!(stderr.contains("more than 1024 MiB of memory"), "{stderr}");
 }

@@ -258,8 +258,9 @@ impl Sheet {
     fn cost(&self) -> u64 {
         let cell = size_of::<Cell<Data>>() as u64;
         let formula = size_of::<Cell<String>>() as u64;
-        let list = 2u64
-            .saturating_mul(self.cells.saturating_add(self.reserved))
+        // The list holds what DIMENSIONS reserved, or grows by doubling past it.
+        let list = (self.cells.saturating_add(self.reserved))
+            .max(2 * self.cells)
             .saturating_mul(cell);
         let formulas = 2 * self.formulas * formula + self.formula_text;
         let ranges = self.values.area() * size_of::<Data>() as u64
