@@ -248,24 +248,37 @@ fn a_zip_entry_with_a_bad_checksum_is_refused() {
     );
 }
 
+/// An ods cell holding `text`.
+fn ods_cell(text: &str) -> String {
+    format!(
+        r#"<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#
+    )
+}
+
+/// An ods workbook of one table, "Export", holding `rows` (`<table:table-row>` elements).
+fn ods(rows: &str) -> Vec<u8> {
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Export">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    craft::zip(&[
+        Part::stored("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
+        Part::stored(
+            "META-INF/manifest.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#,
+        ),
+        Part::stored("content.xml", &content),
+    ])
+}
+
 #[test]
 fn ods_rows_repeated_past_the_last_row_are_refused_not_dropped() {
-    let cell = |text: &str| {
-        format!(
-            r#"<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>"#
-        )
-    };
-    let content = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Export"><table:table-row>{}{}</table:table-row><table:table-row table:number-rows-repeated="1048576"><table:table-cell/></table:table-row><table:table-row>{}{}</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#,
-        cell("Acct"),
-        cell("Company"),
-        cell("1"),
-        cell("A")
-    );
-    let ods = craft::zip(&[
-        Part::stored("mimetype", "application/vnd.oasis.opendocument.spreadsheet"),
-        Part::stored("content.xml", &content),
-    ]);
+    let ods = ods(&format!(
+        r#"<table:table-row>{}{}</table:table-row><table:table-row table:number-rows-repeated="1048576"><table:table-cell/></table:table-row><table:table-row>{}{}</table:table-row>"#,
+        ods_cell("Acct"),
+        ods_cell("Company"),
+        ods_cell("1"),
+        ods_cell("A")
+    ));
     let work = Work::new();
     work.write("in.ods", ods);
     let (run, report) = dry(&work, "in.ods", MAP);
@@ -276,4 +289,83 @@ fn ods_rows_repeated_past_the_last_row_are_refused_not_dropped() {
         "{}",
         run.stderr
     );
+}
+
+/// A dry run of `bytes` as `in.ods`, refused in less than 400 MB; returns stderr.
+fn ods_refused_in_bounded_memory(bytes: &[u8]) -> String {
+    let work = Work::new();
+    work.write("in.ods", bytes);
+    let (run, peak) = measured(&work, "in.ods", MAP);
+    assert_refused(&run);
+    if let Some(peak) = peak {
+        assert!(peak < 400, "peak {peak} MB: {}", run.stderr);
+    }
+    run.stderr
+}
+
+/// 200 rows, each a cell of 1,000 characters repeated over 16,000 columns: 120 KB of XML
+/// that calamine expands to 3.2 billion characters (it ran out of a 2 GiB limit).
+#[test]
+fn ods_cells_repeated_across_columns_are_refused_in_bounded_memory() {
+    let wide = format!(
+        r#"<table:table-row>{}<table:table-cell office:value-type="string" table:number-columns-repeated="16000"><text:p>{}</text:p></table:table-cell></table:table-row>"#,
+        ods_cell("1"),
+        "x".repeat(1000)
+    );
+    let rows = format!(
+        "<table:table-row>{}{}</table:table-row>{}",
+        ods_cell("Acct"),
+        ods_cell("Company"),
+        wide.repeat(200)
+    );
+    let stderr = ods_refused_in_bounded_memory(&ods(&rows));
+    assert!(
+        stderr.contains(
+            "its tables, repeated cells and rows expanded, would take more than 1024 MiB"
+        ),
+        "{stderr}"
+    );
+}
+
+/// One `<text:s text:c="2000000000"/>`: two billion spaces in one cell, from 30 bytes.
+#[test]
+fn an_ods_run_of_billions_of_spaces_is_refused_in_bounded_memory() {
+    let rows = format!(
+        r#"<table:table-row>{}{}</table:table-row><table:table-row>{}<table:table-cell office:value-type="string"><text:p>a<text:s text:c="2000000000"/>b</text:p></table:table-cell></table:table-row>"#,
+        ods_cell("Acct"),
+        ods_cell("Company"),
+        ods_cell("1"),
+    );
+    let stderr = ods_refused_in_bounded_memory(&ods(&rows));
+    assert!(stderr.contains("would take more than 1024 MiB"), "{stderr}");
+}
+
+/// What LibreOffice writes: each row padded with empty cells to column AMJ, and the empty rows
+/// after the data repeated to row 1,048,576. Empty repeats expand to nothing: read whole.
+#[test]
+fn an_ods_padded_as_libreoffice_pads_it_reads_whole() {
+    let pad = r#"<table:table-cell table:number-columns-repeated="1022"/>"#;
+    let mut rows = format!(
+        "<table:table-row>{}{}{pad}</table:table-row>",
+        ods_cell("Acct"),
+        ods_cell("Company")
+    );
+    for number in 1..=2000 {
+        rows.push_str(&format!(
+            "<table:table-row>{}{}{pad}</table:table-row>",
+            ods_cell(&number.to_string()),
+            ods_cell(&format!("Customer {number}"))
+        ));
+    }
+    rows.push_str(&format!(
+        r#"<table:table-row table:number-rows-repeated="1046575"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#
+    ));
+    let work = Work::new();
+    work.write("in.ods", ods(&rows));
+    let (run, peak) = measured(&work, "in.ods", MAP);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(work.report("r.csv").len(), 2001);
+    if let Some(peak) = peak {
+        assert!(peak < 200, "peak {peak} MB");
+    }
 }

@@ -39,10 +39,11 @@ pub(in crate::read) const MAX_LOADED_PART: u64 = 128 << 20;
 /// Excel sheet of a million rows is about 2 GB.
 pub(in crate::read) const MAX_INFLATED: u64 = 4 << 30;
 
-/// What calamine and the reader may hold to read an .xls, by [`biff::estimate`] (which counts
-/// more than they take: a sheet of 65,536 rows and 30 filled columns, which peaks at 430 MB,
-/// is counted as 800 MiB). A sheet as large as the grid, 65,536 by 256, is over it.
-pub(in crate::read) const MAX_XLS_MEMORY: u64 = 1 << 30;
+/// What calamine and the reader may hold for the sheets of an .xls (by [`biff::estimate`]) or
+/// an ods (by the scan of its tables), counted generously: an .xls sheet of 65,536 rows and 30
+/// filled columns, which peaks at 430 MB, is counted as 800 MiB; one as large as the grid,
+/// 65,536 by 256, is over it.
+pub(in crate::read) const MAX_SHEETS_MEMORY: u64 = 1 << 30;
 
 /// A file refused for its size or for content no spreadsheet program writes.
 pub(in crate::read) fn oversized(path: &Path, detail: impl std::fmt::Display) -> ReadError {
@@ -118,7 +119,7 @@ pub(in crate::read) fn check_zip(path: &Path) -> Result<(), ReadError> {
 }
 
 /// Refuses the OLE file at `path` (at most [`MAX_LOADED_PART`] bytes) if calamine's xls reader
-/// would follow a looping sector chain, or hold more than [`MAX_XLS_MEMORY`] for its sheets.
+/// would follow a looping sector chain, or hold more than [`MAX_SHEETS_MEMORY`] for its sheets.
 /// A file calamine cannot read at all passes: calamine says what is wrong with it.
 pub(in crate::read) fn check_ole(path: &Path) -> Result<(), ReadError> {
     let file = std::fs::read(path).map_err(|cause| ReadError::Open {
@@ -132,12 +133,12 @@ pub(in crate::read) fn check_ole(path: &Path) -> Result<(), ReadError> {
     };
     // calamine's copy of the file's sectors beside what its records make it build.
     let need = biff::estimate(&stream).map_err(|why| oversized(path, why))?;
-    if need.saturating_add(file.len() as u64) > MAX_XLS_MEMORY {
+    if need.saturating_add(file.len() as u64) > MAX_SHEETS_MEMORY {
         return Err(ReadError::Format {
             file: path.to_path_buf(),
             cause: format!(
                 "the file is damaged or oversized (reading its sheets would take more than {} MiB of memory)",
-                MAX_XLS_MEMORY >> 20
+                MAX_SHEETS_MEMORY >> 20
             ),
             hint: "nothing was sent: if it came from Excel or LibreOffice, save it there as .xlsx (read row by row) or export the sheet as CSV",
         });

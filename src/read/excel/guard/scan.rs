@@ -10,9 +10,15 @@
 //! - `<sst uniqueCount>`: no more than the strings the table holds (calamine reserves room for
 //!   that many before reading one);
 //! - an ods table's `table:number-rows-repeated`: at most 1,048,576 rows in all (calamine cuts
-//!   the repeats there, dropping the rows after them without a word).
+//!   the repeats there, dropping the rows after them without a word);
+//! - what an ods's tables expand to in calamine (repeated cells and rows, runs of spaces),
+//!   counted by [`ods::Tables`]: at most [`MAX_SHEETS_MEMORY`].
+
+mod ods;
 
 use memchr::{memchr, memchr3};
+
+use super::MAX_SHEETS_MEMORY;
 
 /// Excel's grid: 1,048,576 rows, 16,384 columns (A to XFD).
 const ROWS: u64 = 1_048_576;
@@ -52,6 +58,10 @@ enum Watched {
     Dimension,
     Table,
     TableRow,
+    /// An ods `<table:table-cell>` or `<table:covered-table-cell>`.
+    TableCell,
+    /// An ods `<text:s>`: a run of spaces.
+    Spaces,
     Sst,
 }
 
@@ -80,6 +90,7 @@ pub(super) struct Scanner {
     unique_count: Option<u64>,
     /// Rows of the current ods table, repeats counted.
     table_rows: u64,
+    ods: ods::Tables,
 }
 
 impl Scanner {
@@ -101,6 +112,7 @@ impl Scanner {
             strings: 0,
             unique_count: None,
             table_rows: 0,
+            ods: ods::Tables::default(),
         }
     }
 
@@ -124,7 +136,9 @@ impl Scanner {
     }
 
     /// After the last bytes: checks what needs the whole part.
-    pub(super) fn finish(self) -> Result<(), String> {
+    pub(super) fn finish(mut self) -> Result<(), String> {
+        self.ods.table_end();
+        self.tables_fit()?;
         match self.unique_count {
             Some(count) if count > self.strings => Err(format!(
                 "the shared-string table says it holds {count} strings, but holds {}",
@@ -195,7 +209,7 @@ impl Scanner {
                     self.name.extend_from_slice(&name[..name.len().min(64)]);
                 }
                 if end.is_some() {
-                    self.named();
+                    self.named()?;
                 }
                 name.len()
             }
@@ -272,6 +286,7 @@ impl Scanner {
 
     /// A text segment: in a shared-string cell's `<v>`, digits only.
     fn text(&mut self, text: &[u8]) -> Result<(), String> {
+        self.ods.cell_text(text.len() as u64);
         let Some(digits) = &mut self.shared_value else {
             return Ok(());
         };
@@ -287,7 +302,7 @@ impl Scanner {
     }
 
     /// The element's name has ended: whether its tag is watched, and end tags' effects.
-    fn named(&mut self) {
+    fn named(&mut self) -> Result<(), String> {
         self.state = State::Tag;
         self.tag.clear();
         let local = match self.name.iter().rposition(|&b| b == b':') {
@@ -299,8 +314,19 @@ impl Scanner {
                 self.shared_cell = false;
             }
             self.watched = None;
-            return;
+            match &self.name[..] {
+                b"table:table-cell" | b"table:covered-table-cell" => self.ods.cell_end(),
+                b"table:table-row" => self.ods.row_end(),
+                b"table:table" => {
+                    self.ods.table_end();
+                    self.tables_fit()?;
+                }
+                _ => {}
+            }
+            return Ok(());
         }
+        // A paragraph, tab or line break in an ods cell adds a character.
+        self.ods.cell_text(1);
         if local == b"si" {
             self.strings += 1;
         }
@@ -311,20 +337,37 @@ impl Scanner {
         self.watched = match (&self.name[..], local) {
             (b"table:table", _) => Some(Watched::Table),
             (b"table:table-row", _) => Some(Watched::TableRow),
+            (b"table:table-cell" | b"table:covered-table-cell", _) => Some(Watched::TableCell),
+            (b"text:s", _) => Some(Watched::Spaces),
             (_, b"sst") => Some(Watched::Sst),
             (_, b"c") if self.sheet => Some(Watched::Cell),
             (_, b"row") if self.sheet => Some(Watched::Row),
             (_, b"dimension") if self.sheet => Some(Watched::Dimension),
             _ => None,
         };
+        Ok(())
+    }
+
+    /// Whether what an ods's tables expand to in calamine fits [`MAX_SHEETS_MEMORY`].
+    fn tables_fit(&self) -> Result<(), String> {
+        if self.ods.bytes() > MAX_SHEETS_MEMORY {
+            return Err(format!(
+                "its tables, repeated cells and rows expanded, would take more than {} MiB of memory",
+                MAX_SHEETS_MEMORY >> 20
+            ));
+        }
+        Ok(())
     }
 
     /// Keeps the bytes of a watched tag.
     fn keep(&mut self, bytes: &[u8]) -> Result<(), String> {
-        if self.watched.is_none() {
-            return Ok(());
-        }
-        if self.tag.len() + bytes.len() > MAX_TAG {
+        // A cell's attributes (a formula, a string value) are kept whole: calamine copies them.
+        let max = match self.watched {
+            None => return Ok(()),
+            Some(Watched::TableCell) => self.max_event,
+            Some(_) => MAX_TAG,
+        };
+        if self.tag.len() + bytes.len() > max {
             return Err(format!(
                 "a <{}> tag of more than {MAX_TAG} bytes",
                 self.name_text()
@@ -376,11 +419,38 @@ impl Scanner {
                 let count = attribute(tag, b"uniqueCount").and_then(number);
                 self.unique_count = count;
             }
-            Watched::Table => self.table_rows = 0,
+            Watched::Table => {
+                self.table_rows = 0;
+                self.ods.table_start();
+            }
+            Watched::TableCell => {
+                let repeats = attribute(tag, b"table:number-columns-repeated").and_then(number);
+                let value = [
+                    b"office:value".as_slice(),
+                    b"office:string-value",
+                    b"office:date-value",
+                    b"office:time-value",
+                    b"office:boolean-value",
+                    b"table:formula",
+                ]
+                .iter()
+                .any(|name| attribute(tag, name).is_some())
+                    || attribute(tag, b"office:value-type") == Some(b"string".as_slice());
+                self.ods
+                    .cell_start(repeats.unwrap_or(1), value, tag.len() as u64);
+                if empty {
+                    self.ods.cell_end();
+                }
+            }
+            Watched::Spaces => {
+                let spaces = attribute(tag, b"text:c").map_or(Some(1), number);
+                self.ods.cell_text(spaces.unwrap_or(1));
+            }
             Watched::TableRow => {
                 let repeats = attribute(tag, b"table:number-rows-repeated").map_or(Some(1), number);
                 // A repeat that is not a number: calamine refuses it itself.
                 self.table_rows = self.table_rows.saturating_add(repeats.unwrap_or(1));
+                self.ods.row_start(repeats.unwrap_or(1));
                 if self.table_rows > ROWS {
                     return Err(format!(
                         "a table's rows, repeats counted, run past row {ROWS}, the last one a sheet has"
