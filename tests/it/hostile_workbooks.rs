@@ -369,3 +369,24 @@ fn an_ods_padded_as_libreoffice_pads_it_reads_whole() {
         assert!(peak < 200, "peak {peak} MB");
     }
 }
+
+/// An xlsb whose shared-string part opens with a record header declaring 256 MiB: calamine
+/// zero-fills a buffer that long before it finds the record is not there (280 MB at peak).
+#[test]
+fn an_xlsb_record_declaring_256_mib_is_refused_in_bounded_memory() {
+    let part: &[u8] = &[0x9F, 0x01, 0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0, 0];
+    let xlsb = craft::zip(&[Part::stored("xl/sharedStrings.bin", part)]);
+    let work = Work::new();
+    work.write("in.xlsb", xlsb);
+    let (run, peak) = measured(&work, "in.xlsb", MAP);
+    assert_refused(&run);
+    assert!(
+        run.stderr
+            .contains("xl/sharedStrings.bin: a record of 268435455 bytes, past the 1024 KiB limit"),
+        "{}",
+        run.stderr
+    );
+    if let Some(peak) = peak {
+        assert!(peak < 100, "peak {peak} MB");
+    }
+}

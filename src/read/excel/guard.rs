@@ -15,6 +15,7 @@
 
 mod biff;
 mod ole;
+mod records;
 mod scan;
 
 use std::fs::File;
@@ -25,6 +26,7 @@ use zip::ZipArchive;
 
 use super::super::ReadError;
 use super::super::workbook::damaged;
+use records::Records;
 use scan::Scanner;
 
 /// The longest markup event (a text node, a tag, a comment) a part may hold. A cell holds at
@@ -85,6 +87,7 @@ pub(in crate::read) fn check_zip(path: &Path) -> Result<(), ReadError> {
             Kind::Loaded(true) => Some(Scanner::new(MAX_EVENT, false)),
             _ => None,
         };
+        let mut records = is_records(&name).then(|| Records::new(MAX_EVENT as u64));
         let mut size = 0u64;
         loop {
             let read = entry
@@ -105,6 +108,11 @@ pub(in crate::read) fn check_zip(path: &Path) -> Result<(), ReadError> {
             }
             if let Some(scanner) = &mut scanner {
                 scanner
+                    .feed(&buffer[..read])
+                    .map_err(|problem| oversized(path, format_args!("{name}: {problem}")))?;
+            }
+            if let Some(records) = &mut records {
+                records
                     .feed(&buffer[..read])
                     .map_err(|problem| oversized(path, format_args!("{name}: {problem}")))?;
             }
@@ -169,6 +177,17 @@ fn kind(name: &str) -> Option<Kind> {
     }
 }
 
+/// Whether calamine reads the part `name` as xlsb records: every binary part it may read but
+/// the printer settings and the VBA project, which are not records.
+fn is_records(name: &str) -> bool {
+    let lower = name.replace('\\', "/").to_ascii_lowercase();
+    matches!(
+        kind(&lower),
+        Some(Kind::Streamed(false) | Kind::Loaded(false))
+    ) && !lower.contains("printersettings/")
+        && !lower.ends_with("vbaproject.bin")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +211,8 @@ mod tests {
         assert_eq!(read("customXml/item1.xml"), "skipped");
         assert_eq!(read("xl/embeddings/oleObject1.bin"), "skipped");
         assert_eq!(read("mimetype"), "skipped");
+        assert!(is_records("xl/worksheets/sheet1.bin") && is_records("xl/sharedStrings.bin"));
+        assert!(!is_records("xl/printerSettings/printerSettings1.bin"));
+        assert!(!is_records("xl/vbaProject.bin") && !is_records("xl/worksheets/sheet1.xml"));
     }
 }

@@ -17,12 +17,13 @@ pub struct Part {
 
 impl Part {
     /// `content` stored as it is.
-    pub fn stored(name: &str, content: &str) -> Part {
+    pub fn stored(name: &str, content: impl AsRef<[u8]>) -> Part {
+        let content = content.as_ref();
         let mut crc = Crc::new();
-        crc.update(content.as_bytes());
+        crc.update(content);
         Part {
             name: name.into(),
-            data: content.as_bytes().to_vec(),
+            data: content.to_vec(),
             method: 0,
             crc: crc.sum(),
             size: content.len() as u32,
