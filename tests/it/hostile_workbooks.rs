@@ -233,7 +233,7 @@ fn a_zip_entry_with_a_bad_checksum_is_refused() {
     let rows = header() + &row(2, &[("A", "1"), ("B", "A")]);
     let part = Part::stored(
         "xl/worksheets/sheet1.xml",
-        &format!("{}{rows}{}", craft::SHEET_START, craft::SHEET_END),
+        format!("{}{rows}{}", craft::SHEET_START, craft::SHEET_END),
     );
     let work = Work::new();
     work.write("in.xlsx", xlsx(part.with_wrong_crc(), None));
@@ -357,9 +357,9 @@ fn an_ods_padded_as_libreoffice_pads_it_reads_whole() {
             ods_cell(&format!("Customer {number}"))
         ));
     }
-    rows.push_str(&format!(
-        r#"<table:table-row table:number-rows-repeated="1046575"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#
-    ));
+    rows.push_str(
+        r#"<table:table-row table:number-rows-repeated="1046575"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>"#,
+    );
     let work = Work::new();
     work.write("in.ods", ods(&rows));
     let (run, peak) = measured(&work, "in.ods", MAP);

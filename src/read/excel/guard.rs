@@ -43,7 +43,7 @@ pub(in crate::read) const MAX_INFLATED: u64 = 4 << 30;
 
 /// What calamine and the reader may hold for the sheets of an .xls (by [`biff::estimate`]) or
 /// an ods (by the scan of its tables), counted generously: an .xls sheet of 65,536 rows and 30
-/// filled columns, which peaks at 430 MB, is counted as 800 MiB; one as large as the grid,
+/// filled columns, whose dry run peaks at 470 MB, is counted as 800 MiB; one as large as the grid,
 /// 65,536 by 256, is over it.
 pub(in crate::read) const MAX_SHEETS_MEMORY: u64 = 1 << 30;
 

@@ -188,7 +188,7 @@ pub const SHEET_END: &str = "</sheetData></worksheet>";
 pub fn sheet(rows: &str) -> Part {
     Part::stored(
         "xl/worksheets/sheet1.xml",
-        &format!("{SHEET_START}{rows}{SHEET_END}"),
+        format!("{SHEET_START}{rows}{SHEET_END}"),
     )
 }
 
