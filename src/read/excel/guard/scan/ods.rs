@@ -63,6 +63,8 @@ impl Tables {
 
     /// A cell's start tag, `tag` bytes long: its repeats and whether it holds a value.
     pub(super) fn cell_start(&mut self, repeats: u64, value: bool, tag: u64) {
+        // A cell not closed before the next: counted as ended.
+        self.cell_end();
         self.cell = Some((repeats, value, tag));
     }
 
