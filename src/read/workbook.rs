@@ -5,7 +5,7 @@
 //!
 //! It owns turning calamine's errors (and panics, which a damaged xls can cause) into
 //! sentences a user understands; it reads no cells. Invariant: calamine opens no zip archive
-//! that [`guard::check_zip`] has not passed.
+//! that [`guard::check_zip`] has not passed, and no OLE file that [`guard::check_ole`] has not.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -122,6 +122,7 @@ fn open_ole(path: &Path) -> Result<Workbook, ReadError> {
             ),
         ));
     }
+    guard::check_ole(path)?;
     let xls_error = match unpanicked(path, || Ok(open_workbook::<Xls<_>, _>(path)))? {
         Ok(book) => return Ok(Sheets::Xls(book)),
         Err(XlsError::Password) => return Err(encrypted(path)),

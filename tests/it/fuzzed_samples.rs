@@ -6,7 +6,9 @@
 //! limit, where they must end with a report or exit 2 with a message.
 //!
 //! A legacy `.xls` (`fixtures/customers.xls`, five customers written by Python's xlwt), cut
-//! short, goes through the binary: calamine reads it whole and has panicked on damaged ones.
+//! short or mutated byte by byte, goes through the binary, its peak memory measured: calamine
+//! reads it whole, has panicked on damaged ones, and followed looping sector chains until the
+//! machine's memory ran out.
 //!
 //! The mutations come from a fixed seed: a failure names its case, which reruns the same.
 #![allow(clippy::unwrap_used)]
@@ -16,6 +18,7 @@ use std::path::Path;
 
 use ontime_import::read::{self, ReadOptions};
 
+use crate::hostile_workbooks::measured;
 use crate::util::Work;
 
 /// xorshift64: the cases are the same on every run.
@@ -326,4 +329,36 @@ fn a_damaged_xls_is_refused_as_damaged() {
             run.stderr
         );
     }
+}
+
+/// 200 byte-level mutations and cuts of the .xls fixture through the binary, each under a
+/// 2 GiB address-space limit: rows (exit 0 or 1, with a report) or a refusal with a message
+/// (exit 2), never a panic, an aborted allocation or a signal, and never more than 400 MB. The
+/// set holds files whose sector chains loop (calamine grew them to the limit and aborted).
+#[test]
+fn mutated_xls_files_end_in_rows_or_a_refusal_in_bounded_memory() {
+    let mapping =
+        "[customer]\nAccountNumber = \"Account Number\"\nName = \"Company\"\nEmail = \"Email\"\n";
+    let xls = xls_fixture();
+    let mut rng = Rng(0x0DD_5EED);
+    let mut loops = 0;
+    for i in 0..200 {
+        let case = format!("xls case {i}");
+        let work = Work::new();
+        work.write("in.xls", mutate_bytes(&mut rng, &xls));
+        let (run, peak) = measured(&work, "in.xls", mapping);
+        let stderr = &run.stderr;
+        assert!(!stderr.contains("panicked"), "{case}: {stderr}");
+        assert!(!stderr.contains("memory allocation"), "{case}: {stderr}");
+        match run.code {
+            0 | 1 => assert!(work.path("r.csv").exists(), "{case}: {stderr}"),
+            2 => assert!(stderr.contains("error: in.xls"), "{case}: {stderr}"),
+            other => panic!("{case}: exit {other}: {stderr}"),
+        }
+        if let Some(peak) = peak {
+            assert!(peak < 400, "{case}: peak {peak} MB");
+        }
+        loops += usize::from(stderr.contains("sector chain of its compound file loops"));
+    }
+    assert!(loops > 0, "no case with a looping chain");
 }

@@ -9,7 +9,13 @@
 //! passes makes calamine hold at most [`MAX_EVENT`] per event and [`MAX_LOADED_PART`] per part
 //! it loads whole, and inflate at most [`MAX_INFLATED`] in all. The limits are documented in
 //! the README ("Limits").
+//!
+//! A legacy `.xls` (an OLE compound file) is checked by [`check_ole`]: its sector chains
+//! ([`ole`]) and what its records make calamine build ([`biff`]), before calamine reads it.
 
+mod biff;
+mod ole;
+mod records;
 mod scan;
 
 use std::fs::File;
@@ -20,6 +26,7 @@ use zip::ZipArchive;
 
 use super::super::ReadError;
 use super::super::workbook::damaged;
+use records::Records;
 use scan::Scanner;
 
 /// The longest markup event (a text node, a tag, a comment) a part may hold. A cell holds at
@@ -33,6 +40,12 @@ pub(in crate::read) const MAX_LOADED_PART: u64 = 128 << 20;
 /// The inflated size of all the parts read, sheets (which are streamed) included: a full
 /// Excel sheet of a million rows is about 2 GB.
 pub(in crate::read) const MAX_INFLATED: u64 = 4 << 30;
+
+/// What calamine and the reader may hold for the sheets of an .xls (by [`biff::estimate`]) or
+/// an ods (by the scan of its tables), counted generously: an .xls sheet of 65,536 rows and 30
+/// filled columns, whose dry run peaks at 470 MB, is counted as 800 MiB; one as large as the grid,
+/// 65,536 by 256, is over it.
+pub(in crate::read) const MAX_SHEETS_MEMORY: u64 = 1 << 30;
 
 /// A file refused for its size or for content no spreadsheet program writes.
 pub(in crate::read) fn oversized(path: &Path, detail: impl std::fmt::Display) -> ReadError {
@@ -74,6 +87,7 @@ pub(in crate::read) fn check_zip(path: &Path) -> Result<(), ReadError> {
             Kind::Loaded(true) => Some(Scanner::new(MAX_EVENT, false)),
             _ => None,
         };
+        let mut records = is_records(&name).then(|| Records::new(MAX_EVENT as u64));
         let mut size = 0u64;
         loop {
             let read = entry
@@ -97,12 +111,45 @@ pub(in crate::read) fn check_zip(path: &Path) -> Result<(), ReadError> {
                     .feed(&buffer[..read])
                     .map_err(|problem| oversized(path, format_args!("{name}: {problem}")))?;
             }
+            if let Some(records) = &mut records {
+                records
+                    .feed(&buffer[..read])
+                    .map_err(|problem| oversized(path, format_args!("{name}: {problem}")))?;
+            }
         }
         if let Some(scanner) = scanner {
             scanner
                 .finish()
                 .map_err(|problem| oversized(path, format_args!("{name}: {problem}")))?;
         }
+    }
+    Ok(())
+}
+
+/// Refuses the OLE file at `path` (at most [`MAX_LOADED_PART`] bytes) if calamine's xls reader
+/// would follow a looping sector chain, or hold more than [`MAX_SHEETS_MEMORY`] for its sheets.
+/// A file calamine cannot read at all passes: calamine says what is wrong with it.
+pub(in crate::read) fn check_ole(path: &Path) -> Result<(), ReadError> {
+    let file = std::fs::read(path).map_err(|cause| ReadError::Open {
+        file: path.to_path_buf(),
+        cause,
+    })?;
+    let stream = match ole::workbook_stream(&file) {
+        Ok(stream) => stream,
+        Err(ole::Stop::Calamine) => return Ok(()),
+        Err(ole::Stop::Refused(why)) => return Err(oversized(path, why)),
+    };
+    // calamine's copy of the file's sectors beside what its records make it build.
+    let need = biff::estimate(&stream).map_err(|why| oversized(path, why))?;
+    if need.saturating_add(file.len() as u64) > MAX_SHEETS_MEMORY {
+        return Err(ReadError::Format {
+            file: path.to_path_buf(),
+            cause: format!(
+                "the file is damaged or oversized (reading its sheets would take more than {} MiB of memory)",
+                MAX_SHEETS_MEMORY >> 20
+            ),
+            hint: "nothing was sent: if it came from Excel or LibreOffice, save it there as .xlsx (read row by row) or export the sheet as CSV",
+        });
     }
     Ok(())
 }
@@ -130,6 +177,17 @@ fn kind(name: &str) -> Option<Kind> {
     }
 }
 
+/// Whether calamine reads the part `name` as xlsb records: every binary part it may read but
+/// the printer settings and the VBA project, which are not records.
+fn is_records(name: &str) -> bool {
+    let lower = name.replace('\\', "/").to_ascii_lowercase();
+    matches!(
+        kind(&lower),
+        Some(Kind::Streamed(false) | Kind::Loaded(false))
+    ) && !lower.contains("printersettings/")
+        && !lower.ends_with("vbaproject.bin")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +211,8 @@ mod tests {
         assert_eq!(read("customXml/item1.xml"), "skipped");
         assert_eq!(read("xl/embeddings/oleObject1.bin"), "skipped");
         assert_eq!(read("mimetype"), "skipped");
+        assert!(is_records("xl/worksheets/sheet1.bin") && is_records("xl/sharedStrings.bin"));
+        assert!(!is_records("xl/printerSettings/printerSettings1.bin"));
+        assert!(!is_records("xl/vbaProject.bin") && !is_records("xl/worksheets/sheet1.xml"));
     }
 }

@@ -17,12 +17,13 @@ pub struct Part {
 
 impl Part {
     /// `content` stored as it is.
-    pub fn stored(name: &str, content: &str) -> Part {
+    pub fn stored(name: &str, content: impl AsRef<[u8]>) -> Part {
+        let content = content.as_ref();
         let mut crc = Crc::new();
-        crc.update(content.as_bytes());
+        crc.update(content);
         Part {
             name: name.into(),
-            data: content.as_bytes().to_vec(),
+            data: content.to_vec(),
             method: 0,
             crc: crc.sum(),
             size: content.len() as u32,
@@ -187,7 +188,7 @@ pub const SHEET_END: &str = "</sheetData></worksheet>";
 pub fn sheet(rows: &str) -> Part {
     Part::stored(
         "xl/worksheets/sheet1.xml",
-        &format!("{SHEET_START}{rows}{SHEET_END}"),
+        format!("{SHEET_START}{rows}{SHEET_END}"),
     )
 }
 

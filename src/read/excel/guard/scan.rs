@@ -10,7 +10,12 @@
 //! - `<sst uniqueCount>`: no more than the strings the table holds (calamine reserves room for
 //!   that many before reading one);
 //! - an ods table's `table:number-rows-repeated`: at most 1,048,576 rows in all (calamine cuts
-//!   the repeats there, dropping the rows after them without a word).
+//!   the repeats there, dropping the rows after them without a word);
+//! - what an ods's tables expand to in calamine (repeated cells and rows, runs of spaces),
+//!   counted by [`ods::Tables`]: at most [`super::MAX_SHEETS_MEMORY`].
+
+mod ods;
+mod tags;
 
 use memchr::{memchr, memchr3};
 
@@ -52,6 +57,10 @@ enum Watched {
     Dimension,
     Table,
     TableRow,
+    /// An ods `<table:table-cell>` or `<table:covered-table-cell>`.
+    TableCell,
+    /// An ods `<text:s>`: a run of spaces.
+    Spaces,
     Sst,
 }
 
@@ -80,6 +89,7 @@ pub(super) struct Scanner {
     unique_count: Option<u64>,
     /// Rows of the current ods table, repeats counted.
     table_rows: u64,
+    ods: ods::Tables,
 }
 
 impl Scanner {
@@ -101,6 +111,7 @@ impl Scanner {
             strings: 0,
             unique_count: None,
             table_rows: 0,
+            ods: ods::Tables::default(),
         }
     }
 
@@ -124,7 +135,9 @@ impl Scanner {
     }
 
     /// After the last bytes: checks what needs the whole part.
-    pub(super) fn finish(self) -> Result<(), String> {
+    pub(super) fn finish(mut self) -> Result<(), String> {
+        self.ods.table_end();
+        self.tables_fit()?;
         match self.unique_count {
             Some(count) if count > self.strings => Err(format!(
                 "the shared-string table says it holds {count} strings, but holds {}",
@@ -195,7 +208,7 @@ impl Scanner {
                     self.name.extend_from_slice(&name[..name.len().min(64)]);
                 }
                 if end.is_some() {
-                    self.named();
+                    self.named()?;
                 }
                 name.len()
             }
@@ -272,6 +285,7 @@ impl Scanner {
 
     /// A text segment: in a shared-string cell's `<v>`, digits only.
     fn text(&mut self, text: &[u8]) -> Result<(), String> {
+        self.ods.cell_text(text.len() as u64);
         let Some(digits) = &mut self.shared_value else {
             return Ok(());
         };
@@ -287,7 +301,7 @@ impl Scanner {
     }
 
     /// The element's name has ended: whether its tag is watched, and end tags' effects.
-    fn named(&mut self) {
+    fn named(&mut self) -> Result<(), String> {
         self.state = State::Tag;
         self.tag.clear();
         let local = match self.name.iter().rposition(|&b| b == b':') {
@@ -299,8 +313,19 @@ impl Scanner {
                 self.shared_cell = false;
             }
             self.watched = None;
-            return;
+            match &self.name[..] {
+                b"table:table-cell" | b"table:covered-table-cell" => self.ods.cell_end(),
+                b"table:table-row" => self.ods.row_end(),
+                b"table:table" => {
+                    self.ods.table_end();
+                    self.tables_fit()?;
+                }
+                _ => {}
+            }
+            return Ok(());
         }
+        // A paragraph, tab or line break in an ods cell adds a character.
+        self.ods.cell_text(1);
         if local == b"si" {
             self.strings += 1;
         }
@@ -311,20 +336,26 @@ impl Scanner {
         self.watched = match (&self.name[..], local) {
             (b"table:table", _) => Some(Watched::Table),
             (b"table:table-row", _) => Some(Watched::TableRow),
+            (b"table:table-cell" | b"table:covered-table-cell", _) => Some(Watched::TableCell),
+            (b"text:s", _) => Some(Watched::Spaces),
             (_, b"sst") => Some(Watched::Sst),
             (_, b"c") if self.sheet => Some(Watched::Cell),
             (_, b"row") if self.sheet => Some(Watched::Row),
             (_, b"dimension") if self.sheet => Some(Watched::Dimension),
             _ => None,
         };
+        Ok(())
     }
 
     /// Keeps the bytes of a watched tag.
     fn keep(&mut self, bytes: &[u8]) -> Result<(), String> {
-        if self.watched.is_none() {
-            return Ok(());
-        }
-        if self.tag.len() + bytes.len() > MAX_TAG {
+        // A cell's attributes (a formula, a string value) are kept whole: calamine copies them.
+        let max = match self.watched {
+            None => return Ok(()),
+            Some(Watched::TableCell) => self.max_event,
+            Some(_) => MAX_TAG,
+        };
+        if self.tag.len() + bytes.len() > max {
             return Err(format!(
                 "a <{}> tag of more than {MAX_TAG} bytes",
                 self.name_text()
@@ -351,110 +382,6 @@ impl Scanner {
         self.tag = tag;
         result
     }
-
-    fn check(&mut self, watched: Watched, tag: &[u8], empty: bool) -> Result<(), String> {
-        match watched {
-            Watched::Cell => {
-                self.cell.clear();
-                if let Some(r) = attribute(tag, b"r") {
-                    reference(r, true)?;
-                    self.cell.extend_from_slice(r);
-                }
-                self.shared_cell = !empty && attribute(tag, b"t") == Some(b"s".as_slice());
-            }
-            Watched::Row => {
-                if let Some(r) = attribute(tag, b"r") {
-                    reference(r, false)?;
-                }
-            }
-            Watched::Dimension => {
-                if let Some(range) = attribute(tag, b"ref") {
-                    dimension(range)?;
-                }
-            }
-            Watched::Sst => {
-                let count = attribute(tag, b"uniqueCount").and_then(number);
-                self.unique_count = count;
-            }
-            Watched::Table => self.table_rows = 0,
-            Watched::TableRow => {
-                let repeats = attribute(tag, b"table:number-rows-repeated").map_or(Some(1), number);
-                // A repeat that is not a number: calamine refuses it itself.
-                self.table_rows = self.table_rows.saturating_add(repeats.unwrap_or(1));
-                if self.table_rows > ROWS {
-                    return Err(format!(
-                        "a table's rows, repeats counted, run past row {ROWS}, the last one a sheet has"
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The raw value of attribute `name` in a tag's bytes after its name (as calamine reads it:
-/// the name compared exactly, the value not unescaped).
-fn attribute<'a>(tag: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    let mut rest = tag;
-    loop {
-        let start = rest.iter().position(|b| !b.is_ascii_whitespace())?;
-        rest = &rest[start..];
-        let equals = memchr(b'=', rest)?;
-        let key = rest[..equals].trim_ascii();
-        let after = rest[equals + 1..].trim_ascii_start();
-        let quote = *after.first()?;
-        if quote != b'"' && quote != b'\'' {
-            return None;
-        }
-        let end = memchr(quote, &after[1..])?;
-        if key == name {
-            return Some(&after[1..=end]);
-        }
-        rest = &after[end + 2..];
-    }
-}
-
-fn number(text: &[u8]) -> Option<u64> {
-    if text.is_empty() || text.len() > 19 || !text.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(text).ok()?.parse().ok()
-}
-
-/// A cell (`B7`) or row (`7`, with `column` false: letters allowed, as calamine allows them)
-/// reference within Excel's grid, as a 1-based (row, column).
-fn reference(text: &[u8], column: bool) -> Result<(u64, u64), String> {
-    let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let (name, digits) = text.split_at(letters);
-    let mut col = 0u64;
-    for &b in name.iter().take(4) {
-        col = col * 26 + u64::from(b.to_ascii_uppercase() - b'A') + 1;
-    }
-    let row = number(digits).unwrap_or(0);
-    if (1..=ROWS).contains(&row) && letters <= 3 && col <= COLUMNS && (letters > 0 || !column) {
-        Ok((row, col))
-    } else {
-        Err(format!(
-            "the reference \"{}\" is not a cell of Excel's grid (A1 to XFD1048576)",
-            String::from_utf8_lossy(&text[..text.len().min(40)])
-        ))
-    }
-}
-
-/// A `<dimension ref>`: one reference, or two with the second not above or left of the first.
-fn dimension(range: &[u8]) -> Result<(), String> {
-    let mut parts = range.split(|&b| b == b':');
-    let first = reference(parts.next().unwrap_or_default(), true)?;
-    if let Some(second) = parts.next() {
-        let second = reference(second, true)?;
-        if second.0 < first.0 || second.1 < first.1 || parts.next().is_some() {
-            return Err(format!(
-                "the sheet's dimension \"{}\" is not a range",
-                String::from_utf8_lossy(&range[..range.len().min(40)])
-            ));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
