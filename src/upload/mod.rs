@@ -215,6 +215,20 @@ pub async fn run(
         return Err((Some(report), error));
     }
     tracing::debug!("customers sent in {} ms", sending.elapsed().as_millis());
+    let outcome = wind_up(&client, ledger, sandbox, &interrupted, warnings).await;
+    Ok((report, outcome))
+}
+
+/// The end of sending: the ledger's last writes committed (a failure is the run's stop), a
+/// Ctrl-C recorded as the stop, the sandbox shut down and the ledger closed on a thread of its
+/// own; what sending did.
+async fn wind_up(
+    client: &Client,
+    ledger: Arc<Ledger>,
+    sandbox: Option<ontime_sandbox::Sandbox>,
+    interrupted: &CancellationToken,
+    warnings: Vec<String>,
+) -> Outcome {
     // The outcomes recorded without waiting are committed before the run sums up.
     if let Some(error) = ledger.flush().err().or_else(|| ledger.failure())
         && client.stop_reason().is_none()
@@ -232,14 +246,13 @@ pub async fn run(
     // Every task holding the ledger has ended; a stray holder would only close it later.
     let closing =
         Arc::into_inner(ledger).map(|ledger| tokio::task::spawn_blocking(move || drop(ledger)));
-    let outcome = Outcome {
+    Outcome {
         requests: client.requests(),
         quota: client.quota(),
         stop: client.stop_reason(),
         closing,
         warnings,
-    };
-    Ok((report, outcome))
+    }
 }
 
 /// Hands every customer out to its task until all are done or the intake ends (a stop, or

@@ -166,6 +166,45 @@ impl Scanner {
         Ok(())
     }
 
+    /// Within a tag's name: up to its end, which checks the name.
+    fn name_step(&mut self, bytes: &[u8]) -> Result<usize, String> {
+        let end = bytes
+            .iter()
+            .position(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>');
+        let name = &bytes[..end.unwrap_or(bytes.len())];
+        if self.name.len() < 64 {
+            self.name.extend_from_slice(&name[..name.len().min(64)]);
+        }
+        if end.is_some() {
+            self.named()?;
+        }
+        Ok(name.len())
+    }
+
+    /// Within a tag, past its name: up to its end or the next quoted value.
+    fn tag_step(&mut self, bytes: &[u8]) -> Result<usize, String> {
+        let end = memchr3(b'>', b'"', b'\'', bytes).unwrap_or(bytes.len());
+        self.keep(&bytes[..end])?;
+        Ok(match bytes.get(end) {
+            Some(&b'>') => {
+                let before = match end {
+                    0 => self.last[1],
+                    _ => bytes[end - 1],
+                };
+                self.tag_end(before == b'/')?;
+                self.ended = true;
+                self.state = State::Text;
+                end + 1
+            }
+            Some(&quote) => {
+                self.keep(&[quote])?;
+                self.state = State::Quote(quote);
+                end + 1
+            }
+            None => end,
+        })
+    }
+
     /// Scans from the start of `bytes` within the current state; returns how many it used.
     fn step(&mut self, bytes: &[u8]) -> Result<usize, String> {
         Ok(match self.state {
@@ -199,41 +238,8 @@ impl Scanner {
                 }
                 1
             }
-            State::Name => {
-                let end = bytes
-                    .iter()
-                    .position(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>');
-                let name = &bytes[..end.unwrap_or(bytes.len())];
-                if self.name.len() < 64 {
-                    self.name.extend_from_slice(&name[..name.len().min(64)]);
-                }
-                if end.is_some() {
-                    self.named()?;
-                }
-                name.len()
-            }
-            State::Tag => {
-                let end = memchr3(b'>', b'"', b'\'', bytes).unwrap_or(bytes.len());
-                self.keep(&bytes[..end])?;
-                match bytes.get(end) {
-                    Some(&b'>') => {
-                        let before = match end {
-                            0 => self.last[1],
-                            _ => bytes[end - 1],
-                        };
-                        self.tag_end(before == b'/')?;
-                        self.ended = true;
-                        self.state = State::Text;
-                        return Ok(end + 1);
-                    }
-                    Some(&quote) => {
-                        self.keep(&[quote])?;
-                        self.state = State::Quote(quote);
-                        end + 1
-                    }
-                    None => end,
-                }
-            }
+            State::Name => self.name_step(bytes)?,
+            State::Tag => self.tag_step(bytes)?,
             State::Quote(quote) => {
                 let end = memchr(quote, bytes).map_or(bytes.len(), |at| at + 1);
                 self.keep(&bytes[..end])?;
