@@ -4,7 +4,7 @@
 # on generated customer files (layout of the shipped samples, every row valid), measured with
 # GNU time. Prints a Markdown table to paste into BENCHMARKS.md.
 #
-#   benches/dry-run.sh              # xlsx 100k, then CSV 100k, 300k and 1M rows
+#   benches/dry-run.sh              # xlsx 100k and 300k, then CSV 100k, 300k and 1M rows
 #   RUNS=3 benches/dry-run.sh       # each file three times
 #
 # Data goes to target/bench/ and is generated only if missing (gen_bench_data is deterministic,
@@ -23,6 +23,7 @@ MAPPING=mappings/default.toml
 # name rows, in the order they are measured.
 FILES=(
   "customers-100k.xlsx 100000"
+  "customers-300k.xlsx 300000"
   "customers-100k.csv 100000"
   "customers-300k.csv 300000"
   "customers-1m.csv 1000000"

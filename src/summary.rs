@@ -20,6 +20,9 @@ pub struct Summary {
     pub statuses: std::collections::BTreeMap<&'static str, u64>,
     pub requests: u64,
     pub requests_per_customer: Option<f64>,
+    /// Requests by what they were for (`list`, `lookup`, `read`, `create`, `update`,
+    /// `children`); kinds not sent left out.
+    pub requests_by_kind: std::collections::BTreeMap<&'static str, u64>,
     pub quota_remaining_daily: Option<u64>,
     pub quota_remaining_monthly: Option<u64>,
     pub quota_reset_daily: Option<String>,
@@ -60,6 +63,7 @@ impl Summary {
             requests: outcome.requests,
             requests_per_customer: (valid > 0 && outcome.requests > 0)
                 .then(|| outcome.requests as f64 / valid as f64),
+            requests_by_kind: outcome.requests_by_kind,
             quota_remaining_daily: outcome.quota.daily_remaining,
             quota_remaining_monthly: outcome.quota.monthly_remaining,
             quota_reset_daily: outcome.quota.daily_reset.clone(),
@@ -99,6 +103,17 @@ impl Summary {
             let mut line = format!("requests sent: {}", self.requests);
             if let Some(per) = self.requests_per_customer {
                 line.push_str(&format!(" ({per:.2} per customer)"));
+            }
+            if !self.requests_by_kind.is_empty() {
+                // In the order a customer meets them.
+                let kinds: Vec<String> = ["list", "lookup", "read", "create", "update", "children"]
+                    .iter()
+                    .filter_map(|kind| {
+                        let n = self.requests_by_kind.get(kind)?;
+                        Some(format!("{kind} {n}"))
+                    })
+                    .collect();
+                line.push_str(&format!(": {}", kinds.join(", ")));
             }
             if let Some(left) = self.quota_remaining_daily {
                 line.push_str(&format!("; daily quota left: {left}"));

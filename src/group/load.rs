@@ -40,11 +40,13 @@ pub struct Loaded {
 /// Reads `input` through `mapping`: registers every non-blank row in `report`, decides the
 /// invalid ones there, and returns the valid customers.
 pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Loaded, LoadError> {
+    let opening = std::time::Instant::now();
     let Tables {
         primary,
         binding,
         others,
     } = open_tables(input, mapping)?;
+    tracing::debug!("tables opened in {} ms", opening.elapsed().as_millis());
     let report_path = report.path().to_path_buf();
     let mut grouper = Grouper::new(&binding);
     let reading = std::time::Instant::now();
@@ -67,6 +69,7 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
         }
     }
     let customers = grouper.customers();
+    let finishing = std::time::Instant::now();
     let groups = grouper
         .finish(report)
         .and_then(|groups| one_customer_per_match_value(groups, mapping, report))
@@ -74,6 +77,8 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
             path: report_path,
             cause,
         })?;
+    let ms = finishing.elapsed().as_millis();
+    tracing::debug!("{customers} customers completed in {ms} ms");
     Ok(Loaded { groups, customers })
 }
 

@@ -313,7 +313,14 @@ impl Grouper {
             return number;
         }
         let number = self.customers.len();
-        self.customers.push(Builder::default());
+        // Room for every customer binding at once: a customer's fields are pushed one by one,
+        // and growing by doubling would reallocate and leave up to half unused.
+        let fields = self.customer.len();
+        self.customers.push(Builder {
+            fields: Fields(Vec::with_capacity(fields)),
+            given: Vec::with_capacity(fields),
+            ..Builder::default()
+        });
         self.index.insert(key.to_string(), number);
         number
     }

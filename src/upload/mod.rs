@@ -25,7 +25,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-pub use client::{CallError, Client, Spending};
+pub use client::{CallError, Client, RequestKind, Spending};
 
 use crate::group::CustomerGroup;
 use crate::ledger::{Entry, Ledger, Lock, Site};
@@ -51,6 +51,8 @@ pub struct Quota {
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub requests: u64,
+    /// The same, by what they were for ([`RequestKind`]).
+    pub requests_by_kind: std::collections::BTreeMap<&'static str, u64>,
     pub quota: Quota,
     pub stop: Option<Stop>,
     /// The ledger being closed (its last checkpoint) on a thread of its own, so that the
@@ -248,6 +250,7 @@ async fn wind_up(
         Arc::into_inner(ledger).map(|ledger| tokio::task::spawn_blocking(move || drop(ledger)));
     Outcome {
         requests: client.requests(),
+        requests_by_kind: client.requests_by_kind(),
         quota: client.quota(),
         stop: client.stop_reason(),
         closing,

@@ -21,11 +21,14 @@ use tokio_util::sync::CancellationToken;
 mod attempt;
 mod classify;
 mod error;
+mod kinds;
 mod redact;
 
 use attempt::Body;
 use classify::Attempt;
 pub use error::{CallError, Idempotent};
+pub use kinds::RequestKind;
+use kinds::Tally;
 use redact::Redactor;
 
 use super::Quota;
@@ -69,6 +72,8 @@ pub struct Client {
     spending: Spending,
     /// Requests actually sent (each attempt counts).
     sent: Arc<AtomicU64>,
+    /// The same, per kind.
+    kinds: Tally,
     /// The quota as the answers tell it, and the requests sent but not yet answered.
     quota: Mutex<QuotaBook>,
     /// Set once, by the first reason to stop; cancelling `stopping` then refuses new requests.
@@ -149,6 +154,7 @@ impl Client {
             retries: target.retries,
             spending,
             sent: Arc::new(AtomicU64::new(0)),
+            kinds: Tally::default(),
             quota: Mutex::new(QuotaBook::default()),
             stop: Mutex::new(None),
             stopping,
@@ -174,6 +180,11 @@ impl Client {
 
     pub fn requests(&self) -> u64 {
         self.sent.load(Ordering::SeqCst)
+    }
+
+    /// Requests sent so far, per kind ([`RequestKind::as_str`]); kinds not sent left out.
+    pub fn requests_by_kind(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        self.kinds.counts()
     }
 
     pub fn quota(&self) -> Quota {
@@ -247,6 +258,7 @@ impl Client {
                 body: e.to_string(),
             })?
         };
+        let kind = RequestKind::of(&method, path, &body);
         let mut delays = self.delays();
         loop {
             let slot = tokio::select! {
@@ -254,6 +266,7 @@ impl Client {
                 () = self.stopping.cancelled() => return Err(CallError::Stopped),
             };
             let in_flight = self.admit().await?;
+            self.kinds.add(kind);
             let result = self
                 .attempt(
                     method.clone(),

@@ -161,3 +161,68 @@ async fn the_summary_json_holds_the_figures() {
         run.stderr
     );
 }
+
+/// The summary's requests by kind are the sandbox's own counts by endpoint: a first import
+/// (list, creates, and the closing list of the empty-account check), a rerun with one customer
+/// renamed (the list that proves the target, a read and an update), `--full` (the list, a read
+/// by the ledger's ID per customer) and a run with a new ledger into the now full account (the
+/// list, a lookup and a read of the record found per customer).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_by_kind_are_what_the_server_counted() {
+    let e = env_default().await;
+    let csv = customers_csv(4);
+    e.input(&csv);
+    let steps: [(&str, &[&str]); 4] = [
+        ("first", &[]),
+        ("renamed", &[]),
+        ("full", &["--full"]),
+        ("new ledger", &[]),
+    ];
+    for (step, extra) in steps {
+        if step == "renamed" {
+            e.input(&csv.replacen("Company 1001", "Company 1001 Ltd", 2));
+        }
+        if step == "new ledger" {
+            for name in ["ledger.db", "ledger.db-wal", "ledger.db-shm"] {
+                let _ = std::fs::remove_file(e.work.path(name));
+            }
+        }
+        e.sb.reset_stats();
+        let mut args = extra.to_vec();
+        args.extend(["--summary-json", "summary.json"]);
+        let run = e.run(&args).await;
+        assert_eq!(run.code, 0, "{step}: {}", run.stderr);
+        let summary: Value =
+            serde_json::from_slice(&std::fs::read(e.work.path("summary.json")).unwrap()).unwrap();
+        let stats = e.sb.stats();
+        let served = |endpoint: &str| -> u64 {
+            stats
+                .by_endpoint
+                .get(endpoint)
+                .map_or(0, |o| o.values().sum())
+        };
+        let kinds = &summary["requests_by_kind"];
+        let said = |kind: &str| kinds[kind].as_u64().unwrap_or(0);
+        let posts = served("POST api/customer/post");
+        let gets = served("GET api/customers");
+        assert_eq!(said("list") + said("lookup"), gets, "{step}: {kinds}");
+        assert_eq!(
+            said("read"),
+            served("GET api/customers/{id}"),
+            "{step}: {kinds}"
+        );
+        assert_eq!(said("create") + said("update"), posts, "{step}: {kinds}");
+        assert_eq!(summary["requests"].as_u64(), Some(stats.total), "{step}");
+        let wanted: &[(&str, u64)] = match step {
+            "first" => &[("list", 2), ("create", 4)],
+            "renamed" => &[("list", 1), ("read", 1), ("update", 1)],
+            "full" => &[("list", 1), ("read", 4)],
+            _ => &[("list", 1), ("lookup", 4), ("read", 4)],
+        };
+        let wanted: serde_json::Map<String, Value> = wanted
+            .iter()
+            .map(|(k, n)| (k.to_string(), Value::from(*n)))
+            .collect();
+        assert_eq!(kinds, &Value::Object(wanted), "{step}");
+    }
+}
