@@ -8,15 +8,18 @@
 //! - [`upload`]: drafts → OnTime, rate-limited, retried, never duplicated.
 //! - [`report`]: every row's outcome → the report CSV, in input order.
 //!
-//! Beside them: [`errors_file`] (the invalid rows, to fix and re-import), [`cli`] (raw arguments), [`settings`] (validated), [`summary`] (the end-of-run figures), [`logging`], [`ledger`] (what was sent,
+//! Beside them: [`errors_file`] (the invalid rows, to fix and re-import), [`cli`] (raw arguments), [`inspect`] and [`init`] (a new file's contents, a starter mapping), [`manual`] (completions, man page), [`settings`] (validated), [`summary`] (the end-of-run figures), [`logging`], [`ledger`] (what was sent,
 //! for reruns). The OnTime contract (field catalogue, rules, JSON writer) is the `ontime-api`
 //! crate; the local OnTime API is the `ontime-sandbox` crate.
 
 pub mod cli;
 pub mod errors_file;
 pub mod group;
+pub mod init;
+pub mod inspect;
 pub mod ledger;
 pub mod logging;
+pub mod manual;
 pub mod mapping;
 pub mod read;
 pub mod report;
@@ -36,8 +39,13 @@ pub const EXIT_START: u8 = 2;
 
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: cli::Cli) -> ExitCode {
-    if let Some(cli::Command::Sandbox(args)) = cli.command {
-        return ontime_sandbox::serve_cli(args);
+    match cli.command {
+        Some(cli::Command::Sandbox(args)) => return ontime_sandbox::serve_cli(args),
+        Some(cli::Command::Inspect(args)) => return inspect::run(&args),
+        Some(cli::Command::Init(args)) => return init::run(&args),
+        Some(cli::Command::Completions(args)) => return manual::completions(args.shell),
+        Some(cli::Command::Manpage) => return manual::manpage(),
+        None => {}
     }
     logging::init(cli.import.verbose, cli.import.quiet, cli.import.log_format);
     let settings = match Settings::from_args(cli.import) {

@@ -7,7 +7,7 @@
 
 mod bind;
 pub mod convert;
-mod number;
+pub mod number;
 mod parse;
 
 use std::fmt;
