@@ -150,7 +150,8 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
         let mut rows = table.rows;
         rows.narrow(width(&binding));
         for row in rows {
-            let row = row?;
+            let mut row = row?;
+            binding.derive(&mut row);
             let key = Grouper::customer_key(&row, &binding).ok();
             let id = report.register(source, row.number, key.as_deref());
             grouper.add_child_row(entity, id, &row, &binding, &primary_name);
@@ -442,7 +443,10 @@ impl Reader<'_> {
                     batch.push(read::Row::default());
                 }
                 match rows.next_into(&mut batch[filled]) {
-                    Some(Ok(())) => filled += 1,
+                    Some(Ok(())) => {
+                        self.binding.derive(&mut batch[filled]);
+                        filled += 1;
+                    }
                     Some(Err(e)) => {
                         error = Some(e);
                         break;

@@ -3,8 +3,9 @@
 //! the headers that are there and the closest one.
 
 use super::convert::invisible;
+use super::shape::{Derived, Shape};
 use super::{HeaderRef, MappingErrors, Problem, Rule, RuleSource, suggest};
-use crate::read::Table;
+use crate::read::{Row, Table};
 use ontime_api::Entity;
 
 /// A column of the input, resolved.
@@ -15,7 +16,8 @@ pub struct Column {
     pub header: String,
 }
 
-/// A rule with its column resolved (none for a constant).
+/// A rule with its column resolved (none for a constant; a derived column past the table's
+/// own for a rule with a `shape`).
 #[derive(Debug, Clone)]
 pub struct FieldBinding {
     pub rule: Rule,
@@ -27,9 +29,19 @@ pub struct FieldBinding {
 pub struct Binding {
     pub key: Vec<Column>,
     pub entities: Vec<(Entity, Vec<FieldBinding>)>,
+    /// The table's own columns: derived cells come after them.
+    pub width: usize,
+    /// Cells built from others (`join`, clean-ups), at indexes from `width` on.
+    pub derived: Vec<Derived>,
 }
 
 impl Binding {
+    /// Adds the derived cells to a row read from the bound table; the readers call it on each
+    /// row before anything looks at its cells. Nothing to do when the mapping shapes no cell.
+    pub fn derive(&self, row: &mut Row) {
+        super::shape::derive(&self.derived, self.width, row);
+    }
+
     pub fn fields(&self, entity: Entity) -> Option<&[FieldBinding]> {
         self.entities
             .iter()
@@ -73,6 +85,8 @@ pub fn bind(
             .map_err(|p| problems.push(p))
             .ok()
     };
+    let width = table.headers.len();
+    let mut derived: Vec<Derived> = Vec::new();
     let entities = entities
         .iter()
         .map(|(entity, rules)| {
@@ -80,6 +94,34 @@ pub fn bind(
                 .iter()
                 .filter_map(|rule| {
                     let column = match &rule.source {
+                        RuleSource::Column {
+                            column,
+                            shape: Some(shape),
+                            ..
+                        } => {
+                            let purpose = format!("{}.{}", entity.table(), rule.field.name);
+                            let wanted = if shape.join.is_empty() {
+                                std::slice::from_ref(column)
+                            } else {
+                                shape.join.as_slice()
+                            };
+                            // Every source is resolved, so each missing one is reported.
+                            let sources: Vec<Option<Column>> =
+                                wanted.iter().map(|w| resolve(w, &purpose)).collect();
+                            let sources: Vec<Column> = sources.into_iter().collect::<Option<_>>()?;
+                            let headers: Vec<String> =
+                                sources.iter().map(|c| c.header.clone()).collect();
+                            let index = width + derived.len();
+                            derived.push(Derived {
+                                index,
+                                sources: sources.iter().map(|c| c.index).collect(),
+                                shape: shape.clone(),
+                            });
+                            Some(Column {
+                                index,
+                                header: Shape::label(&headers),
+                            })
+                        }
                         RuleSource::Column { column, .. } => {
                             let purpose = format!("{}.{}", entity.table(), rule.field.name);
                             Some(resolve(column, &purpose)?)
@@ -96,7 +138,12 @@ pub fn bind(
         })
         .collect();
     if problems.is_empty() {
-        Ok(Binding { key, entities })
+        Ok(Binding {
+            key,
+            entities,
+            width,
+            derived,
+        })
     } else {
         problems.dedup();
         Err(MappingErrors {
