@@ -3,6 +3,9 @@
 use super::*;
 use std::path::PathBuf;
 
+use crate::mapping::{ChildMap, Origin};
+use ontime_api::Value;
+
 fn problems(text: &str) -> Vec<(Option<usize>, String)> {
     match parse(Path::new("m.toml"), text) {
         Ok(_) => Vec::new(),
@@ -162,4 +165,28 @@ fn children_from_elsewhere_need_a_link() {
     };
     assert_eq!(file, Some(PathBuf::from("c.csv")));
     assert_eq!(link[0].name, "Acct");
+}
+
+#[test]
+fn joins_and_clean_ups_are_read_and_checked() {
+    let ok = parse(
+        Path::new("m.toml"),
+        "[customer]\nName = \"Company\"\nAccountNumber = \"Acct\"\nPostalCode = { column = \"Zip\", pad = 5, trim = true, replace = { \" \" = \"\" } }\n[contact]\nName = { join = [\"First\", \"Last\"] }\n",
+    )
+    .expect("valid");
+    let RuleSource::Column { column, shape, .. } = &ok.contact.expect("contact").rules[0].source
+    else {
+        panic!("column rule")
+    };
+    let shape = shape.as_ref().expect("shape");
+    assert_eq!((column.name.as_str(), shape.sep.as_str()), ("First", " "));
+    assert_eq!(shape.join.len(), 2);
+    let found = problems(
+        "[customer]\nName = \"Company\"\nComments = { join = [\"A\", \"B\"], column = \"C\" }\nAccountNumber = { column = \"Acct\", pad = 0 }\nEmail = { column = \"E\", pad = 5 }\nCity = { column = \"City\", sep = \"-\" }\nState = { value = \"MA\", trim = true }\nFax = { column = \"Fax\", trim = 3 }\n",
+    );
+    let lines: Vec<Option<usize>> = found.iter().map(|(l, _)| *l).collect();
+    assert_eq!(lines, [Some(3), Some(4), Some(5), Some(6), Some(7), Some(8)], "{found:#?}");
+    assert!(found[0].1.contains("`join` and `column` cannot go together"));
+    assert!(found[2].1.contains("`pad` is for text fields"));
+    assert!(found[3].1.contains("`sep` goes with `join"));
 }
