@@ -113,10 +113,10 @@ pub fn of_text(text: &str) -> ValueKind {
         }
     } else if postal_code(text) {
         ValueKind::PostalCode
-    } else if phone(text, digits) {
-        ValueKind::Phone
     } else if date(text) {
         ValueKind::Date
+    } else if phone(text, digits) {
+        ValueKind::Phone
     } else if let Some(number) = text.strip_suffix('%') {
         match crate::mapping::number::parse(number.trim()) {
             Ok(_) => ValueKind::Percent,
