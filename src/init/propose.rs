@@ -1,0 +1,272 @@
+//! An inspection → the mapping it suggests: which column feeds which OnTime field, by header
+//! ([`super::synonyms`]) and by content (the column's kind), the group key, department and
+//! contact columns, value maps, and the columns left over. Each choice keeps its evidence and
+//! a confidence, for the comment beside it in the file.
+//!
+//! Invariant: a field is proposed only from a column whose content it can take (an e-mail
+//! field from e-mails, a yes/no field from yes/no words), and a customer field never from a
+//! column that varies within a customer, so the mapping passes `--dry-run` on that file.
+
+use super::synonyms::{Target, targets};
+use crate::inspect::kind::ValueKind;
+use crate::inspect::{Column, Inspection};
+use ontime_api::{Entity, Kind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn word(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// One `Field = …` line.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub entity: Entity,
+    pub field: &'static str,
+    /// One column, or several joined.
+    pub columns: Vec<String>,
+    pub evidence: String,
+    pub confidence: Confidence,
+    /// Value map entries: cell text → TOML literal.
+    pub map: Vec<(String, String)>,
+    pub pad: Option<usize>,
+}
+
+/// The whole suggestion.
+#[derive(Debug, Clone, Default)]
+pub struct Proposal {
+    pub group_by: Option<(String, String)>,
+    pub lines: Vec<Line>,
+    pub match_by: (&'static str, String),
+    /// Columns not placed, with why.
+    pub unplaced: Vec<(String, String)>,
+}
+
+impl Proposal {
+    pub fn has(&self, entity: Entity, field: &str) -> bool {
+        self.lines.iter().any(|l| l.entity == entity && l.field == field)
+    }
+
+    fn uses(&self, header: &str) -> bool {
+        self.lines.iter().any(|l| l.columns.iter().any(|c| c == header))
+    }
+
+    fn column_of(&self, entity: Entity, field: &str) -> Option<&str> {
+        let line = self.lines.iter().find(|l| l.entity == entity && l.field == field)?;
+        (line.columns.len() == 1).then(|| line.columns[0].as_str())
+    }
+}
+
+/// The mapping suggested for the inspected table.
+pub fn propose(found: &Inspection) -> Proposal {
+    let mut p = Proposal::default();
+    let varying: Vec<&str> = found
+        .group_key
+        .iter()
+        .flat_map(|k| k.varying.iter().map(String::as_str))
+        .collect();
+    let varies = |c: &Column| varying.contains(&c.header.as_str());
+    let (mut first, mut last) = (None, None);
+    for column in found.columns.iter().filter(|c| c.filled > 0 && !c.header.is_empty()) {
+        let names = targets(&column.header);
+        if names.contains(&Target::FirstName) {
+            first = Some(column);
+            continue;
+        }
+        if names.contains(&Target::LastName) {
+            last = Some(column);
+            continue;
+        }
+        if !by_header(&mut p, column, &names, varies(column)) {
+            by_content(&mut p, column, varies(column));
+        }
+    }
+    if let (Some(first), Some(last)) = (first, last) {
+        join_names(&mut p, first, last, varies(first) || varies(last));
+    }
+    key_and_name(&mut p, found);
+    let left: Vec<&Column> = found.columns.iter().filter(|c| c.filled > 0 && !p.uses(&c.header)).collect();
+    for column in left {
+        let why = if column.header.is_empty() {
+            "its header is blank".to_string()
+        } else if varies(column) {
+            "it varies within a customer, and no department or contact field matches its header".into()
+        } else {
+            "no OnTime field matches its header or its values".into()
+        };
+        p.unplaced.push((column.header.clone(), format!("{} ({}), {why}", column.letter, column.kind.describe())));
+    }
+    p.match_by = match_by(&p, found);
+    p
+}
+
+/// Places the column by its header's targets, the first its content fits; `false` if none.
+fn by_header(p: &mut Proposal, column: &Column, names: &[Target], varies: bool) -> bool {
+    for target in names {
+        let (entity, field) = match *target {
+            Target::Field(Entity::Customer, field) if varies => match child_twin(field) {
+                Some(twin) => (Entity::Contact, twin),
+                None => continue,
+            },
+            Target::Field(entity, field) => (entity, field),
+            Target::ContactName if !varies && !p.has(Entity::Customer, "PrimaryContactName") => {
+                (Entity::Customer, "PrimaryContactName")
+            }
+            Target::ContactName => (Entity::Contact, "Name"),
+            Target::FirstName | Target::LastName => continue,
+        };
+        if p.has(entity, field) {
+            continue;
+        }
+        let Some((map, fit)) = fits(column, entity, field) else {
+            continue;
+        };
+        let confidence = if fit { Confidence::High } else { Confidence::Medium };
+        let evidence = format!("header \"{}\" names {}; values: {}", column.header, field_name(entity, field), shown_kind(column));
+        push(p, column, entity, field, evidence, confidence, map);
+        return true;
+    }
+    false
+}
+
+/// The contact field a customer field becomes when its column varies within a customer.
+fn child_twin(field: &str) -> Option<&'static str> {
+    match field {
+        "Email" => Some("Email"),
+        "Phone" => Some("Phone"),
+        "PrimaryContactName" => Some("Name"),
+        _ => None,
+    }
+}
+
+/// Places a column by its values alone: e-mails, phones, postal codes, percents.
+fn by_content(p: &mut Proposal, column: &Column, varies: bool) {
+    let (entity, field) = match (column.kind, varies) {
+        (ValueKind::Email, false) if !p.has(Entity::Customer, "Email") => (Entity::Customer, "Email"),
+        (ValueKind::Email, true) => (Entity::Contact, "Email"),
+        (ValueKind::Phone, false) if !p.has(Entity::Customer, "Phone") => (Entity::Customer, "Phone"),
+        (ValueKind::Phone, true) => (Entity::Contact, "Phone"),
+        (ValueKind::PostalCode, false) => (Entity::Customer, "PostalCode"),
+        (ValueKind::Percent, false) => (Entity::Customer, "BillingAdjustmentPercentage"),
+        _ => return,
+    };
+    if p.has(entity, field) {
+        return;
+    }
+    let Some((map, _)) = fits(column, entity, field) else {
+        return;
+    };
+    let evidence = format!("no header match; its values look like {}", shown_kind(column));
+    push(p, column, entity, field, evidence, Confidence::Low, map);
+}
+
+fn join_names(p: &mut Proposal, first: &Column, last: &Column, varies: bool) {
+    let (entity, field) = if !varies && !p.has(Entity::Customer, "PrimaryContactName") {
+        (Entity::Customer, "PrimaryContactName")
+    } else if !p.has(Entity::Contact, "Name") {
+        (Entity::Contact, "Name")
+    } else {
+        return;
+    };
+    p.lines.push(Line {
+        entity,
+        field,
+        columns: vec![first.header.clone(), last.header.clone()],
+        evidence: format!("\"{}\" and \"{}\" are a first and last name, joined with a space", first.header, last.header),
+        confidence: Confidence::High,
+        map: Vec::new(),
+        pad: None,
+    });
+}
+
+fn push(p: &mut Proposal, column: &Column, entity: Entity, field: &'static str, evidence: String, confidence: Confidence, map: Vec<(String, String)>) {
+    let text = entity.field(field).is_some_and(|d| d.kind == Kind::Text);
+    let pad = column.pad.filter(|_| text);
+    p.lines.push(Line {
+        entity,
+        field,
+        columns: vec![column.header.clone()],
+        evidence,
+        confidence,
+        map,
+        pad,
+    });
+}
+
+pub fn field_name(entity: Entity, field: &str) -> String {
+    match entity {
+        Entity::Customer => field.to_string(),
+        other => format!("{}.{field}", other.table()),
+    }
+}
+
+fn shown_kind(column: &Column) -> String {
+    format!("{}, {:.0}% filled", column.kind.describe(), column.fill_rate * 100.0)
+}
+
+/// Whether the column's content can feed the field: `Some((value map, strong))` when it can
+/// (`strong`: the content confirms the header), `None` when it cannot.
+fn fits(column: &Column, entity: Entity, field: &str) -> Option<(Vec<(String, String)>, bool)> {
+    let kind = entity.field(field)?.kind;
+    super::values::fit(column, kind, &column.header)
+}
+
+/// The group key, AccountNumber from it when free, and a Name in any case.
+fn key_and_name(p: &mut Proposal, found: &Inspection) {
+    if let Some(key) = &found.group_key {
+        p.group_by = Some((key.column.clone(), key.why.clone()));
+        if !p.uses(&key.column) && !p.has(Entity::Customer, "AccountNumber") {
+            let column = found.columns.iter().find(|c| c.header == key.column);
+            if let Some(column) = column.filter(|c| !matches!(c.kind, ValueKind::Email | ValueKind::Date | ValueKind::BooleanLike)) {
+                let evidence = "the group key: one value per customer".to_string();
+                push(p, column, Entity::Customer, "AccountNumber", evidence, Confidence::Medium, Vec::new());
+            }
+        }
+    } else if let Some(column) = p.column_of(Entity::Customer, "AccountNumber") {
+        p.group_by = Some((column.to_string(), "the AccountNumber column".into()));
+    }
+    if p.has(Entity::Customer, "Name") {
+        return;
+    }
+    // The text column with the most different values that nothing else took.
+    let candidate = found
+        .columns
+        .iter()
+        .filter(|c| c.kind == ValueKind::Text && c.filled > 0 && !c.header.is_empty() && !p.uses(&c.header))
+        .max_by_key(|c| (c.distinct, c.filled));
+    let column = candidate.or_else(|| {
+        let key = p.group_by.as_ref()?;
+        found.columns.iter().find(|c| c.header == key.0)
+    });
+    if let Some(column) = column {
+        let evidence = "OnTime needs a name and no header says one: the text column with the most different values".to_string();
+        push(p, column, Entity::Customer, "Name", evidence, Confidence::Low, Vec::new());
+    }
+    if p.group_by.is_none()
+        && let Some(name) = p.column_of(Entity::Customer, "Name")
+    {
+        p.group_by = Some((name.to_string(), "no account number: rows with the same name are one customer".into()));
+    }
+}
+
+fn match_by(p: &Proposal, found: &Inspection) -> (&'static str, String) {
+    if p.has(Entity::Customer, "AccountNumber") {
+        return ("AccountNumber", "AccountNumber is mapped: existing customers are found by it".into());
+    }
+    let key = found.group_key.as_ref().map(|k| k.column.as_str());
+    if key.is_some() && key == p.column_of(Entity::Customer, "Name") {
+        return ("Name", "no account number, and the name is the group key: existing customers are found by name".into());
+    }
+    ("none", "no account number: every customer is created; set `by = \"Name\"` to find existing ones by name".into())
+}
