@@ -78,7 +78,10 @@ pub fn propose(found: &Inspection) -> Proposal {
         .collect();
     let varies = |c: &Column| varying.contains(&c.header.as_str());
     let (mut first, mut last) = (None, None);
-    for column in found.columns.iter().filter(|c| c.filled > 0 && !c.header.is_empty()) {
+    // A header used twice cannot be named in a mapping: such columns are left over.
+    let loose = |h: &str| h.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let repeated = |c: &Column| found.columns.iter().filter(|o| loose(&o.header) == loose(&c.header)).count() > 1;
+    for column in found.columns.iter().filter(|c| c.filled > 0 && !c.header.is_empty() && !repeated(c)) {
         let names = targets(&column.header);
         if names.contains(&Target::FirstName) {
             first = Some(column);
@@ -96,10 +99,13 @@ pub fn propose(found: &Inspection) -> Proposal {
         join_names(&mut p, first, last, varies(first) || varies(last));
     }
     key_and_name(&mut p, found);
+    contact_needs_a_name(&mut p);
     let left: Vec<&Column> = found.columns.iter().filter(|c| c.filled > 0 && !p.uses(&c.header)).collect();
     for column in left {
         let why = if column.header.is_empty() {
             "its header is blank".to_string()
+        } else if repeated(column) {
+            "another column has the same header; rename one in the file to map it".into()
         } else if varies(column) {
             "it varies within a customer, and no department or contact field matches its header".into()
         } else {
@@ -138,6 +144,39 @@ fn by_header(p: &mut Proposal, column: &Column, names: &[Target], varies: bool) 
         return true;
     }
     false
+}
+
+/// OnTime refuses a contact without a name: contact columns without a contact name column take
+/// the customer's contact name column when it came from a contact-name header, else go back to
+/// the customer's fields where free (or are left over).
+fn contact_needs_a_name(p: &mut Proposal) {
+    let has_contact = p.lines.iter().any(|l| l.entity == Entity::Contact);
+    if !has_contact || p.has(Entity::Contact, "Name") {
+        return;
+    }
+    let primary = p.lines.iter_mut().find(|l| {
+        l.entity == Entity::Customer
+            && l.field == "PrimaryContactName"
+            && (l.columns.len() > 1 || targets(&l.columns[0]).contains(&Target::ContactName))
+    });
+    if let Some(line) = primary {
+        line.entity = Entity::Contact;
+        line.field = "Name";
+        line.evidence.push_str("; a contact, since contact columns are mapped");
+        return;
+    }
+    for i in 0..p.lines.len() {
+        if p.lines[i].entity != Entity::Contact {
+            continue;
+        }
+        let field = p.lines[i].field;
+        if !p.has(Entity::Customer, field) {
+            p.lines[i].entity = Entity::Customer;
+            p.lines[i].evidence.push_str("; the customer's, as no column names a contact");
+            p.lines[i].confidence = Confidence::Medium;
+        }
+    }
+    p.lines.retain(|l| l.entity != Entity::Contact);
 }
 
 /// The contact field a customer field becomes when its column varies within a customer.

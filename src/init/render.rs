@@ -96,7 +96,19 @@ fn rule(out: &mut String, line: &Line) -> std::fmt::Result {
         parts.push(format!("pad = {width}"));
     }
     if !line.map.is_empty() {
-        let entries: Vec<String> = line.map.iter().map(|(k, v)| format!("{} = {v}", quote(k))).collect();
+        // Map keys compare ignoring case: `No` and `no` are one entry.
+        let mut seen: Vec<String> = Vec::new();
+        let entries: Vec<String> = line
+            .map
+            .iter()
+            .filter(|(k, _)| {
+                let lower = k.to_lowercase();
+                let new = !seen.contains(&lower);
+                seen.push(lower);
+                new
+            })
+            .map(|(k, v)| format!("{} = {v}", quote(k)))
+            .collect();
         parts.push(format!("map = {{ {} }}", entries.join(", ")));
     }
     let value = match (parts.as_slice(), line.columns.first()) {

@@ -24,7 +24,9 @@ pub fn detect(preview: &[Vec<String>]) -> HeaderChoice {
         let distinct: std::collections::HashSet<String> =
             cells.iter().map(|c| c.to_lowercase()).collect();
         cells.len() >= enough
-            && distinct.len() == cells.len()
+            // Mostly different: a repeated name is a problem to report, not a reason to miss
+            // the header.
+            && distinct.len() * 5 >= cells.len() * 4
             && cells.iter().all(|c| {
                 matches!(of_text(c), ValueKind::Text)
                     || c.chars().any(char::is_alphabetic) && !c.contains('@')
@@ -34,8 +36,9 @@ pub fn detect(preview: &[Vec<String>]) -> HeaderChoice {
         Some((i, row)) => {
             let number = i as u64 + 1;
             let mut why = format!(
-                "row {number} is the first with {} of the table's {widest} columns filled, all text and all different",
-                filled(row)
+                "row {number} is the first with {} of the table's {widest} columns filled, all text and {} different",
+                filled(row),
+                if distinct_count(row) == filled(row) { "all" } else { "mostly" }
             );
             if i > first_filled {
                 let above = i - first_filled;
@@ -54,6 +57,11 @@ pub fn detect(preview: &[Vec<String>]) -> HeaderChoice {
             ),
         },
     }
+}
+
+fn distinct_count(row: &[String]) -> usize {
+    let cells = row.iter().map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty());
+    cells.collect::<std::collections::HashSet<_>>().len()
 }
 
 #[cfg(test)]

@@ -193,8 +193,9 @@ impl Tally {
             .filter(|(digits, _)| **digits < width)
             .map(|(_, count)| count)
             .sum();
+        let (noun, their) = if short == 1 { ("number", "its") } else { ("numbers", "their") };
         Some(format!(
-            "{short} numbers stored as numbers have fewer than {width} digits: Excel dropped their leading zeros; `pad = {width}` in the mapping puts them back"
+            "{short} {noun} stored as a number with fewer than {width} digits: Excel dropped {their} leading zeros; `pad = {width}` in the mapping puts them back"
         ))
     }
 

@@ -52,7 +52,10 @@ fn size(input: &Path, sheet: &str) -> (u64, usize) {
         return (0, 0);
     };
     let mut rows = 1;
-    let mut columns = table.headers.iter().rposition(|h| !h.is_empty()).map_or(0, |i| i + 1);
+    // Rows are cut to the header's width: the first rows as text tell a wider table under a
+    // one-cell title.
+    let widest = table.preview.iter().map(|r| r.iter().rposition(|c| !c.trim().is_empty()).map_or(0, |i| i + 1));
+    let mut columns = widest.max().unwrap_or(0);
     for row in table.rows {
         let Ok(row) = row else { break };
         rows += 1;
