@@ -5,6 +5,7 @@
 //!
 //! Invariant: an existing file is never overwritten without `--force`.
 
+mod key;
 mod propose;
 mod render;
 pub mod synonyms;
@@ -15,9 +16,9 @@ use std::process::ExitCode;
 
 use crate::cli::InitArgs;
 use crate::inspect::{self, Inspection};
+use ontime_api::Entity;
 use propose::{Confidence, Line, field_name};
 use synonyms::{Target, normalise, targets};
-use ontime_api::Entity;
 
 /// A department or contact table on another sheet, linked to the customers by a column.
 #[derive(Debug, Clone)]
@@ -32,7 +33,10 @@ pub struct Linked {
 /// Runs the subcommand: exit 0 with the file written, 2 when it exists (without `--force`)
 /// or the input cannot be read.
 pub fn run(args: &InitArgs) -> ExitCode {
-    let output = args.output.clone().unwrap_or_else(|| default_output(&args.input));
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(&args.input));
     if output.exists() && !args.force {
         return fail(&format!(
             "{} exists; nothing was written\nhint: add --force to overwrite it, or -o to write elsewhere",
@@ -50,7 +54,11 @@ pub fn run(args: &InitArgs) -> ExitCode {
         return fail(&format!("cannot write {}: {error}", output.display()));
     }
     let mapped = proposal.lines.len() + linked.iter().map(|l| l.lines.len()).sum::<usize>();
-    let unsure = proposal.lines.iter().filter(|l| l.confidence < Confidence::High).count();
+    let unsure = proposal
+        .lines
+        .iter()
+        .filter(|l| l.confidence < Confidence::High)
+        .count();
     println!(
         "wrote {}: {mapped} fields mapped ({unsure} to check), {} columns not placed",
         output.display(),
@@ -71,7 +79,10 @@ fn fail(message: &str) -> ExitCode {
 
 /// `customers.xlsx` → `customers.mapping.toml`, beside it.
 fn default_output(input: &Path) -> PathBuf {
-    let stem = input.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     input.with_file_name(format!("{stem}.mapping.toml"))
 }
 
@@ -82,15 +93,24 @@ fn linked_tables(found: &Inspection, proposal: &propose::Proposal) -> Vec<Linked
         return Vec::new();
     };
     let mut linked = Vec::new();
-    for sheet in found.sheets.iter().filter(|s| !s.hidden && Some(&s.name) != found.sheet.as_ref() && s.rows > 1) {
+    for sheet in found
+        .sheets
+        .iter()
+        .filter(|s| !s.hidden && Some(&s.name) != found.sheet.as_ref() && s.rows > 1)
+    {
         let Ok(other) = inspect::inspect(&found.file, Some(&sheet.name)) else {
             continue;
         };
-        let Some(link) = other.columns.iter().find(|c| normalise(&c.header) == normalise(key)) else {
+        let Some(link) = other
+            .columns
+            .iter()
+            .find(|c| normalise(&c.header) == normalise(key))
+        else {
             continue;
         };
         for entity in [Entity::Department, Entity::Contact] {
-            let taken = proposal.lines.iter().any(|l| l.entity == entity) || linked.iter().any(|l: &Linked| l.entity == entity);
+            let taken = proposal.lines.iter().any(|l| l.entity == entity)
+                || linked.iter().any(|l: &Linked| l.entity == entity);
             if taken {
                 continue;
             }
@@ -114,27 +134,50 @@ fn linked_tables(found: &Inspection, proposal: &propose::Proposal) -> Vec<Linked
 fn child_lines(other: &Inspection, entity: Entity, link: &str) -> Vec<Line> {
     let mut lines: Vec<Line> = Vec::new();
     let (mut first, mut last) = (None, None);
-    for column in other.columns.iter().filter(|c| c.header != link && c.filled > 0) {
+    for column in other
+        .columns
+        .iter()
+        .filter(|c| c.header != link && c.filled > 0)
+    {
         for target in targets(&column.header) {
             let field = match (entity, target) {
-                (Entity::Contact, Target::FirstName) => { first = Some(column.header.clone()); break; }
-                (Entity::Contact, Target::LastName) => { last = Some(column.header.clone()); break; }
+                (Entity::Contact, Target::FirstName) => {
+                    first = Some(column.header.clone());
+                    break;
+                }
+                (Entity::Contact, Target::LastName) => {
+                    last = Some(column.header.clone());
+                    break;
+                }
                 (Entity::Contact, Target::ContactName) => "Name",
-                (Entity::Contact, Target::Field(Entity::Customer, "Email" | "PrimaryContactName")) if column.kind == inspect::kind::ValueKind::Email => "Email",
+                (
+                    Entity::Contact,
+                    Target::Field(Entity::Customer, "Email" | "PrimaryContactName"),
+                ) if column.kind == inspect::kind::ValueKind::Email => "Email",
                 (Entity::Contact, Target::Field(Entity::Customer, "Phone")) => "Phone",
                 (Entity::Contact, Target::Field(Entity::Customer, "Name")) => "Name",
                 (e, Target::Field(t, f)) if e == t => f,
                 _ => continue,
             };
-            let Some(def) = entity.field(field) else { continue };
-            if lines.iter().any(|l| l.field == def.name) || (def.kind == ontime_api::Kind::Email && column.kind != inspect::kind::ValueKind::Email) {
+            let Some(def) = entity.field(field) else {
+                continue;
+            };
+            if lines.iter().any(|l| l.field == def.name)
+                || (def.kind == ontime_api::Kind::Email
+                    && column.kind != inspect::kind::ValueKind::Email)
+            {
                 continue;
             }
             lines.push(Line {
                 entity,
                 field: def.name,
                 columns: vec![column.header.clone()],
-                evidence: format!("header \"{}\" on sheet \"{}\" names {}", column.header, other.sheet.as_deref().unwrap_or(""), field_name(entity, def.name)),
+                evidence: format!(
+                    "header \"{}\" on sheet \"{}\" names {}",
+                    column.header,
+                    other.sheet.as_deref().unwrap_or(""),
+                    field_name(entity, def.name)
+                ),
                 confidence: Confidence::Medium,
                 map: Vec::new(),
                 pad: None,
@@ -148,7 +191,9 @@ fn child_lines(other: &Inspection, entity: Entity, link: &str) -> Vec<Line> {
         lines.push(Line {
             entity,
             field: "Name",
-            evidence: format!("\"{first}\" and \"{last}\" are a first and last name, joined with a space"),
+            evidence: format!(
+                "\"{first}\" and \"{last}\" are a first and last name, joined with a space"
+            ),
             columns: vec![first, last],
             confidence: Confidence::High,
             map: Vec::new(),

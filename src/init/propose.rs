@@ -7,6 +7,7 @@
 //! field from e-mails, a yes/no field from yes/no words), and a customer field never from a
 //! column that varies within a customer, so the mapping passes `--dry-run` on that file.
 
+use super::key::{key_and_name, match_by};
 use super::synonyms::{Target, targets};
 use crate::inspect::kind::ValueKind;
 use crate::inspect::{Column, Inspection};
@@ -54,16 +55,23 @@ pub struct Proposal {
 }
 
 impl Proposal {
-    pub fn has(&self, entity: Entity, field: &str) -> bool {
-        self.lines.iter().any(|l| l.entity == entity && l.field == field)
+    pub(super) fn has(&self, entity: Entity, field: &str) -> bool {
+        self.lines
+            .iter()
+            .any(|l| l.entity == entity && l.field == field)
     }
 
-    fn uses(&self, header: &str) -> bool {
-        self.lines.iter().any(|l| l.columns.iter().any(|c| c == header))
+    pub(super) fn uses(&self, header: &str) -> bool {
+        self.lines
+            .iter()
+            .any(|l| l.columns.iter().any(|c| c == header))
     }
 
-    fn column_of(&self, entity: Entity, field: &str) -> Option<&str> {
-        let line = self.lines.iter().find(|l| l.entity == entity && l.field == field)?;
+    pub(super) fn column_of(&self, entity: Entity, field: &str) -> Option<&str> {
+        let line = self
+            .lines
+            .iter()
+            .find(|l| l.entity == entity && l.field == field)?;
         (line.columns.len() == 1).then(|| line.columns[0].as_str())
     }
 }
@@ -79,9 +87,25 @@ pub fn propose(found: &Inspection) -> Proposal {
     let varies = |c: &Column| varying.contains(&c.header.as_str());
     let (mut first, mut last) = (None, None);
     // A header used twice cannot be named in a mapping: such columns are left over.
-    let loose = |h: &str| h.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    let repeated = |c: &Column| found.columns.iter().filter(|o| loose(&o.header) == loose(&c.header)).count() > 1;
-    for column in found.columns.iter().filter(|c| c.filled > 0 && !c.header.is_empty() && !repeated(c)) {
+    let loose = |h: &str| {
+        h.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let repeated = |c: &Column| {
+        found
+            .columns
+            .iter()
+            .filter(|o| loose(&o.header) == loose(&c.header))
+            .count()
+            > 1
+    };
+    for column in found
+        .columns
+        .iter()
+        .filter(|c| c.filled > 0 && !c.header.is_empty() && !repeated(c))
+    {
         let names = targets(&column.header);
         if names.contains(&Target::FirstName) {
             first = Some(column);
@@ -100,18 +124,26 @@ pub fn propose(found: &Inspection) -> Proposal {
     }
     key_and_name(&mut p, found);
     contact_needs_a_name(&mut p);
-    let left: Vec<&Column> = found.columns.iter().filter(|c| c.filled > 0 && !p.uses(&c.header)).collect();
+    let left: Vec<&Column> = found
+        .columns
+        .iter()
+        .filter(|c| c.filled > 0 && !p.uses(&c.header))
+        .collect();
     for column in left {
         let why = if column.header.is_empty() {
             "its header is blank".to_string()
         } else if repeated(column) {
             "another column has the same header; rename one in the file to map it".into()
         } else if varies(column) {
-            "it varies within a customer, and no department or contact field matches its header".into()
+            "it varies within a customer, and no department or contact field matches its header"
+                .into()
         } else {
             "no OnTime field matches its header or its values".into()
         };
-        p.unplaced.push((column.header.clone(), format!("{} ({}), {why}", column.letter, column.kind.describe())));
+        p.unplaced.push((
+            column.header.clone(),
+            format!("{} ({}), {why}", column.letter, column.kind.describe()),
+        ));
     }
     p.match_by = match_by(&p, found);
     p
@@ -138,8 +170,17 @@ fn by_header(p: &mut Proposal, column: &Column, names: &[Target], varies: bool) 
         let Some((map, fit)) = fits(column, entity, field) else {
             continue;
         };
-        let confidence = if fit { Confidence::High } else { Confidence::Medium };
-        let evidence = format!("header \"{}\" names {}; values: {}", column.header, field_name(entity, field), shown_kind(column));
+        let confidence = if fit {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        };
+        let evidence = format!(
+            "header \"{}\" names {}; values: {}",
+            column.header,
+            field_name(entity, field),
+            shown_kind(column)
+        );
         push(p, column, entity, field, evidence, confidence, map);
         return true;
     }
@@ -162,7 +203,8 @@ fn contact_needs_a_name(p: &mut Proposal) {
     if let Some(line) = primary {
         line.entity = Entity::Contact;
         line.field = "Name";
-        line.evidence.push_str("; a contact, since contact columns are mapped");
+        line.evidence
+            .push_str("; a contact, since contact columns are mapped");
         return;
     }
     for i in 0..p.lines.len() {
@@ -172,7 +214,9 @@ fn contact_needs_a_name(p: &mut Proposal) {
         let field = p.lines[i].field;
         if !p.has(Entity::Customer, field) {
             p.lines[i].entity = Entity::Customer;
-            p.lines[i].evidence.push_str("; the customer's, as no column names a contact");
+            p.lines[i]
+                .evidence
+                .push_str("; the customer's, as no column names a contact");
             p.lines[i].confidence = Confidence::Medium;
         }
     }
@@ -192,9 +236,13 @@ fn child_twin(field: &str) -> Option<&'static str> {
 /// Places a column by its values alone: e-mails, phones, postal codes, percents.
 fn by_content(p: &mut Proposal, column: &Column, varies: bool) {
     let (entity, field) = match (column.kind, varies) {
-        (ValueKind::Email, false) if !p.has(Entity::Customer, "Email") => (Entity::Customer, "Email"),
+        (ValueKind::Email, false) if !p.has(Entity::Customer, "Email") => {
+            (Entity::Customer, "Email")
+        }
         (ValueKind::Email, true) => (Entity::Contact, "Email"),
-        (ValueKind::Phone, false) if !p.has(Entity::Customer, "Phone") => (Entity::Customer, "Phone"),
+        (ValueKind::Phone, false) if !p.has(Entity::Customer, "Phone") => {
+            (Entity::Customer, "Phone")
+        }
         (ValueKind::Phone, true) => (Entity::Contact, "Phone"),
         (ValueKind::PostalCode, false) => (Entity::Customer, "PostalCode"),
         (ValueKind::Percent, false) => (Entity::Customer, "BillingAdjustmentPercentage"),
@@ -206,7 +254,10 @@ fn by_content(p: &mut Proposal, column: &Column, varies: bool) {
     let Some((map, _)) = fits(column, entity, field) else {
         return;
     };
-    let evidence = format!("no header match; its values look like {}", shown_kind(column));
+    let evidence = format!(
+        "no header match; its values look like {}",
+        shown_kind(column)
+    );
     push(p, column, entity, field, evidence, Confidence::Low, map);
 }
 
@@ -222,14 +273,25 @@ fn join_names(p: &mut Proposal, first: &Column, last: &Column, varies: bool) {
         entity,
         field,
         columns: vec![first.header.clone(), last.header.clone()],
-        evidence: format!("\"{}\" and \"{}\" are a first and last name, joined with a space", first.header, last.header),
+        evidence: format!(
+            "\"{}\" and \"{}\" are a first and last name, joined with a space",
+            first.header, last.header
+        ),
         confidence: Confidence::High,
         map: Vec::new(),
         pad: None,
     });
 }
 
-fn push(p: &mut Proposal, column: &Column, entity: Entity, field: &'static str, evidence: String, confidence: Confidence, map: Vec<(String, String)>) {
+pub(super) fn push(
+    p: &mut Proposal,
+    column: &Column,
+    entity: Entity,
+    field: &'static str,
+    evidence: String,
+    confidence: Confidence,
+    map: Vec<(String, String)>,
+) {
     let text = entity.field(field).is_some_and(|d| d.kind == Kind::Text);
     let pad = column.pad.filter(|_| text);
     p.lines.push(Line {
@@ -251,7 +313,11 @@ pub fn field_name(entity: Entity, field: &str) -> String {
 }
 
 fn shown_kind(column: &Column) -> String {
-    format!("{}, {:.0}% filled", column.kind.describe(), column.fill_rate * 100.0)
+    format!(
+        "{}, {:.0}% filled",
+        column.kind.describe(),
+        column.fill_rate * 100.0
+    )
 }
 
 /// Whether the column's content can feed the field: `Some((value map, strong))` when it can
@@ -259,53 +325,4 @@ fn shown_kind(column: &Column) -> String {
 fn fits(column: &Column, entity: Entity, field: &str) -> Option<(Vec<(String, String)>, bool)> {
     let kind = entity.field(field)?.kind;
     super::values::fit(column, kind, &column.header)
-}
-
-/// The group key, AccountNumber from it when free, and a Name in any case.
-fn key_and_name(p: &mut Proposal, found: &Inspection) {
-    if let Some(key) = &found.group_key {
-        p.group_by = Some((key.column.clone(), key.why.clone()));
-        if !p.uses(&key.column) && !p.has(Entity::Customer, "AccountNumber") {
-            let column = found.columns.iter().find(|c| c.header == key.column);
-            if let Some(column) = column.filter(|c| !matches!(c.kind, ValueKind::Email | ValueKind::Date | ValueKind::BooleanLike)) {
-                let evidence = "the group key: one value per customer".to_string();
-                push(p, column, Entity::Customer, "AccountNumber", evidence, Confidence::Medium, Vec::new());
-            }
-        }
-    } else if let Some(column) = p.column_of(Entity::Customer, "AccountNumber") {
-        p.group_by = Some((column.to_string(), "the AccountNumber column".into()));
-    }
-    if p.has(Entity::Customer, "Name") {
-        return;
-    }
-    // The text column with the most different values that nothing else took.
-    let candidate = found
-        .columns
-        .iter()
-        .filter(|c| c.kind == ValueKind::Text && c.filled > 0 && !c.header.is_empty() && !p.uses(&c.header))
-        .max_by_key(|c| (c.distinct, c.filled));
-    let column = candidate.or_else(|| {
-        let key = p.group_by.as_ref()?;
-        found.columns.iter().find(|c| c.header == key.0)
-    });
-    if let Some(column) = column {
-        let evidence = "OnTime needs a name and no header says one: the text column with the most different values".to_string();
-        push(p, column, Entity::Customer, "Name", evidence, Confidence::Low, Vec::new());
-    }
-    if p.group_by.is_none()
-        && let Some(name) = p.column_of(Entity::Customer, "Name")
-    {
-        p.group_by = Some((name.to_string(), "no account number: rows with the same name are one customer".into()));
-    }
-}
-
-fn match_by(p: &Proposal, found: &Inspection) -> (&'static str, String) {
-    if p.has(Entity::Customer, "AccountNumber") {
-        return ("AccountNumber", "AccountNumber is mapped: existing customers are found by it".into());
-    }
-    let key = found.group_key.as_ref().map(|k| k.column.as_str());
-    if key.is_some() && key == p.column_of(Entity::Customer, "Name") {
-        return ("Name", "no account number, and the name is the group key: existing customers are found by name".into());
-    }
-    ("none", "no account number: every customer is created; set `by = \"Name\"` to find existing ones by name".into())
 }

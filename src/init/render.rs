@@ -23,18 +23,40 @@ pub fn toml(found: &Inspection, p: &Proposal, linked: &[Linked]) -> String {
     out
 }
 
-fn write_toml(out: &mut String, found: &Inspection, p: &Proposal, linked: &[Linked]) -> std::fmt::Result {
-    let name = found.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    writeln!(out, "# Starter mapping for {name}, written by `ontime-import init`.")?;
-    writeln!(out, "# Each line says why it was chosen and how sure that is: check the low and medium ones,")?;
-    writeln!(out, "# then try it: ontime-import {name} -m <this file> --dry-run")?;
+fn write_toml(
+    out: &mut String,
+    found: &Inspection,
+    p: &Proposal,
+    linked: &[Linked],
+) -> std::fmt::Result {
+    let name = found
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "# Starter mapping for {name}, written by `ontime-import init`."
+    )?;
+    writeln!(
+        out,
+        "# Each line says why it was chosen and how sure that is: check the low and medium ones,"
+    )?;
+    writeln!(
+        out,
+        "# then try it: ontime-import {name} -m <this file> --dry-run"
+    )?;
     writeln!(out, "# The format is described in mappings/README.md.")?;
     writeln!(out)?;
     writeln!(out, "[source]")?;
     if let Some(sheet) = &found.sheet {
         writeln!(out, "sheet = {}", quote(sheet))?;
     }
-    writeln!(out, "header_row = {}  # {}", found.header.row, found.header.why)?;
+    writeln!(
+        out,
+        "header_row = {}  # {}",
+        found.header.row, found.header.why
+    )?;
     if let Some(delimiter) = found.delimiter.as_deref().filter(|d| *d != ",") {
         writeln!(out, "delimiter = {}  # detected", quote(delimiter))?;
     }
@@ -60,7 +82,12 @@ fn write_toml(out: &mut String, found: &Inspection, p: &Proposal, linked: &[Link
         } else if let Some(link) = linked.iter().find(|l| l.entity == entity) {
             writeln!(out)?;
             writeln!(out, "[{}]", entity.table())?;
-            writeln!(out, "sheet = {}  # its rows name their customer in {}", quote(&link.sheet), quote(&link.link))?;
+            writeln!(
+                out,
+                "sheet = {}  # its rows name their customer in {}",
+                quote(&link.sheet),
+                quote(&link.link)
+            )?;
             writeln!(out, "link = {}", quote(&link.link))?;
             if link.header_row != 1 {
                 writeln!(out, "header_row = {}", link.header_row)?;
@@ -75,9 +102,16 @@ fn write_toml(out: &mut String, found: &Inspection, p: &Proposal, linked: &[Link
     writeln!(out, "by = {}  # {}", quote(p.match_by.0), p.match_by.1)?;
     if !p.unplaced.is_empty() {
         writeln!(out)?;
-        writeln!(out, "# Columns not placed (map them yourself if they matter):")?;
+        writeln!(
+            out,
+            "# Columns not placed (map them yourself if they matter):"
+        )?;
         for (header, why) in &p.unplaced {
-            let header = if header.is_empty() { "(blank header)".to_string() } else { quote(header) };
+            let header = if header.is_empty() {
+                "(blank header)".to_string()
+            } else {
+                quote(header)
+            };
             writeln!(out, "#   {header}: {why}")?;
         }
     }
@@ -117,9 +151,16 @@ fn rule(out: &mut String, line: &Line) -> std::fmt::Result {
     };
     let mut evidence = line.evidence.clone();
     if let Some(width) = line.pad {
-        evidence.push_str(&format!("; some numbers lost their leading zeros: pad = {width}"));
+        evidence.push_str(&format!(
+            "; some numbers lost their leading zeros: pad = {width}"
+        ));
     }
-    writeln!(out, "{} = {value}  # {evidence}; confidence {}", line.field, line.confidence.word())
+    writeln!(
+        out,
+        "{} = {value}  # {evidence}; confidence {}",
+        line.field,
+        line.confidence.word()
+    )
 }
 
 /// The encoding to name in `[source]`, when the file is not UTF-8 and has no byte-order mark.

@@ -100,13 +100,31 @@ const SYNONYMS: &[(&str, Target)] = &[
     ("note", Field(Customer, "Comments")),
     ("remarks", Field(Customer, "Comments")),
     ("memo", Field(Customer, "Comments")),
-    ("billing adjustment", Field(Customer, "BillingAdjustmentPercentage")),
-    ("billing adjustment percent", Field(Customer, "BillingAdjustmentPercentage")),
-    ("billing adj percent", Field(Customer, "BillingAdjustmentPercentage")),
-    ("billing adj", Field(Customer, "BillingAdjustmentPercentage")),
-    ("adjustment percent", Field(Customer, "BillingAdjustmentPercentage")),
+    (
+        "billing adjustment",
+        Field(Customer, "BillingAdjustmentPercentage"),
+    ),
+    (
+        "billing adjustment percent",
+        Field(Customer, "BillingAdjustmentPercentage"),
+    ),
+    (
+        "billing adj percent",
+        Field(Customer, "BillingAdjustmentPercentage"),
+    ),
+    (
+        "billing adj",
+        Field(Customer, "BillingAdjustmentPercentage"),
+    ),
+    (
+        "adjustment percent",
+        Field(Customer, "BillingAdjustmentPercentage"),
+    ),
     ("discount", Field(Customer, "BillingAdjustmentPercentage")),
-    ("discount percent", Field(Customer, "BillingAdjustmentPercentage")),
+    (
+        "discount percent",
+        Field(Customer, "BillingAdjustmentPercentage"),
+    ),
     ("invoice by email", Field(Customer, "SendInvoiceByEmail")),
     ("email invoice", Field(Customer, "SendInvoiceByEmail")),
     ("email invoices", Field(Customer, "SendInvoiceByEmail")),
@@ -188,8 +206,7 @@ pub fn normalise(header: &str) -> String {
     for c in header.chars() {
         // Split camel case and letters from digits: `AddressLine1` → `Address Line 1`.
         if let Some(p) = previous
-            && ((p.is_lowercase() && c.is_uppercase())
-                || (p.is_alphabetic() && c.is_ascii_digit()))
+            && ((p.is_lowercase() && c.is_uppercase()) || (p.is_alphabetic() && c.is_ascii_digit()))
         {
             spaced.push(' ');
         }

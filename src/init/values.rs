@@ -16,7 +16,9 @@ pub fn fit(column: &Column, kind: Kind, header: &str) -> Option<(Vec<(String, St
         Kind::Text => Some((Vec::new(), clean && column.kind != ValueKind::Email)),
         Kind::Email => (column.kind == ValueKind::Email).then_some((Vec::new(), clean)),
         Kind::Number => column.kind.numeric().then_some((Vec::new(), clean)),
-        Kind::Guid | Kind::GuidList => (column.kind == ValueKind::Guid).then_some((Vec::new(), clean)),
+        Kind::Guid | Kind::GuidList => {
+            (column.kind == ValueKind::Guid).then_some((Vec::new(), clean))
+        }
         Kind::Bool => bool_map(column, header).map(|map| (map, true)),
         Kind::PricingMethod => pricing_map(column).map(|map| (map, true)),
     }
@@ -34,13 +36,28 @@ fn bool_map(column: &Column, header: &str) -> Option<Vec<(String, String)>> {
         return column
             .values
             .iter()
-            .map(|v| boolean_word(v).or_else(|| v.parse::<bool>().ok()).map(|yes| (v.clone(), (yes != inverted).to_string())))
+            .map(|v| {
+                boolean_word(v)
+                    .or_else(|| v.parse::<bool>().ok())
+                    .map(|yes| (v.clone(), (yes != inverted).to_string()))
+            })
             .collect();
     }
     if column.kind != ValueKind::Text || !column.enum_like {
         return None;
     }
-    const CLOSED: [&str; 10] = ["closed", "inactive", "disabled", "suspended", "terminated", "cancelled", "canceled", "archived", "deleted", "dormant"];
+    const CLOSED: [&str; 10] = [
+        "closed",
+        "inactive",
+        "disabled",
+        "suspended",
+        "terminated",
+        "cancelled",
+        "canceled",
+        "archived",
+        "deleted",
+        "dormant",
+    ];
     Some(
         column
             .values
@@ -60,15 +77,28 @@ fn pricing_map(column: &Column) -> Option<Vec<(String, String)>> {
         return None;
     }
     let method = |value: &str| -> String {
-        if let Ok(Some(ontime_api::Value::Text(known))) = convert(&Cell::Text(value.into()), Kind::PricingMethod) {
+        if let Ok(Some(ontime_api::Value::Text(known))) =
+            convert(&Cell::Text(value.into()), Kind::PricingMethod)
+        {
             return known;
         }
         let lower = value.to_lowercase();
-        let guess = [("zone", "ZoneToZone"), ("mile", "Distance"), ("km", "Distance"), ("distance", "Distance"), ("flat", "FlatRate"), ("fixed", "FlatRate"), ("none", "None")]
-            .iter()
-            .find(|(word, _)| lower.contains(word))
-            .map(|(_, method)| *method);
-        guess.filter(|m| PRICING_METHODS.contains(m)).unwrap_or("").to_string()
+        let guess = [
+            ("zone", "ZoneToZone"),
+            ("mile", "Distance"),
+            ("km", "Distance"),
+            ("distance", "Distance"),
+            ("flat", "FlatRate"),
+            ("fixed", "FlatRate"),
+            ("none", "None"),
+        ]
+        .iter()
+        .find(|(word, _)| lower.contains(word))
+        .map(|(_, method)| *method);
+        guess
+            .filter(|m| PRICING_METHODS.contains(m))
+            .unwrap_or("")
+            .to_string()
     };
     Some(
         column

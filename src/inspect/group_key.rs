@@ -48,7 +48,9 @@ pub fn candidates(columns: &[Column]) -> Vec<Candidate> {
         .iter()
         .enumerate()
         .filter(|(_, c)| {
-            c.fill_rate >= 0.9 && c.distinct >= 2 && (c.distinct_capped || (c.distinct as u64) < c.filled)
+            c.fill_rate >= 0.9
+                && c.distinct >= 2
+                && (c.distinct_capped || (c.distinct as u64) < c.filled)
         })
         .map(|(i, c)| (account_like(&c.header), c.distinct, i))
         .collect();
@@ -88,7 +90,10 @@ impl Candidate {
         if !self.groups.contains_key(&key) && self.groups.len() >= MAX_GROUPS {
             return;
         }
-        let (rows, firsts) = self.groups.entry(key).or_insert_with(|| (0, vec![NONE; width]));
+        let (rows, firsts) = self
+            .groups
+            .entry(key)
+            .or_insert_with(|| (0, vec![NONE; width]));
         *rows += 1;
         for (column, first) in firsts.iter_mut().enumerate() {
             if *first == VARIED {
@@ -109,6 +114,14 @@ impl Candidate {
     }
 }
 
+/// A candidate's result: how many columns stay constant within its groups.
+struct Score {
+    constant: Vec<usize>,
+    varying: Vec<usize>,
+    index: usize,
+    multi: u64,
+}
+
 /// The best candidate, or the first column whose values are all different and always given
 /// (one row per customer); `None` when neither exists.
 pub fn decide(candidates: Vec<Candidate>, columns: &[Column]) -> Option<GroupKey> {
@@ -121,17 +134,32 @@ pub fn decide(candidates: Vec<Candidate>, columns: &[Column]) -> Option<GroupKey
         let (constant, varying): (Vec<usize>, Vec<usize>) = (0..columns.len())
             .filter(|i| *i != c.index && columns[*i].filled > 0)
             .partition(|i| c.varies[*i] <= tolerated);
-        Some((constant.len(), c.index, multi, constant, varying))
+        Some(Score {
+            constant,
+            varying,
+            index: c.index,
+            multi,
+        })
     });
     // Most constant columns wins; on a tie the earlier candidate (account-like, finer).
-    let best = scored.fold(None, |best: Option<(usize, usize, u64, Vec<usize>, Vec<usize>)>, s| match &best {
-        Some(b) if b.0 >= s.0 => best,
+    let best = scored.fold(None, |best: Option<Score>, s| match &best {
+        Some(b) if b.constant.len() >= s.constant.len() => best,
         _ => Some(s),
     });
-    let names = |list: &[usize]| list.iter().map(|i| columns[*i].header.clone()).collect::<Vec<_>>();
-    if let Some((count, index, multi, constant, varying)) = best
-        && count > 0
+    let names = |list: &[usize]| {
+        list.iter()
+            .map(|i| columns[*i].header.clone())
+            .collect::<Vec<_>>()
+    };
+    if let Some(Score {
+        constant,
+        varying,
+        index,
+        multi,
+    }) = best
+        && !constant.is_empty()
     {
+        let count = constant.len();
         let column = &columns[index];
         let why = format!(
             "its {} values repeat ({} of them on several rows), and within each such group {} other columns keep one value",
@@ -157,11 +185,13 @@ pub fn decide(candidates: Vec<Candidate>, columns: &[Column]) -> Option<GroupKey
         .or_else(|| unique.clone().next())?;
     Some(GroupKey {
         column: chosen.header.clone(),
-        why: format!(
-            "no column repeats its values with the others constant: one row per customer, and every value of this column is given once"
-        ),
+        why: "no column repeats its values with the others constant: one row per customer, and every value of this column is given once".to_string(),
         repeats: false,
-        constant: columns.iter().filter(|c| c.header != chosen.header).map(|c| c.header.clone()).collect(),
+        constant: columns
+            .iter()
+            .filter(|c| c.header != chosen.header)
+            .map(|c| c.header.clone())
+            .collect(),
         varying: Vec::new(),
     })
 }

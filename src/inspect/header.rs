@@ -20,7 +20,11 @@ pub fn detect(preview: &[Vec<String>]) -> HeaderChoice {
     let enough = (widest.div_ceil(2)).max(2).min(widest.max(1));
     let first_filled = preview.iter().position(|r| filled(r) > 0).unwrap_or(0);
     let found = preview.iter().enumerate().find(|(_, row)| {
-        let cells: Vec<&str> = row.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+        let cells: Vec<&str> = row
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+            .collect();
         let distinct: std::collections::HashSet<String> =
             cells.iter().map(|c| c.to_lowercase()).collect();
         cells.len() >= enough
@@ -38,7 +42,11 @@ pub fn detect(preview: &[Vec<String>]) -> HeaderChoice {
             let mut why = format!(
                 "row {number} is the first with {} of the table's {widest} columns filled, all text and {} different",
                 filled(row),
-                if distinct_count(row) == filled(row) { "all" } else { "mostly" }
+                if distinct_count(row) == filled(row) {
+                    "all"
+                } else {
+                    "mostly"
+                }
             );
             if i > first_filled {
                 let above = i - first_filled;
@@ -60,7 +68,10 @@ pub fn detect(preview: &[Vec<String>]) -> HeaderChoice {
 }
 
 fn distinct_count(row: &[String]) -> usize {
-    let cells = row.iter().map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty());
+    let cells = row
+        .iter()
+        .map(|c| c.trim().to_lowercase())
+        .filter(|c| !c.is_empty());
     cells.collect::<std::collections::HashSet<_>>().len()
 }
 

@@ -135,12 +135,22 @@ pub fn of_text(text: &str) -> ValueKind {
 /// alone are an integer here: a column of them is told apart by its header.
 fn postal_code(text: &str) -> bool {
     let b = text.as_bytes();
-    let zip4 = b.len() == 10 && b[5] == b'-' && b.iter().enumerate().all(|(i, c)| i == 5 || c.is_ascii_digit());
+    let zip4 = b.len() == 10
+        && b[5] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 5 || c.is_ascii_digit());
     let letter = |i: usize| b.get(i).is_some_and(u8::is_ascii_alphabetic);
     let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
     let canada = matches!(b.len(), 6 | 7) && {
         let o = usize::from(b.len() == 7);
-        letter(0) && digit(1) && letter(2) && (o == 0 || b[3] == b' ') && digit(3 + o) && letter(4 + o) && digit(5 + o)
+        letter(0)
+            && digit(1)
+            && letter(2)
+            && (o == 0 || b[3] == b' ')
+            && digit(3 + o)
+            && letter(4 + o)
+            && digit(5 + o)
     };
     let uk = text.split_once(' ').is_some_and(|(out, inward)| {
         let (o, i) = (out.as_bytes(), inward.as_bytes());
@@ -166,16 +176,20 @@ fn phone(text: &str, digits: usize) -> bool {
     let main_digits = main.bytes().filter(u8::is_ascii_digit).count();
     (7..=15).contains(&main_digits)
         && digits <= 20
-        && main.bytes().all(|b| b.is_ascii_digit() || b" ()-.+/".contains(&b))
+        && main
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b" ()-.+/".contains(&b))
         && main.bytes().any(|b| !b.is_ascii_digit())
 }
 
 /// Dates as exports write them: `2024-03-09`, `3/9/2024`, `09.03.2024`, with a time or not.
 fn date(text: &str) -> bool {
     let day = text.split([' ', 'T']).next().unwrap_or(text);
-    ["%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%y", "%Y/%m/%d"]
-        .iter()
-        .any(|format| chrono::NaiveDate::parse_from_str(day, format).is_ok())
+    [
+        "%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%y", "%Y/%m/%d",
+    ]
+    .iter()
+    .any(|format| chrono::NaiveDate::parse_from_str(day, format).is_ok())
 }
 
 #[cfg(test)]

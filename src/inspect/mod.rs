@@ -100,7 +100,8 @@ pub fn inspect(input: &Path, sheet: Option<&str>) -> Result<Inspection, ReadErro
     let sheet_name = table.source.sheet.clone();
     let delimiter = table.delimiter.map(sheets::delimiter_shown);
     let headers = table.headers.clone();
-    let mut tallies: Vec<profile::Tally> = headers.iter().map(|_| profile::Tally::default()).collect();
+    let mut tallies: Vec<profile::Tally> =
+        headers.iter().map(|_| profile::Tally::default()).collect();
     let (mut rows, mut first_row, mut last_row) = (0u64, None, None);
     for row in table.rows {
         let row = row?;

@@ -40,9 +40,9 @@ impl Tally {
         self.filled += 1;
         let kind = kind::of_cell(cell);
         *self.kinds.entry(kind).or_default() += 1;
-        if !self.examples.contains_key(&kind) {
-            self.examples.insert(kind, text.to_string());
-        }
+        self.examples
+            .entry(kind)
+            .or_insert_with(|| text.to_string());
         match (cell, kind) {
             (Cell::Number(n), ValueKind::Integer) if *n >= 0.0 => {
                 *self.number_digits.entry(text.len()).or_default() += 1;
@@ -123,7 +123,11 @@ impl Tally {
 
     /// At most three distinct values, every one a yes/no word or a TRUE/FALSE cell.
     fn boolean_like(&self) -> bool {
-        let bools = self.kinds.get(&ValueKind::BooleanLike).copied().unwrap_or(0);
+        let bools = self
+            .kinds
+            .get(&ValueKind::BooleanLike)
+            .copied()
+            .unwrap_or(0);
         let words = !self.capped
             && !self.distinct.is_empty()
             && self.distinct.len() <= 3
@@ -157,7 +161,10 @@ impl Tally {
                 || matches!(
                     (kind, other),
                     (ValueKind::LeadingZeros, ValueKind::Integer)
-                        | (ValueKind::PostalCode | ValueKind::Phone, ValueKind::Integer | ValueKind::LeadingZeros)
+                        | (
+                            ValueKind::PostalCode | ValueKind::Phone,
+                            ValueKind::Integer | ValueKind::LeadingZeros
+                        )
                         | (ValueKind::BooleanLike, _)
                         | (ValueKind::Text, _)
                         | (_, ValueKind::Scientific | ValueKind::Error)
@@ -193,7 +200,11 @@ impl Tally {
             .filter(|(digits, _)| **digits < width)
             .map(|(_, count)| count)
             .sum();
-        let (noun, their) = if short == 1 { ("number", "its") } else { ("numbers", "their") };
+        let (noun, their) = if short == 1 {
+            ("number", "its")
+        } else {
+            ("numbers", "their")
+        };
         Some(format!(
             "{short} {noun} stored as a number with fewer than {width} digits: Excel dropped {their} leading zeros; `pad = {width}` in the mapping puts them back"
         ))
@@ -210,8 +221,13 @@ impl Tally {
             map.iter().filter(|(d, _)| pick(**d)).map(|(_, c)| c).sum()
         };
         let short_numbers = at(&self.number_digits, &|d| d < width);
-        let full = at(&self.number_digits, &|d| d == width) + at(&self.text_digits, &|d| d == width);
-        let zeros = self.kinds.get(&ValueKind::LeadingZeros).copied().unwrap_or(0);
+        let full =
+            at(&self.number_digits, &|d| d == width) + at(&self.text_digits, &|d| d == width);
+        let zeros = self
+            .kinds
+            .get(&ValueKind::LeadingZeros)
+            .copied()
+            .unwrap_or(0);
         (short_numbers > 0 && (zeros > 0 || full >= short_numbers)).then_some(width)
     }
 }
@@ -258,7 +274,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -293,11 +309,17 @@ mod tests {
     #[test]
     fn yes_no_is_boolean_like_and_mixed_kinds_are_named() {
         let yes = Cell::Text("Yes".into());
-        assert_eq!(column(&[yes.clone(), Cell::Text("no".into()), yes]).kind, ValueKind::BooleanLike);
+        assert_eq!(
+            column(&[yes.clone(), Cell::Text("no".into()), yes]).kind,
+            ValueKind::BooleanLike
+        );
         let mail = |s: &str| Cell::Text(s.into());
         let c = column(&[mail("a@b.example"), mail("c@d.example"), mail("n/a")]);
         assert_eq!(c.kind, ValueKind::Email);
-        assert_eq!(c.problems, ["mixed kinds: 2 e-mail, and 1 text (e.g. \"n/a\")"]);
+        assert_eq!(
+            c.problems,
+            ["mixed kinds: 2 e-mail, and 1 text (e.g. \"n/a\")"]
+        );
     }
 
     #[test]

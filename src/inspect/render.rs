@@ -45,7 +45,11 @@ fn write_text(out: &mut String, found: &Inspection) -> std::fmt::Result {
             )?;
         }
     }
-    writeln!(out, "header: row {} ({})", found.header.row, found.header.why)?;
+    writeln!(
+        out,
+        "header: row {} ({})",
+        found.header.row, found.header.why
+    )?;
     match (found.first_row, found.last_row) {
         (Some(first), Some(last)) => writeln!(
             out,
@@ -65,7 +69,10 @@ fn write_text(out: &mut String, found: &Inspection) -> std::fmt::Result {
                 )?;
             }
         }
-        None => writeln!(out, "group key: none found (no column is always filled with repeating or unique values)")?,
+        None => writeln!(
+            out,
+            "group key: none found (no column is always filled with repeating or unique values)"
+        )?,
     }
     writeln!(out)?;
     for column in &found.columns {
@@ -74,7 +81,12 @@ fn write_text(out: &mut String, found: &Inspection) -> std::fmt::Result {
         } else {
             format!("\"{}\"", column.header)
         };
-        writeln!(out, "{} {header}: {}", column.letter, column.kind.describe())?;
+        writeln!(
+            out,
+            "{} {header}: {}",
+            column.letter,
+            column.kind.describe()
+        )?;
         writeln!(
             out,
             "    filled {:.0}% ({}), distinct {}, samples: {}",

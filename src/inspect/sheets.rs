@@ -54,12 +54,20 @@ fn size(input: &Path, sheet: &str) -> (u64, usize) {
     let mut rows = 1;
     // Rows are cut to the header's width: the first rows as text tell a wider table under a
     // one-cell title.
-    let widest = table.preview.iter().map(|r| r.iter().rposition(|c| !c.trim().is_empty()).map_or(0, |i| i + 1));
+    let widest = table.preview.iter().map(|r| {
+        r.iter()
+            .rposition(|c| !c.trim().is_empty())
+            .map_or(0, |i| i + 1)
+    });
     let mut columns = widest.max().unwrap_or(0);
     for row in table.rows {
         let Ok(row) = row else { break };
         rows += 1;
-        let width = row.cells.iter().rposition(|c| !c.is_blank()).map_or(0, |i| i + 1);
+        let width = row
+            .cells
+            .iter()
+            .rposition(|c| !c.is_blank())
+            .map_or(0, |i| i + 1);
         columns = columns.max(width);
     }
     (rows, columns)
@@ -104,14 +112,21 @@ pub fn csv_encoding(
         if first {
             first = false;
             match carry.as_slice() {
-                [0xEF, 0xBB, 0xBF, ..] => return Ok((None, "UTF-8 (with a byte-order mark)".into())),
+                [0xEF, 0xBB, 0xBF, ..] => {
+                    return Ok((None, "UTF-8 (with a byte-order mark)".into()));
+                }
                 [0xFF, 0xFE, ..] => return Ok((None, "UTF-16 LE (with a byte-order mark)".into())),
                 [0xFE, 0xFF, ..] => return Ok((None, "UTF-16 BE (with a byte-order mark)".into())),
                 _ => {}
             }
             if let Some(label) = utf16_without_bom(&carry) {
                 let encoding = encoding_rs::Encoding::for_label(label.as_bytes());
-                return Ok((encoding, format!("{label} without a byte-order mark (every other byte is zero): add `encoding = \"{label}\"` under [source]")));
+                return Ok((
+                    encoding,
+                    format!(
+                        "{label} without a byte-order mark (every other byte is zero): add `encoding = \"{label}\"` under [source]"
+                    ),
+                ));
             }
         }
         match std::str::from_utf8(&carry) {

@@ -108,7 +108,8 @@ pub fn bind(
                             // Every source is resolved, so each missing one is reported.
                             let sources: Vec<Option<Column>> =
                                 wanted.iter().map(|w| resolve(w, &purpose)).collect();
-                            let sources: Vec<Column> = sources.into_iter().collect::<Option<_>>()?;
+                            let sources: Vec<Column> =
+                                sources.into_iter().collect::<Option<_>>()?;
                             let headers: Vec<String> =
                                 sources.iter().map(|c| c.header.clone()).collect();
                             let index = width + derived.len();

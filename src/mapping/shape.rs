@@ -136,15 +136,24 @@ mod tests {
     #[test]
     fn joins_skip_blanks_and_clean_ups_apply_per_part() {
         let shape = Shape {
-            join: vec![HeaderRef { name: "F".into(), line: 1 }],
+            join: vec![HeaderRef {
+                name: "F".into(),
+                line: 1,
+            }],
             sep: " ".into(),
             ..Shape::default()
         };
-        assert_eq!(shape.build(&[&text(" Ann "), &Cell::Empty, &text("Lee")]), text("Ann Lee"));
+        assert_eq!(
+            shape.build(&[&text(" Ann "), &Cell::Empty, &text("Lee")]),
+            text("Ann Lee")
+        );
         assert_eq!(shape.build(&[&Cell::Empty, &text("  ")]), Cell::Empty);
         let na = Cell::Error("#N/A".into());
         assert_eq!(shape.build(&[&text("Ann"), &na]), na);
-        let zip = Shape { pad: Some(5), ..Shape::default() };
+        let zip = Shape {
+            pad: Some(5),
+            ..Shape::default()
+        };
         assert_eq!(zip.build(&[&Cell::Number(2134.0)]), text("02134"));
         assert_eq!(zip.build(&[&text("02134-1234")]), text("02134-1234"));
         let tidy = Shape {
@@ -152,7 +161,10 @@ mod tests {
             trim: Some(Trim::Chars("*".into())),
             ..Shape::default()
         };
-        assert_eq!(tidy.build(&[&text("* 617.555   0100 *")]), text("617-555 0100"));
+        assert_eq!(
+            tidy.build(&[&text("* 617.555   0100 *")]),
+            text("617-555 0100")
+        );
         assert_eq!(tidy.build(&[&Cell::Bool(true)]), Cell::Bool(true));
     }
 }

@@ -1,6 +1,7 @@
 //! Onboarding a new file: `inspect`, `init` (a starter mapping that `--dry-run` accepts),
 //! fields built from several cells (`join`, `pad`, `trim`, `replace`), and the completions and
 //! man page generated from the command line's definitions.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
 mod headers;
 mod init;
@@ -53,7 +54,12 @@ pub fn choices(path: &std::path::Path) -> Vec<String> {
         for rule in rules.iter() {
             if let RuleSource::Column { column, shape, .. } = &rule.source {
                 let columns = match shape.as_ref().filter(|s| !s.join.is_empty()) {
-                    Some(shape) => shape.join.iter().map(|h| h.name.as_str()).collect::<Vec<_>>().join("+"),
+                    Some(shape) => shape
+                        .join
+                        .iter()
+                        .map(|h| h.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("+"),
                     None => column.name.clone(),
                 };
                 let field = if table.is_empty() {

@@ -14,9 +14,7 @@ mod tables;
 #[cfg(test)]
 mod tests;
 
-use super::{
-    Mapping, MappingErrors, MatchBy, Problem, RuleSource, suggest,
-};
+use super::{Mapping, MappingErrors, MatchBy, Problem, RuleSource, suggest};
 use crate::read::ReadOptions;
 use ontime_api::Entity;
 

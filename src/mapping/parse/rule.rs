@@ -97,7 +97,10 @@ impl Parser<'_> {
                     self.unknown_key(
                         &format!("{} = {{…}}", field.name),
                         key,
-                        &["column", "default", "map", "value", "join", "sep", "pad", "trim", "replace"],
+                        &[
+                            "column", "default", "map", "value", "join", "sep", "pad", "trim",
+                            "replace",
+                        ],
                     );
                     ok = false;
                 }

@@ -17,7 +17,6 @@ pub(super) struct ShapeDraft {
     pub(super) any: bool,
 }
 
-
 impl Parser<'_> {
     /// Takes `key` when it is a shape key; `false` when it is not one.
     pub(super) fn shape_key(
@@ -32,7 +31,10 @@ impl Parser<'_> {
             "join" => {
                 draft.shape.join = self.headers(value, "join");
                 if draft.shape.join.len() == 1 {
-                    let message = format!("`{}`: `join` needs two or more columns; for one, write `column = \"…\"`", field.name);
+                    let message = format!(
+                        "`{}`: `join` needs two or more columns; for one, write `column = \"…\"`",
+                        field.name
+                    );
                     self.problem(at, message, None);
                 }
             }
@@ -47,7 +49,11 @@ impl Parser<'_> {
                     DeValue::Boolean(false) => None,
                     DeValue::String(chars) => Some(Trim::Chars(chars.to_string())),
                     other => {
-                        let message = format!("`{}`: `trim` must be true or a string of characters to take off both ends, not {}", field.name, other.type_str());
+                        let message = format!(
+                            "`{}`: `trim` must be true or a string of characters to take off both ends, not {}",
+                            field.name,
+                            other.type_str()
+                        );
                         self.problem(at, message, None);
                         None
                     }
@@ -62,13 +68,25 @@ impl Parser<'_> {
 
     fn pad(&mut self, field: FieldDef, value: &Spanned<DeValue<'_>>) -> Option<usize> {
         let width = match value.get_ref() {
-            DeValue::Integer(i) => i.as_str().parse::<usize>().ok().filter(|w| (1..=30).contains(w)),
+            DeValue::Integer(i) => i
+                .as_str()
+                .parse::<usize>()
+                .ok()
+                .filter(|w| (1..=30).contains(w)),
             _ => None,
         };
         let message = if width.is_none() {
-            format!("`{}`: `pad` must be a whole number of digits from 1 to 30, such as `pad = 5`", field.name)
+            format!(
+                "`{}`: `pad` must be a whole number of digits from 1 to 30, such as `pad = 5`",
+                field.name
+            )
         } else if field.kind != Kind::Text {
-            format!("`{}`: `pad` is for text fields (postal codes, account numbers), and {} is {}", field.name, field.name, field.kind.describe())
+            format!(
+                "`{}`: `pad` is for text fields (postal codes, account numbers), and {} is {}",
+                field.name,
+                field.name,
+                field.kind.describe()
+            )
         } else {
             return width;
         };
@@ -76,9 +94,16 @@ impl Parser<'_> {
         None
     }
 
-    fn replacements(&mut self, field: FieldDef, value: &Spanned<DeValue<'_>>) -> Vec<(String, String)> {
+    fn replacements(
+        &mut self,
+        field: FieldDef,
+        value: &Spanned<DeValue<'_>>,
+    ) -> Vec<(String, String)> {
         let DeValue::Table(table) = value.get_ref() else {
-            let message = format!("`{}`: `replace` must be a table such as {{ \".\" = \"-\" }}", field.name);
+            let message = format!(
+                "`{}`: `replace` must be a table such as {{ \".\" = \"-\" }}",
+                field.name
+            );
             self.problem(value.span().start, message, None);
             return Vec::new();
         };
@@ -109,8 +134,12 @@ impl Parser<'_> {
         let name = field.name;
         let mut shape = draft.shape;
         let message = match (&column, shape.join.first()) {
-            (Some(_), Some(_)) => format!("`{name}`: `join` and `column` cannot go together: `join` lists every column"),
-            (_, None) if draft.sep_given => format!("`{name}`: `sep` goes with `join = [\"…\", \"…\"]`"),
+            (Some(_), Some(_)) => format!(
+                "`{name}`: `join` and `column` cannot go together: `join` lists every column"
+            ),
+            (_, None) if draft.sep_given => {
+                format!("`{name}`: `sep` goes with `join = [\"…\", \"…\"]`")
+            }
             (None, Some(first)) => {
                 let first = first.clone();
                 if !draft.sep_given {

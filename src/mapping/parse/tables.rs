@@ -126,7 +126,12 @@ impl Parser<'_> {
         found
     }
 
-    pub(super) fn read_options(&mut self, table: &DeTable<'_>, name: &str, known: &[&str]) -> ReadOptions {
+    pub(super) fn read_options(
+        &mut self,
+        table: &DeTable<'_>,
+        name: &str,
+        known: &[&str],
+    ) -> ReadOptions {
         let mut options = ReadOptions {
             header_row: 1,
             ..ReadOptions::default()

@@ -114,9 +114,9 @@ fn a_default_alone_is_a_default_for_every_customer() {
     assert!(found[1].1.contains("`map` needs `column"));
     assert!(found[2].1.contains("default \"Per mile\""));
     assert!(
-        found[3]
-            .1
-            .contains("needs `column = \"…\"`, `join = [\"…\", \"…\"]`, `value = …` or `default = …`")
+        found[3].1.contains(
+            "needs `column = \"…\"`, `join = [\"…\", \"…\"]`, `value = …` or `default = …`"
+        )
     );
 }
 
@@ -185,8 +185,16 @@ fn joins_and_clean_ups_are_read_and_checked() {
         "[customer]\nName = \"Company\"\nComments = { join = [\"A\", \"B\"], column = \"C\" }\nAccountNumber = { column = \"Acct\", pad = 0 }\nEmail = { column = \"E\", pad = 5 }\nCity = { column = \"City\", sep = \"-\" }\nState = { value = \"MA\", trim = true }\nFax = { column = \"Fax\", trim = 3 }\n",
     );
     let lines: Vec<Option<usize>> = found.iter().map(|(l, _)| *l).collect();
-    assert_eq!(lines, [Some(3), Some(4), Some(5), Some(6), Some(7), Some(8)], "{found:#?}");
-    assert!(found[0].1.contains("`join` and `column` cannot go together"));
+    assert_eq!(
+        lines,
+        [Some(3), Some(4), Some(5), Some(6), Some(7), Some(8)],
+        "{found:#?}"
+    );
+    assert!(
+        found[0]
+            .1
+            .contains("`join` and `column` cannot go together")
+    );
     assert!(found[2].1.contains("`pad` is for text fields"));
     assert!(found[3].1.contains("`sep` goes with `join"));
 }

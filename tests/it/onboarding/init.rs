@@ -36,7 +36,10 @@ fn one_row_per_contact_with_a_title_gets_a_join_and_a_pad() {
     assert_eq!(dry.code, 0, "{}\n{text}", dry.stderr);
     all_valid(&report);
     let chosen = choices(&work.path("contacts.toml"));
-    assert!(chosen.contains(&"contact.Name=First Name+Last Name".to_string()), "{chosen:?}");
+    assert!(
+        chosen.contains(&"contact.Name=First Name+Last Name".to_string()),
+        "{chosen:?}"
+    );
 }
 
 #[test]
@@ -44,19 +47,57 @@ fn contacts_on_a_linked_sheet_become_a_linked_contact_table() {
     use X::S;
     let work = Work::new();
     let customers = vec![
-        vec![S("Account No"), S("Account Name"), S("Telephone"), S("Status")],
-        vec![S("A-1"), S("Acme Freight"), S("(617) 555-0100"), S("Active")],
-        vec![S("A-2"), S("Bolt Couriers"), S("(617) 555-0101"), S("Inactive")],
+        vec![
+            S("Account No"),
+            S("Account Name"),
+            S("Telephone"),
+            S("Status"),
+        ],
+        vec![
+            S("A-1"),
+            S("Acme Freight"),
+            S("(617) 555-0100"),
+            S("Active"),
+        ],
+        vec![
+            S("A-2"),
+            S("Bolt Couriers"),
+            S("(617) 555-0101"),
+            S("Inactive"),
+        ],
         vec![S("A-3"), S("Cargo Co"), S("(617) 555-0102"), S("Active")],
         vec![S("A-4"), S("Delta Drop"), S("(617) 555-0103"), S("Active")],
     ];
     let contacts = vec![
-        vec![S("Account No"), S("Contact Person"), S("Email"), S("Mobile")],
-        vec![S("A-1"), S("Ann Lee"), S("ann@acme.example"), S("617-555-0200")],
-        vec![S("A-1"), S("Bob Marsh"), S("bob@acme.example"), S("617-555-0201")],
-        vec![S("A-3"), S("Cy Ng"), S("cy@cargo.example"), S("617-555-0202")],
+        vec![
+            S("Account No"),
+            S("Contact Person"),
+            S("Email"),
+            S("Mobile"),
+        ],
+        vec![
+            S("A-1"),
+            S("Ann Lee"),
+            S("ann@acme.example"),
+            S("617-555-0200"),
+        ],
+        vec![
+            S("A-1"),
+            S("Bob Marsh"),
+            S("bob@acme.example"),
+            S("617-555-0201"),
+        ],
+        vec![
+            S("A-3"),
+            S("Cy Ng"),
+            S("cy@cargo.example"),
+            S("617-555-0202"),
+        ],
     ];
-    work.xlsx("linked.xlsx", &[("Customers", customers), ("Contacts", contacts)]);
+    work.xlsx(
+        "linked.xlsx",
+        &[("Customers", customers), ("Contacts", contacts)],
+    );
     let (_, text, dry, report) = init_and_dry_run(&work, "linked.xlsx", "linked.toml");
     assert_eq!(dry.code, 0, "{}\n{text}", dry.stderr);
     all_valid(&report);
@@ -89,9 +130,15 @@ fn odd_headers_in_a_semicolon_csv_are_matched() {
         "BillingAdjustmentPercentage=Discount %",
         "PricingMethod=Rate Type",
     ] {
-        assert!(chosen.contains(&want.to_string()), "{want} not in {chosen:?}\n{text}");
+        assert!(
+            chosen.contains(&want.to_string()),
+            "{want} not in {chosen:?}\n{text}"
+        );
     }
-    assert!(text.contains("\"Yes\" = false"), "Active? is inverted: {text}");
+    assert!(
+        text.contains("\"Yes\" = false"),
+        "Active? is inverted: {text}"
+    );
     assert!(text.contains("\"Per Mile\" = \"Distance\""), "{text}");
 }
 
@@ -102,9 +149,20 @@ fn init_never_overwrites_without_force() {
     work.write("in.mapping.toml", "mine");
     let run = work.run(&["init", "in.csv"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("exists; nothing was written"), "{}", run.stderr);
-    assert_eq!(std::fs::read_to_string(work.path("in.mapping.toml")).unwrap(), "mine");
+    assert!(
+        run.stderr.contains("exists; nothing was written"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(work.path("in.mapping.toml")).unwrap(),
+        "mine"
+    );
     let run = work.run(&["init", "in.csv", "--force"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(std::fs::read_to_string(work.path("in.mapping.toml")).unwrap().contains("Name = \"Company\""));
+    assert!(
+        std::fs::read_to_string(work.path("in.mapping.toml"))
+            .unwrap()
+            .contains("Name = \"Company\"")
+    );
 }

@@ -10,12 +10,72 @@ pub fn contacts_workbook(work: &Work, name: &str) -> std::path::PathBuf {
     let rows = vec![
         vec![S("Customer export, March 2026")],
         vec![],
-        vec![S("Acct #"), S("Company"), S("Zip"), S("First Name"), S("Last Name"), S("Contact Email"), S("Web Portal"), S("Note"), S("Note")],
-        vec![N(1001.0), S("Harbor & Pike"), S("02110"), S("Ann"), S("Lee"), S("ann@hp.example"), S("Yes"), S("x"), Blank],
-        vec![N(1001.0), S("Harbor & Pike"), S("02110"), S("Bob"), S("Marsh"), S("bob@hp.example"), S("Yes"), Blank, Blank],
-        vec![N(1002.0), S("Brendan Medical"), N(2215.0), S("Cy"), Blank, S("cy@bm.example"), S("No"), Blank, Blank],
-        vec![N(1003.0), S("Longwood Labs"), N(10001.0), S("Di"), S("Ng"), S("di@ll.example"), S("no"), Blank, Blank],
-        vec![N(1003.0), S("Longwood Labs"), N(10001.0), S("Ed"), S("Fox"), S("ed@ll.example"), S("no"), Blank, Blank],
+        vec![
+            S("Acct #"),
+            S("Company"),
+            S("Zip"),
+            S("First Name"),
+            S("Last Name"),
+            S("Contact Email"),
+            S("Web Portal"),
+            S("Note"),
+            S("Note"),
+        ],
+        vec![
+            N(1001.0),
+            S("Harbor & Pike"),
+            S("02110"),
+            S("Ann"),
+            S("Lee"),
+            S("ann@hp.example"),
+            S("Yes"),
+            S("x"),
+            Blank,
+        ],
+        vec![
+            N(1001.0),
+            S("Harbor & Pike"),
+            S("02110"),
+            S("Bob"),
+            S("Marsh"),
+            S("bob@hp.example"),
+            S("Yes"),
+            Blank,
+            Blank,
+        ],
+        vec![
+            N(1002.0),
+            S("Brendan Medical"),
+            N(2215.0),
+            S("Cy"),
+            Blank,
+            S("cy@bm.example"),
+            S("No"),
+            Blank,
+            Blank,
+        ],
+        vec![
+            N(1003.0),
+            S("Longwood Labs"),
+            N(10001.0),
+            S("Di"),
+            S("Ng"),
+            S("di@ll.example"),
+            S("no"),
+            Blank,
+            Blank,
+        ],
+        vec![
+            N(1003.0),
+            S("Longwood Labs"),
+            N(10001.0),
+            S("Ed"),
+            S("Fox"),
+            S("ed@ll.example"),
+            S("no"),
+            Blank,
+            Blank,
+        ],
     ];
     let lists = vec![vec![S("Status")], vec![S("Active")]];
     work.xlsx(name, &[("Export", rows), ("Lists", lists)])
@@ -36,8 +96,18 @@ fn hidden_sheets_are_marked() {
     book.save(work.path("h.xlsx")).unwrap();
     let run = work.run(&["inspect", "h.xlsx"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("sheet \"Lists\": 1 rows, 1 columns, hidden"), "{}", run.stdout);
-    assert!(run.stdout.contains("sheet \"Customers\": 2 rows, 2 columns  <- inspected"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("sheet \"Lists\": 1 rows, 1 columns, hidden"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("sheet \"Customers\": 2 rows, 2 columns  <- inspected"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -58,7 +128,8 @@ fn a_workbook_with_a_title_and_lost_zeros_is_described() {
 fn a_csv_shows_its_encoding_delimiter_and_problems() {
     let work = Work::new();
     // Windows-1252 (é as 0xE9), semicolons, a phone number in scientific notation.
-    let mut bytes = b"Code;Name;Phone\n1;Caf\xe9 Rouge;6.17555E+09\n2;Bistro;(617) 555-0100\n".to_vec();
+    let mut bytes =
+        b"Code;Name;Phone\n1;Caf\xe9 Rouge;6.17555E+09\n2;Bistro;(617) 555-0100\n".to_vec();
     bytes.extend_from_slice(b"3;Deli;(617) 555-0101\n");
     work.write("w.csv", &bytes);
     let run = work.run(&["inspect", "w.csv"]);
@@ -71,7 +142,11 @@ fn a_file_that_cannot_be_read_is_an_error_not_a_panic() {
     let work = Work::new();
     let run = work.run(&["inspect", "missing.csv"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.starts_with("error: missing.csv: cannot open"), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: missing.csv: cannot open"),
+        "{}",
+        run.stderr
+    );
     work.write("empty.csv", "");
     let run = work.run(&["inspect", "empty.csv"]);
     assert_eq!(run.code, 2, "{}", run.stderr);

@@ -29,7 +29,10 @@ fn joined_and_cleaned_fields_reach_the_report_and_errors_name_all_sources() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     // Customer 1 is valid; customer 2's e-mail is "bob" alone (Domain blank, skipped).
     assert!(report[0].starts_with("2,valid,1"), "{report:?}");
-    assert!(report[2].contains("Email: column \"User + Domain\" value \"bob\""), "{report:?}");
+    assert!(
+        report[2].contains("Email: column \"User + Domain\" value \"bob\""),
+        "{report:?}"
+    );
     let full = work.report("r.csv");
     let column = full[0].iter().position(|h| h == "column").unwrap();
     assert_eq!(full[3][column], "User + Domain");
@@ -37,8 +40,14 @@ fn joined_and_cleaned_fields_reach_the_report_and_errors_name_all_sources() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     let fix = std::fs::read_to_string(work.path("fix.csv")).unwrap();
     let fix = fix.trim_start_matches('\u{feff}');
-    assert!(fix.starts_with("Acct,Company,First Name,Last Name,Zip,User,Domain,Phone,Error\n"), "{fix}");
-    assert!(fix.contains("2,Bolt,,Marsh,501,bob,,617.555.0101,"), "{fix}");
+    assert!(
+        fix.starts_with("Acct,Company,First Name,Last Name,Zip,User,Domain,Phone,Error\n"),
+        "{fix}"
+    );
+    assert!(
+        fix.contains("2,Bolt,,Marsh,501,bob,,617.555.0101,"),
+        "{fix}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -71,6 +80,14 @@ fn a_join_with_missing_columns_names_each_of_them() {
         "[customer]\nAccountNumber = \"Acct\"\nName = \"Company\"\n[contact]\nName = { join = [\"First\", \"Last\"] }\n",
     );
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("column \"First\" (for contact.Name)"), "{}", run.stderr);
-    assert!(run.stderr.contains("column \"Last\" (for contact.Name)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("column \"First\" (for contact.Name)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("column \"Last\" (for contact.Name)"),
+        "{}",
+        run.stderr
+    );
 }

@@ -22,6 +22,10 @@ fn completions_for_each_shell_name_the_subcommands() {
 fn the_man_page_is_roff_with_the_options() {
     let run = Work::new().run(&["manpage"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains(".TH ontime-import 1"), "{}", &run.stdout[..200]);
+    assert!(
+        run.stdout.contains(".TH ontime-import 1"),
+        "{}",
+        &run.stdout[..200]
+    );
     assert!(run.stdout.contains("dry\\-run"), "no --dry-run in the page");
 }
