@@ -8,7 +8,7 @@ use std::hash::{Hash, Hasher};
 
 use serde::Serialize;
 
-use super::profile::Column;
+use super::profile::{Column, thousands};
 use crate::init::synonyms::{Target, targets};
 use crate::mapping::convert::borrowed_text;
 use crate::read::Row;
@@ -80,12 +80,24 @@ fn hash(text: &str) -> u64 {
     hasher.finish().max(2)
 }
 
+/// The hash of each cell of a row ([`NONE`] for a blank), worked out once for all candidates.
+pub fn hashes(row: &Row, width: usize, into: &mut Vec<u64>) {
+    into.clear();
+    into.extend((0..width).map(|i| {
+        row.cells
+            .get(i)
+            .and_then(borrowed_text)
+            .map_or(NONE, |text| hash(&text))
+    }));
+}
+
 impl Candidate {
-    pub fn add(&mut self, row: &Row) {
-        let Some(key) = row.cells.get(self.index).and_then(borrowed_text) else {
+    /// Takes a row, as its cells' [`hashes`].
+    pub fn add(&mut self, row: &[u64]) {
+        let key = row[self.index];
+        if key == NONE {
             return;
-        };
-        let key = hash(&key);
+        }
         let width = self.varies.len();
         if !self.groups.contains_key(&key) && self.groups.len() >= MAX_GROUPS {
             return;
@@ -96,13 +108,10 @@ impl Candidate {
             .or_insert_with(|| (0, vec![NONE; width]));
         *rows += 1;
         for (column, first) in firsts.iter_mut().enumerate() {
-            if *first == VARIED {
+            let value = row[column];
+            if *first == VARIED || value == NONE {
                 continue;
             }
-            let Some(text) = row.cells.get(column).and_then(borrowed_text) else {
-                continue;
-            };
-            let value = hash(&text);
             if *first == NONE {
                 *first = value;
             } else if *first != value {
@@ -116,6 +125,7 @@ impl Candidate {
 
 /// A candidate's result: how many columns stay constant within its groups.
 struct Score {
+    groups: usize,
     constant: Vec<usize>,
     varying: Vec<usize>,
     index: usize,
@@ -135,6 +145,7 @@ pub fn decide(candidates: Vec<Candidate>, columns: &[Column]) -> Option<GroupKey
             .filter(|i| *i != c.index && columns[*i].filled > 0)
             .partition(|i| c.varies[*i] <= tolerated);
         Some(Score {
+            groups: c.groups.len(),
             constant,
             varying,
             index: c.index,
@@ -152,6 +163,7 @@ pub fn decide(candidates: Vec<Candidate>, columns: &[Column]) -> Option<GroupKey
             .collect::<Vec<_>>()
     };
     if let Some(Score {
+        groups,
         constant,
         varying,
         index,
@@ -161,9 +173,14 @@ pub fn decide(candidates: Vec<Candidate>, columns: &[Column]) -> Option<GroupKey
     {
         let count = constant.len();
         let column = &columns[index];
+        let values = if groups >= MAX_GROUPS {
+            format!("{}+", thousands(MAX_GROUPS))
+        } else {
+            thousands(groups)
+        };
         let why = format!(
-            "its {} values repeat ({} of them on several rows), and within each such group {} other columns keep one value",
-            column.distinct, multi, count
+            "{} of its {values} values are on several rows, and within each such group {count} other columns keep one value",
+            thousands(multi as usize)
         );
         return Some(GroupKey {
             column: column.header.clone(),

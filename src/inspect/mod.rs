@@ -144,10 +144,11 @@ fn find_group_key(
     let mut candidates = group_key::candidates(columns);
     if !candidates.is_empty() {
         let table = read::open(input, options)?;
+        let mut hashes = Vec::with_capacity(columns.len());
         for row in table.rows {
-            let row = row?;
+            group_key::hashes(&row?, columns.len(), &mut hashes);
             for candidate in &mut candidates {
-                candidate.add(&row);
+                candidate.add(&hashes);
             }
         }
     }

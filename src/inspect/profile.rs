@@ -2,7 +2,7 @@
 //! set up to [`DISTINCT_CAP`], then only "more"), the first samples, the kinds of its values,
 //! and at the end its verdict: one kind and the problems a person should fix or know.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
@@ -18,7 +18,8 @@ const SAMPLES: usize = 3;
 #[derive(Debug, Default)]
 pub struct Tally {
     filled: u64,
-    distinct: HashSet<String>,
+    /// Each distinct value with its kind: a value seen again is not classified again.
+    distinct: HashMap<String, ValueKind>,
     /// More distinct values than [`DISTINCT_CAP`] were seen.
     capped: bool,
     samples: Vec<String>,
@@ -38,7 +39,11 @@ impl Tally {
             return;
         };
         self.filled += 1;
-        let kind = kind::of_cell(cell);
+        let known = match cell {
+            Cell::Text(_) => self.distinct.get(text.as_ref()).copied(),
+            _ => None,
+        };
+        let kind = known.unwrap_or_else(|| kind::of_cell(cell));
         *self.kinds.entry(kind).or_default() += 1;
         self.examples
             .entry(kind)
@@ -54,12 +59,12 @@ impl Tally {
             }
             _ => {}
         }
-        if !self.distinct.contains(text.as_ref()) {
+        if known.is_none() && !self.distinct.contains_key(text.as_ref()) {
             if self.distinct.len() < DISTINCT_CAP {
                 if self.samples.len() < SAMPLES {
                     self.samples.push(text.to_string());
                 }
-                self.distinct.insert(text.into_owned());
+                self.distinct.insert(text.into_owned(), kind);
             } else {
                 self.capped = true;
             }
@@ -95,7 +100,7 @@ impl Tally {
         let pad = self.pad();
         let mut values: Vec<String> = Vec::new();
         if !self.capped && self.distinct.len() <= ENUM_MAX {
-            values = self.distinct.iter().cloned().collect();
+            values = self.distinct.keys().cloned().collect();
             values.sort();
         }
         Column {
@@ -131,9 +136,9 @@ impl Tally {
         let words = !self.capped
             && !self.distinct.is_empty()
             && self.distinct.len() <= 3
-            && self.distinct.iter().all(|v| kind::boolean_word(v).is_some())
+            && self.distinct.keys().all(|v| kind::boolean_word(v).is_some())
             // A column of 0s and 1s alone is a count as often as a flag; words settle it.
-            && self.distinct.iter().any(|v| v.parse::<u8>().is_err());
+            && self.distinct.keys().any(|v| v.parse::<u8>().is_err());
         words || (bools > 0 && bools == self.filled)
     }
 
