@@ -59,10 +59,11 @@ pub fn run(args: &InitArgs) -> ExitCode {
         .iter()
         .filter(|l| l.confidence < Confidence::High)
         .count();
+    let left = proposal.unplaced.len();
+    let columns = if left == 1 { "column" } else { "columns" };
     println!(
-        "wrote {}: {mapped} fields mapped ({unsure} to check), {} columns not placed",
-        output.display(),
-        proposal.unplaced.len()
+        "wrote {}: {mapped} fields mapped ({unsure} to check), {left} {columns} not placed",
+        output.display()
     );
     println!(
         "next: review it, then: ontime-import {} -m {} --dry-run",
