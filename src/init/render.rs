@@ -48,6 +48,30 @@ fn write_toml(
     )?;
     writeln!(out, "# The format is described in mappings/README.md.")?;
     writeln!(out)?;
+    write_source(out, found)?;
+    write_tables(out, p, linked)?;
+    writeln!(out)?;
+    writeln!(out, "[match]")?;
+    writeln!(out, "by = {}  # {}", quote(p.match_by.0), p.match_by.1)?;
+    if !p.unplaced.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "# Columns not placed (map them yourself if they matter):"
+        )?;
+        for (header, why) in &p.unplaced {
+            let header = if header.is_empty() {
+                "(blank header)".to_string()
+            } else {
+                quote(header)
+            };
+            writeln!(out, "#   {header}: {why}")?;
+        }
+    }
+    Ok(())
+}
+
+fn write_source(out: &mut String, found: &Inspection) -> std::fmt::Result {
     writeln!(out, "[source]")?;
     if let Some(sheet) = &found.sheet {
         writeln!(out, "sheet = {}", quote(sheet))?;
@@ -63,6 +87,11 @@ fn write_toml(
     if let Some(label) = encoding_label(found) {
         writeln!(out, "encoding = {}  # the file is not UTF-8", quote(label))?;
     }
+    Ok(())
+}
+
+/// `[customer]`, then `[department]` and `[contact]` from the same rows or a linked sheet.
+fn write_tables(out: &mut String, p: &Proposal, linked: &[Linked]) -> std::fmt::Result {
     writeln!(out)?;
     writeln!(out, "[customer]")?;
     if let Some((column, why)) = &p.group_by {
@@ -95,24 +124,6 @@ fn write_toml(
             for line in &link.lines {
                 rule(out, line)?;
             }
-        }
-    }
-    writeln!(out)?;
-    writeln!(out, "[match]")?;
-    writeln!(out, "by = {}  # {}", quote(p.match_by.0), p.match_by.1)?;
-    if !p.unplaced.is_empty() {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "# Columns not placed (map them yourself if they matter):"
-        )?;
-        for (header, why) in &p.unplaced {
-            let header = if header.is_empty() {
-                "(blank header)".to_string()
-            } else {
-                quote(header)
-            };
-            writeln!(out, "#   {header}: {why}")?;
         }
     }
     Ok(())

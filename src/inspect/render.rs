@@ -16,6 +16,17 @@ pub fn text(found: &Inspection) -> String {
 }
 
 fn write_text(out: &mut String, found: &Inspection) -> std::fmt::Result {
+    write_file(out, found)?;
+    write_table(out, found)?;
+    writeln!(out)?;
+    for column in &found.columns {
+        write_column(out, column)?;
+    }
+    Ok(())
+}
+
+/// The file: a CSV's encoding and delimiter, or a workbook's sheets.
+fn write_file(out: &mut String, found: &Inspection) -> std::fmt::Result {
     let file = found.file.display();
     if found.format == "csv" {
         writeln!(out, "{file}: CSV")?;
@@ -45,6 +56,11 @@ fn write_text(out: &mut String, found: &Inspection) -> std::fmt::Result {
             )?;
         }
     }
+    Ok(())
+}
+
+/// The header row, the data rows and the group key.
+fn write_table(out: &mut String, found: &Inspection) -> std::fmt::Result {
     writeln!(
         out,
         "header: row {} ({})",
@@ -74,33 +90,34 @@ fn write_text(out: &mut String, found: &Inspection) -> std::fmt::Result {
             "group key: none found (no column is always filled with repeating or unique values)"
         )?,
     }
-    writeln!(out)?;
-    for column in &found.columns {
-        let header = if column.header.is_empty() {
-            "(blank)".to_string()
-        } else {
-            format!("\"{}\"", column.header)
-        };
-        writeln!(
-            out,
-            "{} {header}: {}",
-            column.letter,
-            column.kind.describe()
-        )?;
-        writeln!(
-            out,
-            "    filled {:.0}% ({}), distinct {}, samples: {}",
-            column.fill_rate * 100.0,
-            thousands(column.filled as usize),
-            column.distinct_shown(),
-            quoted(&column.samples)
-        )?;
-        if column.enum_like {
-            writeln!(out, "    values: {}", quoted(&column.values))?;
-        }
-        for problem in &column.problems {
-            writeln!(out, "    problem: {problem}")?;
-        }
+    Ok(())
+}
+
+fn write_column(out: &mut String, column: &super::Column) -> std::fmt::Result {
+    let header = if column.header.is_empty() {
+        "(blank)".to_string()
+    } else {
+        format!("\"{}\"", column.header)
+    };
+    writeln!(
+        out,
+        "{} {header}: {}",
+        column.letter,
+        column.kind.describe()
+    )?;
+    writeln!(
+        out,
+        "    filled {:.0}% ({}), distinct {}, samples: {}",
+        column.fill_rate * 100.0,
+        thousands(column.filled as usize),
+        column.distinct_shown(),
+        quoted(&column.samples)
+    )?;
+    if column.enum_like {
+        writeln!(out, "    values: {}", quoted(&column.values))?;
+    }
+    for problem in &column.problems {
+        writeln!(out, "    problem: {problem}")?;
     }
     Ok(())
 }

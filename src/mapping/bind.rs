@@ -80,52 +80,22 @@ pub fn bind(
             }
         })
         .collect();
-    let mut resolve = |wanted: &HeaderRef, purpose: &str| {
-        find(table, header_row, wanted, purpose)
-            .map_err(|p| problems.push(p))
-            .ok()
+    let mut columns = Columns {
+        table,
+        header_row,
+        derived: Vec::new(),
+        problems,
     };
-    let width = table.headers.len();
-    let mut derived: Vec<Derived> = Vec::new();
     let entities = entities
         .iter()
         .map(|(entity, rules)| {
             let fields = rules
                 .iter()
                 .filter_map(|rule| {
+                    let purpose = format!("{}.{}", entity.table(), rule.field.name);
                     let column = match &rule.source {
-                        RuleSource::Column {
-                            column,
-                            shape: Some(shape),
-                            ..
-                        } => {
-                            let purpose = format!("{}.{}", entity.table(), rule.field.name);
-                            let wanted = if shape.join.is_empty() {
-                                std::slice::from_ref(column)
-                            } else {
-                                shape.join.as_slice()
-                            };
-                            // Every source is resolved, so each missing one is reported.
-                            let sources: Vec<Option<Column>> =
-                                wanted.iter().map(|w| resolve(w, &purpose)).collect();
-                            let sources: Vec<Column> =
-                                sources.into_iter().collect::<Option<_>>()?;
-                            let headers: Vec<String> =
-                                sources.iter().map(|c| c.header.clone()).collect();
-                            let index = width + derived.len();
-                            derived.push(Derived {
-                                index,
-                                sources: sources.iter().map(|c| c.index).collect(),
-                                shape: shape.clone(),
-                            });
-                            Some(Column {
-                                index,
-                                header: Shape::label(&headers),
-                            })
-                        }
-                        RuleSource::Column { column, .. } => {
-                            let purpose = format!("{}.{}", entity.table(), rule.field.name);
-                            Some(resolve(column, &purpose)?)
+                        RuleSource::Column { column, shape, .. } => {
+                            Some(columns.resolve(column, shape.as_ref(), &purpose)?)
                         }
                         RuleSource::Constant(_) | RuleSource::Default(_) => None,
                     };
@@ -138,6 +108,12 @@ pub fn bind(
             (*entity, fields)
         })
         .collect();
+    let Columns {
+        derived,
+        mut problems,
+        ..
+    } = columns;
+    let width = table.headers.len();
     if problems.is_empty() {
         Ok(Binding {
             key,
@@ -151,6 +127,53 @@ pub fn bind(
             path: mapping_path.to_path_buf(),
             problems,
         })
+    }
+}
+
+/// Resolves rules' columns against one table, collecting problems and derived columns.
+struct Columns<'t> {
+    table: &'t Table,
+    header_row: u64,
+    derived: Vec<Derived>,
+    problems: Vec<Problem>,
+}
+
+impl Columns<'_> {
+    /// The column a rule reads: the named one, or for a shaped rule a derived column past the
+    /// table's own, built from every source (each missing source is reported).
+    fn resolve(
+        &mut self,
+        column: &HeaderRef,
+        shape: Option<&Shape>,
+        purpose: &str,
+    ) -> Option<Column> {
+        let Some(shape) = shape else {
+            return self.find(column, purpose);
+        };
+        let wanted = if shape.join.is_empty() {
+            std::slice::from_ref(column)
+        } else {
+            shape.join.as_slice()
+        };
+        let sources: Vec<Option<Column>> = wanted.iter().map(|w| self.find(w, purpose)).collect();
+        let sources: Vec<Column> = sources.into_iter().collect::<Option<_>>()?;
+        let headers: Vec<String> = sources.iter().map(|c| c.header.clone()).collect();
+        let index = self.table.headers.len() + self.derived.len();
+        self.derived.push(Derived {
+            index,
+            sources: sources.iter().map(|c| c.index).collect(),
+            shape: shape.clone(),
+        });
+        Some(Column {
+            index,
+            header: Shape::label(&headers),
+        })
+    }
+
+    fn find(&mut self, wanted: &HeaderRef, purpose: &str) -> Option<Column> {
+        find(self.table, self.header_row, wanted, purpose)
+            .map_err(|p| self.problems.push(p))
+            .ok()
     }
 }
 
