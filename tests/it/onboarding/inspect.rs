@@ -152,3 +152,26 @@ fn a_file_that_cannot_be_read_is_an_error_not_a_panic() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }
+
+#[test]
+fn blank_and_repeated_headers_are_problems() {
+    let work = Work::new();
+    work.write("h.csv", "Acct,,acct,Company\n1,x,2,Acme\n3,y,4,Bolt\n");
+    let run = work.run(&["inspect", "h.csv", "--json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let problems = |i: usize| {
+        value["columns"][i]["problems"][0]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(problems(1).starts_with("blank header"), "{}", problems(1));
+    assert!(
+        problems(0).starts_with("duplicate header: column C"),
+        "{}",
+        problems(0)
+    );
+    assert_eq!(value["encoding"], "UTF-8");
+    assert_eq!(value["delimiter"], ",");
+}
