@@ -30,6 +30,8 @@ Examples:
   ontime-import samples/customers.xlsx --mapping mappings/default.toml --sandbox
   ontime-import customers.xlsx -m default.toml --dry-run
   ONTIME_API_KEY=... ontime-import customers.csv -m default.toml --company-id acme
+  ontime-import inspect customers.xlsx
+  ontime-import init customers.xlsx -o customers.toml
   ontime-import sandbox --port 8360";
 
 /// Import customers from CSV and Excel spreadsheets into OnTime 360.
@@ -57,6 +59,57 @@ pub struct Cli {
 pub enum Command {
     /// Serve a local simulation of the OnTime API, for trying the tool and setting up jobs.
     Sandbox(ontime_sandbox::SandboxArgs),
+    /// Show what is in a spreadsheet: sheets, the header row, and per column its fill rate,
+    /// distinct values, samples, kind and problems, and which column looks like a group key.
+    Inspect(InspectArgs),
+    /// Write a starter mapping file for a spreadsheet, each line with its evidence; review it,
+    /// then check it with --dry-run.
+    Init(InitArgs),
+    /// Print a shell completion script for bash, zsh, fish, powershell or elvish to stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout: `ontime-import manpage > ontime-import.1`.
+    Manpage,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// The spreadsheet: .csv/.txt, or a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods).
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+
+    /// The workbook sheet to look into (default: the first visible sheet).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Print JSON instead of text, for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The spreadsheet to write a mapping for.
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+
+    /// The workbook sheet the customers are on (default: the first visible sheet).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// Where to write the mapping. Default: INPUT's name with `.mapping.toml`, beside it.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Overwrite FILE when it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, powershell or elvish.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, clap::Args)]

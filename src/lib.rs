@@ -12,15 +12,20 @@
 //!   fix; [`summary`] the end-of-run figures.
 //!
 //! Beside them: [`cli`] (raw arguments), [`settings`] (validated), [`error`] (why a run could
-//! not start, and its exit code), [`logging`]. The OnTime contract (field catalogue, rules,
-//! JSON writer) is the `ontime-api` crate; the local OnTime API is the `ontime-sandbox` crate.
+//! not start, and its exit code), [`inspect`] and [`init`] (a new file's contents, a starter
+//! mapping), [`manual`] (completions, man page), [`logging`]. The OnTime contract (field
+//! catalogue, rules, JSON writer) is the `ontime-api` crate; the local OnTime API is the
+//! `ontime-sandbox` crate.
 
 pub mod cli;
 pub mod error;
 pub mod errors_file;
 pub mod group;
+pub mod init;
+pub mod inspect;
 pub mod ledger;
 pub mod logging;
+pub mod manual;
 pub mod mapping;
 pub mod pipeline;
 pub mod read;
@@ -36,8 +41,13 @@ use settings::Settings;
 
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: cli::Cli) -> ExitCode {
-    if let Some(cli::Command::Sandbox(args)) = cli.command {
-        return ontime_sandbox::serve_cli(args);
+    match cli.command {
+        Some(cli::Command::Sandbox(args)) => return ontime_sandbox::serve_cli(args),
+        Some(cli::Command::Inspect(args)) => return inspect::run(&args),
+        Some(cli::Command::Init(args)) => return init::run(&args),
+        Some(cli::Command::Completions(args)) => return manual::completions(args.shell),
+        Some(cli::Command::Manpage) => return manual::manpage(),
+        None => {}
     }
     logging::init(cli.import.verbose, cli.import.quiet, cli.import.log_format);
     let result = Settings::from_args(cli.import)

@@ -62,7 +62,8 @@ pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Load
         let mut rows = table.rows;
         rows.narrow(width(&binding));
         for row in rows {
-            let row = row?;
+            let mut row = row?;
+            binding.derive(&mut row);
             let key = Grouper::customer_key(&row, &binding).ok();
             let id = report.register(source, row.number, key.as_deref());
             grouper.add_child_row(entity, id, &row, &binding, &primary_name);

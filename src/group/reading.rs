@@ -119,7 +119,10 @@ impl Reader<'_> {
                     batch.push(read::Row::default());
                 }
                 match rows.next_into(&mut batch[filled]) {
-                    Some(Ok(())) => filled += 1,
+                    Some(Ok(())) => {
+                        self.binding.derive(&mut batch[filled]);
+                        filled += 1;
+                    }
                     Some(Err(e)) => {
                         error = Some(e);
                         break;

@@ -3,8 +3,9 @@
 //! the headers that are there and the closest one.
 
 use super::convert::invisible;
+use super::shape::{Derived, Shape};
 use super::{HeaderRef, MappingErrors, Problem, Rule, RuleSource, suggest};
-use crate::read::Table;
+use crate::read::{Row, Table};
 use ontime_api::Entity;
 
 /// A column of the input, resolved.
@@ -15,7 +16,8 @@ pub struct Column {
     pub header: String,
 }
 
-/// A rule with its column resolved (none for a constant).
+/// A rule with its column resolved (none for a constant; a derived column past the table's
+/// own for a rule with a `shape`).
 #[derive(Debug, Clone)]
 pub struct FieldBinding {
     pub rule: Rule,
@@ -27,9 +29,19 @@ pub struct FieldBinding {
 pub struct Binding {
     pub key: Vec<Column>,
     pub entities: Vec<(Entity, Vec<FieldBinding>)>,
+    /// The table's own columns: derived cells come after them.
+    pub width: usize,
+    /// Cells built from others (`join`, clean-ups), at indexes from `width` on.
+    pub derived: Vec<Derived>,
 }
 
 impl Binding {
+    /// Adds the derived cells to a row read from the bound table; the readers call it on each
+    /// row before anything looks at its cells. Nothing to do when the mapping shapes no cell.
+    pub fn derive(&self, row: &mut Row) {
+        super::shape::derive(&self.derived, self.width, row);
+    }
+
     pub fn fields(&self, entity: Entity) -> Option<&[FieldBinding]> {
         self.entities
             .iter()
@@ -68,10 +80,11 @@ pub fn bind(
             }
         })
         .collect();
-    let mut resolve = |wanted: &HeaderRef, purpose: &str| {
-        find(table, header_row, wanted, purpose)
-            .map_err(|p| problems.push(p))
-            .ok()
+    let mut columns = Columns {
+        table,
+        header_row,
+        derived: Vec::new(),
+        problems,
     };
     let entities = entities
         .iter()
@@ -79,10 +92,10 @@ pub fn bind(
             let fields = rules
                 .iter()
                 .filter_map(|rule| {
+                    let purpose = format!("{}.{}", entity.table(), rule.field.name);
                     let column = match &rule.source {
-                        RuleSource::Column { column, .. } => {
-                            let purpose = format!("{}.{}", entity.table(), rule.field.name);
-                            Some(resolve(column, &purpose)?)
+                        RuleSource::Column { column, shape, .. } => {
+                            Some(columns.resolve(column, shape.as_ref(), &purpose)?)
                         }
                         RuleSource::Constant(_) | RuleSource::Default(_) => None,
                     };
@@ -95,14 +108,72 @@ pub fn bind(
             (*entity, fields)
         })
         .collect();
+    let Columns {
+        derived,
+        mut problems,
+        ..
+    } = columns;
+    let width = table.headers.len();
     if problems.is_empty() {
-        Ok(Binding { key, entities })
+        Ok(Binding {
+            key,
+            entities,
+            width,
+            derived,
+        })
     } else {
         problems.dedup();
         Err(MappingErrors {
             path: mapping_path.to_path_buf(),
             problems,
         })
+    }
+}
+
+/// Resolves rules' columns against one table, collecting problems and derived columns.
+struct Columns<'t> {
+    table: &'t Table,
+    header_row: u64,
+    derived: Vec<Derived>,
+    problems: Vec<Problem>,
+}
+
+impl Columns<'_> {
+    /// The column a rule reads: the named one, or for a shaped rule a derived column past the
+    /// table's own, built from every source (each missing source is reported).
+    fn resolve(
+        &mut self,
+        column: &HeaderRef,
+        shape: Option<&Shape>,
+        purpose: &str,
+    ) -> Option<Column> {
+        let Some(shape) = shape else {
+            return self.find(column, purpose);
+        };
+        let wanted = if shape.join.is_empty() {
+            std::slice::from_ref(column)
+        } else {
+            shape.join.as_slice()
+        };
+        let sources: Vec<Option<Column>> = wanted.iter().map(|w| self.find(w, purpose)).collect();
+        let sources: Vec<Column> = sources.into_iter().collect::<Option<_>>()?;
+        let headers: Vec<String> = sources.iter().map(|c| c.header.clone()).collect();
+        let index = self.table.headers.len() + self.derived.len();
+        self.derived.push(Derived {
+            index,
+            sources: sources.iter().map(|c| c.index).collect(),
+            shape: shape.clone(),
+        });
+        Some(Column {
+            index,
+            header: Shape::label(&headers),
+        })
+    }
+
+    fn find(&mut self, wanted: &HeaderRef, purpose: &str) -> Option<Column> {
+        find(self.table, self.header_row, wanted, purpose)
+            .map_err(|p| self.problems.push(p))
+            .ok()
     }
 }
 

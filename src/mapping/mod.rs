@@ -2,19 +2,22 @@
 //!
 //! `parse` turns the TOML text into a [`Mapping`], reporting every problem in the file at once
 //! with its line; `bind` checks it against a table's real headers and resolves columns to
-//! indexes; `convert` turns one cell into a value of a property's kind. Nothing here reads rows
+//! indexes; `shape` builds a cell from several cells or cleans one (`join`, `pad`, `trim`,
+//! `replace`); `convert` turns one cell into a value of a property's kind. Nothing here reads rows
 //! or decides about customers: that is `group`'s business.
 
 mod bind;
 pub mod convert;
-mod number;
+pub mod number;
 mod parse;
+mod shape;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use bind::{Binding, Column, FieldBinding, bind};
 pub use parse::parse;
+pub use shape::{Derived, Shape, Trim};
 
 use crate::read::ReadOptions;
 use ontime_api::{Entity, FieldDef, Value};
@@ -58,11 +61,13 @@ pub struct Rule {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RuleSource {
     /// From a column; `default` when the cell is blank; `map` looked up first (keys trimmed and
-    /// lowercased; a `None` value means "treat as blank").
+    /// lowercased; a `None` value means "treat as blank"). With a `shape`, the cell is built
+    /// first: `column` is then the first of the columns it reads.
     Column {
         column: HeaderRef,
         default: Option<Value>,
         map: Vec<(String, Option<Value>)>,
+        shape: Option<Shape>,
     },
     /// The same value for every customer, written over whatever OnTime holds: the mapping
     /// author's explicit choice.

@@ -12,6 +12,7 @@ mod messy_exports;
 mod messy_input;
 mod numbers;
 mod odd_servers;
+mod onboarding;
 mod outputs;
 mod sandbox;
 mod screens;

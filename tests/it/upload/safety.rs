@@ -155,8 +155,9 @@ async fn the_summary_json_holds_the_figures() {
         run.stderr
     );
     assert!(
-        run.stderr
-            .contains("requests sent: 5 (1.67 per customer); daily quota left: 86395"),
+        run.stderr.contains(
+            "requests sent: 5 (1.67 per customer): list 2, create 3; daily quota left: 86395"
+        ),
         "{}",
         run.stderr
     );
