@@ -1,6 +1,6 @@
 //! The one error a run can end with before it has a summary, wrapping each stage's own error;
 //! it alone decides what a failed start prints and its exit code. A run that got as far as
-//! deciding its rows ends with a [`crate::summary::Summary`] instead, whose exit code comes
+//! deciding its rows ends with a summary (`summary.rs`) instead, whose exit code comes
 //! from its counts and its stop ([`crate::upload::Stop`]).
 
 use std::path::PathBuf;

@@ -8,17 +8,16 @@
 mod key;
 mod propose;
 mod render;
-pub mod synonyms;
 mod values;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::cli::InitArgs;
+use crate::inspect::synonyms::{Target, normalise, targets};
 use crate::inspect::{self, Inspection};
 use ontime_api::Entity;
 use propose::{Confidence, Line, field_name};
-use synonyms::{Target, normalise, targets};
 
 /// A department or contact table on another sheet, linked to the customers by a column.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
 //! An inspection → the mapping it suggests: which column feeds which OnTime field, by header
-//! ([`super::synonyms`]) and by content (the column's kind), the group key, department and
+//! ([`crate::inspect::synonyms`]) and by content (the column's kind), the group key, department and
 //! contact columns, value maps, and the columns left over. Each choice keeps its evidence and
 //! a confidence, for the comment beside it in the file.
 //!
@@ -8,8 +8,8 @@
 //! column that varies within a customer, so the mapping passes `--dry-run` on that file.
 
 use super::key::{key_and_name, match_by};
-use super::synonyms::{Target, targets};
 use crate::inspect::kind::ValueKind;
+use crate::inspect::synonyms::{Target, targets};
 use crate::inspect::{Column, Inspection};
 use ontime_api::{Entity, Kind};
 

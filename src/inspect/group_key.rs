@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 use serde::Serialize;
 
 use super::profile::{Column, thousands};
-use crate::init::synonyms::{Target, targets};
+use super::synonyms::{Target, targets};
 use crate::mapping::convert::borrowed_text;
 use crate::read::Row;
 use ontime_api::Entity;

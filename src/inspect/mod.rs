@@ -12,6 +12,7 @@ pub mod kind;
 pub mod profile;
 mod render;
 mod sheets;
+pub mod synonyms;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

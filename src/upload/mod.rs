@@ -12,6 +12,7 @@ mod answer;
 mod children;
 mod client;
 mod customer;
+mod error;
 mod http;
 mod interrupts;
 pub mod merge;
@@ -26,6 +27,7 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 pub use client::{CallError, Client, RequestKind, Spending};
+pub use error::{Error, Failed};
 
 use crate::group::CustomerGroup;
 use crate::ledger::{Entry, Ledger, Lock, Site};
@@ -61,28 +63,6 @@ pub struct Outcome {
     /// What the user must hear of after the summary (customers that appeared from elsewhere
     /// while this run created into an empty account).
     pub warnings: Vec<String>,
-}
-
-/// Why an upload could not start, or could not go on past its first request: nothing more was
-/// sent.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Ledger(#[from] crate::ledger::LedgerError),
-    #[error("cannot start the built-in sandbox: {0}")]
-    Sandbox(std::io::Error),
-    #[error("the sandbox's address is no URL: {0}")]
-    SandboxUrl(String),
-    #[error("cannot listen for Ctrl-C and termination signals: {0}")]
-    Signals(std::io::Error),
-    #[error("{0}")]
-    Client(String),
-    #[error("the report's task failed: {0}")]
-    ReportTask(String),
-    #[error(
-        "the first request to {site} (GET api/customers, which proves the address, company id and key before anything is sent or taken as unchanged) failed: {cause}\nhint: check --base-url (ONTIME_BASE_URL) and ONTIME_COMPANY_ID, and that the service is up; nothing was sent"
-    )]
-    Unproven { site: String, cause: String },
 }
 
 /// Whether the run writes or only looks.
@@ -134,10 +114,6 @@ pub async fn prepare(target: &Target, lock: Option<Lock>) -> Result<Prepared, Er
         sandbox,
     })
 }
-
-/// Why an upload ended early, with the report when it is still had (a run that could not
-/// start sending lists every row `not_sent` in it).
-pub type Failed = (Option<Report>, Error);
 
 /// Sends `groups` (or, with [`Intent::Preview`], only looks them up), deciding their rows in
 /// `report`, which a task of its own owns meanwhile ([`crate::report::task`]) and which comes

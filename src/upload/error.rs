@@ -1,0 +1,29 @@
+//! Why an upload could not start or go on: nothing more was sent.
+
+use crate::report::Report;
+
+/// Why an upload could not start, or could not go on past its first request: nothing more was
+/// sent.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
+    #[error("cannot start the built-in sandbox: {0}")]
+    Sandbox(std::io::Error),
+    #[error("the sandbox's address is no URL: {0}")]
+    SandboxUrl(String),
+    #[error("cannot listen for Ctrl-C and termination signals: {0}")]
+    Signals(std::io::Error),
+    #[error("{0}")]
+    Client(String),
+    #[error("the report's task failed: {0}")]
+    ReportTask(String),
+    #[error(
+        "the first request to {site} (GET api/customers, which proves the address, company id and key before anything is sent or taken as unchanged) failed: {cause}\nhint: check --base-url (ONTIME_BASE_URL) and ONTIME_COMPANY_ID, and that the service is up; nothing was sent"
+    )]
+    Unproven { site: String, cause: String },
+}
+
+/// Why an upload ended early, with the report when it is still had (a run that could not
+/// start sending lists every row `not_sent` in it).
+pub type Failed = (Option<Report>, Error);
