@@ -79,6 +79,23 @@ fn shared_string_indexes_must_be_whole_numbers() {
             "{bad}: {error}"
         );
     }
+    // Quoted `>`, single quotes and a quote in the other kind of quote: the tag is read the
+    // same whether taken whole or piece by piece.
+    for tag in [
+        r#"<c r="A1" x="a>b" t="s">"#,
+        r#"<c r='A1' t='s'>"#,
+        r#"<c x='"' r="A1" t="s">"#,
+        r#"<c x="'>'" r="A1" t="s">"#,
+    ] {
+        let error = scan(&format!("{tag}<v>x</v></c>")).unwrap_err();
+        assert!(
+            error.contains("cell A1 refers to a shared string"),
+            "{tag}: {error}"
+        );
+        assert_eq!(scan(&format!("{tag}<v>7</v></c>")), Ok(()), "{tag}");
+    }
+    let error = scan(r#"<c x=">" r="XFE1"/>"#).unwrap_err();
+    assert!(error.contains("XFE1"), "{error}");
     // Other cells' values are not indexes; a `<v>` after the shared cell ended is not one.
     assert_eq!(scan(r#"<c r="A1"><v>-1.5</v></c><v>abc</v>"#), Ok(()));
     assert_eq!(scan(r#"<c r="A1" t="s"/><v>abc</v>"#), Ok(()));
