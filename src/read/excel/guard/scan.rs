@@ -187,7 +187,7 @@ impl Scanner {
         // number of `"`, no `'`): taken whole, as the steps below would take it piece by piece.
         if let Some(gt) = memchr(b'>', bytes) {
             let head = &bytes[..gt];
-            if memchr(b'\'', head).is_none() && memchr_iter(b'"', head).count() % 2 == 0 {
+            if memchr(b'\'', head).is_none() && memchr_iter(b'"', head).count().is_multiple_of(2) {
                 self.keep(head)?;
                 let before = match gt {
                     0 => self.last[1],
