@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use crate::group::load::LoadError;
 use crate::ledger::LedgerError;
+use crate::logging::shown;
+use crate::read::ReadError;
 use crate::settings::SettingsError;
 use crate::upload;
 
@@ -27,6 +29,15 @@ pub enum RunError {
     },
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// A file `inspect` or `init` cannot read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// A command refused what it was asked (`init` over an existing file, say).
+    #[error("{message}")]
+    Refused {
+        message: String,
+        hint: Option<&'static str>,
+    },
     #[error(transparent)]
     Upload(#[from] upload::Error),
     #[error("cannot start the async runtime: {0}")]
@@ -41,6 +52,25 @@ impl RunError {
     /// as it was, or this run's lists every row `not_sent`.
     pub fn exit_code(&self) -> u8 {
         EXIT_START
+    }
+
+    /// What to do about it, when something helps: the `hint:` line under the error.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            RunError::Settings(error) => error.hint(),
+            RunError::Load(LoadError::Read(error)) | RunError::Read(error) => error.hint(),
+            RunError::Upload(error) => error.hint(),
+            RunError::Refused { hint, .. } => hint.map(str::to_string),
+            _ => None,
+        }
+    }
+
+    /// Prints it on stderr: `error: …`, then `hint: …` when there is one.
+    pub fn print(&self) {
+        eprintln!("error: {}", shown(&self.to_string()));
+        if let Some(hint) = self.hint() {
+            eprintln!("hint: {}", shown(&hint));
+        }
     }
 }
 

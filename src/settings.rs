@@ -109,9 +109,7 @@ pub enum SettingsError {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error(
-        "{path}, line {line}: the mapping file is not UTF-8 text\nhint: save it as UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)"
-    )]
+    #[error("{path}, line {line}: the mapping file is not UTF-8 text")]
     MappingNotUtf8 { path: PathBuf, line: usize },
     #[error(transparent)]
     Mapping(#[from] MappingErrors),
@@ -121,6 +119,18 @@ pub enum SettingsError {
     /// be written, or whose extension is not the format it would be written in.
     #[error("{0}")]
     Outputs(String),
+}
+
+impl SettingsError {
+    /// What to do about it, for the `hint:` line under the error.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SettingsError::MappingNotUtf8 { .. } => {
+                Some("save it as UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)".into())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The default sandbox rate: fast, but still through the limiter.

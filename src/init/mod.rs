@@ -10,8 +10,8 @@ mod propose;
 mod render;
 mod values;
 
+use crate::error::RunError;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use crate::cli::InitArgs;
 use crate::inspect::synonyms::{Target, normalise, targets};
@@ -31,26 +31,26 @@ pub struct Linked {
 
 /// Runs the subcommand: exit 0 with the file written, 2 when it exists (without `--force`)
 /// or the input cannot be read.
-pub fn run(args: &InitArgs) -> ExitCode {
+pub fn run(args: &InitArgs) -> Result<(), RunError> {
     let output = args
         .output
         .clone()
         .unwrap_or_else(|| default_output(&args.input));
     if output.exists() && !args.force {
-        return fail(&format!(
-            "{} exists; nothing was written\nhint: add --force to overwrite it, or -o to write elsewhere",
-            output.display()
-        ));
+        return Err(RunError::Refused {
+            message: format!("{} exists; nothing was written", output.display()),
+            hint: Some("add --force to overwrite it, or -o to write elsewhere"),
+        });
     }
-    let found = match inspect::inspect(&args.input, args.sheet.as_deref()) {
-        Ok(found) => found,
-        Err(error) => return fail(&error.to_string()),
-    };
+    let found = inspect::inspect(&args.input, args.sheet.as_deref())?;
     let proposal = propose::propose(&found);
     let linked = linked_tables(&found, &proposal);
     let text = render::toml(&found, &proposal, &linked);
     if let Err(error) = std::fs::write(&output, &text) {
-        return fail(&format!("cannot write {}: {error}", output.display()));
+        return Err(RunError::Refused {
+            message: format!("cannot write {}: {error}", output.display()),
+            hint: None,
+        });
     }
     let mapped = proposal.lines.len() + linked.iter().map(|l| l.lines.len()).sum::<usize>();
     let unsure = proposal
@@ -69,12 +69,7 @@ pub fn run(args: &InitArgs) -> ExitCode {
         args.input.display(),
         output.display()
     );
-    ExitCode::SUCCESS
-}
-
-fn fail(message: &str) -> ExitCode {
-    eprintln!("error: {}", crate::logging::shown(message));
-    ExitCode::from(crate::EXIT_START)
+    Ok(())
 }
 
 /// `customers.xlsx` → `customers.mapping.toml`, beside it.

@@ -14,8 +14,8 @@ mod render;
 mod sheets;
 pub mod synonyms;
 
+use crate::error::RunError;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use serde::Serialize;
 
@@ -53,27 +53,17 @@ pub struct Inspection {
 
 /// Runs the subcommand: prints the inspection (text or JSON); exit 2 when the file cannot be
 /// read.
-pub fn run(args: &InspectArgs) -> ExitCode {
-    match inspect(&args.input, args.sheet.as_deref()) {
-        Ok(found) => {
-            let text = if args.json {
-                match serde_json::to_string_pretty(&found) {
-                    Ok(json) => json + "\n",
-                    Err(error) => return fail(&error),
-                }
-            } else {
-                render::text(&found)
-            };
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
-        Err(error) => fail(&error),
-    }
-}
-
-fn fail(error: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {}", crate::logging::shown(&error.to_string()));
-    ExitCode::from(crate::EXIT_START)
+pub fn run(args: &InspectArgs) -> Result<(), RunError> {
+    let found = inspect(&args.input, args.sheet.as_deref())?;
+    let text = if args.json {
+        let json = serde_json::to_string_pretty(&found)
+            .map_err(|error| RunError::Internal(format!("cannot write the JSON: {error}")))?;
+        json + "\n"
+    } else {
+        render::text(&found)
+    };
+    print!("{text}");
+    Ok(())
 }
 
 /// Inspects `input` (the sheet `sheet` of a workbook, else its first visible one).

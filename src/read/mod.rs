@@ -173,64 +173,47 @@ pub enum ReadError {
         file: PathBuf,
         cause: std::io::Error,
     },
-    #[error(
-        "{file}, line {line}: not valid UTF-8\nhint: the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` (from Excel on a Mac: `encoding = \"macintosh\"`) under [source] in the mapping file (or under the [department] or [contact] table that reads this file)"
-    )]
+    #[error("{file}, line {line}: not valid UTF-8")]
     NotUtf8 { file: PathBuf, line: u64 },
-    #[error(
-        "{file}: looks like UTF-16 text without a byte-order mark (every other byte is zero)\nhint: add `encoding = \"{encoding}\"` under [source] in the mapping file (or under the [department] or [contact] table that reads this file)"
-    )]
+    #[error("{file}: looks like UTF-16 text without a byte-order mark (every other byte is zero)")]
     Utf16NoBom {
         file: PathBuf,
         encoding: &'static str,
     },
-    #[error(
-        "{file}: unknown encoding \"{label}\"\nhint: use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\""
-    )]
+    #[error("{file}: unknown encoding \"{label}\"")]
     UnknownEncoding { file: PathBuf, label: String },
-    #[error(
-        "{table}: the header row {row} is past the end of the data ({rows} rows)\nhint: set `header_row` under [source] to the row that holds the column names"
-    )]
+    #[error("{table}: the header row {row} is past the end of the data ({rows} rows)")]
     NoHeader {
         table: SourceName,
         row: u64,
         rows: u64,
     },
-    #[error("{file}: sheet \"{sheet}\" does not exist; the sheets are: {}\nhint: set `sheet` under [source] to one of them", sheets.join(", "))]
+    #[error("{file}: sheet \"{sheet}\" does not exist; the sheets are: {}", sheets.join(", "))]
     NoSuchSheet {
         file: PathBuf,
         sheet: String,
         sheets: Vec<String>,
     },
-    #[error(
-        "{table}: there is nothing in it: no rows, not even a header\nhint: check that this is the right file (or sheet); if the file came from an export, export it again"
-    )]
+    #[error("{table}: there is nothing in it: no rows, not even a header")]
     Empty { table: SourceName },
-    #[error(
-        "{table}: the sheet is empty\nhint: the data is probably on another sheet of the workbook ({}): name it with `sheet = \"…\"` under [source]",
-        others.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
-    )]
+    #[error("{table}: the sheet is empty")]
     EmptySheet {
         table: SourceName,
         /// The workbook's other sheets.
         others: Vec<String>,
     },
-    #[error(
-        "{table}, row {row}: the header row is blank\nhint: set `header_row` under [source] to the row that holds the column names"
-    )]
+    #[error("{table}, row {row}: the header row is blank")]
     BlankHeader { table: SourceName, row: u64 },
-    #[error(
-        "{file}: the workbook is protected by a password\nhint: open it in Excel, remove the password (File > Info > Protect Workbook), save, and try again"
-    )]
+    #[error("{file}: the workbook is protected by a password")]
     Encrypted { file: PathBuf },
-    #[error("{file}: not a readable spreadsheet: {cause}\nhint: {hint}")]
+    #[error("{file}: not a readable spreadsheet: {cause}")]
     Format {
         file: PathBuf,
         cause: String,
         hint: &'static str,
     },
     #[error(
-        "{table}, cell {}{row}: the file stores this cell after row {after}, which was already read; rows are read in the order the file stores them\nhint: the program that wrote the file stored its rows out of order (Excel never does): open it in Excel, save it again, and run again",
+        "{table}, cell {}{row}: the file stores this cell after row {after}, which was already read; rows are read in the order the file stores them",
         column_letters(*column)
     )]
     OutOfOrder {
@@ -243,7 +226,7 @@ pub enum ReadError {
         after: u64,
     },
     #[error(
-        "{file}, line {line}, {column}: the quote (\") that opens this cell {problem}; the file is refused, so that no record is misread and nothing is sent\nhint: a cell that starts with a quote must end with one, right before the delimiter or the line end, and a quote inside it is written twice (\"\"); close the quote, double it or remove it, and run again"
+        "{file}, line {line}, {column}: the quote (\") that opens this cell {problem}; the file is refused, so that no record is misread and nothing is sent"
     )]
     Quote {
         file: PathBuf,
@@ -260,6 +243,45 @@ pub enum ReadError {
         line: u64,
         cause: String,
     },
+}
+
+impl ReadError {
+    /// The message and, on a line of its own, its hint: as a run prints it.
+    pub fn with_hint(&self) -> String {
+        match self.hint() {
+            Some(hint) => format!("{self}\nhint: {hint}"),
+            None => self.to_string(),
+        }
+    }
+
+    /// What to do about it, for the `hint:` line under the error.
+    pub fn hint(&self) -> Option<String> {
+        const ENCODING: &str = "under [source] in the mapping file (or under the [department] or [contact] table that reads this file)";
+        let header_row = "set `header_row` under [source] to the row that holds the column names";
+        Some(match self {
+            ReadError::NotUtf8 { .. } => format!(
+                "the file is in another encoding; if it came from Excel on Windows, add `encoding = \"windows-1252\"` (from Excel on a Mac: `encoding = \"macintosh\"`) {ENCODING}"
+            ),
+            ReadError::Utf16NoBom { encoding, .. } => {
+                format!("add `encoding = \"{encoding}\"` {ENCODING}")
+            }
+            ReadError::UnknownEncoding { .. } => {
+                "use a name such as \"utf-8\", \"windows-1252\", \"iso-8859-1\" or \"utf-16le\"".into()
+            }
+            ReadError::NoHeader { .. } | ReadError::BlankHeader { .. } => header_row.into(),
+            ReadError::NoSuchSheet { .. } => "set `sheet` under [source] to one of them".into(),
+            ReadError::Empty { .. } => "check that this is the right file (or sheet); if the file came from an export, export it again".into(),
+            ReadError::EmptySheet { others, .. } => format!(
+                "the data is probably on another sheet of the workbook ({}): name it with `sheet = \"…\"` under [source]",
+                others.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+            ),
+            ReadError::Encrypted { .. } => "open it in Excel, remove the password (File > Info > Protect Workbook), save, and try again".into(),
+            ReadError::Format { hint, .. } => (*hint).into(),
+            ReadError::OutOfOrder { .. } => "the program that wrote the file stored its rows out of order (Excel never does): open it in Excel, save it again, and run again".into(),
+            ReadError::Quote { .. } => "a cell that starts with a quote must end with one, right before the delimiter or the line end, and a quote inside it is written twice (\"\"); close the quote, double it or remove it, and run again".into(),
+            _ => return None,
+        })
+    }
 }
 
 /// A 0-based column as a spreadsheet names it: `A`, `Z`, `AA`, …, `XFD`.

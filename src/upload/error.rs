@@ -19,9 +19,22 @@ pub enum Error {
     #[error("the report's task failed: {0}")]
     ReportTask(String),
     #[error(
-        "the first request to {site} (GET api/customers, which proves the address, company id and key before anything is sent or taken as unchanged) failed: {cause}\nhint: check --base-url (ONTIME_BASE_URL) and ONTIME_COMPANY_ID, and that the service is up; nothing was sent"
+        "the first request to {site} (GET api/customers, which proves the address, company id and key before anything is sent or taken as unchanged) failed: {cause}"
     )]
     Unproven { site: String, cause: String },
+}
+
+impl Error {
+    /// What to do about it, for the `hint:` line under the error.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Unproven { .. } => Some(
+                "check --base-url (ONTIME_BASE_URL) and ONTIME_COMPANY_ID, and that the service is up; nothing was sent"
+                    .into(),
+            ),
+            _ => None,
+        }
+    }
 }
 
 /// Why an upload ended early, with the report when it is still had (a run that could not

@@ -375,7 +375,7 @@ mod tests {
             file: "book.xlsx".into(),
             sheet: Some("Export".into()),
         });
-        let message = error.to_string();
+        let message = error.with_hint();
         assert!(message.contains("cell D2"), "{message}");
         assert!(message.contains("after row 3"), "{message}");
         assert!(message.contains("save it again"), "{message}");
@@ -407,7 +407,7 @@ mod tests {
             file: "book.xlsx".into(),
             sheet: Some("Export".into()),
         });
-        let message = error.to_string();
+        let message = error.with_hint();
         assert!(
             message.contains("sheet \"Export\": cell B1 holds more than the 32767"),
             "{message}"

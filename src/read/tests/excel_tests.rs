@@ -201,7 +201,7 @@ fn format_error(name: &str, bytes: &[u8]) -> String {
     let (_dir, path) = fixture(name, bytes);
     let error = open(&path, &opts()).err().unwrap();
     assert!(matches!(error, ReadError::Format { .. }), "{error:?}");
-    let message = error.to_string();
+    let message = error.with_hint();
     assert!(message.contains("\nhint: "), "{message}");
     message
 }
@@ -259,7 +259,7 @@ fn password_protected() {
             matches!(error, ReadError::Encrypted { .. }),
             "{name}: {error:?}"
         );
-        assert!(error.to_string().contains("hint:"));
+        assert!(error.with_hint().contains("hint:"));
     }
 }
 

@@ -183,7 +183,7 @@ fn a_cell_above_rows_already_read_stops_with_how_to_fix_it() {
         ),
         "{error:?}"
     );
-    let message = error.to_string();
+    let message = error.with_hint();
     assert!(
         message.contains("hand.xlsx, sheet \"Export\", cell B5: "),
         "{message}"
