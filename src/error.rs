@@ -13,11 +13,11 @@ use crate::settings::SettingsError;
 use crate::upload;
 
 /// Exit code of a run that could not start: nothing was sent.
-pub const EXIT_START: u8 = 2;
+pub(crate) const EXIT_START: u8 = 2;
 
 /// Why the run could not start, or could not go on past its first request.
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub(crate) enum RunError {
     #[error(transparent)]
     Settings(#[from] SettingsError),
     #[error(transparent)]
@@ -50,12 +50,12 @@ pub enum RunError {
 impl RunError {
     /// Every failed start exits 2: nothing was sent, and the report of an earlier run is left
     /// as it was, or this run's lists every row `not_sent`.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         EXIT_START
     }
 
     /// What to do about it, when something helps: the `hint:` line under the error.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             RunError::Settings(error) => error.hint(),
             RunError::Load(LoadError::Read(error)) | RunError::Read(error) => error.hint(),
@@ -66,7 +66,7 @@ impl RunError {
     }
 
     /// Prints it on stderr: `error: …`, then `hint: …` when there is one.
-    pub fn print(&self) {
+    pub(crate) fn print(&self) {
         eprintln!("error: {}", shown(&self.to_string()));
         if let Some(hint) = self.hint() {
             eprintln!("hint: {}", shown(&hint));

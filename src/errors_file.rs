@@ -20,7 +20,7 @@ use crate::report::{ErrorRows, Report, replace_with, write_atomically};
 
 /// What the errors file of an input is written as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Csv,
     Xlsx,
 }
@@ -28,7 +28,7 @@ pub enum Format {
 impl Format {
     /// The format for `input`: a workbook gives a workbook, anything else CSV. `None` when the
     /// input cannot be opened (the run then stops on that, with its own message).
-    pub fn of_input(input: &Path) -> Option<Format> {
+    pub(crate) fn of_input(input: &Path) -> Option<Format> {
         match read::sheet_names(input) {
             Ok(Some(_)) => Some(Format::Xlsx),
             Ok(None) => Some(Format::Csv),
@@ -37,7 +37,7 @@ impl Format {
     }
 
     /// Whether `path`'s extension says this format.
-    pub fn fits(self, path: &Path) -> bool {
+    pub(crate) fn fits(self, path: &Path) -> bool {
         let extension = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
@@ -47,7 +47,7 @@ impl Format {
         }
     }
 
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
@@ -56,7 +56,7 @@ impl Format {
 }
 
 /// Writes the errors file; returns how many rows to fix it holds.
-pub fn write(
+pub(crate) fn write(
     path: &Path,
     input: &Path,
     mapping: &Mapping,

@@ -17,26 +17,28 @@
 //! catalogue, rules, JSON writer) is the `ontime-api` crate; the local OnTime API is the
 //! `ontime-sandbox` crate.
 
+#![warn(unreachable_pub)]
+
 pub mod cli;
-pub mod error;
-pub mod errors_file;
-pub mod group;
-pub mod init;
-pub mod inspect;
+mod error;
+mod errors_file;
+mod group;
+mod init;
+mod inspect;
 pub mod ledger;
-pub mod logging;
-pub mod manual;
+mod logging;
+mod manual;
 pub mod mapping;
-pub mod pipeline;
+mod pipeline;
 pub mod read;
-pub mod report;
-pub mod settings;
-pub mod summary;
-pub mod upload;
+mod report;
+mod settings;
+mod summary;
+mod upload;
 
 use std::process::ExitCode;
 
-pub use error::{EXIT_START, RunError};
+use error::RunError;
 use settings::Settings;
 
 /// Runs the command line and returns the process exit code.

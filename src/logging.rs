@@ -14,7 +14,7 @@ pub enum LogFormat {
 }
 
 /// Installs the global subscriber. Safe to call once per process.
-pub fn init(verbose: u8, quiet: bool, format: LogFormat) {
+pub(crate) fn init(verbose: u8, quiet: bool, format: LogFormat) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn,ontime_import=info",
@@ -42,12 +42,12 @@ pub fn init(verbose: u8, quiet: bool, format: LogFormat) {
 /// sequences, carriage returns, bells, C1 codes, BiDi overrides) is shown as `\u{…}`, so text
 /// that came from a cell or a server cannot move the cursor, recolour or rewrite the screen.
 /// Everything the tool prints itself goes through this or [`shown_inline`].
-pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
     escape(text, |c| c != '\n' && hidden(c))
 }
 
 /// [`shown`], with line breaks escaped too: for a value quoted inside one line of output.
-pub fn shown_inline(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shown_inline(text: &str) -> std::borrow::Cow<'_, str> {
     escape(text, hidden)
 }
 

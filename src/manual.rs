@@ -10,7 +10,7 @@ use clap::CommandFactory;
 use crate::cli::Cli;
 
 /// The completion script for `shell`, as clap_complete writes it.
-pub fn completions(shell: clap_complete::Shell) -> ExitCode {
+pub(crate) fn completions(shell: clap_complete::Shell) -> ExitCode {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "ontime-import", &mut script);
@@ -18,12 +18,12 @@ pub fn completions(shell: clap_complete::Shell) -> ExitCode {
 }
 
 /// The man page (roff) of the whole command line, subcommands included as sections.
-pub fn manpage() -> ExitCode {
+pub(crate) fn manpage() -> ExitCode {
     let command = Cli::command();
     let mut page = Vec::new();
     if let Err(error) = clap_mangen::Man::new(command).render(&mut page) {
         eprintln!("error: cannot render the man page: {error}");
-        return ExitCode::from(crate::EXIT_START);
+        return ExitCode::from(crate::error::EXIT_START);
     }
     print(&page)
 }
@@ -36,7 +36,7 @@ fn print(bytes: &[u8]) -> ExitCode {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: cannot write to stdout: {error}");
-            ExitCode::from(crate::EXIT_START)
+            ExitCode::from(crate::error::EXIT_START)
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::upload::{self, Stop};
 use crate::{errors_file, ledger, logging};
 
 /// The whole import: load and check the input, then send (or not), then sum up.
-pub async fn import(settings: Settings) -> Result<Summary, RunError> {
+pub(crate) async fn import(settings: Settings) -> Result<Summary, RunError> {
     let started = Instant::now();
     // The ledger's run lock comes before any output is touched: a run refused because another
     // holds the ledger must leave that run's report, errors file and summary as they are.

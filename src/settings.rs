@@ -10,11 +10,11 @@ use std::time::Duration;
 use crate::cli::{Children, ImportArgs};
 use crate::mapping::{self, Mapping, MappingErrors};
 
-pub mod outputs;
+pub(crate) mod outputs;
 
 /// Everything a run needs, validated.
 #[derive(Debug)]
-pub struct Settings {
+pub(crate) struct Settings {
     pub input: PathBuf,
     pub mapping: Mapping,
     pub report: PathBuf,
@@ -26,7 +26,7 @@ pub struct Settings {
 }
 
 #[derive(Debug)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Read, map, group, check, report; send nothing.
     DryRun,
     /// Look up what each customer would become; change nothing.
@@ -37,7 +37,7 @@ pub enum Mode {
 
 impl Mode {
     /// The server a run talks to; `None` for a dry run.
-    pub fn target(&self) -> Option<&Target> {
+    pub(crate) fn target(&self) -> Option<&Target> {
         match self {
             Mode::Plan(target) | Mode::Upload(target) => Some(target),
             Mode::DryRun => None,
@@ -47,7 +47,7 @@ impl Mode {
 
 /// Where and how requests go.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     pub endpoint: Endpoint,
     /// Requests per second, lookups included.
     pub rate: NonZeroU32,
@@ -64,7 +64,7 @@ pub struct Target {
 }
 
 #[derive(Debug, Clone)]
-pub enum Endpoint {
+pub(crate) enum Endpoint {
     /// Start the built-in sandbox in-process.
     Sandbox,
     Remote {
@@ -76,15 +76,15 @@ pub enum Endpoint {
 
 /// The API key. Never printed: `Debug` and `Display` show `***`.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
+pub(crate) struct ApiKey(String);
 
 impl ApiKey {
-    pub fn new(key: String) -> ApiKey {
+    pub(crate) fn new(key: String) -> ApiKey {
         ApiKey(key)
     }
 
     /// The key itself, for the `Authorization` header only.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -103,7 +103,7 @@ impl fmt::Display for ApiKey {
 
 /// Why the run could not start (exit 2).
 #[derive(Debug, thiserror::Error)]
-pub enum SettingsError {
+pub(crate) enum SettingsError {
     #[error("cannot read the mapping file {path}: {cause}")]
     MappingFile {
         path: PathBuf,
@@ -123,7 +123,7 @@ pub enum SettingsError {
 
 impl SettingsError {
     /// What to do about it, for the `hint:` line under the error.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             SettingsError::MappingNotUtf8 { .. } => {
                 Some("save it as UTF-8 (in Notepad: File > Save As, Encoding: UTF-8)".into())
@@ -134,10 +134,10 @@ impl SettingsError {
 }
 
 /// The default sandbox rate: fast, but still through the limiter.
-pub const SANDBOX_RATE: u32 = 200;
+pub(crate) const SANDBOX_RATE: u32 = 200;
 
 impl Settings {
-    pub fn from_args(args: ImportArgs) -> Result<Settings, SettingsError> {
+    pub(crate) fn from_args(args: ImportArgs) -> Result<Settings, SettingsError> {
         let missing = |what: &str| SettingsError::Usage(format!("{what} is required"));
         let input = args.input.clone().ok_or_else(|| missing("INPUT"))?;
         let mapping_path = args.mapping.clone().ok_or_else(|| missing("--mapping"))?;
@@ -290,7 +290,7 @@ fn endpoint(args: &ImportArgs) -> Result<Endpoint, SettingsError> {
 /// user name or password (`user:pass@`: the HTTP client would send them as Basic credentials in
 /// place of the API key). Its path ends in a slash, so that `sites/…` joins under a gateway's
 /// path (`https://gw.example/ontime`) instead of replacing its last segment.
-pub fn parse_base_url(text: &str) -> Result<reqwest::Url, SettingsError> {
+pub(crate) fn parse_base_url(text: &str) -> Result<reqwest::Url, SettingsError> {
     let mut url = reqwest::Url::parse(text.trim())
         .map_err(|e| SettingsError::Usage(format!("--base-url \"{text}\" is not a URL: {e}")))?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -315,7 +315,7 @@ pub fn parse_base_url(text: &str) -> Result<reqwest::Url, SettingsError> {
 }
 
 /// Whether the URL's host is this machine (`localhost`, 127.0.0.0/8, `[::1]`).
-pub fn is_loopback(url: &reqwest::Url) -> bool {
+pub(crate) fn is_loopback(url: &reqwest::Url) -> bool {
     url.host_str().is_some_and(|host| {
         host.eq_ignore_ascii_case("localhost")
             || host

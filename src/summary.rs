@@ -13,7 +13,7 @@ use crate::upload::{Outcome, Stop};
 
 /// What the run did, in figures.
 #[derive(Debug, Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub rows: u64,
     pub customers: u64,
     /// Rows by status, zeros left out.
@@ -34,7 +34,7 @@ pub struct Summary {
 
 impl Summary {
     /// `customers` is (all the customers the rows name, the valid ones).
-    pub fn new(
+    pub(crate) fn new(
         report: &Report,
         customers: (u64, u64),
         outcome: Outcome,
@@ -74,12 +74,12 @@ impl Summary {
         }
     }
 
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         self.exit_code
     }
 
     /// The human summary, on stderr.
-    pub fn print(&self) {
+    pub(crate) fn print(&self) {
         let counts: Vec<String> = Status::ALL
             .iter()
             .filter_map(|s| {
@@ -142,14 +142,14 @@ impl Summary {
 
     /// Writes the JSON through a temporary file renamed into place: a reader never sees half
     /// of it, and a failed write leaves the previous run's file as it was.
-    pub fn write_json(&self, path: &Path) -> std::io::Result<()> {
+    pub(crate) fn write_json(&self, path: &Path) -> std::io::Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
         crate::report::write_atomically(path, (text + "\n").as_bytes())
     }
 
     /// Marks the run as stopped by an output that could not be written (exit 3), unless it
     /// already stopped for another reason.
-    pub fn output_failed(&mut self, message: String) {
+    pub(crate) fn output_failed(&mut self, message: String) {
         if self.stopped.is_none() {
             self.stopped = Some(Stop::Output { message });
         }

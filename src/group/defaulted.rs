@@ -23,7 +23,7 @@ pub(super) fn catalog_index(entity: Entity, name: &str) -> u8 {
 
 /// The properties of a draft that mapping defaults gave, per record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Defaulted {
+pub(crate) struct Defaulted {
     pub customer: u32,
     pub departments: Vec<u32>,
     pub contacts: Vec<u32>,
@@ -31,24 +31,24 @@ pub struct Defaulted {
 
 impl Defaulted {
     /// Whether no default gave any value.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.customer == 0
             && self.departments.iter().all(|m| *m == 0)
             && self.contacts.iter().all(|m| *m == 0)
     }
 
     /// Whether a default gave the customer's property `name`.
-    pub fn customer(&self, name: &str) -> bool {
+    pub(crate) fn customer(&self, name: &str) -> bool {
         Defaulted::has(Entity::Customer, self.customer, name)
     }
 
     /// Whether `mask` (one of `entity`'s) holds property `name`.
-    pub fn has(entity: Entity, mask: u32, name: &str) -> bool {
+    pub(crate) fn has(entity: Entity, mask: u32, name: &str) -> bool {
         mask & bit(catalog_index(entity, name)) != 0
     }
 
     /// The mask of child `index` of `list` ("Departments" or "Contacts"); 0 past the end.
-    pub fn child(&self, list: &str, index: usize) -> u32 {
+    pub(crate) fn child(&self, list: &str, index: usize) -> u32 {
         let masks = if list == "Departments" {
             &self.departments
         } else {
@@ -59,7 +59,7 @@ impl Defaulted {
 
     /// Bytes that stand for it in a change hash: an update applies a value differently when a
     /// default gave it, so the same body with other defaults is another change.
-    pub fn write(&self, out: &mut Vec<u8>) {
+    pub(crate) fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.customer.to_le_bytes());
         for masks in [&self.departments, &self.contacts] {
             out.extend_from_slice(&(masks.len() as u64).to_le_bytes());

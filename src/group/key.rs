@@ -8,7 +8,7 @@ use crate::read::{Cell, Row};
 /// The row above a customer row, and which of its cells the row repeats: worked out by
 /// [`same_cells`] on the reading thread, so the grouping thread only tests bits.
 #[derive(Debug, Clone, Copy)]
-pub struct Above<'a> {
+pub(crate) struct Above<'a> {
     pub row: &'a Row,
     /// From [`same_cells`].
     pub same: u64,
@@ -26,7 +26,7 @@ impl Above<'_> {
 
 /// Bit `c` set: column `c` (of the first 64) holds the same cell in both rows. Columns past
 /// the 64th are compared when asked.
-pub fn same_cells(above: &Row, row: &Row) -> u64 {
+pub(crate) fn same_cells(above: &Row, row: &Row) -> u64 {
     let mut same = 0;
     for (column, (a, b)) in above.cells.iter().zip(&row.cells).take(64).enumerate() {
         if a == b {

@@ -16,7 +16,7 @@ use ontime_api::Entity;
 
 /// Why the input could not be loaded: nothing was sent.
 #[derive(Debug, thiserror::Error)]
-pub enum LoadError {
+pub(crate) enum LoadError {
     #[error(transparent)]
     Mapping(#[from] MappingErrors),
     #[error(transparent)]
@@ -30,7 +30,7 @@ pub enum LoadError {
 
 /// What the input holds, ready to send.
 #[derive(Debug)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     /// The valid customers, in order of their first row.
     pub groups: Vec<CustomerGroup>,
     /// How many customers the rows name, valid or not.
@@ -39,7 +39,11 @@ pub struct Loaded {
 
 /// Reads `input` through `mapping`: registers every non-blank row in `report`, decides the
 /// invalid ones there, and returns the valid customers.
-pub fn load(input: &Path, mapping: &Mapping, report: &mut Report) -> Result<Loaded, LoadError> {
+pub(crate) fn load(
+    input: &Path,
+    mapping: &Mapping,
+    report: &mut Report,
+) -> Result<Loaded, LoadError> {
     let opening = std::time::Instant::now();
     let Tables {
         primary,

@@ -17,17 +17,17 @@ mod complete;
 mod defaulted;
 mod fields;
 mod key;
-pub mod load;
+pub(crate) mod load;
 mod problem;
 mod reading;
 mod rules;
 mod unique;
 
 use complete::Completion;
-pub use defaulted::Defaulted;
+pub(crate) use defaulted::Defaulted;
 use fields::{add_child, bad_value, child, field_value, merge, repeats};
 use key::key_of;
-pub use key::{Above, same_cells};
+pub(crate) use key::{Above, same_cells};
 use problem::{Problem, reject};
 
 use crate::mapping::{Binding, FieldBinding};
@@ -38,7 +38,7 @@ use ontime_api::{CustomerDraft, Entity, Fields};
 /// A customer ready to send: its draft, which of its values defaults gave, and every input row
 /// that contributed to it.
 #[derive(Debug, Clone)]
-pub struct CustomerGroup {
+pub(crate) struct CustomerGroup {
     /// The group key as shown in the report (`1001`, or `1001 / East` for several columns).
     pub key: String,
     pub draft: CustomerDraft,
@@ -70,7 +70,7 @@ impl Builder {
 }
 
 /// Collects rows into customers; [`Grouper::finish`] validates them.
-pub struct Grouper {
+pub(crate) struct Grouper {
     /// Customer number by key.
     index: HashMap<String, usize, RandomState>,
     /// Every customer by number, in order of its first row.
@@ -99,7 +99,7 @@ struct Previous {
 }
 
 impl Grouper {
-    pub fn new(customer: &Binding) -> Grouper {
+    pub(crate) fn new(customer: &Binding) -> Grouper {
         let customer = customer
             .fields(Entity::Customer)
             .unwrap_or_default()
@@ -120,12 +120,12 @@ impl Grouper {
     }
 
     /// The key of a customer row, or the problem that keeps it out of every customer.
-    pub fn customer_key(row: &Row, binding: &Binding) -> Result<String, String> {
+    pub(crate) fn customer_key(row: &Row, binding: &Binding) -> Result<String, String> {
         key_of(row, binding)
     }
 
     /// Whether `row` holds exactly the key cells `above` holds: then its key is the same.
-    pub fn same_key(above: Above, row: &Row, binding: &Binding) -> bool {
+    pub(crate) fn same_key(above: Above, row: &Row, binding: &Binding) -> bool {
         binding
             .key
             .iter()
@@ -135,7 +135,7 @@ impl Grouper {
     /// Adds a row of the customer table (which may also carry a department and a contact).
     /// `key` is what [`Grouper::customer_key`] gave for it; `above` is the row of the previous
     /// call, if any.
-    pub fn add_customer_row(
+    pub(crate) fn add_customer_row(
         &mut self,
         id: RowId,
         row: &Row,
@@ -257,7 +257,7 @@ impl Grouper {
     }
 
     /// Adds a row of a department or contact table read from its own sheet or file.
-    pub fn add_child_row(
+    pub(crate) fn add_child_row(
         &mut self,
         entity: Entity,
         id: RowId,
@@ -326,13 +326,13 @@ impl Grouper {
     }
 
     /// How many customers the rows name, valid or not.
-    pub fn customers(&self) -> usize {
+    pub(crate) fn customers(&self) -> usize {
         self.customers.len()
     }
 
     /// Validates every customer. Invalid rows (and the rows they block) are decided in `report`
     /// now; the valid customers come back in order of their first row.
-    pub fn finish(self, report: &mut Report) -> std::io::Result<Vec<CustomerGroup>> {
+    pub(crate) fn finish(self, report: &mut Report) -> std::io::Result<Vec<CustomerGroup>> {
         let mut keys = vec![String::new(); self.customers.len()];
         for (key, number) in self.index {
             keys[number] = key;

@@ -21,7 +21,7 @@ use propose::{Confidence, Line, field_name};
 
 /// A department or contact table on another sheet, linked to the customers by a column.
 #[derive(Debug, Clone)]
-pub struct Linked {
+pub(crate) struct Linked {
     pub entity: Entity,
     pub sheet: String,
     pub link: String,
@@ -31,7 +31,7 @@ pub struct Linked {
 
 /// Runs the subcommand: exit 0 with the file written, 2 when it exists (without `--force`)
 /// or the input cannot be read.
-pub fn run(args: &InitArgs) -> Result<(), RunError> {
+pub(crate) fn run(args: &InitArgs) -> Result<(), RunError> {
     let output = args
         .output
         .clone()

@@ -14,14 +14,14 @@ use crate::inspect::{Column, Inspection};
 use ontime_api::{Entity, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Confidence {
+pub(crate) enum Confidence {
     Low,
     Medium,
     High,
 }
 
 impl Confidence {
-    pub fn word(self) -> &'static str {
+    pub(crate) fn word(self) -> &'static str {
         match self {
             Confidence::Low => "low",
             Confidence::Medium => "medium",
@@ -32,7 +32,7 @@ impl Confidence {
 
 /// One `Field = …` line.
 #[derive(Debug, Clone)]
-pub struct Line {
+pub(crate) struct Line {
     pub entity: Entity,
     pub field: &'static str,
     /// One column, or several joined.
@@ -46,7 +46,7 @@ pub struct Line {
 
 /// The whole suggestion.
 #[derive(Debug, Clone, Default)]
-pub struct Proposal {
+pub(super) struct Proposal {
     pub group_by: Option<(String, String)>,
     pub lines: Vec<Line>,
     pub match_by: (&'static str, String),
@@ -77,7 +77,7 @@ impl Proposal {
 }
 
 /// The mapping suggested for the inspected table.
-pub fn propose(found: &Inspection) -> Proposal {
+pub(super) fn propose(found: &Inspection) -> Proposal {
     let mut p = Proposal::default();
     let varying: Vec<&str> = found
         .group_key
@@ -305,7 +305,7 @@ pub(super) fn push(
     });
 }
 
-pub fn field_name(entity: Entity, field: &str) -> String {
+pub(super) fn field_name(entity: Entity, field: &str) -> String {
     match entity {
         Entity::Customer => field.to_string(),
         other => format!("{}.{field}", other.table()),

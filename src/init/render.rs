@@ -11,12 +11,12 @@ use crate::inspect::Inspection;
 use ontime_api::Entity;
 
 /// A TOML basic string: `"…"` with `"`, `\` and control characters escaped.
-pub fn quote(text: &str) -> String {
+pub(super) fn quote(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
 /// The mapping file's text.
-pub fn toml(found: &Inspection, p: &Proposal, linked: &[Linked]) -> String {
+pub(super) fn toml(found: &Inspection, p: &Proposal, linked: &[Linked]) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = write_toml(&mut out, found, p, linked);

@@ -10,7 +10,11 @@ use ontime_api::{Kind, PRICING_METHODS};
 
 /// `Some((map, strong))` when the column can feed a field of `kind`; `strong` when its values
 /// confirm it rather than merely allow it.
-pub fn fit(column: &Column, kind: Kind, header: &str) -> Option<(Vec<(String, String)>, bool)> {
+pub(super) fn fit(
+    column: &Column,
+    kind: Kind,
+    header: &str,
+) -> Option<(Vec<(String, String)>, bool)> {
     let clean = column.problems.is_empty();
     match kind {
         Kind::Text => Some((Vec::new(), clean && column.kind != ValueKind::Email)),

@@ -15,12 +15,12 @@ use crate::read::Row;
 use ontime_api::Entity;
 
 /// Groups followed per candidate; rows of groups first seen later are not compared.
-pub const MAX_GROUPS: usize = 20_000;
+pub(super) const MAX_GROUPS: usize = 20_000;
 const MAX_CANDIDATES: usize = 6;
 
 /// The verdict.
 #[derive(Debug, Clone, Serialize)]
-pub struct GroupKey {
+pub(crate) struct GroupKey {
     pub column: String,
     pub why: String,
     /// Whether several rows share a key (else: one row per customer).
@@ -32,7 +32,7 @@ pub struct GroupKey {
 }
 
 /// A candidate while the rows are read.
-pub struct Candidate {
+pub(super) struct Candidate {
     index: usize,
     /// Per group: its row count, and per column the hash of its first non-blank value
     /// ([`NONE`] before one, [`VARIED`] once another value came).
@@ -43,7 +43,7 @@ pub struct Candidate {
 
 /// The columns worth testing: nearly always filled, with values that repeat, best first
 /// (account-number-like headers, then those with more distinct values).
-pub fn candidates(columns: &[Column]) -> Vec<Candidate> {
+pub(super) fn candidates(columns: &[Column]) -> Vec<Candidate> {
     let mut picked: Vec<(bool, usize, usize)> = columns
         .iter()
         .enumerate()
@@ -81,7 +81,7 @@ fn hash(text: &str) -> u64 {
 }
 
 /// The hash of each cell of a row ([`NONE`] for a blank), worked out once for all candidates.
-pub fn hashes(row: &Row, width: usize, into: &mut Vec<u64>) {
+pub(super) fn hashes(row: &Row, width: usize, into: &mut Vec<u64>) {
     into.clear();
     into.extend((0..width).map(|i| {
         row.cells
@@ -93,7 +93,7 @@ pub fn hashes(row: &Row, width: usize, into: &mut Vec<u64>) {
 
 impl Candidate {
     /// Takes a row, as its cells' [`hashes`].
-    pub fn add(&mut self, row: &[u64]) {
+    pub(super) fn add(&mut self, row: &[u64]) {
         let key = row[self.index];
         if key == NONE {
             return;
@@ -134,7 +134,7 @@ struct Score {
 
 /// The best candidate, or the first column whose values are all different and always given
 /// (one row per customer); `None` when neither exists.
-pub fn decide(candidates: Vec<Candidate>, columns: &[Column]) -> Option<GroupKey> {
+pub(super) fn decide(candidates: Vec<Candidate>, columns: &[Column]) -> Option<GroupKey> {
     let scored = candidates.into_iter().filter_map(|c| {
         let multi = c.groups.values().filter(|(rows, _)| *rows > 1).count() as u64;
         if multi == 0 {

@@ -8,13 +8,13 @@ use super::kind::{ValueKind, of_text};
 
 /// The header row found, 1-based as a spreadsheet shows it.
 #[derive(Debug, Clone, Serialize)]
-pub struct HeaderChoice {
+pub(crate) struct HeaderChoice {
     pub row: u64,
     pub why: String,
 }
 
 /// Picks the header row among `preview` (row 1 first).
-pub fn detect(preview: &[Vec<String>]) -> HeaderChoice {
+pub(super) fn detect(preview: &[Vec<String>]) -> HeaderChoice {
     let filled = |row: &[String]| row.iter().filter(|c| !c.trim().is_empty()).count();
     let widest = preview.iter().map(|r| filled(r)).max().unwrap_or(0);
     let enough = (widest.div_ceil(2)).max(2).min(widest.max(1));

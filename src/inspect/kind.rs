@@ -10,7 +10,7 @@ use crate::read::Cell;
 /// The kind of one value, or of a column (its most common non-blank kind).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ValueKind {
+pub(crate) enum ValueKind {
     Text,
     /// Digits only, starting with 0 (`02134`): text that must stay text.
     LeadingZeros,
@@ -31,7 +31,7 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             ValueKind::Text => "text",
             ValueKind::LeadingZeros => "integer with leading zeros",
@@ -50,7 +50,7 @@ impl ValueKind {
     }
 
     /// Kinds that are all numbers: mixing them is no problem.
-    pub fn numeric(self) -> bool {
+    pub(crate) fn numeric(self) -> bool {
         matches!(
             self,
             ValueKind::Integer | ValueKind::Decimal | ValueKind::Percent
@@ -59,7 +59,7 @@ impl ValueKind {
 }
 
 /// Lowercase words read as yes or no.
-pub const BOOLEAN_WORDS: [(&str, bool); 12] = [
+pub(crate) const BOOLEAN_WORDS: [(&str, bool); 12] = [
     ("yes", true),
     ("no", false),
     ("y", true),
@@ -75,7 +75,7 @@ pub const BOOLEAN_WORDS: [(&str, bool); 12] = [
 ];
 
 /// The yes/no a word stands for, ignoring case and surrounding space.
-pub fn boolean_word(text: &str) -> Option<bool> {
+pub(crate) fn boolean_word(text: &str) -> Option<bool> {
     let lower = text.trim().to_lowercase();
     BOOLEAN_WORDS
         .iter()
@@ -84,7 +84,7 @@ pub fn boolean_word(text: &str) -> Option<bool> {
 }
 
 /// The kind of a non-blank cell.
-pub fn of_cell(cell: &Cell) -> ValueKind {
+pub(crate) fn of_cell(cell: &Cell) -> ValueKind {
     match cell {
         Cell::Number(n) if n.fract() == 0.0 => ValueKind::Integer,
         Cell::Number(_) => ValueKind::Decimal,
@@ -97,7 +97,7 @@ pub fn of_cell(cell: &Cell) -> ValueKind {
 }
 
 /// The kind of trimmed, non-blank text.
-pub fn of_text(text: &str) -> ValueKind {
+pub(crate) fn of_text(text: &str) -> ValueKind {
     let digits = text.bytes().filter(u8::is_ascii_digit).count();
     if shortened_number(text) {
         ValueKind::Scientific

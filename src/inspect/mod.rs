@@ -8,28 +8,28 @@
 
 mod group_key;
 mod header;
-pub mod kind;
-pub mod profile;
+pub(crate) mod kind;
+pub(crate) mod profile;
 mod render;
 mod sheets;
-pub mod synonyms;
+pub(crate) mod synonyms;
 
 use crate::error::RunError;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use group_key::GroupKey;
-pub use header::HeaderChoice;
-pub use profile::Column;
-pub use sheets::SheetInfo;
+pub(crate) use group_key::GroupKey;
+pub(crate) use header::HeaderChoice;
+pub(crate) use profile::Column;
+pub(crate) use sheets::SheetInfo;
 
 use crate::cli::InspectArgs;
 use crate::read::{self, ReadError, ReadOptions};
 
 /// Everything inspect found.
 #[derive(Debug, Clone, Serialize)]
-pub struct Inspection {
+pub(crate) struct Inspection {
     pub file: PathBuf,
     /// `"csv"` or `"workbook"`.
     pub format: &'static str,
@@ -53,7 +53,7 @@ pub struct Inspection {
 
 /// Runs the subcommand: prints the inspection (text or JSON); exit 2 when the file cannot be
 /// read.
-pub fn run(args: &InspectArgs) -> Result<(), RunError> {
+pub(crate) fn run(args: &InspectArgs) -> Result<(), RunError> {
     let found = inspect(&args.input, args.sheet.as_deref())?;
     let text = if args.json {
         let json = serde_json::to_string_pretty(&found)
@@ -67,7 +67,7 @@ pub fn run(args: &InspectArgs) -> Result<(), RunError> {
 }
 
 /// Inspects `input` (the sheet `sheet` of a workbook, else its first visible one).
-pub fn inspect(input: &Path, sheet: Option<&str>) -> Result<Inspection, ReadError> {
+pub(crate) fn inspect(input: &Path, sheet: Option<&str>) -> Result<Inspection, ReadError> {
     let sheets = sheets::list(input)?;
     let is_workbook = sheets.is_some();
     let mut options = ReadOptions {
@@ -176,7 +176,7 @@ fn header_problems(columns: &mut [Column]) {
 }
 
 /// A 0-based column as a spreadsheet names it: `A`, …, `Z`, `AA`, …
-pub fn letters(column: usize) -> String {
+pub(crate) fn letters(column: usize) -> String {
     let mut out = Vec::new();
     let mut rest = column + 1;
     while rest > 0 {

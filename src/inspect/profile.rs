@@ -11,12 +11,12 @@ use crate::mapping::convert::borrowed_text;
 use crate::read::Cell;
 
 /// Distinct values are counted exactly up to this many per column.
-pub const DISTINCT_CAP: usize = 10_000;
+pub(crate) const DISTINCT_CAP: usize = 10_000;
 const SAMPLES: usize = 3;
 
 /// A column while rows are read.
 #[derive(Debug, Default)]
-pub struct Tally {
+pub(crate) struct Tally {
     filled: u64,
     /// Each distinct value with its kind: a value seen again is not classified again.
     distinct: HashMap<String, ValueKind>,
@@ -34,7 +34,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn add(&mut self, cell: &Cell) {
+    pub(crate) fn add(&mut self, cell: &Cell) {
         let Some(text) = borrowed_text(cell) else {
             return;
         };
@@ -72,7 +72,7 @@ impl Tally {
     }
 
     /// The column's report, for a table of `rows` data rows.
-    pub fn finish(self, header: &str, rows: u64) -> Column {
+    pub(crate) fn finish(self, header: &str, rows: u64) -> Column {
         let boolean_like = self.boolean_like();
         let kind = if boolean_like {
             ValueKind::BooleanLike
@@ -238,11 +238,11 @@ impl Tally {
 }
 
 /// A text column with at most this many distinct values may be an enumeration.
-pub const ENUM_MAX: usize = 12;
+pub(crate) const ENUM_MAX: usize = 12;
 
 /// What inspect says of one column.
 #[derive(Debug, Clone, Serialize)]
-pub struct Column {
+pub(crate) struct Column {
     /// The spreadsheet's column letter: `A`, `B`, …
     pub letter: String,
     pub header: String,
@@ -265,7 +265,7 @@ pub struct Column {
 
 impl Column {
     /// `"10,000+"` past the cap, else the count.
-    pub fn distinct_shown(&self) -> String {
+    pub(crate) fn distinct_shown(&self) -> String {
         if self.distinct_capped {
             format!("{}+", thousands(DISTINCT_CAP))
         } else {
@@ -275,7 +275,7 @@ impl Column {
 }
 
 /// `12345` as `12,345`.
-pub fn thousands(n: usize) -> String {
+pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -8,7 +8,7 @@ use super::Inspection;
 use super::profile::thousands;
 
 /// The whole text, ending in a newline.
-pub fn text(found: &Inspection) -> String {
+pub(super) fn text(found: &Inspection) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = write_text(&mut out, found);

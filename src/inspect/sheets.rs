@@ -11,7 +11,7 @@ use crate::read::{self, ReadError, ReadOptions};
 
 /// One sheet of a workbook.
 #[derive(Debug, Clone, Serialize)]
-pub struct SheetInfo {
+pub(crate) struct SheetInfo {
     pub name: String,
     /// Non-blank rows, header and titles included.
     pub rows: u64,
@@ -20,7 +20,7 @@ pub struct SheetInfo {
 }
 
 /// The sheets of a workbook; `None` for a CSV.
-pub fn list(input: &Path) -> Result<Option<Vec<SheetInfo>>, ReadError> {
+pub(super) fn list(input: &Path) -> Result<Option<Vec<SheetInfo>>, ReadError> {
     let Some(names) = read::sheet_names(input)? else {
         return Ok(None);
     };
@@ -92,7 +92,7 @@ fn hidden_sheets(input: &Path) -> Vec<String> {
 
 /// The encoding to read a CSV with (`None`: UTF-8, a BOM honoured) and a sentence saying what
 /// was found. The whole file is scanned for UTF-8 validity, in blocks.
-pub fn csv_encoding(
+pub(super) fn csv_encoding(
     input: &Path,
 ) -> Result<(Option<&'static encoding_rs::Encoding>, String), ReadError> {
     let open_error = |cause| ReadError::Open {
@@ -162,7 +162,7 @@ fn utf16_without_bom(head: &[u8]) -> Option<&'static str> {
 }
 
 /// A delimiter as a mapping writes it.
-pub fn delimiter_shown(delimiter: u8) -> String {
+pub(super) fn delimiter_shown(delimiter: u8) -> String {
     match delimiter {
         b'\t' => "\\t".into(),
         other => char::from(other).to_string(),

@@ -7,7 +7,7 @@ use ontime_api::Entity;
 
 /// What a header names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     Field(Entity, &'static str),
     /// A contact's name: the customer's primary contact when it is one per customer, else the
     /// name of a `[contact]`.
@@ -200,7 +200,7 @@ const WORDS: &[(&str, &str)] = &[
 
 /// The header as lowercase words, abbreviations spelt out: `Acct #` → `account number`,
 /// `E-mail Address` → `email address`, `AddressLine1` → `address line 1`.
-pub fn normalise(header: &str) -> String {
+pub(crate) fn normalise(header: &str) -> String {
     let mut spaced = String::new();
     let mut previous: Option<char> = None;
     for c in header.chars() {
@@ -240,7 +240,7 @@ pub fn normalise(header: &str) -> String {
 }
 
 /// Every target the header names, best first: the catalogue's own names, then the synonyms.
-pub fn targets(header: &str) -> Vec<Target> {
+pub(crate) fn targets(header: &str) -> Vec<Target> {
     let wanted = normalise(header);
     if wanted.is_empty() {
         return Vec::new();

@@ -47,7 +47,7 @@ pub enum SchemaError {
 
 /// Brings the ledger at `path` (open as `conn`) to [`VERSION`]: creates the tables of a new
 /// one, migrates an older one, refuses a newer one.
-pub fn prepare(conn: &mut Connection, path: &Path) -> Result<(), SchemaError> {
+pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), SchemaError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     match found {
         VERSION => Ok(()),
@@ -68,7 +68,7 @@ pub fn prepare(conn: &mut Connection, path: &Path) -> Result<(), SchemaError> {
 }
 
 /// The tables of a new ledger (also the one kept in memory for `--sandbox`).
-pub fn create(conn: &Connection) -> Result<(), SchemaError> {
+pub(super) fn create(conn: &Connection) -> Result<(), SchemaError> {
     conn.execute_batch(CUSTOMERS)?;
     conn.pragma_update(None, "user_version", VERSION)?;
     Ok(())

@@ -50,7 +50,7 @@ impl std::fmt::Display for Site {
 
 /// The one spelling of a service address (the URL parser already lower-cases the scheme and
 /// host and drops a default port).
-pub fn normalise(base: &reqwest::Url) -> String {
+pub(super) fn normalise(base: &reqwest::Url) -> String {
     let mut url = base.clone();
     url.set_query(None);
     url.set_fragment(None);

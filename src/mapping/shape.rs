@@ -106,7 +106,7 @@ impl Shape {
 
 /// Fills the derived cells of `row`: the row is first made exactly `width` cells (its own
 /// columns), then each derived cell is pushed in index order.
-pub fn derive(derived: &[Derived], width: usize, row: &mut Row) {
+pub(super) fn derive(derived: &[Derived], width: usize, row: &mut Row) {
     if derived.is_empty() {
         return;
     }

@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to `path` through a temporary file renamed into place.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     replace_with(path, |temp| {
         let mut file = File::create(temp)?;
         file.write_all(bytes)?;
@@ -25,7 +25,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Lets `write` fill a temporary file beside `path`, then renames it into place; the temporary
 /// file is removed if anything fails.
-pub fn replace_with(path: &Path, write: impl FnOnce(&Path) -> io::Result<()>) -> io::Result<()> {
+pub(crate) fn replace_with(
+    path: &Path,
+    write: impl FnOnce(&Path) -> io::Result<()>,
+) -> io::Result<()> {
     if is_special(path) {
         return write(path);
     }
@@ -47,14 +50,14 @@ fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// `REPORT.partial`: where the report's lines go until the run ends.
-pub fn partial_path(path: &Path) -> PathBuf {
+pub(crate) fn partial_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_os_string();
     name.push(".partial");
     PathBuf::from(name)
 }
 
 /// An existing target that is not a regular file (a device, a FIFO): written as it is.
-pub fn is_special(path: &Path) -> bool {
+pub(super) fn is_special(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|meta| !meta.is_file() && !meta.is_dir())
 }
 
@@ -71,7 +74,7 @@ pub(super) fn set_open(open: Option<(PathBuf, PathBuf)>) {
 
 /// Puts the partial report in place at once, as it stands on disk (whole lines, up to 50 ms
 /// behind the decisions): for a process about to exit without finishing (a second Ctrl-C).
-pub fn publish_now() {
+pub(crate) fn publish_now() {
     let open = OPEN.lock().ok().and_then(|mut slot| slot.take());
     if let Some((partial, path)) = open {
         let _ = std::fs::rename(partial, path);
@@ -81,7 +84,7 @@ pub fn publish_now() {
 /// Opens the file the report's lines go to while the run goes on: `REPORT.partial`, locked so
 /// that a second run writing the same report is refused instead of truncating it; or the
 /// target itself when it is special. The `PathBuf` is the partial file, to rename at the end.
-pub fn open_report(path: &Path) -> io::Result<(File, Option<PathBuf>)> {
+pub(super) fn open_report(path: &Path) -> io::Result<(File, Option<PathBuf>)> {
     if is_special(path) {
         return Ok((OpenOptions::new().write(true).open(path)?, None));
     }
@@ -113,7 +116,7 @@ pub fn open_report(path: &Path) -> io::Result<(File, Option<PathBuf>)> {
 /// Whether `path` can be written, found out without changing it: an existing file is opened
 /// for appending, and a file is created and removed in the folder that will hold the
 /// temporary file. Devices and FIFOs are taken as they are (opening a FIFO would block).
-pub fn probe(path: &Path) -> io::Result<()> {
+pub(crate) fn probe(path: &Path) -> io::Result<()> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => {
             return Err(io::Error::new(
@@ -138,7 +141,7 @@ impl super::Report {
     /// Writes the lines decided so far to the file, whole, in one write. A write that fails
     /// (a full disk) cuts the file back to its last whole line and breaks the report: every
     /// later write fails with the same cause, so the file stays a valid prefix.
-    pub fn flush_lines(&mut self) -> std::io::Result<()> {
+    pub(crate) fn flush_lines(&mut self) -> std::io::Result<()> {
         if let Some(cause) = &self.broken {
             self.out.clear();
             return Err(std::io::Error::other(cause.clone()));
@@ -167,7 +170,7 @@ impl super::Report {
 
     /// [`Report::flush_lines`], unless the last flush was less than `every` ago: for the
     /// uploader, which decides customers one by one, sometimes thousands a second.
-    pub fn flush_lines_every(&mut self, every: std::time::Duration) -> std::io::Result<()> {
+    pub(crate) fn flush_lines_every(&mut self, every: std::time::Duration) -> std::io::Result<()> {
         if self.last_flush.elapsed() < every {
             return Ok(());
         }
@@ -176,7 +179,7 @@ impl super::Report {
 
     /// Writes everything decided and asks the OS to put it on disk (a FIFO or a device has no
     /// disk to sync).
-    pub fn flush(&mut self) -> std::io::Result<()> {
+    pub(crate) fn flush(&mut self) -> std::io::Result<()> {
         self.flush_lines()?;
         match self.partial {
             Some(_) => self.file.sync_data(),
@@ -184,15 +187,10 @@ impl super::Report {
         }
     }
 
-    /// Why the report can no longer be written, if it cannot.
-    pub fn broken(&self) -> Option<&str> {
-        self.broken.as_deref()
-    }
-
     /// Puts the report in place when the run ends, whatever way it ends: the partial file is
     /// renamed to the report's path (or, for `.xlsx`, made into a workbook there and removed).
     /// A report whose writes failed is put in place too: it holds the rows decided before.
-    pub fn publish(&mut self) -> std::io::Result<()> {
+    pub(crate) fn publish(&mut self) -> std::io::Result<()> {
         let flushed = self.flush();
         set_open(None);
         let Some(partial) = self.partial.take() else {
@@ -209,7 +207,7 @@ impl super::Report {
 
     /// Removes the partial file of a run that could not start, leaving an earlier report as it
     /// was.
-    pub fn discard(mut self) {
+    pub(crate) fn discard(mut self) {
         set_open(None);
         if let Some(partial) = self.partial.take() {
             let _ = std::fs::remove_file(partial);

@@ -27,22 +27,22 @@ mod outcome;
 mod problems;
 mod rows;
 mod screen;
-pub mod task;
+pub(crate) mod task;
 mod workbook;
 
-pub use outcome::{Outcome, RowId, Status};
+pub(crate) use outcome::{Outcome, RowId, Status};
 
 use cells::{push_cell, push_number};
-pub use file::{partial_path, probe, publish_now, replace_with, write_atomically};
+pub(crate) use file::{probe, publish_now, replace_with, write_atomically};
 use keys::{Keys, NO_KEY};
 use problems::Problems;
-pub use rows::ErrorRows;
+pub(crate) use rows::ErrorRows;
 
 /// The UTF-8 byte-order mark the CSV report starts with.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The header of the report CSV.
-pub const COLUMNS: [&str; 8] = [
+pub(crate) const COLUMNS: [&str; 8] = [
     "source",
     "row",
     "status",
@@ -61,7 +61,7 @@ struct RowMeta {
 }
 
 /// The report file being written.
-pub struct Report {
+pub(crate) struct Report {
     /// Where the report ends up.
     path: PathBuf,
     /// `REPORT.partial`, which `file` writes until [`Report::publish`] renames it to `path`;
@@ -112,7 +112,7 @@ const FLUSH_BYTES: usize = 1 << 20;
 impl Report {
     /// Opens the report's partial file (see [`file::open_report`]) and writes its header. An
     /// existing report at `path` is untouched until [`Report::publish`].
-    pub fn create(path: &Path) -> std::io::Result<Report> {
+    pub(crate) fn create(path: &Path) -> std::io::Result<Report> {
         let (file, partial) = file::open_report(path)?;
         let workbook = workbook::is_workbook(path);
         let mut out = if workbook { Vec::new() } else { BOM.to_vec() };
@@ -154,12 +154,12 @@ impl Report {
         Ok(report)
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Adds a source (a file, or a workbook's sheet); returns its index.
-    pub fn add_source(&mut self, source: &crate::read::SourceName) -> u16 {
+    pub(crate) fn add_source(&mut self, source: &crate::read::SourceName) -> u16 {
         let name = source.to_string();
         let mut cell = Vec::new();
         push_cell(&mut cell, &name);
@@ -170,14 +170,14 @@ impl Report {
         u16::try_from(self.sources.len() - 1).unwrap_or(u16::MAX)
     }
 
-    pub fn source_name(&self, source: u16) -> &str {
+    pub(crate) fn source_name(&self, source: u16) -> &str {
         self.sources
             .get(usize::from(source))
             .map_or("", String::as_str)
     }
 
     /// Registers the next input row; rows are reported in registration order.
-    pub fn register(&mut self, source: u16, number: u64, key: Option<&str>) -> RowId {
+    pub(crate) fn register(&mut self, source: u16, number: u64, key: Option<&str>) -> RowId {
         let key = key.map_or(NO_KEY, |key| self.keys.index(key));
         self.rows.push(RowMeta {
             number,
@@ -189,7 +189,7 @@ impl Report {
     }
 
     /// `row 7` for rows of the first source, `contacts.csv row 4` for others.
-    pub fn label(&self, row: RowId) -> String {
+    pub(crate) fn label(&self, row: RowId) -> String {
         match self.rows.get(row.0 as usize) {
             Some(meta) if meta.source == 0 => format!("row {}", meta.number),
             Some(meta) => format!("{} row {}", self.source_name(meta.source), meta.number),
@@ -197,31 +197,28 @@ impl Report {
         }
     }
 
-    pub fn key(&self, row: RowId) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn key(&self, row: RowId) -> Option<&str> {
         let meta = self.rows.get(row.0 as usize)?;
         self.keys.get(meta.key)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.rows.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
     /// How many rows are decided.
-    pub fn decided(&self) -> usize {
+    pub(crate) fn decided(&self) -> usize {
         self.next as usize + self.waiting.len()
     }
 
-    pub fn is_decided(&self, row: RowId) -> bool {
+    pub(crate) fn is_decided(&self, row: RowId) -> bool {
         row.0 < self.next || self.waiting.contains_key(&row.0)
     }
 
     /// Records a row's outcome. A row is decided once; a second decision is ignored (and
     /// logged), so no row can appear twice.
-    pub fn decide(&mut self, row: RowId, outcome: Outcome) -> std::io::Result<()> {
+    pub(crate) fn decide(&mut self, row: RowId, outcome: Outcome) -> std::io::Result<()> {
         if self.is_decided(row) || row.0 as usize >= self.rows.len() {
             tracing::warn!(row = row.0, "row decided twice; keeping the first outcome");
             return Ok(());
@@ -285,7 +282,8 @@ impl Report {
     }
 
     /// Rows registered but not decided yet, in order.
-    pub fn undecided(&self) -> Vec<RowId> {
+    #[cfg(test)]
+    pub(crate) fn undecided(&self) -> Vec<RowId> {
         (self.next..self.rows.len() as u32)
             .filter(|r| !self.waiting.contains_key(r))
             .map(RowId)
@@ -293,7 +291,7 @@ impl Report {
     }
 
     /// Counts by status, in [`Status::ALL`] order, zeros left out.
-    pub fn counts(&self) -> Vec<(Status, u64)> {
+    pub(crate) fn counts(&self) -> Vec<(Status, u64)> {
         Status::ALL
             .iter()
             .map(|s| (*s, self.count(*s)))
@@ -301,7 +299,7 @@ impl Report {
             .collect()
     }
 
-    pub fn count(&self, status: Status) -> u64 {
+    pub(crate) fn count(&self, status: Status) -> u64 {
         self.counts[status as usize]
     }
 
@@ -309,7 +307,7 @@ impl Report {
     ///
     /// The open rows are the ones between the waiting rows: each run of them is written with
     /// one encoding of `outcome`'s cells, then the waiting row that ends it.
-    pub fn finish(&mut self, outcome: &Outcome) -> std::io::Result<()> {
+    pub(crate) fn finish(&mut self, outcome: &Outcome) -> std::io::Result<()> {
         let end = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
         let mut tail = Vec::new();
         push_tail(&mut tail, outcome);

@@ -4,7 +4,7 @@
 /// What happened to a row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub(crate) enum Status {
     /// Dry run: would be sent.
     Valid,
     /// Bad input: nothing was sent for its customer.
@@ -20,7 +20,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 7] = [
+    pub(crate) const ALL: [Status; 7] = [
         Status::Valid,
         Status::Invalid,
         Status::Created,
@@ -30,7 +30,7 @@ impl Status {
         Status::NotSent,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Valid => "valid",
             Status::Invalid => "invalid",
@@ -45,7 +45,7 @@ impl Status {
 
 /// A decided row's outcome.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub status: Status,
     pub customer_id: Option<String>,
     /// The OnTime property the message is about, if one.
@@ -60,7 +60,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn new(status: Status, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: Status, message: impl Into<String>) -> Self {
         Outcome {
             status,
             customer_id: None,
@@ -75,4 +75,4 @@ impl Outcome {
 
 /// A registered row: its position in the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct RowId(pub u32);
+pub(crate) struct RowId(pub u32);

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::{Outcome, Status};
 
 /// How many problem rows the screen lists.
-pub const SHOWN: usize = 10;
+pub(super) const SHOWN: usize = 10;
 
 #[derive(Default)]
 pub(super) struct Problems {

@@ -8,26 +8,15 @@ use super::Report;
 use crate::read::SourceName;
 
 /// The rows to write, per source of the report.
-pub struct ErrorRows {
+pub(crate) struct ErrorRows {
     /// Per source, in the report's order (the customer table first): its name, and the `Error`
     /// cell of each row to write by row number (blank for a row kept for its customer's sake).
     pub sources: Vec<(SourceName, HashMap<u64, String>)>,
 }
 
-impl ErrorRows {
-    /// How many rows, in all sources.
-    pub fn len(&self) -> usize {
-        self.sources.iter().map(|(_, rows)| rows.len()).sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
 impl Report {
     /// The rows the `--errors` file holds.
-    pub fn error_rows(&self) -> ErrorRows {
+    pub(crate) fn error_rows(&self) -> ErrorRows {
         let problem_keys: HashSet<&str> = self
             .problems
             .messages

@@ -13,7 +13,7 @@ use crate::logging::{shown, shown_inline};
 
 impl Report {
     /// The list, ready to print; empty when no row is invalid or failed.
-    pub fn problem_list(&self) -> String {
+    pub(crate) fn problem_list(&self) -> String {
         let mut out = String::new();
         for (row, outcome) in &self.problems.first {
             let Some(meta) = self.rows.get(*row as usize) else {

@@ -20,7 +20,7 @@ const FLUSH_EVERY: Duration = Duration::from_millis(50);
 
 /// Where customers' tasks send their rows' outcomes; cheap to clone.
 #[derive(Clone)]
-pub struct Decisions {
+pub(crate) struct Decisions {
     sender: mpsc::UnboundedSender<(Vec<RowId>, Outcome)>,
     decided: Arc<AtomicUsize>,
     rows: usize,
@@ -28,35 +28,35 @@ pub struct Decisions {
 
 impl Decisions {
     /// Decides every row of `rows` with `outcome` (in the task, soon).
-    pub fn decide(&self, rows: &[RowId], outcome: Outcome) {
+    pub(crate) fn decide(&self, rows: &[RowId], outcome: Outcome) {
         // Fails only once the task has ended, which it does after every sender is gone.
         let _ = self.sender.send((rows.to_vec(), outcome));
     }
 
     /// Rows decided so far, for the progress line.
-    pub fn decided(&self) -> usize {
+    pub(crate) fn decided(&self) -> usize {
         self.decided.load(Ordering::Relaxed)
     }
 
     /// Rows in the report.
-    pub fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.rows
     }
 }
 
 /// The task that owns the report.
-pub struct Writer(tokio::task::JoinHandle<Report>);
+pub(crate) struct Writer(tokio::task::JoinHandle<Report>);
 
 impl Writer {
     /// Waits for the decisions sent before every [`Decisions`] was dropped, then gives the
     /// report back.
-    pub async fn finish(self) -> Result<Report, tokio::task::JoinError> {
+    pub(crate) async fn finish(self) -> Result<Report, tokio::task::JoinError> {
         self.0.await
     }
 }
 
 /// Moves `report` into its task. `on_failure` is told of the first line that cannot be written.
-pub fn spawn(
+pub(crate) fn spawn(
     mut report: Report,
     on_failure: impl Fn(&std::io::Error) + Send + 'static,
 ) -> (Decisions, Writer) {

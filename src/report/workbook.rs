@@ -5,13 +5,13 @@
 use std::path::Path;
 
 /// Whether `path` asks for a workbook: its extension is `.xlsx` (any case).
-pub fn is_workbook(path: &Path) -> bool {
+pub(super) fn is_workbook(path: &Path) -> bool {
     path.extension()
         .is_some_and(|ext| ext.eq_ignore_ascii_case("xlsx"))
 }
 
 /// Writes the CSV report at `lines` as a workbook at `path`, through a temporary file.
-pub fn write(lines: &Path, path: &Path) -> std::io::Result<()> {
+pub(super) fn write(lines: &Path, path: &Path) -> std::io::Result<()> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

@@ -51,7 +51,7 @@ fn shareable(path: &Path) -> bool {
 }
 
 /// Every check above; the message says which option and why, with a hint.
-pub fn check(settings: &Settings) -> Result<(), String> {
+pub(crate) fn check(settings: &Settings) -> Result<(), String> {
     let outputs: Vec<(&str, &Path)> = [
         ("--report", Some(&settings.report)),
         ("--errors", settings.errors.as_ref()),

@@ -15,7 +15,7 @@ use serde_json::Value as Json;
 
 /// A create's answer, as far as the uploader needs it.
 #[derive(Debug, Default, PartialEq)]
-pub struct Created {
+pub(crate) struct Created {
     /// The object's `ID`, whatever its type (the last one, if the object has several, as
     /// `serde_json::Value` would keep it); else its `Id`, `id`…; `None` if it has none.
     pub id: Option<Json>,
@@ -23,7 +23,7 @@ pub struct Created {
 
 impl Created {
     /// The new customer's ID in its [`canonical_id`] form, if the answer carried one as text.
-    pub fn id(&self) -> Option<String> {
+    pub(crate) fn id(&self) -> Option<String> {
         self.id
             .as_ref()
             .and_then(Json::as_str)
@@ -35,7 +35,7 @@ impl Created {
 /// case, braces, no hyphens) as lower-case hyphenated text, anything else trimmed. Blank is no
 /// ID, and so is the all-zero Guid (.NET's `Guid.Empty`, what a server answers for an ID it
 /// never assigned).
-pub fn canonical_id(text: &str) -> Option<String> {
+pub(super) fn canonical_id(text: &str) -> Option<String> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -48,7 +48,7 @@ pub fn canonical_id(text: &str) -> Option<String> {
 }
 
 /// Whether a property name is the record's ID, in any case.
-pub fn is_id_key(key: &str) -> bool {
+pub(super) fn is_id_key(key: &str) -> bool {
     key.eq_ignore_ascii_case("ID")
 }
 

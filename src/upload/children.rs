@@ -14,7 +14,7 @@ use ontime_api::{CustomerDraft, Entity, Fields};
 
 /// Posts the draft's children that `existing` lacks or holds differently (a value `defaulted`
 /// marks counts only where the child OnTime holds has that property blank).
-pub async fn post_missing(
+pub(super) async fn post_missing(
     client: &Client,
     id: &str,
     draft: &CustomerDraft,

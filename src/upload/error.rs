@@ -5,7 +5,7 @@ use crate::report::Report;
 /// Why an upload could not start, or could not go on past its first request: nothing more was
 /// sent.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
     #[error("cannot start the built-in sandbox: {0}")]
@@ -26,7 +26,7 @@ pub enum Error {
 
 impl Error {
     /// What to do about it, for the `hint:` line under the error.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             Error::Unproven { .. } => Some(
                 "check --base-url (ONTIME_BASE_URL) and ONTIME_COMPANY_ID, and that the service is up; nothing was sent"
@@ -39,4 +39,4 @@ impl Error {
 
 /// Why an upload ended early, with the report when it is still had (a run that could not
 /// start sending lists every row `not_sent` in it).
-pub type Failed = (Option<Report>, Error);
+pub(crate) type Failed = (Option<Report>, Error);

@@ -16,7 +16,7 @@ use reqwest::header::{DATE, HeaderMap, RETRY_AFTER};
 /// (none below `--rate 200`): any one second then admits at most rate / 1.03 + rate / 100, 98 %
 /// of the rate. Without it, at `--rate 100000` two requests 10 µs apart would wait for the
 /// second, each wait a timer thread's round trip.
-pub fn pace(rate: NonZeroU32) -> Rate {
+pub(super) fn pace(rate: NonZeroU32) -> Rate {
     let period = Duration::from_secs_f64(1.03 / f64::from(rate.get()));
     let burst = NonZeroU32::new(rate.get() / 100).unwrap_or(NonZeroU32::MIN);
     Rate::with_period(period)
@@ -27,7 +27,7 @@ pub fn pace(rate: NonZeroU32) -> Rate {
 /// The longest `Retry-After` waited out. A throttle in front of OnTime asks for seconds; a
 /// longer wait is an outage or a spent quota, and a run that sat in it would hold its customers
 /// unreported for hours: the run stops instead (exit 3), and a rerun continues.
-pub const LONGEST_WAIT: Duration = Duration::from_secs(300);
+pub(super) const LONGEST_WAIT: Duration = Duration::from_secs(300);
 
 /// `Retry-After` as seconds or an HTTP date in any of HTTP's three forms (IMF-fixdate such as
 /// `Wed, 21 Oct 2026 07:28:00 GMT`, RFC 850, asctime). A date is measured from the answer's
@@ -35,7 +35,7 @@ pub const LONGEST_WAIT: Duration = Duration::from_secs(300);
 /// would otherwise wait too long or not at all), else from this machine's clock; one in the
 /// past is 0. Negative or unreadable is `None`, as if absent. Capped at a year, so that any
 /// value gives a time that can be shown.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(super) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     const YEAR: Duration = Duration::from_secs(366 * 86_400);
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = text.parse::<f64>() {
@@ -52,21 +52,21 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// The moment a wait of `wait` from now ends, RFC 3339 in UTC.
-pub fn after(wait: Duration) -> String {
+pub(super) fn after(wait: Duration) -> String {
     let wait = chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::zero());
     (chrono::Utc::now() + wait).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The most a customer answer (a record, a create's or an update's answer: a few KB) may hold.
-pub const ANSWER_CAP: usize = 1 << 20;
+pub(super) const ANSWER_CAP: usize = 1 << 20;
 /// The most a list of customer IDs may hold: room for 100,000 IDs of 40 bytes, twice over.
-pub const LIST_CAP: usize = 8 << 20;
+pub(super) const LIST_CAP: usize = 8 << 20;
 /// The most of an error's body kept (it is only shown, clipped); the rest is not read.
-pub const ERROR_CAP: usize = 64 << 10;
+pub(super) const ERROR_CAP: usize = 64 << 10;
 
 /// The cap on a successful answer to a request for `path`: a list for the customer listing
 /// and lookups, a customer for anything else.
-pub fn answer_cap(path: &str) -> usize {
+pub(super) fn answer_cap(path: &str) -> usize {
     if path == "api/customers" || path.starts_with("api/customers?") {
         LIST_CAP
     } else {
@@ -75,7 +75,7 @@ pub fn answer_cap(path: &str) -> usize {
 }
 
 /// An answer's body, as far as it was read.
-pub struct Body {
+pub(super) struct Body {
     pub bytes: Vec<u8>,
     /// The body went on past the cap; `bytes` holds its first `cap` bytes.
     pub over: bool,
@@ -84,7 +84,7 @@ pub struct Body {
 /// Reads `response`'s body, decompressed, up to `cap` bytes; past that, stops reading (the
 /// connection is dropped with the response) and says so. A gzip bomb or an endless body so
 /// costs `cap` bytes, not all the memory the machine has.
-pub async fn read_capped(
+pub(super) async fn read_capped(
     response: &mut reqwest::Response,
     cap: usize,
 ) -> Result<Body, reqwest::Error> {
@@ -102,7 +102,7 @@ pub async fn read_capped(
 }
 
 /// A number of bytes as people read it: `1 MiB`, `64 KiB`.
-pub fn size(bytes: usize) -> String {
+pub(super) fn size(bytes: usize) -> String {
     if bytes >= 1 << 20 {
         format!("{} MiB", bytes >> 20)
     } else {
@@ -111,7 +111,7 @@ pub fn size(bytes: usize) -> String {
 }
 
 /// A reqwest error with its causes, which its own text leaves out.
-pub fn describe(error: &reqwest::Error) -> String {
+pub(super) fn describe(error: &reqwest::Error) -> String {
     let mut text = if error.is_timeout() {
         "timed out waiting for the answer".to_string()
     } else {
@@ -126,7 +126,7 @@ pub fn describe(error: &reqwest::Error) -> String {
     text
 }
 
-pub fn clip(text: &str) -> String {
+pub(super) fn clip(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(500) {
         Some((at, _)) => format!("{}…", &text[..at]),
@@ -135,7 +135,7 @@ pub fn clip(text: &str) -> String {
 }
 
 /// Percent-encodes a path segment or query value.
-pub fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

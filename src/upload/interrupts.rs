@@ -46,7 +46,7 @@ impl Interrupts {
 /// Starts listening for Ctrl-C, SIGTERM and SIGHUP (call it before the work they may
 /// interrupt): the token is cancelled by the first; the second ends the process at once with
 /// 130.
-pub fn listen_for_interrupts() -> Result<CancellationToken, Error> {
+pub(crate) fn listen_for_interrupts() -> Result<CancellationToken, Error> {
     let interrupted = CancellationToken::new();
     tokio::spawn(watch_interrupts(interrupts()?, interrupted.clone()));
     Ok(interrupted)

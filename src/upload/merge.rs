@@ -14,7 +14,7 @@ use ontime_api::{CustomerDraft, Entity, Fields};
 /// `record` with its ID as `ID` in [`canonical_id`] form, if it is an object whose ID (spelt in
 /// any case, in any of a Guid's forms) is `id`; `None` if it is not, since posting it back would
 /// then create a customer or overwrite another.
-pub fn with_id(record: Json, id: &str) -> Option<Json> {
+pub(crate) fn with_id(record: Json, id: &str) -> Option<Json> {
     let Json::Object(mut record) = record else {
         return None;
     };
@@ -36,7 +36,7 @@ pub fn with_id(record: Json, id: &str) -> Option<Json> {
 /// Why an update's answer is alarming: it names another customer than the one posted, so
 /// OnTime may have made a second one instead of updating. `None` for the record itself, and for
 /// an answer without an ID (whose body the update does not need).
-pub fn answered_for_another(answer: &Json, id: &str) -> Option<String> {
+pub(crate) fn answered_for_another(answer: &Json, id: &str) -> Option<String> {
     let object = answer.as_object()?;
     let held = object.get("ID").or_else(|| {
         let key = object.keys().find(|k| is_id_key(k))?;
@@ -52,7 +52,7 @@ pub fn answered_for_another(answer: &Json, id: &str) -> Option<String> {
 
 /// The record to post: `existing` with the draft's fields and children laid over it, each
 /// value `defaulted` marks only where `existing` holds that property blank.
-pub fn overlay(existing: &Json, draft: &CustomerDraft, defaulted: &Defaulted) -> Json {
+pub(crate) fn overlay(existing: &Json, draft: &CustomerDraft, defaulted: &Defaulted) -> Json {
     let mut merged = existing.as_object().cloned().unwrap_or_default();
     lay_over(
         &mut merged,
@@ -67,7 +67,12 @@ pub fn overlay(existing: &Json, draft: &CustomerDraft, defaulted: &Defaulted) ->
 
 /// Lays `fields` over `record`: a property in `defaulted` (a mask of `entity`) only where the
 /// record holds it blank.
-pub fn lay_over(record: &mut Map<String, Json>, entity: Entity, fields: &Fields, defaulted: u32) {
+pub(crate) fn lay_over(
+    record: &mut Map<String, Json>,
+    entity: Entity,
+    fields: &Fields,
+    defaulted: u32,
+) {
     for (name, value) in &fields.0 {
         if Defaulted::has(entity, defaulted, name) && !blank(record.get(*name)) {
             continue;
@@ -78,7 +83,7 @@ pub fn lay_over(record: &mut Map<String, Json>, entity: Entity, fields: &Fields,
 
 /// Whether OnTime holds a property blank: absent, null, a string of nothing but white space, or
 /// an empty list. A yes/no or a number is never blank.
-pub fn blank(value: Option<&Json>) -> bool {
+pub(crate) fn blank(value: Option<&Json>) -> bool {
     match value {
         None | Some(Json::Null) => true,
         Some(Json::String(text)) => text.trim().is_empty(),
@@ -89,7 +94,7 @@ pub fn blank(value: Option<&Json>) -> bool {
 
 /// The customer properties a default gave that `existing` keeps, because it holds another
 /// value there: `PricingMethod (OnTime has "Distance")`, in catalog order.
-pub fn defaults_kept_out(
+pub(crate) fn defaults_kept_out(
     existing: &Json,
     draft: &CustomerDraft,
     defaulted: &Defaulted,
@@ -107,7 +112,7 @@ pub fn defaults_kept_out(
 }
 
 /// A JSON value as a person reads it in a message: text quoted, anything else as JSON writes it.
-pub fn shown(value: &Json) -> String {
+pub(crate) fn shown(value: &Json) -> String {
     match value {
         Json::String(text) => format!("\"{text}\""),
         other => other.to_string(),
@@ -116,7 +121,7 @@ pub fn shown(value: &Json) -> String {
 
 /// Whether posting `merged` would create a department or contact: it lists one without an ID.
 /// Such a post is not idempotent.
-pub fn adds_children(merged: &Json) -> bool {
+pub(crate) fn adds_children(merged: &Json) -> bool {
     let has_id = |item: &Json| {
         item.as_object().is_some_and(|item| {
             item.iter()
@@ -161,7 +166,7 @@ fn overlay_children(
 }
 
 /// The item of `existing`'s `list` ("Departments" or "Contacts") that is the same child as `draft`.
-pub fn find_child<'j>(existing: &'j Json, list: &str, draft: &Fields) -> Option<&'j Json> {
+pub(crate) fn find_child<'j>(existing: &'j Json, list: &str, draft: &Fields) -> Option<&'j Json> {
     let items = existing.get(list)?.as_array()?;
     items.get(child_position(items, list, draft)?)
 }
@@ -200,7 +205,7 @@ fn text_eq(item: &Json, field: &str, want: Option<&str>) -> bool {
 
 /// Whether two records hold the same data: numbers compare by value (45 equals 45.0), and a
 /// missing property equals null.
-pub fn same(a: &Json, b: &Json) -> bool {
+pub(crate) fn same(a: &Json, b: &Json) -> bool {
     match (a, b) {
         (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
         (Json::Array(x), Json::Array(y)) => {
@@ -220,7 +225,7 @@ pub fn same(a: &Json, b: &Json) -> bool {
 }
 
 /// The top-level properties whose values differ, for "updated: Phone, City" messages.
-pub fn changed(before: &Json, after: &Json) -> Vec<String> {
+pub(crate) fn changed(before: &Json, after: &Json) -> Vec<String> {
     let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else {
         return Vec::new();
     };

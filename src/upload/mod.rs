@@ -15,9 +15,9 @@ mod customer;
 mod error;
 mod http;
 mod interrupts;
-pub mod merge;
+pub(crate) mod merge;
 mod progress;
-pub mod quota;
+pub(crate) mod quota;
 mod stop;
 
 use std::collections::HashMap;
@@ -26,8 +26,8 @@ use std::sync::Arc;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-pub use client::{CallError, Client, RequestKind, Spending};
-pub use error::{Error, Failed};
+pub(crate) use client::Client;
+pub(crate) use error::{Error, Failed};
 
 use crate::group::CustomerGroup;
 use crate::ledger::{Entry, Ledger, Lock, Site};
@@ -35,13 +35,13 @@ use crate::mapping::MatchBy;
 use crate::report::Report;
 use crate::report::task::Decisions;
 use crate::settings::{Endpoint, Settings, Target};
-pub use interrupts::listen_for_interrupts;
+pub(crate) use interrupts::listen_for_interrupts;
 use ontime_api::CustomerDraft;
-pub use stop::Stop;
+pub(crate) use stop::Stop;
 
 /// The quota as the last answers' `X-RateLimit-*` headers told it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Quota {
+pub(crate) struct Quota {
     pub daily_remaining: Option<u64>,
     pub monthly_remaining: Option<u64>,
     /// RFC 3339, UTC.
@@ -51,7 +51,7 @@ pub struct Quota {
 
 /// What sending did, for the summary.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub requests: u64,
     /// The same, by what they were for ([`RequestKind`]).
     pub requests_by_kind: std::collections::BTreeMap<&'static str, u64>,
@@ -67,7 +67,7 @@ pub struct Outcome {
 
 /// Whether the run writes or only looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Intent {
+pub(crate) enum Intent {
     Write,
     /// `--plan`: lookups only; nothing posted, the ledger untouched.
     Preview,
@@ -75,7 +75,7 @@ pub enum Intent {
 
 /// What a run sets up before its first customer, while the input is still being read: the
 /// service's client (and, for `--sandbox`, the sandbox), and the ledger with what it knows.
-pub struct Prepared {
+pub(crate) struct Prepared {
     stopping: CancellationToken,
     client: Arc<Client>,
     ledger: Ledger,
@@ -85,7 +85,7 @@ pub struct Prepared {
 
 /// Sets up what [`run`] sends with: the client, the ledger (whose run lock the caller took
 /// before it touched any output: `lock`, `None` for `--sandbox`) and its entries for this site.
-pub async fn prepare(target: &Target, lock: Option<Lock>) -> Result<Prepared, Error> {
+pub(crate) async fn prepare(target: &Target, lock: Option<Lock>) -> Result<Prepared, Error> {
     let stopping = CancellationToken::new();
     let (endpoint, sandbox) = connect(target).await?;
     let (base, company, key) = endpoint;
@@ -120,7 +120,7 @@ pub async fn prepare(target: &Target, lock: Option<Lock>) -> Result<Prepared, Er
 /// back with the outcome. `interrupted` is cancelled by the first Ctrl-C, SIGTERM or SIGHUP.
 /// The first request proves the site ([`customer::Job::prove`]): a run that cannot talk to it
 /// ends there, before any customer is judged, even one the ledger shows unchanged.
-pub async fn run(
+pub(crate) async fn run(
     settings: &Settings,
     target: &Target,
     prepared: Prepared,

@@ -19,7 +19,7 @@ use crate::report::task::Decisions;
 
 /// What a run waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Wait {
+pub(crate) enum Wait {
     /// A create that an earlier run sent and never heard back from (it was stopped, or the
     /// answer was lost), given the time to show in lookups before it is looked up.
     EarlierCreate,
@@ -75,7 +75,7 @@ fn seconds(length: Duration) -> String {
 
 /// The waits under way in a run; cheap to clone (one shared book).
 #[derive(Clone, Default)]
-pub struct Waits(Arc<Mutex<Book>>);
+pub(crate) struct Waits(Arc<Mutex<Book>>);
 
 #[derive(Default)]
 struct Book {
@@ -85,7 +85,7 @@ struct Book {
 }
 
 /// One wait under way; it ends when dropped.
-pub struct Waiting {
+pub(crate) struct Waiting {
     waits: Waits,
     id: u64,
 }
@@ -102,7 +102,7 @@ impl Waits {
     /// Registers a wait of `length` for `wait` and says so in the log, unless a wait of the
     /// same kind under way already covers it (ends no more than a second sooner). A retry's
     /// back-off under a second is no news and is not said.
-    pub fn begin(&self, wait: Wait, length: Duration) -> Waiting {
+    pub(crate) fn begin(&self, wait: Wait, length: Duration) -> Waiting {
         let until = Instant::now() + length;
         let Ok(mut book) = self.0.lock() else {
             return Waiting {
@@ -128,7 +128,7 @@ impl Waits {
 
     /// The waits under way, for the progress line: `waiting up to 5.0 s: 12 creates of an
     /// earlier run to show in OnTime`.
-    pub fn describe(&self) -> Option<String> {
+    pub(crate) fn describe(&self) -> Option<String> {
         let book = self.0.lock().ok()?;
         let now = Instant::now();
         let mut parts = Vec::new();
@@ -155,13 +155,13 @@ impl Waits {
 }
 
 /// The drawing task; [`Progress::finish`] stops it.
-pub struct Progress {
+pub(super) struct Progress {
     task: tokio::task::JoinHandle<()>,
     bar: Option<ProgressBar>,
 }
 
 impl Progress {
-    pub fn finish(self) {
+    pub(super) fn finish(self) {
         self.task.abort();
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
@@ -170,7 +170,7 @@ impl Progress {
 }
 
 /// Starts drawing progress for `customers` customers.
-pub fn start(customers: u64, decisions: &Decisions, client: &Client) -> Progress {
+pub(super) fn start(customers: u64, decisions: &Decisions, client: &Client) -> Progress {
     let rows_at_start = decisions.decided();
     let decisions = decisions.clone();
     let requests = client.counter();

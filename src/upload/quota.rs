@@ -9,7 +9,7 @@ use super::Quota;
 
 /// The quota headers of one answer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct QuotaHeaders {
+pub(crate) struct QuotaHeaders {
     pub daily_remaining: Option<u64>,
     pub daily_reset: Option<i64>,
     pub monthly_remaining: Option<u64>,
@@ -38,7 +38,7 @@ fn number(headers: &HeaderMap, name: &str) -> Option<i64> {
 }
 
 impl QuotaHeaders {
-    pub fn read(headers: &HeaderMap) -> QuotaHeaders {
+    pub(crate) fn read(headers: &HeaderMap) -> QuotaHeaders {
         let count = |name| number(headers, name).and_then(|n| u64::try_from(n).ok());
         QuotaHeaders {
             daily_remaining: count("x-ratelimit-remaining-daily"),
@@ -50,7 +50,7 @@ impl QuotaHeaders {
 
     /// Folds these headers into `quota`. Answers arrive out of order under concurrency, so a
     /// remaining count only ever goes down within a reset period.
-    pub fn apply(&self, quota: &mut Quota) {
+    pub(crate) fn apply(&self, quota: &mut Quota) {
         fold(
             (&mut quota.daily_remaining, &mut quota.daily_reset),
             self.daily_remaining,

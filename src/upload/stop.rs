@@ -6,7 +6,7 @@ use serde::Serialize;
 /// Why a run stopped before every customer was handled.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
-pub enum Stop {
+pub(crate) enum Stop {
     /// OnTime's request quota is spent (a 429 without Retry-After, or a remaining count of 0).
     Quota { reset: Option<String> },
     /// `--max-requests` reached.
@@ -32,7 +32,7 @@ pub enum Stop {
 
 impl Stop {
     /// The message for rows not reached.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             Stop::Quota { reset: Some(reset) } => format!(
                 "not sent: the OnTime request quota is spent until {reset}; run again after that"

@@ -63,7 +63,7 @@ pub(super) struct Records<R> {
 }
 
 impl<R: BufRead> Records<R> {
-    pub fn new(input: R, delimiter: u8) -> Self {
+    pub(super) fn new(input: R, delimiter: u8) -> Self {
         Records {
             input,
             core: ReaderBuilder::new().delimiter(delimiter).build(),
@@ -80,26 +80,26 @@ impl<R: BufRead> Records<R> {
     }
 
     /// The same reader, refusing a record that breaks the quoting rule.
-    pub fn strict(mut self) -> Self {
+    pub(super) fn strict(mut self) -> Self {
         self.strict = true;
         self
     }
 
     /// The line where the current record starts.
-    pub fn line(&self) -> u64 {
+    pub(super) fn line(&self) -> u64 {
         self.record_line
     }
 
     /// The line the reader is on: after the last record read, the line it ended on.
-    pub fn current_line(&self) -> u64 {
+    pub(super) fn current_line(&self) -> u64 {
         self.reader_line
     }
 
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.len
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = &[u8]> {
         let mut start = 0;
         self.ends[..self.len].iter().map(move |&end| {
             let field = &self.fields[start..end];
@@ -112,7 +112,7 @@ impl<R: BufRead> Records<R> {
     /// The first `count` fields as text, when they are UTF-8: the record is checked once, not
     /// field by field (`None` if it is not; field boundaries are ASCII delimiters, so every
     /// field of a valid record is valid).
-    pub fn texts(&self, count: usize) -> Option<impl Iterator<Item = &str>> {
+    pub(super) fn texts(&self, count: usize) -> Option<impl Iterator<Item = &str>> {
         let ends = &self.ends[..count.min(self.len)];
         let text = std::str::from_utf8(&self.fields[..ends.last().copied().unwrap_or(0)]).ok()?;
         let mut start = 0;
@@ -123,7 +123,7 @@ impl<R: BufRead> Records<R> {
         }))
     }
 
-    pub fn at_end(&mut self) -> bool {
+    pub(super) fn at_end(&mut self) -> bool {
         self.input.fill_buf().is_ok_and(<[u8]>::is_empty)
     }
 
@@ -150,7 +150,7 @@ impl<R: BufRead> Records<R> {
     }
 
     /// Reads the next record; `false` at the end of the input.
-    pub fn read(&mut self) -> Result<bool, Failure> {
+    pub(super) fn read(&mut self) -> Result<bool, Failure> {
         let more = self.read_record()?;
         if self.strict && more {
             quotes::check(&self.raw, self.delimiter)

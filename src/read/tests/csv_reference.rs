@@ -12,7 +12,7 @@
 use proptest::prelude::*;
 
 /// A record: the line where it starts and its cells.
-pub type Record = (u64, Vec<Vec<u8>>);
+pub(super) type Record = (u64, Vec<Vec<u8>>);
 
 fn line_end(bytes: &[u8], at: usize) -> Option<usize> {
     match bytes.get(at) {
@@ -23,7 +23,7 @@ fn line_end(bytes: &[u8], at: usize) -> Option<usize> {
 }
 
 /// Every record of `bytes`, or the line of the first quote that breaks the rule.
-pub fn reference(bytes: &[u8], delimiter: u8) -> Result<Vec<Record>, u64> {
+pub(super) fn reference(bytes: &[u8], delimiter: u8) -> Result<Vec<Record>, u64> {
     let (mut records, mut line, mut at) = (Vec::new(), 1u64, 0usize);
     loop {
         while let Some(len) = line_end(bytes, at) {
@@ -93,13 +93,13 @@ pub fn reference(bytes: &[u8], delimiter: u8) -> Result<Vec<Record>, u64> {
 }
 
 /// A record every cell of which is empty or ASCII whitespace: the reader skips it.
-pub fn blank(record: &Record) -> bool {
+pub(super) fn blank(record: &Record) -> bool {
     record.1.iter().flatten().all(u8::is_ascii_whitespace)
 }
 
 /// What reading `bytes` must give: the lines of the data rows under the first non-blank record
 /// (`Ok(None)` when there is no such record), or the line of the first bad quote.
-pub fn expected_rows(bytes: &[u8], delimiter: u8) -> Result<Option<Vec<u64>>, u64> {
+pub(super) fn expected_rows(bytes: &[u8], delimiter: u8) -> Result<Option<Vec<u64>>, u64> {
     let records = reference(bytes, delimiter)?;
     let mut rows = records.iter().filter(|r| !blank(r));
     if rows.next().is_none() {
@@ -138,7 +138,7 @@ fn line_end_text() -> impl Strategy<Value = &'static str> {
 
 /// A random CSV file (`,` between cells): a header of `header` (or random cells), then up to
 /// eight records and blank lines, each line with its own line end, the last one optional.
-pub fn csv_file(header: Option<&'static str>) -> impl Strategy<Value = Vec<u8>> {
+pub(super) fn csv_file(header: Option<&'static str>) -> impl Strategy<Value = Vec<u8>> {
     let record = prop::collection::vec(cell(), 1..4).prop_map(|cells| cells.join(","));
     let line = prop_oneof![6 => record, 1 => Just(String::new()), 1 => Just("  ".to_string())];
     let header = match header {

@@ -3,7 +3,7 @@
 
 /// Why a call gave no usable answer.
 #[derive(Debug, Clone, PartialEq)]
-pub enum CallError {
+pub(crate) enum CallError {
     /// The server refused the request (400, 404): the body verbatim. Never retried.
     Rejected { status: u16, body: String },
     /// It may or may not have been carried out (timeout or dropped connection after sending).
@@ -35,7 +35,7 @@ impl std::fmt::Display for CallError {
 
 /// Whether a request may be sent twice with the same effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Idempotent {
+pub(crate) enum Idempotent {
     Yes,
     /// A create: an unknown outcome must be resolved by the caller.
     No,

@@ -11,7 +11,7 @@ use super::attempt::Body;
 
 /// What a request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestKind {
+pub(crate) enum RequestKind {
     /// `GET api/customers`: every ID (the first request of a run, the empty-account check).
     List,
     /// `GET api/customers?field=value`: a customer looked up by its match value.
@@ -36,7 +36,7 @@ impl RequestKind {
         RequestKind::Children,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RequestKind::List => "list",
             RequestKind::Lookup => "lookup",

@@ -26,32 +26,32 @@ mod redact;
 
 use attempt::Body;
 use classify::Attempt;
-pub use error::{CallError, Idempotent};
-pub use kinds::RequestKind;
+pub(super) use error::{CallError, Idempotent};
+pub(crate) use kinds::RequestKind;
 use kinds::Tally;
 use redact::Redactor;
 
 use super::Quota;
 use super::answer::Created;
 use super::http::answer_cap;
-pub use super::http::{escape, pace};
+pub(super) use super::http::{escape, pace};
 use super::progress::{Wait, Waits};
 use super::quota::{InFlight, QuotaBook};
 use crate::settings::{ApiKey, Target};
 use crate::upload::Stop;
 
 /// Where customers are created and updated.
-pub const CUSTOMER_POST: &str = "api/customer/post";
+pub(super) const CUSTOMER_POST: &str = "api/customer/post";
 
 /// Limits on what the run may spend.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Spending {
+pub(crate) struct Spending {
     pub max_requests: Option<u64>,
     pub reserve: Option<u64>,
 }
 
 /// The OnTime client for one run.
-pub struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     /// `…/sites/{company-id}/`, ending in a slash so endpoints join under it.
     base: Url,
@@ -95,10 +95,10 @@ pub struct Client {
 /// The least time a request whose answer never came is given to show its effect (a create in
 /// lookups, a child in its customer's record) before it is checked for: a server may store a
 /// slow request after the client gave up on it, and its lookups may lag its writes.
-pub const LANDING: Duration = Duration::from_secs(2);
+pub(super) const LANDING: Duration = Duration::from_secs(2);
 
 impl Client {
-    pub fn new(
+    pub(crate) fn new(
         base: &Url,
         company_id: &str,
         key: ApiKey,
@@ -169,37 +169,37 @@ impl Client {
     }
 
     /// The run's waits: every pause of a customer or a request is registered there.
-    pub fn waits(&self) -> Waits {
+    pub(crate) fn waits(&self) -> Waits {
         self.waits.clone()
     }
 
     /// The live count of requests sent, for progress.
-    pub fn counter(&self) -> Arc<AtomicU64> {
+    pub(crate) fn counter(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.sent)
     }
 
-    pub fn requests(&self) -> u64 {
+    pub(crate) fn requests(&self) -> u64 {
         self.sent.load(Ordering::SeqCst)
     }
 
     /// Requests sent so far, per kind ([`RequestKind::as_str`]); kinds not sent left out.
-    pub fn requests_by_kind(&self) -> std::collections::BTreeMap<&'static str, u64> {
+    pub(crate) fn requests_by_kind(&self) -> std::collections::BTreeMap<&'static str, u64> {
         self.kinds.counts()
     }
 
-    pub fn quota(&self) -> Quota {
+    pub(crate) fn quota(&self) -> Quota {
         self.quota
             .lock()
             .map(|book| book.quota.clone())
             .unwrap_or_default()
     }
 
-    pub fn stop_reason(&self) -> Option<Stop> {
+    pub(crate) fn stop_reason(&self) -> Option<Stop> {
         self.stop.lock().ok().and_then(|s| s.clone())
     }
 
     /// Records why the run stops (the first reason wins) and refuses further requests.
-    pub fn stop(&self, reason: Stop) {
+    pub(crate) fn stop(&self, reason: Stop) {
         if let Ok(mut stop) = self.stop.lock()
             && stop.is_none()
         {
@@ -212,16 +212,16 @@ impl Client {
         self.stopping.cancel();
     }
 
-    pub fn is_stopping(&self) -> bool {
+    pub(crate) fn is_stopping(&self) -> bool {
         self.stopping.is_cancelled()
     }
 
-    pub async fn get(&self, path: &str) -> Result<Json, CallError> {
+    pub(crate) async fn get(&self, path: &str) -> Result<Json, CallError> {
         self.call(Method::GET, path, Body::None, Idempotent::Yes)
             .await
     }
 
-    pub async fn post(
+    pub(crate) async fn post(
         &self,
         path: &str,
         body: &Json,
@@ -233,7 +233,7 @@ impl Client {
 
     /// A customer create whose body is already JSON text (sent as it is); of the answer, only
     /// the new record's ID is read.
-    pub async fn create_customer(&self, body: &[u8]) -> Result<Created, CallError> {
+    pub(crate) async fn create_customer(&self, body: &[u8]) -> Result<Created, CallError> {
         self.call(
             Method::POST,
             CUSTOMER_POST,
@@ -329,7 +329,7 @@ impl Client {
     }
 
     /// The waits between attempts: exponential from 200 ms, with jitter, `--retries` of them.
-    pub fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
+    pub(crate) fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
         backon::ExponentialBuilder::default()
             .with_min_delay(self.backoff_start)
             .with_max_delay(Duration::from_secs(60))
@@ -340,12 +340,12 @@ impl Client {
 
     /// How long to wait, after a request got no answer, before checking whether it was carried
     /// out: the back-off's `delay`, `--timeout` or [`LANDING`], whichever is longest.
-    pub fn landing(&self, delay: Duration) -> Duration {
+    pub(crate) fn landing(&self, delay: Duration) -> Duration {
         delay.max(self.timeout).max(LANDING)
     }
 
     /// Sleeps for `delay`, or less if the run starts stopping.
-    pub async fn pause(&self, delay: Duration) -> Result<(), CallError> {
+    pub(crate) async fn pause(&self, delay: Duration) -> Result<(), CallError> {
         tokio::select! {
             () = tokio::time::sleep(delay) => Ok(()),
             () = self.stopping.cancelled() => Err(CallError::Stopped),

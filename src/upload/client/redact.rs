@@ -11,21 +11,21 @@ use std::borrow::Cow;
 use memchr::memmem;
 
 /// What the key is replaced with.
-pub const REDACTED: &str = "***";
+pub(super) const REDACTED: &str = "***";
 
 /// Below this length, a key could be any text (`"a"` would take every `a` out of a record):
 /// it is then taken out of answers that are only shown (errors), not out of records.
 const SHORTEST_IN_RECORDS: usize = 8;
 
 /// The key in the forms a server may echo it in.
-pub struct Redactor {
+pub(super) struct Redactor {
     /// The key as sent, then as a JSON string would carry it (escaped quotes, backslashes and
     /// slashes), each once; empty for an empty key.
     forms: Vec<Vec<u8>>,
 }
 
 impl Redactor {
-    pub fn new(key: &str) -> Redactor {
+    pub(super) fn new(key: &str) -> Redactor {
         let mut forms: Vec<Vec<u8>> = Vec::new();
         if !key.is_empty() {
             // A string serialises as itself in quotes: those are taken off.
@@ -43,7 +43,7 @@ impl Redactor {
 
     /// `body` without the key. `record`: the body is data (a success's JSON), where a short key
     /// is left alone (see [`SHORTEST_IN_RECORDS`]).
-    pub fn bytes<'b>(&self, body: &'b [u8], record: bool) -> Cow<'b, [u8]> {
+    pub(super) fn bytes<'b>(&self, body: &'b [u8], record: bool) -> Cow<'b, [u8]> {
         let mut body = Cow::Borrowed(body);
         for form in &self.forms {
             if record && form.len() < SHORTEST_IN_RECORDS {
@@ -66,12 +66,12 @@ impl Redactor {
     }
 
     /// The length of the longest form of the key: a body cut short may end in the start of one.
-    pub fn longest(&self) -> usize {
+    pub(super) fn longest(&self) -> usize {
         self.forms.iter().map(Vec::len).max().unwrap_or(0)
     }
 
     /// `text` (a header, an error's description) without the key.
-    pub fn text(&self, text: &str) -> String {
+    pub(super) fn text(&self, text: &str) -> String {
         String::from_utf8_lossy(&self.bytes(text.as_bytes(), false)).into_owned()
     }
 }

@@ -30,7 +30,7 @@ const MANY: usize = 3;
 
 /// Why the first request did not prove the site.
 #[derive(Debug)]
-pub enum Unproven {
+pub(crate) enum Unproven {
     /// The client stopped the run, and its stop reason says why (a refused key, a wrong
     /// address, a redirect, a spent quota, Ctrl-C).
     Stopped,
@@ -174,7 +174,7 @@ impl Job {
     /// a list of customer IDs. A refused key, a wrong company or address, a redirect stop the
     /// run (the client says why); anything else that keeps the listing from being read is
     /// [`Unproven::Failed`]. The listing also tells whether the account is empty.
-    pub async fn prove(&self) -> Result<(), Unproven> {
+    pub(crate) async fn prove(&self) -> Result<(), Unproven> {
         let listed = match self.client.get("api/customers").await {
             Ok(listed) => listed,
             Err(CallError::Stopped) => return Err(Unproven::Stopped),
@@ -199,7 +199,7 @@ impl Job {
     /// them up: lists the customers again (one request) and, if any appeared that this run did
     /// not create, says so — another import into the same account at the same time may have
     /// created the same customers. `None` when there is nothing to say.
-    pub async fn others_appeared(&self) -> Option<String> {
+    pub(crate) async fn others_appeared(&self) -> Option<String> {
         if self.intent != Intent::Write
             || !self.shortcut.load(Ordering::SeqCst)
             || self.client.is_stopping()

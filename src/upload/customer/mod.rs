@@ -34,7 +34,7 @@ use crate::report::task::Decisions;
 use crate::report::{Outcome, Status};
 use crate::settings::Target;
 use crate::upload::Stop;
-pub use find::Unproven;
+pub(super) use find::Unproven;
 use find::ambiguous;
 
 /// A customer on its way.
@@ -94,7 +94,7 @@ enum Done {
 }
 
 /// Shared by every customer of a run; each customer runs as its own task.
-pub struct Job {
+pub(super) struct Job {
     client: Arc<Client>,
     ledger: Arc<Ledger>,
     known: HashMap<String, Entry>,
@@ -131,7 +131,7 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn new(
+    pub(super) fn new(
         client: Arc<Client>,
         ledger: Arc<Ledger>,
         known: HashMap<String, Entry>,
@@ -164,7 +164,7 @@ impl Job {
     }
 
     /// The token that ends the intake of customers (Ctrl-C, or any stop of the run).
-    pub fn with_intake(self, intake: CancellationToken) -> Job {
+    pub(super) fn with_intake(self, intake: CancellationToken) -> Job {
         Job { intake, ..self }
     }
 
@@ -174,7 +174,7 @@ impl Job {
     /// one before each create: a run killed mid-window leaves the rest of it pending too (and
     /// the next window, journaled ahead), which costs the next run a lookup for each, as the
     /// rest of a non-empty account costs anyway.
-    pub async fn journal(&self, window: &[CustomerGroup]) -> Vec<bool> {
+    pub(super) async fn journal(&self, window: &[CustomerGroup]) -> Vec<bool> {
         let MatchBy::Field(field) = self.match_by else {
             return vec![false; window.len()];
         };
@@ -234,7 +234,7 @@ impl Job {
     /// Takes back the journal entries of the customers journaled whose create was never sent
     /// (all tasks have ended): without it, the next run would wait for creates never sent to
     /// land.
-    pub async fn unjournal_untaken(&self) {
+    pub(super) async fn unjournal_untaken(&self) {
         let keys: Vec<String> = match self.untaken.lock() {
             Ok(mut untaken) => untaken.drain().collect(),
             Err(_) => return,
@@ -248,7 +248,7 @@ impl Job {
     }
 
     /// Sends one customer, holding `place` (taken from [`Job::places`]) while it is under way.
-    pub async fn customer(
+    pub(super) async fn customer(
         &self,
         group: CustomerGroup,
         journaled: bool,
