@@ -30,12 +30,13 @@ async fn a_wrong_key_stops_after_one_request() {
     // The customers were journaled with their window, then stopped at the account's first
     // GET: nothing was sent, so nothing is left pending for the next run to wait for.
     assert_eq!(e.pending(), []);
-    let started = std::time::Instant::now();
-    assert_eq!(e.run(&[]).await.code, 0);
+    // A wait is said at info level ("waiting …"): none for creates never sent.
+    let rerun = e.run(&[]).await;
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
     assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "the rerun waited for creates never sent: {:?}",
-        started.elapsed()
+        !rerun.stderr.contains(" INFO waiting "),
+        "the rerun waited for creates never sent: {}",
+        rerun.stderr
     );
     assert_eq!(e.sb.customers().len(), 5);
 }
@@ -174,15 +175,15 @@ async fn a_second_ctrl_c_quits_at_once_and_a_rerun_finishes() {
         }
     }
     signal(&child, "-INT");
-    let started = std::time::Instant::now();
     let status = child.wait().await.unwrap();
     assert_eq!(status.code(), Some(130));
-    assert!(
-        started.elapsed() < Duration::from_millis(700),
-        "quit without waiting for answers"
-    );
-    // The report on disk is a valid prefix: each row at most once, in order.
+    // The report on disk is a valid prefix: each row at most once, in order. It quit without
+    // waiting for the answers in flight: their rows (and the rows never sent) are not in it.
     let report = e.report();
+    assert!(
+        report.len() < n,
+        "quit without waiting for answers: {report:#?}"
+    );
     for (i, line) in report.iter().enumerate() {
         assert!(line.starts_with(&format!("{},", i + 2)), "{report:#?}");
     }
