@@ -20,6 +20,8 @@ pub struct Settings {
     pub report: PathBuf,
     pub errors: Option<PathBuf>,
     pub summary_json: Option<PathBuf>,
+    /// `--plan-file`: where `--plan` writes its changes (`.csv` or `.xlsx`).
+    pub plan_file: Option<PathBuf>,
     pub mode: Mode,
     /// `-q`: no list of problem rows after the run.
     pub quiet: bool,
@@ -152,6 +154,7 @@ impl Settings {
             ("--report", Some(&report)),
             ("--errors", args.errors.as_ref()),
             ("--summary-json", args.summary_json.as_ref()),
+            ("--plan-file", args.plan_file.as_ref()),
         ] {
             let Some(path) = path else { continue };
             if same_file(path, &input) {
@@ -202,6 +205,7 @@ impl Settings {
             report,
             errors: args.errors,
             summary_json: args.summary_json,
+            plan_file: args.plan_file,
             mode,
             quiet: args.quiet,
         };

@@ -63,6 +63,8 @@ pub struct Outcome {
     /// What the user must hear of after the summary (customers that appeared from elsewhere
     /// while this run created into an empty account).
     pub warnings: Vec<String>,
+    /// `--plan`: what each customer judged would become, in input order.
+    pub plan: Vec<crate::report::plan::Planned>,
 }
 
 /// Whether the run writes or only looks.
@@ -184,6 +186,7 @@ pub async fn run(
     } else {
         Vec::new()
     };
+    let plan = job.take_plan();
     drop((job, decisions));
     let report = match writer.finish().await {
         Ok(report) => report,
@@ -194,7 +197,7 @@ pub async fn run(
     }
     tracing::debug!("customers sent in {} ms", sending.elapsed().as_millis());
     let outcome = wind_up(&client, ledger, sandbox, &interrupted, warnings).await;
-    Ok((report, outcome))
+    Ok((report, Outcome { plan, ..outcome }))
 }
 
 /// The end of sending: the ledger's last writes committed (a failure is the run's stop), a
@@ -231,6 +234,7 @@ async fn wind_up(
         stop: client.stop_reason(),
         closing,
         warnings,
+        plan: Vec::new(),
     }
 }
 
