@@ -148,6 +148,12 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE", requires = "plan")]
     pub plan_file: Option<PathBuf>,
 
+    /// Send without asking, however many requests the run is estimated to take. A run on a
+    /// terminal estimated above 1,000 requests, or above the quota left, asks first; a run whose
+    /// input is not a terminal (cron) never asks.
+    #[arg(long)]
+    pub yes: bool,
+
     /// Write the final summary as JSON to FILE, for schedulers.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,

@@ -63,6 +63,8 @@ pub struct Target {
     pub state: PathBuf,
     /// Ignore change detection.
     pub full: bool,
+    /// `--yes`: never ask before sending, whatever the estimate.
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +192,7 @@ impl Settings {
                 children: args.children,
                 state: args.state.clone().unwrap_or_else(|| default_state(&input)),
                 full: args.full,
+                yes: args.yes,
             })
         };
         let mode = if args.dry_run {

@@ -6,13 +6,15 @@
 //! budget, reserve, refused key, Ctrl-C) ends the intake of new customers; those in flight
 //! finish; the rest are reported `not_sent` by the caller. The rows of one customer are never
 //! split across requests. The first request of a run that has customers to send proves the
-//! site (address, company id, key) before any customer is judged, unchanged ones included.
+//! site (address, company id, key) before any customer is judged, unchanged ones included;
+//! then the run's estimated cost is said ([`estimate`]), and on a terminal a large run asks.
 
 mod answer;
 mod children;
 mod client;
 mod customer;
 mod error;
+mod estimate;
 mod http;
 mod interrupts;
 pub mod merge;
@@ -157,6 +159,7 @@ pub async fn run(
             });
         }
     });
+    let counts = estimate::known(&groups, &known, target.children);
     let job = Arc::new(
         customer::Job::new(
             Arc::clone(&client),
@@ -169,7 +172,14 @@ pub async fn run(
         )
         .with_intake(intake.clone()),
     );
-    let proven = prove(&job, &groups, ledger.site()).await;
+    let proven = match prove(&job, &groups, ledger.site()).await {
+        // The cost said (and, on a terminal, confirmed) before the first customer is sent.
+        Ok(true) => {
+            let empty = job.account_empty();
+            Ok(estimate::before_sending(&client, target, intent, counts, empty).await)
+        }
+        other => other,
+    };
     let warnings = if let Ok(true) = proven {
         let window = (target.concurrency.get() as usize * 2).max(16);
         let (decisions, intake) = (&decisions, intake.clone());
