@@ -162,8 +162,9 @@ pub async fn before_sending(
     target: &Target,
     intent: Intent,
     (customers, ledgered, children): (u64, u64, u64),
-    empty: bool,
+    job: &super::customer::Job,
 ) -> bool {
+    let empty = job.account_empty();
     let estimate = Estimate::new(customers, ledgered, children, empty, intent);
     let quota = client.quota();
     eprint!(

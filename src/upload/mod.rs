@@ -172,12 +172,9 @@ pub async fn run(
         )
         .with_intake(intake.clone()),
     );
+    // The cost said (and, on a terminal, confirmed) before the first customer is sent.
     let proven = match prove(&job, &groups, ledger.site()).await {
-        // The cost said (and, on a terminal, confirmed) before the first customer is sent.
-        Ok(true) => {
-            let empty = job.account_empty();
-            Ok(estimate::before_sending(&client, target, intent, counts, empty).await)
-        }
+        Ok(true) => Ok(estimate::before_sending(&client, target, intent, counts, &job).await),
         other => other,
     };
     let warnings = if let Ok(true) = proven {

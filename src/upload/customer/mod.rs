@@ -355,17 +355,8 @@ impl Job {
             Done::Failed { id, message } => (Status::Failed, id, message),
             Done::NotSent(message) => (Status::NotSent, None, message),
         };
-        if let Some((action, changes)) = planned
-            && let Ok(mut plan) = self.plan.lock()
-        {
-            plan.push(Planned {
-                row: group.rows.first().copied().unwrap_or(RowId(u32::MAX)),
-                key: group.key.clone(),
-                id: id.clone(),
-                action,
-                message: message.clone(),
-                changes,
-            });
+        if let Some(planned) = planned {
+            would::record(&self.plan, group, (&id, &message), planned);
         }
         let outcome = Outcome {
             customer_id: id,

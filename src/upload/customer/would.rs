@@ -6,7 +6,10 @@
 use serde_json::Value as Json;
 
 use super::Sending;
-use crate::report::plan::Change;
+use std::sync::Mutex;
+
+use crate::report::RowId;
+use crate::report::plan::{Change, Planned};
 use crate::upload::merge;
 
 /// What the plan would do with one customer.
@@ -28,6 +31,26 @@ pub(super) fn action(done: &mut super::Done) -> (&'static str, Vec<Change>) {
         Done::Updated { .. } => ("updated", Vec::new()),
         Done::Failed { .. } => ("failed", Vec::new()),
         Done::NotSent(_) => ("not_sent", Vec::new()),
+    }
+}
+
+/// Adds a customer's line to the plan: its first row, key, ID and report message (`said`), and
+/// its action and changes ([`action`]).
+pub(super) fn record(
+    plan: &Mutex<Vec<Planned>>,
+    group: &Sending,
+    (id, message): (&Option<String>, &str),
+    (action, changes): (&'static str, Vec<Change>),
+) {
+    if let Ok(mut plan) = plan.lock() {
+        plan.push(Planned {
+            row: group.rows.first().copied().unwrap_or(RowId(u32::MAX)),
+            key: group.key.clone(),
+            id: id.clone(),
+            action,
+            message: message.to_string(),
+            changes,
+        });
     }
 }
 

@@ -104,3 +104,63 @@ async fn a_rerun_counts_the_customers_the_ledger_knows_as_updates() {
     );
     assert!(!run.stderr.contains("[y/N]"), "{}", run.stderr);
 }
+
+/// Runs the import under `script`, whose pseudo-terminal makes stdin and stderr terminals,
+/// typing `answer`; what the terminal showed, and the exit code.
+async fn on_a_terminal(e: &Env, extra: &[&str], answer: &str) -> (String, i32) {
+    use tokio::io::AsyncWriteExt;
+    let quoted: Vec<String> = std::iter::once(crate::util::binary().display().to_string())
+        .chain(e.args(extra))
+        .map(|arg| format!("'{}'", arg.replace('\'', r"'\''")))
+        .collect();
+    let mut command = tokio::process::Command::new("script");
+    command
+        .args(["-q", "-e", "-c", &quoted.join(" "), "/dev/null"])
+        .current_dir(e.work.dir())
+        .env("ONTIME_API_KEY", &e.key)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = command.spawn().expect("util-linux script runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(answer.as_bytes()).await.unwrap();
+    let output = child.wait_with_output().await.unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout).into_owned();
+    (shown, output.status.code().unwrap_or(-1))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_a_run_above_the_quota_asks_and_a_no_sends_nothing() {
+    let e = env_default().await;
+    e.set_quota(json!({"daily_limit": 6, "monthly_limit": null}))
+        .await;
+    e.input(&customers_csv(9));
+    let (shown, code) = on_a_terminal(&e, &[], "n\n").await;
+    assert!(shown.contains("send these requests? [y/N]"), "{shown}");
+    assert_eq!(code, 3, "{shown}");
+    assert_eq!(e.posts(), 0, "{:?}", e.log());
+    assert_eq!(
+        e.sb.stats().total,
+        1,
+        "only the first request: {:?}",
+        e.log()
+    );
+    let report = e.report();
+    assert_eq!(report.len(), 9);
+    for (at, line) in report.iter().enumerate() {
+        let want = format!(
+            "{},not_sent,{},not sent: the estimate was not confirmed; run again and answer y, or add --yes",
+            at + 2,
+            1001 + at
+        );
+        assert_eq!(line, &want);
+    }
+
+    let (shown, code) = on_a_terminal(&e, &["--yes"], "").await;
+    assert!(!shown.contains("[y/N]"), "{shown}");
+    assert_eq!(code, 3, "stops at the quota: {shown}");
+    assert_eq!(e.sb.customers().len(), 4, "the quota's 6 less two listings");
+}
