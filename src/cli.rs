@@ -142,6 +142,18 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     pub errors: Option<PathBuf>,
 
+    /// With --plan: write every change the plan would make to FILE, one row per field (customer
+    /// key, customer ID, action, field, old, new), for review by whoever owns the data. A CSV,
+    /// or a workbook for a name ending in `.xlsx`.
+    #[arg(long, value_name = "FILE", requires = "plan")]
+    pub plan_file: Option<PathBuf>,
+
+    /// Send without asking, however many requests the run is estimated to take. A run on a
+    /// terminal estimated above 1,000 requests, or above the quota left, asks first; a run whose
+    /// input is not a terminal (cron) never asks.
+    #[arg(long)]
+    pub yes: bool,
+
     /// Write the final summary as JSON to FILE, for schedulers.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,

@@ -191,6 +191,20 @@ fn conclude(
             Err(error) => failures.push(error),
         }
     }
+    let plan = std::mem::take(&mut outcome.plan);
+    if let Some(path) = &settings.plan_file
+        && let Err(error) = crate::report::plan::write(path, &plan)
+    {
+        failures.push(format!(
+            "cannot write the plan file {}: {error}",
+            path.display()
+        ));
+    }
+    if !settings.quiet {
+        let rest = settings.plan_file.as_deref().unwrap_or(report.path());
+        eprint!("{}", crate::report::plan::screen(&plan, rest));
+    }
+    drop(plan);
     let mut summary = Summary::new(report, customers, outcome, started.elapsed());
     for failure in &failures {
         eprintln!("error: {}", logging::shown(failure));

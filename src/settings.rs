@@ -20,6 +20,8 @@ pub(crate) struct Settings {
     pub report: PathBuf,
     pub errors: Option<PathBuf>,
     pub summary_json: Option<PathBuf>,
+    /// `--plan-file`: where `--plan` writes its changes (`.csv` or `.xlsx`).
+    pub plan_file: Option<PathBuf>,
     pub mode: Mode,
     /// `-q`: no list of problem rows after the run.
     pub quiet: bool,
@@ -61,6 +63,8 @@ pub(crate) struct Target {
     pub state: PathBuf,
     /// Ignore change detection.
     pub full: bool,
+    /// `--yes`: never ask before sending, whatever the estimate.
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +166,7 @@ impl Settings {
             ("--report", Some(&report)),
             ("--errors", args.errors.as_ref()),
             ("--summary-json", args.summary_json.as_ref()),
+            ("--plan-file", args.plan_file.as_ref()),
         ] {
             let Some(path) = path else { continue };
             if same_file(path, &input) {
@@ -197,6 +202,7 @@ impl Settings {
                 children: args.children,
                 state: args.state.clone().unwrap_or_else(|| default_state(&input)),
                 full: args.full,
+                yes: args.yes,
             })
         };
         let mode = if args.dry_run {
@@ -212,6 +218,7 @@ impl Settings {
             report,
             errors: args.errors,
             summary_json: args.summary_json,
+            plan_file: args.plan_file,
             mode,
             quiet: args.quiet,
         };

@@ -24,6 +24,7 @@ mod cells;
 mod file;
 mod keys;
 mod outcome;
+pub(crate) mod plan;
 mod problems;
 mod rows;
 mod screen;

@@ -1,7 +1,8 @@
-//! The output paths (`--report`, `--errors`, `--summary-json`), checked before anything is read
+//! The output paths (`--report`, `--errors`, `--summary-json`, `--plan-file`), checked before anything is read
 //! or sent: none may be a file the run reads (the input, through any name or hard link, the
 //! mapping file, a linked table's file) or the ledger; no two may be one file; each must be
-//! writable; and `--errors` must name the format it will be written in.
+//! writable; `--errors` must name the format it will be written in, and `--plan-file` one it
+//! can be written in (`.csv` or `.xlsx`).
 //!
 //! Files are compared by device and inode, so a hard link, a symlink or `..` cannot disguise
 //! one; a path that does not exist yet is compared by its folder's canonical path and its name.
@@ -56,6 +57,7 @@ pub(crate) fn check(settings: &Settings) -> Result<(), String> {
         ("--report", Some(&settings.report)),
         ("--errors", settings.errors.as_ref()),
         ("--summary-json", settings.summary_json.as_ref()),
+        ("--plan-file", settings.plan_file.as_ref()),
     ]
     .into_iter()
     .filter_map(|(option, path)| Some((option, path?.as_path())))
@@ -71,6 +73,15 @@ pub(crate) fn check(settings: &Settings) -> Result<(), String> {
             format.extension().to_uppercase(),
             format.extension(),
             errors.with_extension(format.extension()).display()
+        ));
+    }
+    if let Some(plan) = settings.plan_file.as_ref().filter(|path| !shareable(path))
+        && !crate::report::plan::is_plan_file(plan)
+    {
+        return Err(format!(
+            "--plan-file {}: the plan file is written as CSV or as an xlsx workbook, so its name must end in .csv or .xlsx\nhint: name it for example {}",
+            plan.display(),
+            plan.with_extension("csv").display()
         ));
     }
     let read = files_read(settings);

@@ -6,13 +6,15 @@
 //! budget, reserve, refused key, Ctrl-C) ends the intake of new customers; those in flight
 //! finish; the rest are reported `not_sent` by the caller. The rows of one customer are never
 //! split across requests. The first request of a run that has customers to send proves the
-//! site (address, company id, key) before any customer is judged, unchanged ones included.
+//! site (address, company id, key) before any customer is judged, unchanged ones included;
+//! then the run's estimated cost is said ([`estimate`]), and on a terminal a large run asks.
 
 mod answer;
 mod children;
 mod client;
 mod customer;
 mod error;
+mod estimate;
 mod http;
 mod interrupts;
 pub(crate) mod merge;
@@ -63,6 +65,8 @@ pub(crate) struct Outcome {
     /// What the user must hear of after the summary (customers that appeared from elsewhere
     /// while this run created into an empty account).
     pub warnings: Vec<String>,
+    /// `--plan`: what each customer judged would become, in input order.
+    pub plan: Vec<crate::report::plan::Planned>,
 }
 
 /// Whether the run writes or only looks.
@@ -155,6 +159,7 @@ pub(crate) async fn run(
             });
         }
     });
+    let counts = estimate::known(&groups, &known, target.children);
     let job = Arc::new(
         customer::Job::new(
             Arc::clone(&client),
@@ -167,7 +172,11 @@ pub(crate) async fn run(
         )
         .with_intake(intake.clone()),
     );
-    let proven = prove(&job, &groups, ledger.site()).await;
+    // The cost said (and, on a terminal, confirmed) before the first customer is sent.
+    let proven = match prove(&job, &groups, ledger.site()).await {
+        Ok(true) => Ok(estimate::before_sending(&client, target, intent, counts, &job).await),
+        other => other,
+    };
     let warnings = if let Ok(true) = proven {
         let window = (target.concurrency.get() as usize * 2).max(16);
         let (decisions, intake) = (&decisions, intake.clone());
@@ -184,6 +193,7 @@ pub(crate) async fn run(
     } else {
         Vec::new()
     };
+    let plan = job.take_plan();
     drop((job, decisions));
     let report = match writer.finish().await {
         Ok(report) => report,
@@ -194,7 +204,7 @@ pub(crate) async fn run(
     }
     tracing::debug!("customers sent in {} ms", sending.elapsed().as_millis());
     let outcome = wind_up(&client, ledger, sandbox, &interrupted, warnings).await;
-    Ok((report, outcome))
+    Ok((report, Outcome { plan, ..outcome }))
 }
 
 /// The end of sending: the ledger's last writes committed (a failure is the run's stop), a
@@ -231,6 +241,7 @@ async fn wind_up(
         stop: client.stop_reason(),
         closing,
         warnings,
+        plan: Vec::new(),
     }
 }
 

@@ -23,6 +23,8 @@ pub(crate) enum Stop {
     Address { message: String },
     /// Ctrl-C.
     Interrupted,
+    /// Asked on the terminal whether to send what the estimate said, the user said no.
+    Declined,
     /// The ledger could not be written: going on would lose track of what was sent.
     Ledger { message: String },
     /// An output (the report, the errors file, the summary JSON) could not be written: going on
@@ -57,6 +59,10 @@ impl Stop {
             ),
             Stop::Auth { message } | Stop::Address { message } => format!("not sent: {message}"),
             Stop::Interrupted => "not sent: interrupted; run again to continue".into(),
+            Stop::Declined => {
+                "not sent: the estimate was not confirmed; run again and answer y, or add --yes"
+                    .into()
+            }
             Stop::Ledger { message } | Stop::Output { message } => format!("not sent: {message}"),
         }
     }

@@ -152,7 +152,9 @@ async fn a_constant_overwrites_where_a_default_would_not() {
     assert_eq!(e.run(&["--plan"]).await.code, 0);
     assert_eq!(
         e.report(),
-        ["2,valid,1001,would update: TimeZone; default not applied: Country (OnTime has \"CA\")"]
+        [
+            "2,valid,1001,would update: TimeZone \"Pacific Standard Time\" → \"Eastern Standard Time\"; default not applied: Country (OnTime has \"CA\")"
+        ]
     );
     let run = e.run(&[]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -14,6 +14,7 @@ mod numbers;
 mod odd_servers;
 mod onboarding;
 mod outputs;
+mod plan_view;
 mod sandbox;
 mod screens;
 mod upload;

@@ -191,7 +191,7 @@ impl Job {
     }
 
     /// Whether the account held no customers when the run began ([`Job::prove`]).
-    pub(super) fn account_empty(&self) -> bool {
+    pub(in crate::upload) fn account_empty(&self) -> bool {
         self.empty.get() == Some(&true)
     }
 

@@ -20,6 +20,7 @@ mod create;
 mod find;
 mod hash;
 mod update;
+mod would;
 
 use super::Intent;
 use super::client::{CallError, Client};
@@ -28,6 +29,7 @@ use crate::group::{CustomerGroup, Defaulted};
 use crate::ledger::{Entry, Ledger, LedgerError};
 use crate::mapping::MatchBy;
 use crate::report::RowId;
+use crate::report::plan::Planned;
 use ontime_api::CustomerDraft;
 
 use crate::report::task::Decisions;
@@ -85,7 +87,7 @@ enum Done {
         note: String,
     },
     /// `--plan` only.
-    Would(String, Option<String>),
+    Would(would::Would),
     Failed {
         id: Option<String>,
         message: String,
@@ -128,6 +130,8 @@ pub(super) struct Job {
     /// starts a customer, which holds it until it ends, except while it waits for a lost
     /// create to land.
     pub places: Arc<Semaphore>,
+    /// `--plan`: what each customer would become, for the screen and the plan file.
+    plan: Mutex<Vec<Planned>>,
 }
 
 impl Job {
@@ -160,7 +164,19 @@ impl Job {
             intake: CancellationToken::new(),
             untaken: Mutex::default(),
             places: Arc::new(Semaphore::new(target.concurrency.get() as usize)),
+            plan: Mutex::default(),
         }
+    }
+
+    /// `--plan`'s customers so far, in input order (taken: a second call gets none).
+    pub(super) fn take_plan(&self) -> Vec<Planned> {
+        let mut plan = self
+            .plan
+            .lock()
+            .map(|mut plan| std::mem::take(&mut *plan))
+            .unwrap_or_default();
+        plan.sort_by_key(|planned| planned.row);
+        plan
     }
 
     /// The token that ends the intake of customers (Ctrl-C, or any stop of the run).
@@ -312,15 +328,14 @@ impl Job {
         }
         match self.find(group, pending).await {
             Ok(Some((id, record))) => self.update(group, &id, hash, Record::Found(record)).await,
-            Ok(None) if self.intent == Intent::Preview => {
-                Ok(Done::Would(create::would_create(group), None))
-            }
+            Ok(None) if self.intent == Intent::Preview => Ok(Done::Would(would::create(group))),
             Ok(None) => self.create(group, hash).await,
             Err(done) => Ok(done),
         }
     }
 
-    fn decide(&self, group: &Sending, done: Done) {
+    fn decide(&self, group: &Sending, mut done: Done) {
+        let planned = (self.intent == Intent::Preview).then(|| would::action(&mut done));
         if let Done::Created { id, .. } = &done
             && let Ok(mut created) = self.created.lock()
         {
@@ -336,10 +351,13 @@ impl Job {
             Done::Unchanged { id, note } => {
                 (Status::Unchanged, Some(id).filter(|i| !i.is_empty()), note)
             }
-            Done::Would(message, id) => (Status::Valid, id, message),
+            Done::Would(would) => (Status::Valid, would.id, would.message),
             Done::Failed { id, message } => (Status::Failed, id, message),
             Done::NotSent(message) => (Status::NotSent, None, message),
         };
+        if let Some(planned) = planned {
+            would::record(&self.plan, group, (&id, &message), planned);
+        }
         let outcome = Outcome {
             customer_id: id,
             ..Outcome::new(status, message)

@@ -63,10 +63,9 @@ impl Job {
             }
             let mut fields = merge::changed(&existing, &merged);
             if self.intent == Intent::Preview {
-                return Ok(Done::Would(
-                    would_update(&fields, group, kept_out),
-                    Some(id.to_string()),
-                ));
+                let records = (&existing, &merged);
+                let would = super::would::update(id, &fields, records, group, kept_out);
+                return Ok(Done::Would(would));
             }
             if !same {
                 match self.post_merged(group, id, &merged).await? {
@@ -292,32 +291,6 @@ fn failed(id: &str, message: String) -> Done {
         id: Some(id.to_string()),
         message,
     }
-}
-
-/// `--plan`'s line for an update: the properties it would change, each one a default would set
-/// marked so (`TimeZone (default "Eastern Standard Time")`), then the defaults OnTime's values
-/// keep out.
-fn would_update(fields: &[String], group: &Sending, kept_out: Option<String>) -> String {
-    let mut what = if fields.is_empty() {
-        "children".to_string()
-    } else {
-        let marked: Vec<String> = fields
-            .iter()
-            .map(|name| {
-                let value = group.draft().fields.get(name);
-                match value.filter(|_| group.defaulted.customer(name)) {
-                    Some(value) => format!("{name} (default {})", merge::shown(&value.to_json())),
-                    None => name.clone(),
-                }
-            })
-            .collect();
-        marked.join(", ")
-    };
-    if let Some(kept_out) = kept_out {
-        what.push_str("; ");
-        what.push_str(&kept_out);
-    }
-    format!("would update: {what}")
 }
 
 /// `default not applied: PricingMethod (OnTime has "Distance")`, if a default is kept out.

@@ -179,7 +179,10 @@ async fn plan_previews_and_posts_nothing() {
         report[0].starts_with("2,unchanged,1001,OnTime already holds exactly this"),
         "{report:#?}"
     );
-    assert_eq!(report[1], "3,valid,1002,would update: Email");
+    assert_eq!(
+        report[1],
+        "3,valid,1002,would update: Email \"old@x.com\" → \"c1002@x.com\""
+    );
     assert_eq!(report[2], "4,valid,1003,would create");
     assert!(report[3].starts_with("5,invalid,1004,"), "{report:#?}");
     assert_eq!(e.work.report("in.csv.report.csv")[2][4], id2);
