@@ -214,6 +214,12 @@ pub struct ImportArgs {
     #[arg(long)]
     pub full: bool,
 
+    /// Which customers the run may write: `upsert` creates the new ones and updates the matched
+    /// ones; `create-only` leaves every matched customer as it is (`skipped_exists`);
+    /// `update-only` creates none (`skipped_missing`). --plan follows it too.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = WriteMode::Upsert)]
+    pub mode: WriteMode,
+
     /// More log output (-v, -vv, -vvv).
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
@@ -225,6 +231,14 @@ pub struct ImportArgs {
     /// Log line format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// `--mode`: which customers a run may create or update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WriteMode {
+    Upsert,
+    CreateOnly,
+    UpdateOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{Children, ImportArgs};
+use crate::cli::{Children, ImportArgs, WriteMode};
 use crate::mapping::{self, Mapping, MappingErrors};
 
 pub mod outputs;
@@ -61,6 +61,8 @@ pub struct Target {
     pub state: PathBuf,
     /// Ignore change detection.
     pub full: bool,
+    /// `--mode`: whether matched customers are updated and new ones created.
+    pub write_mode: WriteMode,
 }
 
 #[derive(Debug, Clone)]
@@ -187,6 +189,7 @@ impl Settings {
                 children: args.children,
                 state: args.state.clone().unwrap_or_else(|| default_state(&input)),
                 full: args.full,
+                write_mode: args.mode,
             })
         };
         let mode = if args.dry_run {

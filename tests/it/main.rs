@@ -14,6 +14,7 @@ mod numbers;
 mod odd_servers;
 mod onboarding;
 mod outputs;
+mod safety_net;
 mod sandbox;
 mod screens;
 mod upload;

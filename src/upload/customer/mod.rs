@@ -19,11 +19,12 @@ use tokio_util::sync::CancellationToken;
 mod create;
 mod find;
 mod hash;
+mod mode;
 mod update;
 
 use super::Intent;
 use super::client::{CallError, Client};
-use crate::cli::Children;
+use crate::cli::{Children, WriteMode};
 use crate::group::{CustomerGroup, Defaulted};
 use crate::ledger::{Entry, Ledger, LedgerError};
 use crate::mapping::MatchBy;
@@ -90,6 +91,12 @@ enum Done {
         id: Option<String>,
         message: String,
     },
+    /// Left alone by `--mode` (`skipped_exists`, `skipped_missing`).
+    Skipped {
+        status: Status,
+        id: Option<String>,
+        message: String,
+    },
     NotSent(String),
 }
 
@@ -102,6 +109,8 @@ pub struct Job {
     match_by: MatchBy,
     children: Children,
     full: bool,
+    /// `--mode`: whether matched customers are updated and new ones created.
+    mode: WriteMode,
     intent: Intent,
     /// Whether the account held no customers when the run began: set by [`Job::prove`], the
     /// run's first request. In an empty account nothing can match.
@@ -153,6 +162,7 @@ impl Job {
             match_by,
             children: target.children,
             full: target.full,
+            mode: target.write_mode,
             intent,
             empty: OnceLock::new(),
             shortcut: AtomicBool::new(false),
@@ -178,7 +188,7 @@ impl Job {
         let MatchBy::Field(field) = self.match_by else {
             return vec![false; window.len()];
         };
-        if self.intent != Intent::Write {
+        if self.intent != Intent::Write || !self.creates() {
             return vec![false; window.len()];
         }
         let marks: Vec<bool> = window
@@ -265,14 +275,18 @@ impl Job {
         };
         let hash = hash::change_hash(&group.body, &group.defaulted);
         let entry = self.known.get(&group.key);
+        // A failure is sent again even if its row did not change (its hash is a success's).
         let unchanged = |e: &Entry| {
             !self.full
                 && !e.pending_create
+                && e.last_status != "failed"
                 && e.sent_hash.as_deref().is_some_and(|sent| {
                     hash::unchanged_since(sent, &hash, &group.body, &group.defaulted)
                 })
         };
+        let retry = mode::retry_note(entry);
         let done = match entry {
+            _ if let Some(done) = self.known_exists(entry) => done,
             Some(e) if unchanged(e) => Done::Unchanged {
                 id: e.customer_id.clone().unwrap_or_default(),
                 note: format!(
@@ -294,7 +308,13 @@ impl Job {
                 },
             },
         };
-        self.decide(&group, done);
+        if let Done::Failed { message, .. } = &done
+            && self.intent == Intent::Write
+        {
+            // Recorded for every failure (a lookup's too), so that the next run says it retries.
+            self.ledger.note_failure(&group.key, message);
+        }
+        self.decide(&group, done, retry);
     }
 
     async fn send(
@@ -311,7 +331,9 @@ impl Job {
             return self.update(group, &id, hash, Record::Ledger).await;
         }
         match self.find(group, pending).await {
+            Ok(Some((id, _))) if let Some(done) = self.found_exists(group, &id) => Ok(done),
             Ok(Some((id, record))) => self.update(group, &id, hash, Record::Found(record)).await,
+            Ok(None) if !self.creates() => self.missing(group, pending.is_some()).await,
             Ok(None) if self.intent == Intent::Preview => {
                 Ok(Done::Would(create::would_create(group), None))
             }
@@ -320,7 +342,9 @@ impl Job {
         }
     }
 
-    fn decide(&self, group: &Sending, done: Done) {
+    /// Decides the customer's rows; `retry` is said after the outcome of a customer that
+    /// failed last time and now went through.
+    fn decide(&self, group: &Sending, done: Done, retry: Option<String>) {
         if let Done::Created { id, .. } = &done
             && let Ok(mut created) = self.created.lock()
         {
@@ -338,7 +362,23 @@ impl Job {
             }
             Done::Would(message, id) => (Status::Valid, id, message),
             Done::Failed { id, message } => (Status::Failed, id, message),
+            Done::Skipped {
+                status,
+                id,
+                message,
+            } => (status, id, message),
             Done::NotSent(message) => (Status::NotSent, None, message),
+        };
+        let message = match retry {
+            Some(retry)
+                if matches!(
+                    status,
+                    Status::Created | Status::Updated | Status::Unchanged
+                ) =>
+            {
+                message + &retry
+            }
+            _ => message,
         };
         let outcome = Outcome {
             customer_id: id,
