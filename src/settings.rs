@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{Children, ImportArgs, WriteMode};
+use crate::cli::{Children, ImportArgs, Limit, WriteMode};
 use crate::mapping::{self, Mapping, MappingErrors};
 
 pub mod outputs;
@@ -63,6 +63,8 @@ pub struct Target {
     pub full: bool,
     /// `--mode`: whether matched customers are updated and new ones created.
     pub write_mode: WriteMode,
+    /// `--deactivate-missing`, with its `--max-deactivate`.
+    pub deactivate: Option<Limit>,
 }
 
 #[derive(Debug, Clone)]
@@ -190,6 +192,7 @@ impl Settings {
                 state: args.state.clone().unwrap_or_else(|| default_state(&input)),
                 full: args.full,
                 write_mode: args.mode,
+                deactivate: args.deactivate_missing.then_some(args.max_deactivate),
             })
         };
         let mode = if args.dry_run {

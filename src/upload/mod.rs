@@ -15,6 +15,7 @@ mod customer;
 mod error;
 mod http;
 mod interrupts;
+mod leaving;
 pub mod merge;
 mod progress;
 pub mod quota;
@@ -141,6 +142,11 @@ pub async fn run(
         tracing::info!("sandbox running at {}", sandbox.base_url());
     }
     let sending = std::time::Instant::now();
+    let mut report = report;
+    let leaving = match leaving::select(target, &known, &mut report) {
+        Ok(leaving) => leaving,
+        Err(why) => return Err((Some(report), Error::TooManyLeaving(why))),
+    };
     let ledger = Arc::new(ledger);
     // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
     // both, since `intake` is its child.
@@ -167,20 +173,24 @@ pub async fn run(
         )
         .with_intake(intake.clone()),
     );
-    let proven = prove(&job, &groups, ledger.site()).await;
+    let work = !groups.is_empty() || !leaving.is_empty();
+    let proven = prove(&job, work, ledger.site()).await;
     let warnings = if let Ok(true) = proven {
         let window = (target.concurrency.get() as usize * 2).max(16);
         let (decisions, intake) = (&decisions, intake.clone());
-        take_all(
+        let warnings = take_all(
             &job,
             &client,
             groups,
             window,
             decisions,
-            intake,
+            intake.clone(),
             &interrupted,
         )
-        .await
+        .await;
+        let concurrency = target.concurrency.get() as usize;
+        leaving::deactivate(&job, leaving, concurrency, (&intake, &interrupted)).await;
+        warnings
     } else {
         Vec::new()
     };
@@ -269,9 +279,9 @@ async fn take_all(
 /// The run's first request, which proves the site: whether customers may be taken in. `false`
 /// when the client stopped the run (its stop reason says why: a refused key, a wrong address,
 /// a redirect); an error when the site could not be reached or read. A run without customers
-/// to send talks to nobody.
-async fn prove(job: &customer::Job, groups: &[CustomerGroup], site: &Site) -> Result<bool, Error> {
-    if groups.is_empty() {
+/// to send or deactivate (`work`) talks to nobody.
+async fn prove(job: &customer::Job, work: bool, site: &Site) -> Result<bool, Error> {
+    if !work {
         return Ok(false);
     }
     match job.prove().await {

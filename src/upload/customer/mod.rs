@@ -17,6 +17,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 mod create;
+mod deactivate;
+mod done;
 mod find;
 mod hash;
 mod mode;
@@ -32,9 +34,11 @@ use crate::report::RowId;
 use ontime_api::CustomerDraft;
 
 use crate::report::task::Decisions;
-use crate::report::{Outcome, Status};
+
 use crate::settings::Target;
 use crate::upload::Stop;
+pub use deactivate::{Leaving, missing, refused};
+use done::Done;
 pub use find::Unproven;
 use find::ambiguous;
 
@@ -69,35 +73,6 @@ enum Record {
     Ledger,
     /// A lookup, which fetched its record (checked to hold the match value).
     Found(serde_json::Value),
-}
-
-/// How one customer ended.
-enum Done {
-    Created {
-        id: String,
-        note: String,
-    },
-    Updated {
-        id: String,
-        fields: Vec<String>,
-    },
-    Unchanged {
-        id: String,
-        note: String,
-    },
-    /// `--plan` only.
-    Would(String, Option<String>),
-    Failed {
-        id: Option<String>,
-        message: String,
-    },
-    /// Left alone by `--mode` (`skipped_exists`, `skipped_missing`).
-    Skipped {
-        status: Status,
-        id: Option<String>,
-        message: String,
-    },
-    NotSent(String),
 }
 
 /// Shared by every customer of a run; each customer runs as its own task.
@@ -340,51 +315,6 @@ impl Job {
             Ok(None) => self.create(group, hash).await,
             Err(done) => Ok(done),
         }
-    }
-
-    /// Decides the customer's rows; `retry` is said after the outcome of a customer that
-    /// failed last time and now went through.
-    fn decide(&self, group: &Sending, done: Done, retry: Option<String>) {
-        if let Done::Created { id, .. } = &done
-            && let Ok(mut created) = self.created.lock()
-        {
-            created.insert(id.clone());
-        }
-        let (status, id, message) = match done {
-            Done::Created { id, note } => (Status::Created, Some(id), note),
-            Done::Updated { id, fields } => (
-                Status::Updated,
-                Some(id),
-                format!("updated: {}", fields.join(", ")),
-            ),
-            Done::Unchanged { id, note } => {
-                (Status::Unchanged, Some(id).filter(|i| !i.is_empty()), note)
-            }
-            Done::Would(message, id) => (Status::Valid, id, message),
-            Done::Failed { id, message } => (Status::Failed, id, message),
-            Done::Skipped {
-                status,
-                id,
-                message,
-            } => (status, id, message),
-            Done::NotSent(message) => (Status::NotSent, None, message),
-        };
-        let message = match retry {
-            Some(retry)
-                if matches!(
-                    status,
-                    Status::Created | Status::Updated | Status::Unchanged
-                ) =>
-            {
-                message + &retry
-            }
-            _ => message,
-        };
-        let outcome = Outcome {
-            customer_id: id,
-            ..Outcome::new(status, message)
-        };
-        self.report.decide(&group.rows, outcome);
     }
 
     fn stop_message(&self) -> String {

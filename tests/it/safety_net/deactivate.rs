@@ -1,1 +1,114 @@
-//! placeholder
+//! `--deactivate-missing`: exactly the customers that left are set `Inactive`, every other
+//! value of theirs kept; `--plan` lists them; more than `--max-deactivate` refuses the run
+//! before its first request.
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use serde_json::Value;
+
+use super::with_status;
+use crate::upload::{Env, customers_csv, env_default};
+
+/// `customers_csv(n)` without the rows of `gone` (account numbers).
+fn without(n: usize, gone: &[usize]) -> String {
+    customers_csv(n)
+        .lines()
+        .filter(|line| !gone.iter().any(|g| line.starts_with(&format!("{g},"))))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// Every stored record by account number.
+fn records(e: &Env) -> Vec<(String, Value)> {
+    let mut all: Vec<(String, Value)> =
+        e.sb.customers()
+            .into_iter()
+            .map(|c| (c["AccountNumber"].as_str().unwrap_or("").to_string(), c))
+            .collect();
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_customers_gone_of_100_are_deactivated_and_nothing_else_changes() {
+    let e = env_default().await;
+    e.input(&customers_csv(100));
+    assert_eq!(e.run(&[]).await.code, 0);
+    let before = records(&e);
+    e.input(&without(100, &[1010, 1050, 1100]));
+    let posts = e.posts();
+    let plan = e.run(&["--plan", "--deactivate-missing"]).await;
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let would: Vec<String> = e
+        .report()
+        .into_iter()
+        .filter(|l| l.contains("would deactivate"))
+        .collect();
+    assert_eq!(would.len(), 3, "{would:#?}");
+    assert!(
+        would[0].starts_with("0,valid,1010,would deactivate customer "),
+        "{would:#?}"
+    );
+    assert_eq!(e.posts(), posts, "--plan posts nothing");
+    let run = e.run(&["--deactivate-missing"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(e.posts() - posts, 3, "{}", e.log().join("\n"));
+    let report = e.report();
+    let gone = with_status(&report, "deactivated");
+    let keys: Vec<&str> = gone.iter().map(|l| l.split(',').nth(2).unwrap()).collect();
+    assert_eq!(keys, ["1010", "1050", "1100"], "{report:#?}");
+    assert!(
+        gone[0]
+            .ends_with("deactivated: absent from the input; Inactive set, every other value kept"),
+        "{gone:#?}"
+    );
+    assert!(run.stderr.contains("3 deactivated"), "{}", run.stderr);
+    let after = records(&e);
+    assert_eq!(after.len(), 100);
+    for ((acct, old), (_, new)) in before.iter().zip(&after) {
+        let mut expected = old.clone();
+        if ["1010", "1050", "1100"].contains(&acct.as_str()) {
+            expected["Inactive"] = Value::Bool(true);
+        }
+        assert_eq!(new, &expected, "customer {acct}");
+    }
+    // Deactivated once: the next run leaves them alone.
+    let posts = e.posts();
+    let run = e.run(&["--deactivate-missing"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(e.posts(), posts);
+    assert!(with_status(&e.report(), "deactivated").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_gone_of_100_refuses_before_any_request() {
+    let e = env_default().await;
+    e.input(&customers_csv(100));
+    assert_eq!(e.run(&[]).await.code, 0);
+    e.input(&customers_csv(40));
+    let requests = e.sb.requests().len();
+    let run = e.run(&["--deactivate-missing"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--deactivate-missing would deactivate 60 of the 100 customers this ledger knows for the target, more than --max-deactivate 5% allows (5); nothing was sent"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: check that the input is complete"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(e.sb.requests().len(), requests, "{}", e.log().join("\n"));
+    assert!(
+        records(&e)
+            .iter()
+            .all(|(_, c)| c["Inactive"] != Value::Bool(true))
+    );
+    // An absolute limit that allows them.
+    let run = e
+        .run(&["--deactivate-missing", "--max-deactivate", "60"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(with_status(&e.report(), "deactivated").len(), 60);
+}
