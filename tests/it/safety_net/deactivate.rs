@@ -112,3 +112,37 @@ async fn sixty_gone_of_100_refuses_before_any_request() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(with_status(&e.report(), "deactivated").len(), 60);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_that_comes_back_is_reactivated_when_the_mapping_maps_inactive() {
+    let e = env_default().await;
+    let mapping = crate::util::SIMPLE_MAPPING.replace(
+        "Email = \"Email\"",
+        "Email = \"Email\"\nInactive = \"Gone\"",
+    );
+    let with_gone = |csv: String| -> String {
+        csv.lines()
+            .enumerate()
+            .map(|(i, line)| format!("{line},{}\n", if i == 0 { "Gone" } else { "false" }))
+            .collect()
+    };
+    e.input(&with_gone(customers_csv(40)));
+    e.work.write("m.toml", &mapping);
+    assert_eq!(e.run(&[]).await.code, 0);
+    e.input(&with_gone(without(40, &[1005])));
+    e.work.write("m.toml", &mapping);
+    let run = e.run(&["--deactivate-missing"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(e.customer("1005")["Inactive"], true);
+    e.input(&with_gone(customers_csv(40)));
+    e.work.write("m.toml", &mapping);
+    let run = e.run(&["--deactivate-missing"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(e.customer("1005")["Inactive"], false);
+    assert_eq!(
+        e.report()[4],
+        "6,updated,1005,updated: Inactive",
+        "{:#?}",
+        e.report()
+    );
+}
