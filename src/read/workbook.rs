@@ -78,7 +78,10 @@ fn extension_is(path: &Path, wanted: &str) -> bool {
 fn open_zip(path: &Path) -> Result<Workbook, ReadError> {
     let checking = std::time::Instant::now();
     guard::check_zip(path)?;
-    tracing::debug!("workbook parts checked in {} ms", checking.elapsed().as_millis());
+    tracing::debug!(
+        "workbook parts checked in {} ms",
+        checking.elapsed().as_millis()
+    );
     let xlsx_error = match open_workbook::<Xlsx<_>, _>(path) {
         Ok(book) => return Ok(Sheets::Xlsx(book)),
         Err(XlsxError::Password) => return Err(encrypted(path)),
