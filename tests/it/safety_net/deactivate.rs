@@ -146,3 +146,24 @@ async fn a_customer_that_comes_back_is_reactivated_when_the_mapping_maps_inactiv
         e.report()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_row_still_names_its_customer() {
+    let e = env_default().await;
+    e.input(&customers_csv(20));
+    assert_eq!(e.run(&[]).await.code, 0);
+    e.input(&customers_csv(20).replace("1003,Company 1003,", "1003,,"));
+    let posts = e.posts();
+    let run = e
+        .run(&["--deactivate-missing", "--max-deactivate", "100%"])
+        .await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        e.report()[1].starts_with("3,invalid,1003,"),
+        "{:#?}",
+        e.report()
+    );
+    assert!(with_status(&e.report(), "deactivated").is_empty());
+    assert_eq!(e.posts(), posts);
+    assert_ne!(e.customer("1003")["Inactive"], true);
+}
