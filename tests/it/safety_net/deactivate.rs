@@ -159,7 +159,7 @@ async fn an_invalid_row_still_names_its_customer() {
         .await;
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        e.report()[1].starts_with("3,invalid,1003,"),
+        e.report()[2].starts_with("4,invalid,1003,"),
         "{:#?}",
         e.report()
     );
