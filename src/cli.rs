@@ -226,6 +226,24 @@ pub struct ImportArgs {
     #[arg(long)]
     pub full: bool,
 
+    /// Which customers the run may write: `upsert` creates the new ones and updates the matched
+    /// ones; `create-only` leaves every matched customer as it is (`skipped_exists`);
+    /// `update-only` creates none (`skipped_missing`). --plan follows it too.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = WriteMode::Upsert)]
+    pub mode: WriteMode,
+
+    /// Set `Inactive` (read, set, post the whole record back) on every customer this ledger
+    /// sent to this target before that the input no longer names. Reported `deactivated`, one
+    /// line each with source `(ledger)`.
+    #[arg(long)]
+    pub deactivate_missing: bool,
+
+    /// With --deactivate-missing: refuse the run (exit 2, nothing sent) if more customers than
+    /// this would be deactivated, a number or a percentage of those the ledger knows for the
+    /// target: a truncated export looks exactly like customers leaving.
+    #[arg(long, value_name = "N|N%", default_value = "5%", value_parser = parse_limit, requires = "deactivate_missing")]
+    pub max_deactivate: Limit,
+
     /// More log output (-v, -vv, -vvv).
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
@@ -237,6 +255,56 @@ pub struct ImportArgs {
     /// Log line format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// `--max-deactivate`: a number of customers, or a percentage of those the ledger knows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Limit {
+    Count(u64),
+    Percent(f64),
+}
+
+impl Limit {
+    /// How many of `known` customers it allows.
+    pub fn of(self, known: u64) -> u64 {
+        match self {
+            Limit::Count(n) => n,
+            // A percentage of at most 100 of a count that fits in u64: the floor fits too.
+            Limit::Percent(p) => (known as f64 * p / 100.0).floor() as u64,
+        }
+    }
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Limit::Count(n) => write!(f, "{n}"),
+            Limit::Percent(p) => write!(f, "{p}%"),
+        }
+    }
+}
+
+/// `12` or `5%` (`0.5%` too); a percentage between 0 and 100.
+pub fn parse_limit(text: &str) -> Result<Limit, String> {
+    let text = text.trim();
+    match text.strip_suffix('%') {
+        Some(number) => match number.trim().parse::<f64>() {
+            Ok(p) if (0.0..=100.0).contains(&p) => Ok(Limit::Percent(p)),
+            _ => Err(format!("\"{text}\" is no percentage from 0% to 100%")),
+        },
+        None => text
+            .parse::<u64>()
+            .map(Limit::Count)
+            .map_err(|_| format!("\"{text}\" is neither a whole number nor a percentage like 5%")),
+    }
+}
+
+/// `--mode`: which customers a run may create or update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WriteMode {
+    Upsert,
+    CreateOnly,
+    UpdateOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -261,6 +329,18 @@ pub fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn limits_are_counts_or_percentages() {
+        assert_eq!(parse_limit("12"), Ok(Limit::Count(12)));
+        assert_eq!(parse_limit(" 5% "), Ok(Limit::Percent(5.0)));
+        assert_eq!(parse_limit("0.5%").map(|l| l.of(1000)), Ok(5));
+        assert_eq!(Limit::Percent(5.0).of(100), 5);
+        assert_eq!(Limit::Percent(5.0).of(19), 0);
+        assert!(parse_limit("101%").is_err());
+        assert!(parse_limit("-1").is_err());
+        assert!(parse_limit("five").is_err());
+    }
 
     #[test]
     fn cli_is_well_formed() {

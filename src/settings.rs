@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{Children, ImportArgs};
+use crate::cli::{Children, ImportArgs, Limit, WriteMode};
 use crate::mapping::{self, Mapping, MappingErrors};
 
 pub(crate) mod outputs;
@@ -65,6 +65,10 @@ pub(crate) struct Target {
     pub full: bool,
     /// `--yes`: never ask before sending, whatever the estimate.
     pub yes: bool,
+    /// `--mode`: whether matched customers are updated and new ones created.
+    pub write_mode: WriteMode,
+    /// `--deactivate-missing`, with its `--max-deactivate`.
+    pub deactivate: Option<Limit>,
 }
 
 #[derive(Debug, Clone)]
@@ -186,31 +190,12 @@ impl Settings {
                 )));
             }
         }
-        let target = |args: &ImportArgs| -> Result<Target, SettingsError> {
-            let endpoint = endpoint(args)?;
-            let default_rate = if args.sandbox { SANDBOX_RATE } else { 1 };
-            Ok(Target {
-                endpoint,
-                rate: args
-                    .rate
-                    .unwrap_or(NonZeroU32::new(default_rate).unwrap_or(NonZeroU32::MIN)),
-                concurrency: args.concurrency,
-                timeout: args.timeout,
-                retries: args.retries,
-                max_requests: args.max_requests,
-                reserve: args.reserve,
-                children: args.children,
-                state: args.state.clone().unwrap_or_else(|| default_state(&input)),
-                full: args.full,
-                yes: args.yes,
-            })
-        };
         let mode = if args.dry_run {
             Mode::DryRun
         } else if args.plan {
-            Mode::Plan(target(&args)?)
+            Mode::Plan(target(&args, &input)?)
         } else {
-            Mode::Upload(target(&args)?)
+            Mode::Upload(target(&args, &input)?)
         };
         let settings = Settings {
             input,
@@ -225,6 +210,29 @@ impl Settings {
         outputs::check(&settings).map_err(SettingsError::Outputs)?;
         Ok(settings)
     }
+}
+
+/// The server a plan or an import talks to, and how.
+fn target(args: &ImportArgs, input: &Path) -> Result<Target, SettingsError> {
+    let endpoint = endpoint(args)?;
+    let default_rate = if args.sandbox { SANDBOX_RATE } else { 1 };
+    Ok(Target {
+        endpoint,
+        rate: args
+            .rate
+            .unwrap_or(NonZeroU32::new(default_rate).unwrap_or(NonZeroU32::MIN)),
+        concurrency: args.concurrency,
+        timeout: args.timeout,
+        retries: args.retries,
+        max_requests: args.max_requests,
+        reserve: args.reserve,
+        children: args.children,
+        state: args.state.clone().unwrap_or_else(|| default_state(input)),
+        full: args.full,
+        yes: args.yes,
+        write_mode: args.mode,
+        deactivate: args.deactivate_missing.then_some(args.max_deactivate),
+    })
 }
 
 /// The mapping file as text: UTF-8, or UTF-16 with its byte-order mark (what Notepad saves as

@@ -37,6 +37,8 @@ pub struct Entry {
     /// A create was sent and its answer never recorded: it may exist in OnTime.
     pub pending_create: bool,
     pub last_status: String,
+    /// What the last outcome said (a failure's reason; empty after a success).
+    pub last_message: String,
     /// UTC, RFC 3339.
     pub updated_at: String,
 }
@@ -318,6 +320,16 @@ impl Ledger {
         .await
     }
 
+    /// Records a failure as [`Ledger::failed`] does, without waiting for it (like
+    /// [`Ledger::settle`]): the next run then says the customer is a retry.
+    pub fn note_failure(&self, key: &str, message: &str) {
+        self.writer.write_detached(
+            "INSERT INTO customers (base_url, company, key, last_status, last_message, updated_at) VALUES (?1, ?2, ?3, 'failed', ?4, ?5)
+             ON CONFLICT (base_url, company, key) DO UPDATE SET last_status = 'failed', last_message = ?4, updated_at = ?5",
+            self.params(key, [Self::text(message), Value::Text(now())]),
+        );
+    }
+
     /// Forgets an ID that OnTime no longer knows.
     pub async fn forget_id(&self, key: &str) -> Result<(), LedgerError> {
         self.write(
@@ -336,7 +348,7 @@ impl Ledger {
 /// Every entry of `site`, by group key.
 fn read_all(conn: &Connection, site: &Site) -> rusqlite::Result<HashMap<String, Entry>> {
     let mut statement = conn.prepare(
-        "SELECT key, customer_id, sent_hash, pending_create, last_status, updated_at FROM customers WHERE base_url = ?1 AND company = ?2",
+        "SELECT key, customer_id, sent_hash, pending_create, last_status, updated_at, last_message FROM customers WHERE base_url = ?1 AND company = ?2",
     )?;
     let rows = statement.query_map([site.base_url(), site.company()], |row| {
         Ok((
@@ -347,6 +359,7 @@ fn read_all(conn: &Connection, site: &Site) -> rusqlite::Result<HashMap<String, 
                 pending_create: row.get(3)?,
                 last_status: row.get(4)?,
                 updated_at: row.get(5)?,
+                last_message: row.get(6)?,
             },
         ))
     })?;

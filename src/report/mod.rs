@@ -198,7 +198,6 @@ impl Report {
         }
     }
 
-    #[cfg(test)]
     pub(crate) fn key(&self, row: RowId) -> Option<&str> {
         let meta = self.rows.get(row.0 as usize)?;
         self.keys.get(meta.key)

@@ -13,6 +13,12 @@ pub(crate) enum Status {
     Updated,
     /// OnTime already holds exactly this; nothing was posted.
     Unchanged,
+    /// `--mode create-only`: OnTime holds a customer that matches; it was left as it is.
+    SkippedExists,
+    /// `--mode update-only`: no customer in OnTime matches; none was created.
+    SkippedMissing,
+    /// `--deactivate-missing`: a customer absent from the input, set `Inactive`.
+    Deactivated,
     /// Sent (or looked up) and refused, or the outcome is unknown.
     Failed,
     /// Not reached: the run stopped early (quota, budget, Ctrl-C, authentication).
@@ -20,12 +26,15 @@ pub(crate) enum Status {
 }
 
 impl Status {
-    pub(crate) const ALL: [Status; 7] = [
+    pub(crate) const ALL: [Status; 10] = [
         Status::Valid,
         Status::Invalid,
         Status::Created,
         Status::Updated,
         Status::Unchanged,
+        Status::SkippedExists,
+        Status::SkippedMissing,
+        Status::Deactivated,
         Status::Failed,
         Status::NotSent,
     ];
@@ -37,6 +46,9 @@ impl Status {
             Status::Created => "created",
             Status::Updated => "updated",
             Status::Unchanged => "unchanged",
+            Status::SkippedExists => "skipped_exists",
+            Status::SkippedMissing => "skipped_missing",
+            Status::Deactivated => "deactivated",
             Status::Failed => "failed",
             Status::NotSent => "not_sent",
         }

@@ -18,6 +18,9 @@ pub(crate) enum Error {
     Client(String),
     #[error("the report's task failed: {0}")]
     ReportTask(String),
+    /// `--deactivate-missing` would deactivate more than `--max-deactivate` allows.
+    #[error("{0}")]
+    TooManyLeaving(String),
     #[error(
         "the first request to {site} (GET api/customers, which proves the address, company id and key before anything is sent or taken as unchanged) failed: {cause}"
     )]

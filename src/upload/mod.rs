@@ -16,7 +16,9 @@ mod customer;
 mod error;
 mod estimate;
 mod http;
+mod intake;
 mod interrupts;
+mod leaving;
 pub(crate) mod merge;
 mod progress;
 pub(crate) mod quota;
@@ -25,7 +27,6 @@ mod stop;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 pub(crate) use client::Client;
@@ -145,20 +146,16 @@ pub(crate) async fn run(
         tracing::info!("sandbox running at {}", sandbox.base_url());
     }
     let sending = std::time::Instant::now();
+    let mut report = report;
+    let leaving = match leaving::select(target, &known, &mut report) {
+        Ok(leaving) => leaving,
+        Err(why) => return Err((Some(report), Error::TooManyLeaving(why))),
+    };
     let ledger = Arc::new(ledger);
     // Ctrl-C ends the intake of customers only; a stop of the client (quota, key, budget) ends
     // both, since `intake` is its child.
     let intake = stopping.child_token();
-    let (decisions, writer) = crate::report::task::spawn(report, {
-        // The report cannot be written (a full disk): no more customers are taken, since their
-        // outcome could not be told.
-        let client = Arc::clone(&client);
-        move |error| {
-            client.stop(Stop::Output {
-                message: format!("{error}; run again once it can be written"),
-            });
-        }
-    });
+    let (decisions, writer) = report_task(report, &client);
     let counts = estimate::known(&groups, &known, target.children);
     let job = Arc::new(
         customer::Job::new(
@@ -173,25 +170,17 @@ pub(crate) async fn run(
         .with_intake(intake.clone()),
     );
     // The cost said (and, on a terminal, confirmed) before the first customer is sent.
-    let proven = match prove(&job, &groups, ledger.site()).await {
+    let work = !groups.is_empty() || !leaving.is_empty();
+    let proven = match prove(&job, work, ledger.site()).await {
         Ok(true) => Ok(estimate::before_sending(&client, target, intent, counts, &job).await),
         other => other,
     };
-    let warnings = if let Ok(true) = proven {
-        let window = (target.concurrency.get() as usize * 2).max(16);
-        let (decisions, intake) = (&decisions, intake.clone());
-        take_all(
-            &job,
-            &client,
-            groups,
-            window,
-            decisions,
-            intake,
-            &interrupted,
-        )
-        .await
-    } else {
-        Vec::new()
+    let warnings = match proven {
+        Ok(true) => {
+            let tokens = (intake, interrupted.clone());
+            intake::take_all(&job, &client, groups, leaving, &decisions, target, tokens).await
+        }
+        _ => Vec::new(),
     };
     let plan = job.take_plan();
     drop((job, decisions));
@@ -245,44 +234,24 @@ async fn wind_up(
     }
 }
 
-/// Hands every customer out to its task until all are done or the intake ends (a stop, or
-/// `interrupted`), with the progress line; the warnings to say at the end.
-async fn take_all(
-    job: &Arc<customer::Job>,
-    client: &Client,
-    groups: Vec<CustomerGroup>,
-    window: usize,
-    decisions: &Decisions,
-    intake: CancellationToken,
-    interrupted: &CancellationToken,
-) -> Vec<String> {
-    let forward = tokio::spawn({
-        let (interrupted, intake) = (interrupted.clone(), intake.clone());
-        async move {
-            interrupted.cancelled().await;
-            intake.cancel();
-        }
-    });
-    let progress = progress::start(groups.len() as u64, decisions, client);
-    if let Err(error) = take_in(Arc::clone(job), groups, window, intake).await {
-        tracing::error!("the intake of customers failed: {error}");
-    }
-    progress.finish();
-    forward.abort();
-    let mut warnings = Vec::new();
-    if let Some(warning) = job.others_appeared().await {
-        tracing::warn!("{warning}");
-        warnings.push(warning);
-    }
-    warnings
+/// Moves the report into its own task ([`crate::report::task`]). A report that cannot be
+/// written (a full disk) stops the run: no more customers are taken, since their outcome could
+/// not be told.
+fn report_task(report: Report, client: &Arc<Client>) -> (Decisions, crate::report::task::Writer) {
+    let client = Arc::clone(client);
+    crate::report::task::spawn(report, move |error| {
+        client.stop(Stop::Output {
+            message: format!("{error}; run again once it can be written"),
+        });
+    })
 }
 
 /// The run's first request, which proves the site: whether customers may be taken in. `false`
 /// when the client stopped the run (its stop reason says why: a refused key, a wrong address,
 /// a redirect); an error when the site could not be reached or read. A run without customers
-/// to send talks to nobody.
-async fn prove(job: &customer::Job, groups: &[CustomerGroup], site: &Site) -> Result<bool, Error> {
-    if groups.is_empty() {
+/// to send or deactivate (`work`) talks to nobody.
+async fn prove(job: &customer::Job, work: bool, site: &Site) -> Result<bool, Error> {
+    if !work {
         return Ok(false);
     }
     match job.prove().await {
@@ -292,70 +261,6 @@ async fn prove(job: &customer::Job, groups: &[CustomerGroup], site: &Site) -> Re
             site: site.to_string(),
             cause,
         }),
-    }
-}
-
-/// Hands `groups` out to customer tasks, `window` at a time journaled ahead, until they are
-/// all done or `intake` is cancelled; then takes back the journal entries of those not taken.
-fn take_in(
-    job: Arc<customer::Job>,
-    groups: Vec<CustomerGroup>,
-    window: usize,
-    intake: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    // The intake runs as a task on the runtime's workers, not on this thread: a customer's task
-    // that ends then wakes a worker that is likely awake already, not this parked thread (a
-    // third of the run's context switches, 8–10 % of its CPU at 10,000 customers).
-    tokio::spawn(async move {
-        // The next window is journaled while this one is handed out (`buffered(2)`): the
-        // intake then never waits for a commit with places free.
-        let customers = futures::stream::iter(groups)
-            .chunks(window)
-            .map(|window| {
-                let job = Arc::clone(&job);
-                async move {
-                    let journaled = job.journal(&window).await;
-                    futures::stream::iter(window.into_iter().zip(journaled))
-                }
-            })
-            .buffered(2)
-            .flatten()
-            .take_until(intake.clone().cancelled_owned());
-        let mut customers = std::pin::pin!(customers);
-        // A task per customer, so that their work spreads over the runtime's threads, started
-        // once it has a place: as many under way as requests may be in flight (with
-        // `--concurrency 1`, one after the other, in input order), not counting those waiting
-        // for a lost create to land.
-        let mut tasks = futures::stream::FuturesUnordered::new();
-        loop {
-            let place = tokio::select! {
-                Some(joined) = tasks.next(), if !tasks.is_empty() => {
-                    ended(joined);
-                    continue;
-                }
-                place = Arc::clone(&job.places).acquire_owned() => place,
-            };
-            let Ok(place) = place else { break };
-            let Some((group, journaled)) = customers.next().await else {
-                break;
-            };
-            let job = Arc::clone(&job);
-            tasks.push(tokio::spawn(async move {
-                job.customer(group, journaled, place).await;
-            }));
-        }
-        while let Some(joined) = tasks.next().await {
-            ended(joined);
-        }
-        job.unjournal_untaken().await;
-    })
-}
-
-/// A customer's task has ended; a panic cannot lose a row (the caller reports every undecided
-/// row `not_sent`).
-fn ended(joined: Result<(), tokio::task::JoinError>) {
-    if let Err(error) = joined {
-        tracing::error!("a customer's task failed: {error}");
     }
 }
 

@@ -15,6 +15,7 @@ mod odd_servers;
 mod onboarding;
 mod outputs;
 mod plan_view;
+mod safety_net;
 mod sandbox;
 mod screens;
 mod upload;

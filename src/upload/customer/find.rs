@@ -200,8 +200,10 @@ impl Job {
     /// not create, says so — another import into the same account at the same time may have
     /// created the same customers. `None` when there is nothing to say.
     pub(crate) async fn others_appeared(&self) -> Option<String> {
+        // Nothing created, nothing that could be in OnTime twice.
         if self.intent != Intent::Write
             || !self.shortcut.load(Ordering::SeqCst)
+            || self.created.lock().is_ok_and(|created| created.is_empty())
             || self.client.is_stopping()
         {
             return None;

@@ -17,14 +17,17 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 mod create;
+mod deactivate;
+mod done;
 mod find;
 mod hash;
+mod mode;
 mod update;
 mod would;
 
 use super::Intent;
 use super::client::{CallError, Client};
-use crate::cli::Children;
+use crate::cli::{Children, WriteMode};
 use crate::group::{CustomerGroup, Defaulted};
 use crate::ledger::{Entry, Ledger, LedgerError};
 use crate::mapping::MatchBy;
@@ -33,9 +36,11 @@ use crate::report::plan::Planned;
 use ontime_api::CustomerDraft;
 
 use crate::report::task::Decisions;
-use crate::report::{Outcome, Status};
+
 use crate::settings::Target;
 use crate::upload::Stop;
+pub(super) use deactivate::{Leaving, missing, refused};
+use done::Done;
 pub(super) use find::Unproven;
 use find::ambiguous;
 
@@ -72,29 +77,6 @@ enum Record {
     Found(serde_json::Value),
 }
 
-/// How one customer ended.
-enum Done {
-    Created {
-        id: String,
-        note: String,
-    },
-    Updated {
-        id: String,
-        fields: Vec<String>,
-    },
-    Unchanged {
-        id: String,
-        note: String,
-    },
-    /// `--plan` only.
-    Would(would::Would),
-    Failed {
-        id: Option<String>,
-        message: String,
-    },
-    NotSent(String),
-}
-
 /// Shared by every customer of a run; each customer runs as its own task.
 pub(super) struct Job {
     client: Arc<Client>,
@@ -104,6 +86,8 @@ pub(super) struct Job {
     match_by: MatchBy,
     children: Children,
     full: bool,
+    /// `--mode`: whether matched customers are updated and new ones created.
+    mode: WriteMode,
     intent: Intent,
     /// Whether the account held no customers when the run began: set by [`Job::prove`], the
     /// run's first request. In an empty account nothing can match.
@@ -157,6 +141,7 @@ impl Job {
             match_by,
             children: target.children,
             full: target.full,
+            mode: target.write_mode,
             intent,
             empty: OnceLock::new(),
             shortcut: AtomicBool::new(false),
@@ -194,7 +179,7 @@ impl Job {
         let MatchBy::Field(field) = self.match_by else {
             return vec![false; window.len()];
         };
-        if self.intent != Intent::Write {
+        if self.intent != Intent::Write || !self.creates() {
             return vec![false; window.len()];
         }
         let marks: Vec<bool> = window
@@ -281,14 +266,18 @@ impl Job {
         };
         let hash = hash::change_hash(&group.body, &group.defaulted);
         let entry = self.known.get(&group.key);
+        // A failure is sent again even if its row did not change (its hash is a success's).
         let unchanged = |e: &Entry| {
             !self.full
                 && !e.pending_create
+                && e.last_status != "failed"
                 && e.sent_hash.as_deref().is_some_and(|sent| {
                     hash::unchanged_since(sent, &hash, &group.body, &group.defaulted)
                 })
         };
+        let retry = mode::retry_note(entry);
         let done = match entry {
+            _ if let Some(done) = self.known_exists(entry) => done,
             Some(e) if unchanged(e) => Done::Unchanged {
                 id: e.customer_id.clone().unwrap_or_default(),
                 note: format!(
@@ -310,7 +299,13 @@ impl Job {
                 },
             },
         };
-        self.decide(&group, done);
+        if let Done::Failed { message, .. } = &done
+            && self.intent == Intent::Write
+        {
+            // Recorded for every failure (a lookup's too), so that the next run says it retries.
+            self.ledger.note_failure(&group.key, message);
+        }
+        self.decide(&group, done, retry);
     }
 
     async fn send(
@@ -327,42 +322,13 @@ impl Job {
             return self.update(group, &id, hash, Record::Ledger).await;
         }
         match self.find(group, pending).await {
+            Ok(Some((id, _))) if let Some(done) = self.found_exists(group, &id) => Ok(done),
             Ok(Some((id, record))) => self.update(group, &id, hash, Record::Found(record)).await,
+            Ok(None) if !self.creates() => self.missing(group, pending.is_some()).await,
             Ok(None) if self.intent == Intent::Preview => Ok(Done::Would(would::create(group))),
             Ok(None) => self.create(group, hash).await,
             Err(done) => Ok(done),
         }
-    }
-
-    fn decide(&self, group: &Sending, mut done: Done) {
-        let planned = (self.intent == Intent::Preview).then(|| would::action(&mut done));
-        if let Done::Created { id, .. } = &done
-            && let Ok(mut created) = self.created.lock()
-        {
-            created.insert(id.clone());
-        }
-        let (status, id, message) = match done {
-            Done::Created { id, note } => (Status::Created, Some(id), note),
-            Done::Updated { id, fields } => (
-                Status::Updated,
-                Some(id),
-                format!("updated: {}", fields.join(", ")),
-            ),
-            Done::Unchanged { id, note } => {
-                (Status::Unchanged, Some(id).filter(|i| !i.is_empty()), note)
-            }
-            Done::Would(would) => (Status::Valid, would.id, would.message),
-            Done::Failed { id, message } => (Status::Failed, id, message),
-            Done::NotSent(message) => (Status::NotSent, None, message),
-        };
-        if let Some(planned) = planned {
-            would::record(&self.plan, group, (&id, &message), planned);
-        }
-        let outcome = Outcome {
-            customer_id: id,
-            ..Outcome::new(status, message)
-        };
-        self.report.decide(&group.rows, outcome);
     }
 
     fn stop_message(&self) -> String {

@@ -31,6 +31,7 @@ pub(super) fn action(done: &mut super::Done) -> (&'static str, Vec<Change>) {
         Done::Updated { .. } => ("updated", Vec::new()),
         Done::Failed { .. } => ("failed", Vec::new()),
         Done::NotSent(_) => ("not_sent", Vec::new()),
+        Done::Skipped { status, .. } => (status.as_str(), Vec::new()),
     }
 }
 

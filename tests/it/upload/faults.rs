@@ -203,6 +203,11 @@ async fn a_create_that_keeps_failing_gives_up_and_the_rerun_creates_it_once() {
     e.sb.reset_stats();
     let run = e.run(&[]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(e.report()[1], "3,created,1002,created");
+    assert!(
+        e.report()[1].starts_with("3,created,1002,created (retry of a failure on 20"),
+        "{:?}",
+        e.report()
+    );
+    assert!(e.report()[1].ends_with(": gave up after retries: 500 Internal Server Error: {\"Message\":\"An error has occurred.\"})"));
     assert_eq!(e.accounts().get("1002"), Some(&1));
 }

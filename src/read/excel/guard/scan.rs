@@ -17,7 +17,7 @@
 mod ods;
 mod tags;
 
-use memchr::{memchr, memchr_iter, memchr3};
+use memchr::memchr;
 
 /// Excel's grid: 1,048,576 rows, 16,384 columns (A to XFD).
 const ROWS: u64 = 1_048_576;
@@ -179,46 +179,6 @@ impl Scanner {
             self.named()?;
         }
         Ok(name.len())
-    }
-
-    /// Within a tag, past its name: up to its end or the next quoted value.
-    fn tag_step(&mut self, bytes: &[u8]) -> Result<usize, String> {
-        // The usual tag ends in these bytes with every quote before its `>` closed (an even
-        // number of `"`, no `'`): taken whole, as the steps below would take it piece by piece.
-        if let Some(gt) = memchr(b'>', bytes) {
-            let head = &bytes[..gt];
-            if memchr(b'\'', head).is_none() && memchr_iter(b'"', head).count().is_multiple_of(2) {
-                self.keep(head)?;
-                let before = match gt {
-                    0 => self.last[1],
-                    _ => bytes[gt - 1],
-                };
-                self.tag_end(before == b'/')?;
-                self.ended = true;
-                self.state = State::Text;
-                return Ok(gt + 1);
-            }
-        }
-        let end = memchr3(b'>', b'"', b'\'', bytes).unwrap_or(bytes.len());
-        self.keep(&bytes[..end])?;
-        Ok(match bytes.get(end) {
-            Some(&b'>') => {
-                let before = match end {
-                    0 => self.last[1],
-                    _ => bytes[end - 1],
-                };
-                self.tag_end(before == b'/')?;
-                self.ended = true;
-                self.state = State::Text;
-                end + 1
-            }
-            Some(&quote) => {
-                self.keep(&[quote])?;
-                self.state = State::Quote(quote);
-                end + 1
-            }
-            None => end,
-        })
     }
 
     /// Scans from the start of `bytes` within the current state; returns how many it used.

@@ -3,10 +3,10 @@
 //! spaces (handed to [`super::ods::Tables`]). Attribute values are read raw, as calamine reads
 //! them: the name compared exactly, the value not unescaped.
 
-use memchr::memchr;
+use memchr::{memchr, memchr_iter, memchr3};
 
 use super::super::MAX_SHEETS_MEMORY;
-use super::{COLUMNS, ROWS, Scanner, Watched};
+use super::{COLUMNS, ROWS, Scanner, State, Watched};
 
 impl Scanner {
     /// Whether what an ods's tables expand to in calamine fits [`MAX_SHEETS_MEMORY`].
@@ -156,4 +156,46 @@ fn dimension(range: &[u8]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+impl Scanner {
+    /// Within a tag, past its name: up to its end or the next quoted value.
+    pub(super) fn tag_step(&mut self, bytes: &[u8]) -> Result<usize, String> {
+        // The usual tag ends in these bytes with every quote before its `>` closed (an even
+        // number of `"`, no `'`): taken whole, as the steps below would take it piece by piece.
+        if let Some(gt) = memchr(b'>', bytes) {
+            let head = &bytes[..gt];
+            if memchr(b'\'', head).is_none() && memchr_iter(b'"', head).count().is_multiple_of(2) {
+                self.keep(head)?;
+                let before = match gt {
+                    0 => self.last[1],
+                    _ => bytes[gt - 1],
+                };
+                self.tag_end(before == b'/')?;
+                self.ended = true;
+                self.state = State::Text;
+                return Ok(gt + 1);
+            }
+        }
+        let end = memchr3(b'>', b'"', b'\'', bytes).unwrap_or(bytes.len());
+        self.keep(&bytes[..end])?;
+        Ok(match bytes.get(end) {
+            Some(&b'>') => {
+                let before = match end {
+                    0 => self.last[1],
+                    _ => bytes[end - 1],
+                };
+                self.tag_end(before == b'/')?;
+                self.ended = true;
+                self.state = State::Text;
+                end + 1
+            }
+            Some(&quote) => {
+                self.keep(&[quote])?;
+                self.state = State::Quote(quote);
+                end + 1
+            }
+            None => end,
+        })
+    }
 }
