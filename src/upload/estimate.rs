@@ -34,6 +34,9 @@ pub(super) struct Estimate {
     pub updates: u64,
     /// Departments and contacts posted one by one (`--children separate`) for the creates.
     pub children: u64,
+    /// The listing after creating into an empty account, which checks that nobody else created
+    /// customers meanwhile (README, "The empty-account shortcut"): 1 or 0.
+    pub check: u64,
 }
 
 impl Estimate {
@@ -63,12 +66,13 @@ impl Estimate {
                 creates: new,
                 updates: ledgered,
                 children,
+                check: u64::from(empty && new > 0),
             },
         }
     }
 
     pub(super) fn total(&self) -> u64 {
-        self.lookups + self.fetches + self.creates + self.updates + self.children
+        self.lookups + self.fetches + self.creates + self.updates + self.children + self.check
     }
 
     /// What the quota leaves this run: the lesser of the daily and monthly counts, less
@@ -108,6 +112,12 @@ impl Estimate {
         if self.children > 0 {
             let _ = write!(out, ", {} departments and contacts", self.children);
         }
+        if self.check > 0 {
+            let _ = write!(
+                out,
+                ", 1 listing to check nobody else created customers meanwhile"
+            );
+        }
         let _ = writeln!(out, "; about {} at --rate {rate}", duration(seconds));
         let left = |count: Option<u64>, reset: &Option<String>, when: &str| match (count, reset) {
             (Some(count), Some(reset)) => format!("{count} {when} (resets {reset})"),
@@ -125,7 +135,9 @@ impl Estimate {
         }
         out.push('\n');
         if let Some(allowed) = Estimate::allowed(quota, reserve).filter(|a| *a < self.total()) {
-            let reached = allowed.saturating_mul(self.customers) / self.total().max(1);
+            // The closing listing comes after every customer: it is not theirs to share.
+            let per_customers = self.total() - self.check;
+            let reached = allowed.saturating_mul(self.customers) / per_customers.max(1);
             let _ = writeln!(
                 out,
                 "the quota left allows about {allowed} more requests: the run will stop after about {reached} of {} customers (exit 3); run it again after the reset and it finishes, skipping those already sent",
@@ -234,7 +246,8 @@ mod tests {
     fn an_empty_account_needs_no_lookups_and_a_plan_no_posts() {
         let write = Estimate::new(10, 4, 0, true, Intent::Write);
         assert_eq!((write.lookups, write.creates, write.updates), (0, 6, 4));
-        assert_eq!(write.total(), 14);
+        // With the listing after the creates that checks for customers made meanwhile.
+        assert_eq!((write.check, write.total()), (1, 15));
         let plan = Estimate::new(10, 4, 0, false, Intent::Preview);
         assert_eq!((plan.lookups, plan.fetches, plan.total()), (6, 4, 10));
     }
