@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::upload::{Env, env_default};
+use crate::upload::{Env, env_default, typed_in_ontime};
 
 /// The shipped mapping, as the tests' mapping file.
 const DEFAULT_MAPPING: &str = include_str!("../../mappings/default.toml");
@@ -23,27 +23,6 @@ fn sample_row(acct: &str, company: &str, country: &str, phone: &str, pricing: &s
     cells[9] = phone;
     cells[15] = pricing;
     cells.join(",")
-}
-
-/// Creates a customer through OnTime's API, as dispatch would have typed it; the sandbox's
-/// request counters then start from zero again.
-async fn typed_in_ontime(e: &Env, body: Value) -> String {
-    let url = format!(
-        "{}/sites/{}/api/customer/post",
-        e.sb.base_url(),
-        e.sb.company_id()
-    );
-    let answer = crate::sandbox::client()
-        .post(url)
-        .header("Authorization", e.sb.api_key())
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 201);
-    let created: Value = answer.json().await.unwrap();
-    e.sb.reset_stats();
-    created["ID"].as_str().unwrap().to_string()
 }
 
 /// The values of `fields` OnTime holds for customer `acct`.

@@ -7,8 +7,9 @@ mod estimate;
 mod file;
 mod screen;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
+pub use crate::upload::typed_in_ontime;
 use crate::upload::{Env, env_default};
 
 /// OnTime holds customer 1001 (Acme, old@x.com, department Ops); the input renames it, changes
@@ -28,25 +29,6 @@ pub async fn small_case() -> Env {
          1003,Gamma,c@x.com,,\n",
     );
     e
-}
-
-/// Creates a customer through OnTime's API, as dispatch would have typed it; the sandbox's
-/// request counters then start from zero again.
-pub async fn typed_in_ontime(e: &Env, body: Value) {
-    let url = format!(
-        "{}/sites/{}/api/customer/post",
-        e.sb.base_url(),
-        e.sb.company_id()
-    );
-    let answer = crate::sandbox::client()
-        .post(url)
-        .header("Authorization", e.sb.api_key())
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status().as_u16(), 201);
-    e.sb.reset_stats();
 }
 
 /// The plan's block of stderr: from `plan:` to its last customer line (or `… and N more`).

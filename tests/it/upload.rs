@@ -236,3 +236,24 @@ pub fn assert_every_row_once(report: &[String], n: usize) {
     let want: Vec<String> = (0..n).map(|i| (i + 2).to_string()).collect();
     assert_eq!(rows, want, "{report:#?}");
 }
+
+/// Creates a customer through OnTime's API, as dispatch would have typed it; the sandbox's
+/// request counters then start from zero again. Its ID.
+pub async fn typed_in_ontime(e: &Env, body: Value) -> String {
+    let url = format!(
+        "{}/sites/{}/api/customer/post",
+        e.sb.base_url(),
+        e.sb.company_id()
+    );
+    let answer = crate::sandbox::client()
+        .post(url)
+        .header("Authorization", e.sb.api_key())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 201);
+    let created: Value = answer.json().await.unwrap();
+    e.sb.reset_stats();
+    created["ID"].as_str().unwrap().to_string()
+}
