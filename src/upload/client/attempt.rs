@@ -7,8 +7,8 @@ use reqwest::{Method, Url};
 use serde::de::DeserializeOwned;
 use serde_json::Value as Json;
 
-use super::Client;
 use super::classify::Attempt;
+use super::{CUSTOMER_POST, CallError, Client};
 use crate::upload::http::{ERROR_CAP, describe, read_capped, retry_after, size};
 use crate::upload::quota::InFlight;
 
@@ -99,4 +99,17 @@ pub(super) enum Body<'a> {
     Json(&'a Json),
     /// JSON text, sent as it is.
     Text(&'a [u8]),
+}
+
+impl Client {
+    /// The address of `path` on the site.
+    pub(super) fn url(&self, path: &str) -> Result<Url, CallError> {
+        if path == CUSTOMER_POST {
+            return Ok(self.customer_post.clone());
+        }
+        self.base.join(path).map_err(|e| CallError::Rejected {
+            status: 0,
+            body: e.to_string(),
+        })
+    }
 }

@@ -250,14 +250,7 @@ impl Client {
         body: Body<'_>,
         idempotent: Idempotent,
     ) -> Result<T, CallError> {
-        let url = if path == CUSTOMER_POST {
-            self.customer_post.clone()
-        } else {
-            self.base.join(path).map_err(|e| CallError::Rejected {
-                status: 0,
-                body: e.to_string(),
-            })?
-        };
+        let url = self.url(path)?;
         let kind = RequestKind::of(&method, path, &body);
         let mut delays = self.delays();
         loop {
