@@ -172,7 +172,6 @@ fn conclude(
     mut outcome: upload::Outcome,
     started: Instant,
 ) -> Summary {
-    let warnings = std::mem::take(&mut outcome.warnings);
     let mut failures: Vec<String> = Vec::new();
     // A report whose writes failed is put in place too: it holds the rows decided before.
     for result in [finished, report.publish()] {
@@ -223,7 +222,7 @@ fn conclude(
         }
     }
     summary.print();
-    for warning in &warnings {
+    for warning in &summary.warnings {
         eprintln!("warning: {}", logging::shown(warning));
     }
     if let Some(path) = &settings.summary_json

@@ -27,6 +27,9 @@ pub(crate) struct Summary {
     pub quota_remaining_monthly: Option<u64>,
     pub quota_reset_daily: Option<String>,
     pub stopped: Option<Stop>,
+    /// What the user must hear of besides the figures (customers that appeared from elsewhere
+    /// while this run created into an empty account), also printed after the summary.
+    pub warnings: Vec<String>,
     pub elapsed_seconds: f64,
     pub report: PathBuf,
     pub exit_code: u8,
@@ -68,6 +71,7 @@ impl Summary {
             quota_remaining_monthly: outcome.quota.monthly_remaining,
             quota_reset_daily: outcome.quota.daily_reset.clone(),
             stopped: stop,
+            warnings: outcome.warnings,
             elapsed_seconds: elapsed.as_secs_f64(),
             report: report.path().to_path_buf(),
             exit_code,

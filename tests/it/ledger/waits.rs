@@ -139,6 +139,8 @@ async fn customers_created_meanwhile_by_others_are_reported() {
         "500",
         "--concurrency",
         "1",
+        "--summary-json",
+        "summary.json",
     ];
     let run = work
         .run_async(&args, &[("ONTIME_API_KEY", sb.api_key())])
@@ -151,6 +153,9 @@ async fn customers_created_meanwhile_by_others_are_reported() {
         "in the log and after the summary: {}",
         run.stderr
     );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.path("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["warnings"], json!([warning]), "and for schedulers");
     assert_eq!(
         proxy.seen(),
         [
