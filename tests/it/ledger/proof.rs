@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use ontime_sandbox::{self as sandbox, SandboxConfig};
 
 use super::sites::import;
-use crate::odd_servers::{Act, Answer, Proxy};
+use crate::odd_servers::{Act, Answer, Odd};
 use crate::upload::{assert_every_row_once, customers_csv, env_default};
 use crate::util::{SIMPLE_MAPPING, Work, brief};
 
@@ -105,10 +105,9 @@ async fn a_dead_address_stops_a_run_with_every_row_unchanged() {
 /// exit 2 naming it, though the ledger shows every row unchanged there.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_404_or_a_redirect_stops_a_run_with_every_row_unchanged() {
-    let sb = sandbox::start(SandboxConfig::default()).await.unwrap();
     // 0: pass everything; 1: answer 404; 2: redirect.
     let mode = Arc::new(AtomicU8::new(0));
-    let proxy = Proxy::start(&sb.base_url(), {
+    let odd = Odd::new({
         let mode = Arc::clone(&mode);
         move |_| match mode.load(Ordering::SeqCst) {
             0 => Act::Pass,
@@ -119,33 +118,18 @@ async fn a_404_or_a_redirect_stops_a_run_with_every_row_unchanged() {
         }
     })
     .await;
-    let work = Work::new();
-    work.write("in.csv", customers_csv(3));
-    work.write("m.toml", SIMPLE_MAPPING);
-    let args = [
-        "in.csv",
-        "-m",
-        "m.toml",
-        "--base-url",
-        proxy.base(),
-        "--company-id",
-        sb.company_id(),
-        "--rate",
-        "500",
-    ];
-    let key = [("ONTIME_API_KEY", sb.api_key())];
-    assert_eq!(work.run_async(&args, &key).await.code, 0);
+    assert_eq!(odd.import(3, &[]).await.code, 0);
     for (which, says) in [
         (1, "OnTime answered 404 Not Found for"),
         (2, "redirecting to https://elsewhere.example/api/customers"),
     ] {
         mode.store(which, Ordering::SeqCst);
-        let seen = proxy.seen().len();
-        let run = work.run_async(&args, &key).await;
-        assert_eq!(proxy.seen()[seen..], ["GET api/customers"], "one request");
+        let seen = odd.seen().len();
+        let run = odd.rerun(&[]).await;
+        assert_eq!(odd.seen()[seen..], ["GET api/customers"], "one request");
         assert_eq!(run.code, 2, "{}", run.stderr);
         assert!(run.stderr.contains(says), "{}", run.stderr);
-        let report = brief(&work.report("in.csv.report.csv"));
+        let report = odd.report();
         assert!(
             report.iter().all(|l| l.contains(",not_sent,")),
             "{report:#?}"

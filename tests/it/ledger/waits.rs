@@ -8,9 +8,9 @@ use std::time::Duration;
 use ontime_sandbox::{self as sandbox, Faults, SandboxConfig};
 use serde_json::json;
 
-use crate::odd_servers::{Act, Answer, Proxy};
+use crate::odd_servers::{Act, Answer, Odd, Proxy};
 use crate::upload::{assert_every_row_once, customers_csv, env_default};
-use crate::util::{SIMPLE_MAPPING, Work, brief, signal};
+use crate::util::{SIMPLE_MAPPING, Work, signal};
 
 /// A double Ctrl-C leaves creates journaled and never answered; the rerun waits for them to
 /// land before looking them up, and says so.
@@ -68,8 +68,7 @@ async fn a_rerun_after_a_double_ctrl_c_says_what_it_waits_for() {
 /// A `Retry-After` is waited out, and the wait is said with its length and cause.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_after_is_said_before_it_is_waited_out() {
-    let sb = sandbox::start(SandboxConfig::default()).await.unwrap();
-    let proxy = Proxy::start(&sb.base_url(), |seen| {
+    let odd = Odd::new(|seen| {
         if seen.is_create() && seen.nth == 0 {
             Act::answer(Answer::new(429, "slow down").header("Retry-After", "1"))
         } else {
@@ -77,23 +76,7 @@ async fn a_retry_after_is_said_before_it_is_waited_out() {
         }
     })
     .await;
-    let work = Work::new();
-    work.write("in.csv", customers_csv(1));
-    work.write("m.toml", SIMPLE_MAPPING);
-    let args = [
-        "in.csv",
-        "-m",
-        "m.toml",
-        "--base-url",
-        proxy.base(),
-        "--company-id",
-        sb.company_id(),
-        "--rate",
-        "500",
-    ];
-    let run = work
-        .run_async(&args, &[("ONTIME_API_KEY", sb.api_key())])
-        .await;
+    let run = odd.import(1, &[]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains(
@@ -102,10 +85,7 @@ async fn a_retry_after_is_said_before_it_is_waited_out() {
         "{}",
         run.stderr
     );
-    assert_eq!(
-        brief(&work.report("in.csv.report.csv")),
-        ["2,created,1001,created"]
-    );
+    assert_eq!(odd.report(), ["2,created,1001,created"]);
 }
 
 /// Another import creates a customer while this one fills what it found an empty account
