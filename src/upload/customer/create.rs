@@ -307,7 +307,7 @@ pub(super) fn would_create(group: &Sending) -> String {
         return "would create".into();
     }
     let defaults: Vec<String> = group
-        .draft()
+        .draft
         .fields
         .0
         .iter()

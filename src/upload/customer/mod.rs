@@ -63,12 +63,6 @@ struct Sending {
     place: Mutex<Option<OwnedSemaphorePermit>>,
 }
 
-impl Sending {
-    fn draft(&self) -> &CustomerDraft {
-        &self.draft
-    }
-}
-
 /// Where an update's customer came from.
 enum Record {
     /// The ledger's ID: its record is fetched, and may be unknown to OnTime.

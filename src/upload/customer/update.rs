@@ -48,7 +48,7 @@ impl Job {
                 Ok(existing) => existing,
                 Err(done) => return Ok(done),
             };
-            let mut draft = group.draft().clone();
+            let mut draft = group.draft.clone();
             if self.children == Children::Separate {
                 draft.departments.clear();
                 draft.contacts.clear();
@@ -281,7 +281,7 @@ impl Job {
         group: &Sending,
         existing: &Json,
     ) -> Result<(), String> {
-        let (draft, defaulted) = (group.draft(), &group.defaulted);
+        let (draft, defaulted) = (&group.draft, &group.defaulted);
         crate::upload::children::post_missing(&self.client, id, draft, defaulted, existing).await
     }
 }
@@ -298,13 +298,13 @@ fn kept_out_note(existing: &Json, group: &Sending) -> Option<String> {
     if group.defaulted.customer == 0 {
         return None;
     }
-    let kept = merge::defaults_kept_out(existing, group.draft(), &group.defaulted);
+    let kept = merge::defaults_kept_out(existing, &group.draft, &group.defaulted);
     (!kept.is_empty()).then(|| format!("default not applied: {}", kept.join(", ")))
 }
 
 /// The names of the children the draft has and `existing` lacks ("Departments", "Contacts").
 fn missing_children(existing: &Json, group: &Sending) -> Vec<&'static str> {
-    let draft = group.draft();
+    let draft = &group.draft;
     let merged = merge::overlay(
         existing,
         &CustomerDraft {

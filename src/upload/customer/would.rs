@@ -58,7 +58,7 @@ pub(super) fn record(
 /// A create: its defaults in the message; every field and child it would send as a change
 /// from nothing.
 pub(super) fn create(group: &Sending) -> Would {
-    let draft = group.draft();
+    let draft = &group.draft;
     let mut changes: Vec<Change> = draft
         .fields
         .0
