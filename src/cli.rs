@@ -112,6 +112,71 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// Where requests go and how fast: shared by every command that talks to OnTime.
+#[derive(Debug, clap::Args)]
+pub struct ServiceArgs {
+    /// The OnTime company id: the {company-id} in https://secure.ontime360.com/sites/{company-id}/.
+    #[arg(long, env = "ONTIME_COMPANY_ID", value_name = "ID")]
+    pub company_id: Option<String>,
+
+    /// The OnTime API key. Prefer the ONTIME_API_KEY environment variable: a flag is visible to
+    /// other users of the machine.
+    #[arg(
+        long,
+        env = "ONTIME_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub api_key: Option<String>,
+
+    /// The service address. Must be https, except on a loopback address.
+    #[arg(
+        long,
+        env = "ONTIME_BASE_URL",
+        default_value = "https://secure.ontime360.com",
+        value_name = "URL"
+    )]
+    pub base_url: String,
+
+    /// Requests per second across everything the run sends, lookups included. Default 1 (the
+    /// vendor's advice); 200 with --sandbox.
+    #[arg(long, value_name = "N")]
+    pub rate: Option<NonZeroU32>,
+
+    /// Requests in flight at once.
+    #[arg(long, default_value = "4", value_name = "N")]
+    pub concurrency: NonZeroU32,
+
+    /// Seconds to wait for one answer.
+    #[arg(long, default_value = "30", value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: std::time::Duration,
+
+    /// Attempts after the first, for connection errors, 5xx answers and 429 with Retry-After
+    /// (a Retry-After of more than 5 minutes stops the run, exit 3).
+    #[arg(long, default_value = "5", value_name = "N")]
+    pub retries: u32,
+
+    /// Stop (exit 3) after sending N requests in this run.
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+
+    /// Stop (exit 3) before the remaining daily quota falls below N, leaving it for dispatch.
+    #[arg(long, value_name = "N")]
+    pub reserve: Option<u64>,
+
+    /// Send without asking, however many requests the run is estimated to take. A run on a
+    /// terminal estimated above 1,000 requests, or above the quota left, asks first; a run whose
+    /// input is not a terminal (cron) never asks.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// The ledger (SQLite) that makes reruns resume and skip unchanged customers; its entries
+    /// count only for the base URL and company id they were sent to. Default:
+    /// `.ontime-import.db` beside INPUT (in the current folder for commands without one).
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
     /// The spreadsheet to import: .csv/.txt, or a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods).
@@ -148,79 +213,21 @@ pub struct ImportArgs {
     #[arg(long, value_name = "FILE", requires = "plan")]
     pub plan_file: Option<PathBuf>,
 
-    /// Send without asking, however many requests the run is estimated to take. A run on a
-    /// terminal estimated above 1,000 requests, or above the quota left, asks first; a run whose
-    /// input is not a terminal (cron) never asks.
-    #[arg(long)]
-    pub yes: bool,
-
     /// Write the final summary as JSON to FILE, for schedulers.
     #[arg(long, value_name = "FILE")]
     pub summary_json: Option<PathBuf>,
-
-    /// The OnTime company id: the {company-id} in https://secure.ontime360.com/sites/{company-id}/.
-    #[arg(long, env = "ONTIME_COMPANY_ID", value_name = "ID")]
-    pub company_id: Option<String>,
-
-    /// The OnTime API key. Prefer the ONTIME_API_KEY environment variable: a flag is visible to
-    /// other users of the machine.
-    #[arg(
-        long,
-        env = "ONTIME_API_KEY",
-        hide_env_values = true,
-        value_name = "KEY"
-    )]
-    pub api_key: Option<String>,
-
-    /// The service address. Must be https, except on a loopback address.
-    #[arg(
-        long,
-        env = "ONTIME_BASE_URL",
-        default_value = "https://secure.ontime360.com",
-        value_name = "URL"
-    )]
-    pub base_url: String,
 
     /// Start the built-in sandbox in-process and import into it: no key, no account, no network.
     #[arg(long, conflicts_with_all = ["company_id", "api_key"])]
     pub sandbox: bool,
 
-    /// Requests per second across everything the run sends, lookups included. Default 1 (the
-    /// vendor's advice); 200 with --sandbox.
-    #[arg(long, value_name = "N")]
-    pub rate: Option<NonZeroU32>,
-
-    /// Requests in flight at once.
-    #[arg(long, default_value = "4", value_name = "N")]
-    pub concurrency: NonZeroU32,
-
-    /// Seconds to wait for one answer.
-    #[arg(long, default_value = "30", value_name = "SECS", value_parser = parse_seconds)]
-    pub timeout: std::time::Duration,
-
-    /// Attempts after the first, for connection errors, 5xx answers and 429 with Retry-After
-    /// (a Retry-After of more than 5 minutes stops the run, exit 3).
-    #[arg(long, default_value = "5", value_name = "N")]
-    pub retries: u32,
-
-    /// Stop (exit 3) after sending N requests in this run.
-    #[arg(long, value_name = "N")]
-    pub max_requests: Option<u64>,
-
-    /// Stop (exit 3) before the remaining daily quota falls below N, leaving it for dispatch.
-    #[arg(long, value_name = "N")]
-    pub reserve: Option<u64>,
+    #[command(flatten)]
+    pub service: ServiceArgs,
 
     /// How to send a customer's departments and contacts: inside the customer post, or through
     /// department/post and contact/post.
     #[arg(long, value_enum, default_value_t = Children::Nested)]
     pub children: Children,
-
-    /// The ledger (SQLite) that makes reruns resume and skip unchanged customers; its entries
-    /// count only for the base URL and company id they were sent to. Default:
-    /// `.ontime-import.db` beside INPUT.
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
 
     /// Ignore the ledger's change detection: look up and compare every customer again.
     #[arg(long)]

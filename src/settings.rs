@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::cli::{Children, ImportArgs, Limit, WriteMode};
+use crate::cli::{Children, ImportArgs, Limit, ServiceArgs, WriteMode};
 use crate::mapping::{self, Mapping, MappingErrors};
 
 pub(crate) mod outputs;
@@ -214,25 +214,44 @@ impl Settings {
 
 /// The server a plan or an import talks to, and how.
 fn target(args: &ImportArgs, input: &Path) -> Result<Target, SettingsError> {
-    let endpoint = endpoint(args)?;
-    let default_rate = if args.sandbox { SANDBOX_RATE } else { 1 };
+    let state = default_state(input);
     Ok(Target {
-        endpoint,
-        rate: args
-            .rate
-            .unwrap_or(NonZeroU32::new(default_rate).unwrap_or(NonZeroU32::MIN)),
-        concurrency: args.concurrency,
-        timeout: args.timeout,
-        retries: args.retries,
-        max_requests: args.max_requests,
-        reserve: args.reserve,
         children: args.children,
-        state: args.state.clone().unwrap_or_else(|| default_state(input)),
         full: args.full,
-        yes: args.yes,
         write_mode: args.mode,
         deactivate: args.deactivate_missing.then_some(args.max_deactivate),
+        ..Target::of_service(&args.service, args.sandbox, state)?
     })
+}
+
+impl Target {
+    /// The target `service` names (the built-in sandbox for `sandbox`), with the import's
+    /// defaults for what only an import chooses; the ledger `state_default` unless `--state`.
+    pub(crate) fn of_service(
+        service: &ServiceArgs,
+        sandbox: bool,
+        state_default: PathBuf,
+    ) -> Result<Target, SettingsError> {
+        let endpoint = endpoint(service, sandbox)?;
+        let default_rate = if sandbox { SANDBOX_RATE } else { 1 };
+        Ok(Target {
+            endpoint,
+            rate: service
+                .rate
+                .unwrap_or(NonZeroU32::new(default_rate).unwrap_or(NonZeroU32::MIN)),
+            concurrency: service.concurrency,
+            timeout: service.timeout,
+            retries: service.retries,
+            max_requests: service.max_requests,
+            reserve: service.reserve,
+            children: Children::Nested,
+            state: service.state.clone().unwrap_or(state_default),
+            full: false,
+            yes: service.yes,
+            write_mode: WriteMode::Upsert,
+            deactivate: None,
+        })
+    }
 }
 
 /// The mapping file as text: UTF-8, or UTF-16 with its byte-order mark (what Notepad saves as
@@ -258,8 +277,8 @@ fn mapping_text(path: &Path) -> Result<String, SettingsError> {
     })
 }
 
-fn endpoint(args: &ImportArgs) -> Result<Endpoint, SettingsError> {
-    if args.sandbox {
+fn endpoint(args: &ServiceArgs, sandbox: bool) -> Result<Endpoint, SettingsError> {
+    if sandbox {
         return Ok(Endpoint::Sandbox);
     }
     let key = args
@@ -355,8 +374,11 @@ fn beside(input: &Path, suffix: &str) -> PathBuf {
     input.with_file_name(name)
 }
 
+/// The ledger's name when `--state` does not give one.
+pub(crate) const STATE_FILE: &str = ".ontime-import.db";
+
 fn default_state(input: &Path) -> PathBuf {
-    input.with_file_name(".ontime-import.db")
+    input.with_file_name(STATE_FILE)
 }
 
 #[cfg(test)]
