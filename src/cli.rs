@@ -69,6 +69,63 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout: `ontime-import manpage > ontime-import.1`.
     Manpage,
+    /// List the runs the ledger recorded, newest first, one line each; `runs show RUN` lists
+    /// what one run did, customer by customer.
+    Runs(RunsArgs),
+    /// Undo a run: restore every customer it updated to the record it replaced (where OnTime
+    /// still holds what the run wrote), and set the customers it created Inactive.
+    Undo(UndoArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    #[command(subcommand)]
+    pub show: Option<RunsCommand>,
+
+    /// The ledger. Default: `.ontime-import.db` in the current folder.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub state: Option<PathBuf>,
+
+    /// Print JSON instead of text, for scripts.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// What one run did, customer by customer.
+    Show {
+        /// The run's number, as `ontime-import runs` lists it.
+        #[arg(value_name = "RUN")]
+        run: i64,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct UndoArgs {
+    /// The run's number, as `ontime-import runs` lists it.
+    #[arg(value_name = "RUN")]
+    pub run: i64,
+
+    /// Say what the undo would do, customer by customer, without changing anything. Reads
+    /// each customer the run touched (one request each).
+    #[arg(long)]
+    pub plan: bool,
+
+    /// Restore customers changed in OnTime since the run too (their later changes are lost).
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub service: ServiceArgs,
+
+    /// More log output (-v, -vv, -vvv).
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -36,7 +36,7 @@ pub(crate) enum RunError {
     #[error("{message}")]
     Refused {
         message: String,
-        hint: Option<&'static str>,
+        hint: Option<String>,
     },
     #[error(transparent)]
     Upload(#[from] upload::Error),
@@ -60,7 +60,7 @@ impl RunError {
             RunError::Settings(error) => error.hint(),
             RunError::Load(LoadError::Read(error)) | RunError::Read(error) => error.hint(),
             RunError::Upload(error) => error.hint(),
-            RunError::Refused { hint, .. } => hint.map(str::to_string),
+            RunError::Refused { hint, .. } => hint.clone(),
             _ => None,
         }
     }

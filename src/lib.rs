@@ -32,8 +32,10 @@ pub mod mapping;
 mod pipeline;
 pub mod read;
 mod report;
+mod runs;
 mod settings;
 mod summary;
+mod undo;
 mod upload;
 
 use std::process::ExitCode;
@@ -49,6 +51,8 @@ pub fn run(cli: cli::Cli) -> ExitCode {
         Some(cli::Command::Manpage) => return manual::manpage(),
         Some(cli::Command::Inspect(args)) => inspect::run(&args).map(|()| 0),
         Some(cli::Command::Init(args)) => init::run(&args).map(|()| 0),
+        Some(cli::Command::Runs(args)) => runs::run(&args),
+        Some(cli::Command::Undo(args)) => undo::run(args),
         None => import(cli.import),
     };
     match result {

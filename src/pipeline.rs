@@ -151,13 +151,41 @@ async fn finish(
     };
     let finished = report.finish(&rest);
     // Both files are final before anything is said of the run.
-    if let Some(closing) = outcome.closing.take()
-        && let Err(error) = closing.await
-    {
-        tracing::error!("closing the ledger failed: {error}");
-    }
+    let closed = match outcome.closing.take() {
+        Some(closing) => closing.await.unwrap_or_else(|error| {
+            tracing::error!("closing the ledger failed: {error}");
+            None
+        }),
+        None => None,
+    };
     let summary = conclude(settings, &mut report, finished, customers, outcome, started);
+    if let Some(closed) = closed {
+        end_run(closed, &summary);
+    }
     Ok(summary)
+}
+
+/// The run's end in the ledger's history, written under the ledger's lock: its figures as the
+/// summary shows them, and its exit code. A failure is said; the run's outcome stands.
+fn end_run(closed: ledger::Closed, summary: &Summary) {
+    let end = ledger::RunEnd {
+        customers: summary.customers,
+        counts: summary
+            .statuses
+            .iter()
+            .map(|(status, rows)| (status.to_string(), *rows))
+            .collect(),
+        requests: summary.requests,
+        exit_code: summary.exit_code(),
+    };
+    if let Err(error) = closed.end_run(&end) {
+        eprintln!(
+            "warning: {}",
+            logging::shown(&format!(
+                "the run's end could not be written to its history: {error}"
+            ))
+        );
+    }
 }
 
 /// The end of every run that got as far as deciding its rows: the report put in place, the

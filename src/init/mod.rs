@@ -39,7 +39,7 @@ pub(crate) fn run(args: &InitArgs) -> Result<(), RunError> {
     if output.exists() && !args.force {
         return Err(RunError::Refused {
             message: format!("{} exists; nothing was written", output.display()),
-            hint: Some("add --force to overwrite it, or -o to write elsewhere"),
+            hint: Some("add --force to overwrite it, or -o to write elsewhere".into()),
         });
     }
     let found = inspect::inspect(&args.input, args.sheet.as_deref())?;

@@ -12,6 +12,7 @@
 //! an OS lock on the file itself). The tables and their versions are `schema.rs`'s. The API key
 //! is never stored.
 
+mod history;
 mod lock;
 mod schema;
 mod site;
@@ -23,6 +24,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
+pub use history::{
+    Closed, CustomerRecord, History, InputFile, RunEnd, RunRecord, RunStart, file_hash,
+};
 pub use lock::Lock;
 pub use schema::VERSION;
 pub use site::{DEFAULT_BASE_URL, Site};
@@ -70,6 +74,8 @@ pub struct Ledger {
     writer: Writer,
     /// Held for the whole run; the OS frees it when the process ends, however it ends.
     _lock: Option<Lock>,
+    /// The run being recorded in the history, once it began ([`Ledger::begin_run`]).
+    run: std::sync::OnceLock<i64>,
 }
 
 /// Every statement's first three parameters are the site (`?1` base URL, `?2` company) and
@@ -120,6 +126,7 @@ impl Ledger {
             site: site.clone(),
             writer,
             _lock: Some(lock),
+            run: std::sync::OnceLock::new(),
         })
     }
 
@@ -138,6 +145,7 @@ impl Ledger {
             site: site.clone(),
             writer,
             _lock: None,
+            run: std::sync::OnceLock::new(),
         })
     }
 
@@ -477,7 +485,7 @@ mod tests {
         };
         let text = error.to_string();
         assert!(
-            text.contains("ledger version 7; this build reads version 2"),
+            text.contains("ledger version 7; this build reads version 3"),
             "{text}"
         );
         assert_eq!(std::fs::read(&path).expect("read"), before);

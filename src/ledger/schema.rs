@@ -1,6 +1,10 @@
 //! The ledger's tables, by version (`PRAGMA user_version`), and the way up from older ones.
 //!
-//! Version 2 (this build) keys every entry by site (normalised base URL, company id) and group
+//! Version 3 (this build) adds the run history (`runs`, and `run_customers`: what each run did
+//! to each customer, with the record an update replaced and the record OnTime answered) and
+//! keeps, per customer, OnTime's last answer for it (`server_copy`, with the server's time of
+//! it, `copy_at`). Version 2 had neither; it is brought up by adding them, in one transaction.
+//! Version 2 keys every entry by site (normalised base URL, company id) and group
 //! key. Version 1 keyed them by company id alone; its entries are moved, in one transaction, to
 //! the base URL its last run named (`--base-url` in the command line that version recorded in
 //! `<ledger>.lock`), else to the default address, which is the one it was used with unless told
@@ -14,7 +18,7 @@ use rusqlite::Connection;
 use super::site::{self, DEFAULT_BASE_URL};
 
 /// The version this build reads and writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// `WITHOUT ROWID`: the primary key is the table's one b-tree, so a write dirties one leaf, not
 /// a row in the table and its entry in a separate key index; every commit appends fewer pages
@@ -30,7 +34,47 @@ CREATE TABLE IF NOT EXISTS customers (
     last_status    TEXT NOT NULL,
     last_message   TEXT NOT NULL DEFAULT '',
     updated_at     TEXT NOT NULL,
+    server_copy    TEXT,
+    copy_at        TEXT,
     PRIMARY KEY (base_url, company, key)
+) WITHOUT ROWID;
+";
+
+/// Version 3's run history. `runs.counts` is JSON (rows by status); `flags` the options that
+/// decide what a run sends (never the API key). A run whose `ended_at` is NULL did not end
+/// (killed, or the machine stopped). `run_customers.before` is the record an update (or a
+/// deactivation, or an undo) replaced, kept before that post was sent; `after` the record
+/// OnTime answered to this run's post; both compact JSON.
+const HISTORY: &str = "
+CREATE TABLE IF NOT EXISTS runs (
+    id           INTEGER PRIMARY KEY,
+    base_url     TEXT NOT NULL,
+    company      TEXT NOT NULL,
+    command      TEXT NOT NULL,
+    undoes       INTEGER,
+    started_at   TEXT NOT NULL,
+    ended_at     TEXT,
+    input        TEXT,
+    input_size   INTEGER,
+    input_hash   TEXT,
+    mapping_hash TEXT,
+    mode         TEXT NOT NULL,
+    flags        TEXT NOT NULL,
+    customers    INTEGER,
+    counts       TEXT,
+    requests     INTEGER,
+    exit_code    INTEGER
+);
+CREATE TABLE IF NOT EXISTS run_customers (
+    run          INTEGER NOT NULL,
+    key          TEXT NOT NULL,
+    customer_id  TEXT,
+    action       TEXT NOT NULL,
+    outcome      TEXT NOT NULL,
+    message      TEXT NOT NULL DEFAULT '',
+    before       TEXT,
+    after        TEXT,
+    PRIMARY KEY (run, key)
 ) WITHOUT ROWID;
 ";
 
@@ -52,6 +96,7 @@ pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), SchemaEr
     match found {
         VERSION => Ok(()),
         found if found > VERSION => Err(SchemaError::Newer { found }),
+        2 => Ok(migrate_from_2(conn)?),
         _ if has_version_1_table(conn)? => {
             let base = recorded_base_url(path).unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
             migrate_from_1(conn, &base)?;
@@ -70,6 +115,7 @@ pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), SchemaEr
 /// The tables of a new ledger (also the one kept in memory for `--sandbox`).
 pub(super) fn create(conn: &Connection) -> Result<(), SchemaError> {
     conn.execute_batch(CUSTOMERS)?;
+    conn.execute_batch(HISTORY)?;
     conn.pragma_update(None, "user_version", VERSION)?;
     Ok(())
 }
@@ -83,7 +129,18 @@ fn has_version_1_table(conn: &Connection) -> rusqlite::Result<bool> {
     Ok(!names.is_empty() && !names.iter().any(|n| n == "base_url"))
 }
 
-/// Version 1 → 2: every entry moves to `base_url`, in one transaction.
+/// Version 2 → 3: the server's copy per customer, and the run history, in one transaction.
+fn migrate_from_2(conn: &mut Connection) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "ALTER TABLE customers ADD COLUMN server_copy TEXT; ALTER TABLE customers ADD COLUMN copy_at TEXT;",
+    )?;
+    tx.execute_batch(HISTORY)?;
+    tx.pragma_update(None, "user_version", VERSION)?;
+    tx.commit()
+}
+
+/// Version 1 → 3: every entry moves to `base_url`, in one transaction.
 fn migrate_from_1(conn: &mut Connection, base_url: &str) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     tx.execute_batch("ALTER TABLE customers RENAME TO customers_v1;")?;
@@ -94,6 +151,7 @@ fn migrate_from_1(conn: &mut Connection, base_url: &str) -> rusqlite::Result<()>
         [base_url],
     )?;
     tx.execute_batch("DROP TABLE customers_v1;")?;
+    tx.execute_batch(HISTORY)?;
     tx.pragma_update(None, "user_version", VERSION)?;
     tx.commit()
 }

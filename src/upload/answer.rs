@@ -1,7 +1,7 @@
-//! What the uploader reads from a create's answer: the new record's `ID`, and nothing else. The
-//! answer is the whole Customer (≈ 20 fields and its children); reading it into a
-//! `serde_json::Value` only to take one string from it cost more than the rest of the answer's
-//! handling.
+//! What the uploader reads from a create's answer: the new record's `ID`, and the answer's text
+//! as it came (kept in the ledger as the server's copy). The answer is the whole Customer (≈ 20
+//! fields and its children); reading it into a `serde_json::Value` only to take one string from
+//! it cost more than the rest of the answer's handling.
 //!
 //! Invariant: an answer that is not a JSON object fails to read — it is "unreadable", never a
 //! create without an ID, and never an ID taken from something other than the object's `ID`
@@ -12,13 +12,16 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
 /// A create's answer, as far as the uploader needs it.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub(crate) struct Created {
     /// The object's `ID`, whatever its type (the last one, if the object has several, as
     /// `serde_json::Value` would keep it); else its `Id`, `id`…; `None` if it has none.
     pub id: Option<Json>,
+    /// The answer's JSON text, unparsed.
+    pub raw: Option<Box<RawValue>>,
 }
 
 impl Created {
@@ -54,7 +57,21 @@ pub(super) fn is_id_key(key: &str) -> bool {
 
 impl<'de> Deserialize<'de> for Created {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Created, D::Error> {
-        deserializer.deserialize_map(CreatedVisitor)
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        let mut created = serde_json::from_str::<IdOnly>(raw.get())
+            .map_err(de::Error::custom)?
+            .0;
+        created.raw = Some(raw);
+        Ok(created)
+    }
+}
+
+/// The `ID` of an answer, read from its text without building the rest.
+struct IdOnly(Created);
+
+impl<'de> Deserialize<'de> for IdOnly {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IdOnly, D::Error> {
+        deserializer.deserialize_map(CreatedVisitor).map(IdOnly)
     }
 }
 
@@ -80,6 +97,7 @@ impl<'de> Visitor<'de> for CreatedVisitor {
         }
         Ok(Created {
             id: exact.or(other),
+            raw: None,
         })
     }
 }
@@ -197,7 +215,7 @@ mod tests {
             "{",
             r#"{"ID": "c-1"} x"#,
         ] {
-            assert_eq!(read(text), None, "{text}");
+            assert!(read(text).is_none(), "{text}");
         }
     }
 }

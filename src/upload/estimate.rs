@@ -206,7 +206,7 @@ pub(super) async fn before_sending(
 }
 
 /// `45s`, `12m 5s`, `3h 20m`.
-fn duration(seconds: u64) -> String {
+pub(super) fn duration(seconds: u64) -> String {
     match seconds {
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m {}s", s / 60, s % 60),

@@ -15,6 +15,7 @@ mod client;
 mod customer;
 mod error;
 mod estimate;
+mod history;
 mod http;
 mod intake;
 mod interrupts;
@@ -23,6 +24,7 @@ pub(crate) mod merge;
 mod progress;
 pub(crate) mod quota;
 mod stop;
+pub(crate) mod undo;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -61,8 +63,9 @@ pub(crate) struct Outcome {
     pub quota: Quota,
     pub stop: Option<Stop>,
     /// The ledger being closed (its last checkpoint) on a thread of its own, so that the
-    /// report can be finished meanwhile: awaited before the run sums up.
-    pub closing: Option<tokio::task::JoinHandle<()>>,
+    /// report can be finished meanwhile: awaited before the run sums up. It answers the
+    /// ledger's lock, under which the run's end goes into the history.
+    pub closing: Option<tokio::task::JoinHandle<Option<crate::ledger::Closed>>>,
     /// What the user must hear of after the summary (customers that appeared from elsewhere
     /// while this run created into an empty account).
     pub warnings: Vec<String>,
@@ -177,6 +180,14 @@ pub(crate) async fn run(
     };
     let warnings = match proven {
         Ok(true) => {
+            if intent == Intent::Write {
+                let start = history::import_start(settings, target).await;
+                if let Err(error) = ledger.begin_run(&start).await {
+                    client.stop(Stop::Ledger {
+                        message: error.to_string(),
+                    });
+                }
+            }
             let tokens = (intake, interrupted.clone());
             intake::take_all(&job, &client, groups, leaving, &decisions, target, tokens).await
         }
@@ -222,7 +233,7 @@ async fn wind_up(
     }
     // Every task holding the ledger has ended; a stray holder would only close it later.
     let closing =
-        Arc::into_inner(ledger).map(|ledger| tokio::task::spawn_blocking(move || drop(ledger)));
+        Arc::into_inner(ledger).map(|ledger| tokio::task::spawn_blocking(move || ledger.close()));
     Outcome {
         requests: client.requests(),
         requests_by_kind: client.requests_by_kind(),

@@ -44,6 +44,7 @@ impl Client {
         };
         let status = response.status();
         self.note_quota(response.headers(), &mut in_flight);
+        self.clock.note(response.headers());
         if status.is_redirection() {
             let to = response
                 .headers()

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 mod attempt;
 mod classify;
+mod clock;
 mod error;
 mod kinds;
 mod redact;
@@ -90,6 +91,8 @@ pub(crate) struct Client {
     timeout: Duration,
     /// The run's waits, said in the log and shown on the progress line (never silent).
     waits: Waits,
+    /// The server's time, from its answers' `Date` headers.
+    clock: clock::ServerClock,
 }
 
 /// The least time a request whose answer never came is given to show its effect (a create in
@@ -165,6 +168,7 @@ impl Client {
             give_up_after: target.retries.saturating_add(1).saturating_mul(2).max(10),
             timeout,
             waits: Waits::default(),
+            clock: clock::ServerClock::default(),
         })
     }
 
@@ -210,6 +214,12 @@ impl Client {
             *stop = Some(reason);
         }
         self.stopping.cancel();
+    }
+
+    /// The server's time now (RFC 3339, UTC, seconds), as its answers' `Date` headers tell it;
+    /// `None` before an answer carried one.
+    pub(crate) fn server_time(&self) -> Option<String> {
+        self.clock.now_text()
     }
 
     pub(crate) fn is_stopping(&self) -> bool {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
 use super::find::Found;
 use super::{Done, Job, Sending, ambiguous};
@@ -57,7 +58,13 @@ impl Job {
         }
         loop {
             let error = match self.post_create(body, &group.key).await {
-                Ok(id) => return Ok(self.created(group, id, hash, note).await),
+                Ok((id, answer)) => {
+                    let done = self.created(group, id, hash, note).await;
+                    if let (Done::Created { .. }, Some(answer)) = (&done, answer) {
+                        self.keep_created(&group.key, &answer);
+                    }
+                    return Ok(done);
+                }
                 Err(error) => error,
             };
             let (cause, lost) = match error {
@@ -121,12 +128,17 @@ impl Job {
         }
     }
 
-    /// Posts a create; the new customer's ID, or why there is none to record.
-    async fn post_create(&self, body: &[u8], key: &str) -> Result<String, CallError> {
+    /// Posts a create; the new customer's ID with OnTime's answer, or why there is none to
+    /// record.
+    async fn post_create(
+        &self,
+        body: &[u8],
+        key: &str,
+    ) -> Result<(String, Option<Box<RawValue>>), CallError> {
         let answer = self.client.create_customer(body).await?;
         match answer.id() {
             Some(id) => match self.claim(&id, key) {
-                Ok(()) => Ok(id),
+                Ok(()) => Ok((id, answer.raw)),
                 // Taken like an answer without a usable ID: the server is done with the
                 // create, and lookups tell what it made.
                 Err(owner) => Err(CallError::Unreadable {
@@ -315,4 +327,14 @@ pub(super) fn would_create(group: &Sending) -> String {
         .map(|(name, value)| format!("{name} {}", crate::upload::merge::shown(&value.to_json())))
         .collect();
     format!("would create; defaults: {}", defaults.join(", "))
+}
+
+impl Job {
+    /// Keeps a create's answer as the customer's server copy and what the run wrote.
+    fn keep_created(&self, key: &str, answer: &RawValue) {
+        let separate = self.children == Children::Separate;
+        let copy = (!separate).then(|| answer.get());
+        self.ledger
+            .keep_copy(key, copy, self.client.server_time(), true);
+    }
 }

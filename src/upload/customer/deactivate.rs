@@ -78,6 +78,12 @@ impl Job {
                 }
             },
         };
+        if self.intent == Intent::Write {
+            let action = super::done::action(outcome.status, true);
+            let (status, message) = (outcome.status.as_str(), outcome.message.as_str());
+            self.ledger
+                .record_outcome(&leaving.key, Some(&leaving.id), action, status, message);
+        }
         let outcome = Outcome {
             customer_id: Some(leaving.id),
             ..outcome
@@ -97,25 +103,34 @@ impl Job {
                 "OnTime's record for customer {id} does not carry that ID; not posting it back (it would create a second customer)"
             )));
         };
+        let mut answer = None;
         let message = if record.get("Inactive") == Some(&serde_json::Value::Bool(true)) {
             "absent from the input; OnTime holds it inactive already".to_string()
         } else {
+            // What the post replaces is kept before it is sent: an undo needs it.
+            if let Err(error) = self.ledger.keep_before(&leaving.key, id, &record).await {
+                return Err(NotDone::Failed(error.to_string()));
+            }
             record["Inactive"] = serde_json::Value::Bool(true);
             let idempotent = if merge::adds_children(&record) {
                 Idempotent::Once
             } else {
                 Idempotent::Yes
             };
-            let answer = self
+            let answer_of = self
                 .client
                 .post("api/customer/post", &record, idempotent)
                 .await?;
-            if let Some(cause) = merge::answered_for_another(&answer, id) {
+            if let Some(cause) = merge::answered_for_another(&answer_of, id) {
                 return Err(NotDone::Failed(cause));
             }
+            answer = Some(answer_of);
             "deactivated: absent from the input; Inactive set, every other value kept".to_string()
         };
         self.ledger.settle(&leaving.key, id, None, "deactivated");
+        if let Some(answer) = answer {
+            self.keep_answer(&leaving.key, &answer, true);
+        }
         Ok(message)
     }
 }

@@ -1,7 +1,11 @@
 //! How one customer ended ([`Done`]) and the decision of its rows in the report: one outcome
-//! for all of a customer's rows, with the note of a retry after an earlier run's failure.
+//! for all of a customer's rows, with the note of a retry after an earlier run's failure; the
+//! same outcome in the run's history, and OnTime's answer kept as the customer's server copy.
+
+use serde_json::Value as Json;
 
 use super::{Intent, Job, Sending, would};
+use crate::cli::Children;
 use crate::report::{Outcome, Status};
 
 /// How one customer ended.
@@ -76,10 +80,39 @@ impl Job {
         if let Some(planned) = planned {
             would::record(&self.plan, group, (&id, &message), planned);
         }
+        if self.intent == Intent::Write {
+            let action = action(status, id.is_some());
+            let outcome = (status.as_str(), message.as_str());
+            self.ledger
+                .record_outcome(&group.key, id.as_deref(), action, outcome.0, outcome.1);
+        }
         let outcome = Outcome {
             customer_id: id,
             ..Outcome::new(status, message)
         };
         self.report.decide(&group.rows, outcome);
+    }
+
+    /// Keeps `record`, OnTime's answer for customer `key`, as its server copy (and, when it
+    /// answered this run's post, as what the run wrote). An answer that could not be read, or
+    /// one that lacks the children `--children separate` posted after it, leaves no copy: a
+    /// stale copy is worse than none.
+    pub(super) fn keep_answer(&self, key: &str, record: &Json, posted: bool) {
+        let usable = record.is_object() && !(posted && self.children == Children::Separate);
+        let copy = usable.then(|| record.to_string());
+        self.ledger
+            .keep_copy(key, copy.as_deref(), self.client.server_time(), posted);
+    }
+}
+
+/// What a run sent for a customer that ended with `status` (`identified`: it had an ID).
+pub(super) fn action(status: Status, identified: bool) -> &'static str {
+    match status {
+        Status::Created => "create",
+        Status::Updated => "update",
+        Status::Deactivated => "deactivate",
+        Status::Failed if identified => "update",
+        Status::Failed => "create",
+        _ => "none",
     }
 }

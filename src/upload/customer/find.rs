@@ -274,7 +274,7 @@ impl Job {
 /// The IDs a lookup answered, each once, in [`canonical_id`] form: ID strings, as documented;
 /// objects with an `ID` (in any case) are taken too. Anything else, a blank ID included, is
 /// `None` (an error), never "not found": a match skipped here would become a duplicate.
-fn ids_of(found: &Json) -> Option<Vec<String>> {
+pub(crate) fn ids_of(found: &Json) -> Option<Vec<String>> {
     let mut ids: Vec<String> = Vec::new();
     for item in found.as_array()? {
         let text = match item {

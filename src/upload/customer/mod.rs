@@ -41,8 +41,8 @@ use crate::settings::Target;
 use crate::upload::Stop;
 pub(super) use deactivate::{Leaving, missing, refused};
 use done::Done;
-pub(super) use find::Unproven;
 use find::ambiguous;
+pub(super) use find::{Unproven, ids_of};
 
 /// A customer on its way.
 struct Sending {

@@ -15,7 +15,8 @@ use ontime_api::CustomerDraft;
 
 /// How an update's post went.
 enum Posted {
-    Yes,
+    /// Made: OnTime's answer (`Null` when it could not be read).
+    Yes(Json),
     Ended(Done),
     /// An update adding children got no answer, or a 5xx: it may or may not have been made.
     Lost {
@@ -43,6 +44,8 @@ impl Job {
         let mut delays = self.client.delays();
         // The fields of a post whose answer was lost, while the record is fetched again.
         let mut lost: Option<Vec<String>> = None;
+        // OnTime's answer to the post.
+        let mut posted: Option<Json> = None;
         loop {
             let existing = match self.fetch(group, id, hash, found.take()).await? {
                 Ok(existing) => existing,
@@ -59,7 +62,8 @@ impl Job {
                 && !missing_children(&existing, group).is_empty();
             let same = merge::same(&existing, &merged);
             if same && !children_missing {
-                return Ok(self.already_held(group, id, hash, lost.take(), kept_out));
+                let held = (lost.take(), kept_out);
+                return Ok(self.already_held(group, (id, &existing), hash, held));
             }
             let mut fields = merge::changed(&existing, &merged);
             if self.intent == Intent::Preview {
@@ -68,8 +72,10 @@ impl Job {
                 return Ok(Done::Would(would));
             }
             if !same {
+                // What the post replaces is kept before it is sent: an undo needs it.
+                self.ledger.keep_before(&group.key, id, &existing).await?;
                 match self.post_merged(group, id, &merged).await? {
-                    Posted::Yes => {}
+                    Posted::Yes(answer) => posted = Some(answer),
                     Posted::Ended(done) => return Ok(done),
                     Posted::Lost { cause, answered } => {
                         if self
@@ -102,6 +108,9 @@ impl Job {
                 fields.dedup();
             }
             self.ledger.settle(&group.key, id, Some(hash), "updated");
+            if let Some(answer) = &posted {
+                self.keep_answer(&group.key, answer, true);
+            }
             return Ok(Done::Updated {
                 id: id.to_string(),
                 fields,
@@ -114,18 +123,19 @@ impl Job {
     fn already_held(
         &self,
         group: &Sending,
-        id: &str,
+        (id, existing): (&str, &Json),
         hash: &str,
-        lost: Option<Vec<String>>,
-        kept_out: Option<String>,
+        (lost, kept_out): (Option<Vec<String>>, Option<String>),
     ) -> Done {
         let id = id.to_string();
         if let Some(fields) = lost {
             self.ledger.settle(&group.key, &id, Some(hash), "updated");
+            self.keep_answer(&group.key, existing, true);
             return Done::Updated { id, fields };
         }
         if self.intent == Intent::Write {
             self.ledger.settle(&group.key, &id, Some(hash), "unchanged");
+            self.keep_answer(&group.key, existing, false);
         }
         let note = match kept_out {
             None => "OnTime already holds exactly this".into(),
@@ -251,7 +261,7 @@ impl Job {
         let message = match post.await {
             Ok(answer) => match merge::answered_for_another(&answer, id) {
                 Some(message) => message,
-                None => return Ok(Posted::Yes),
+                None => return Ok(Posted::Yes(answer)),
             },
             Err(CallError::Unknown { cause }) => {
                 return Ok(Posted::Lost {

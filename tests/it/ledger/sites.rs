@@ -175,7 +175,7 @@ async fn a_version_1_ledger_migrates_to_the_default_address() {
             "4,created,1003,created"
         ]
     );
-    assert_eq!(user_version(&path), 2);
+    assert_eq!(user_version(&path), 3);
     let rows = rows(&path);
     let old: Vec<_> = rows
         .iter()
@@ -201,6 +201,82 @@ async fn a_version_1_ledger_migrates_to_the_default_address() {
         ledger.all().unwrap()["1002"].sent_hash.as_deref(),
         Some("hash")
     );
+}
+
+/// Version 2's schema, as its binary created it.
+const VERSION_2: &str = "
+CREATE TABLE IF NOT EXISTS customers (
+    base_url       TEXT NOT NULL,
+    company        TEXT NOT NULL,
+    key            TEXT NOT NULL,
+    customer_id    TEXT,
+    sent_hash      TEXT,
+    pending_create INTEGER NOT NULL DEFAULT 0,
+    last_status    TEXT NOT NULL,
+    last_message   TEXT NOT NULL DEFAULT '',
+    updated_at     TEXT NOT NULL,
+    PRIMARY KEY (base_url, company, key)
+) WITHOUT ROWID;
+PRAGMA user_version = 2;
+";
+
+/// A version 2 ledger keeps every entry (an unchanged customer is still skipped without a
+/// request) and gains the run history: the run after the upgrade is its first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_2_ledger_migrates_keeping_its_entries_and_starts_a_history() {
+    let e = env_default().await;
+    e.input(&customers_csv(3));
+    let path = e.work.path("ledger.db");
+    assert_eq!(e.run(&[]).await.code, 0);
+    // The same entries, as version 2 held them.
+    let conn = Connection::open(&path).unwrap();
+    type Entry = (String, String, String, Option<String>, Option<String>);
+    let entries: Vec<Entry> = conn
+        .prepare(
+            "SELECT base_url, company, key, customer_id, sent_hash FROM customers ORDER BY key",
+        )
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    drop(conn);
+    std::fs::remove_file(&path).unwrap();
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(VERSION_2).unwrap();
+    for (base, company, key, id, hash) in &entries {
+        conn.execute(
+            "INSERT INTO customers (base_url, company, key, customer_id, sent_hash, last_status, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 'created', '2026-12-01T10:00:00Z')",
+            rusqlite::params![base, company, key, id, hash],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    e.sb.reset_stats();
+    let run = e.run(&[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(user_version(&path), 3);
+    assert_eq!(
+        e.sb.stats().total,
+        1,
+        "unchanged customers need no request but the listing that proves the target"
+    );
+    let statuses: Vec<String> = e
+        .report()
+        .iter()
+        .map(|l| l.split(',').take(3).collect::<Vec<_>>().join(","))
+        .collect();
+    assert_eq!(
+        statuses,
+        ["2,unchanged,1001", "3,unchanged,1002", "4,unchanged,1003"]
+    );
+    let conn = Connection::open(&path).unwrap();
+    let runs: i64 = conn
+        .query_row("SELECT COUNT(*) FROM runs", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(runs, 1, "the run after the upgrade is the history's first");
 }
 
 /// A version 1 ledger whose last run named `--base-url` belongs to that address.
@@ -235,21 +311,21 @@ async fn a_ledger_from_a_newer_version_is_refused_untouched() {
     let path = e.work.path("ledger.db");
     Connection::open(&path)
         .unwrap()
-        .execute_batch("CREATE TABLE customers (x); PRAGMA user_version = 3;")
+        .execute_batch("CREATE TABLE customers (x); PRAGMA user_version = 4;")
         .unwrap();
     let before = std::fs::read(&path).unwrap();
     let run = e.run(&[]).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains(&format!(
-            "error: cannot use the ledger {}: it was written by a newer ontime-import (ledger version 3; this build reads version 2 and older)",
+            "error: cannot use the ledger {}: it was written by a newer ontime-import (ledger version 4; this build reads version 3 and older)",
             path.display()
         )),
         "{}",
         run.stderr
     );
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    assert_eq!(user_version(&path), 3);
+    assert_eq!(user_version(&path), 4);
     assert_eq!(e.sb.stats().total, 0);
 }
 

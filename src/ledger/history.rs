@@ -1,0 +1,434 @@
+//! The run history: each run that wrote to a target (an import, an undo) is a row of `runs`,
+//! begun once the run has proven its target and is about to send, ended with its figures and
+//! exit code while the run still holds the ledger's lock. What it did to each customer is a row
+//! of `run_customers`, with the record an update replaced (`before`, committed before the post
+//! is sent, so an undo never lacks what a post overwrote) and the record OnTime answered
+//! (`after`). Per customer the ledger also keeps OnTime's last answer (`customers.server_copy`)
+//! and the server's time of it. The API key is never among what is written.
+//!
+//! Invariant: a `runs` row without `ended_at` is a run that did not end (killed); one with it
+//! holds the counts the run's summary showed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::{Ledger, LedgerError, Lock, Site, now};
+
+/// What a run is, recorded when it begins.
+#[derive(Debug, Clone, Default)]
+pub struct RunStart {
+    /// `import` or `undo`.
+    pub command: String,
+    /// For an undo: the run it undoes.
+    pub undoes: Option<i64>,
+    pub input: Option<InputFile>,
+    pub mapping_hash: Option<String>,
+    /// `upsert`, `create-only`, `update-only`, or `undo`.
+    pub mode: String,
+    /// The options that decide what the run sends, as `--name value` words; never the key.
+    pub flags: String,
+}
+
+/// The input file of a run: its path as given, size and content hash.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: String,
+    pub size: u64,
+    pub hash: String,
+}
+
+impl InputFile {
+    /// Reads `path` through once for its hash.
+    pub fn of(path: &Path) -> std::io::Result<InputFile> {
+        let mut file = std::fs::File::open(path)?;
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let size = std::io::copy(&mut file, &mut HashWriter(&mut hasher))?;
+        Ok(InputFile {
+            path: path.display().to_string(),
+            size,
+            hash: format!("{:032x}", hasher.digest128()),
+        })
+    }
+}
+
+/// The content hash of a small file (the mapping): `None` if it cannot be read.
+pub fn file_hash(path: &Path) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    Some(format!("{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes)))
+}
+
+struct HashWriter<'a>(&'a mut xxhash_rust::xxh3::Xxh3);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A run's figures at its end.
+#[derive(Debug, Clone, Default)]
+pub struct RunEnd {
+    pub customers: u64,
+    /// Rows by status.
+    pub counts: BTreeMap<String, u64>,
+    pub requests: u64,
+    pub exit_code: u8,
+}
+
+/// One run, as `ontime-import runs` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub id: i64,
+    pub base_url: String,
+    pub company: String,
+    pub command: String,
+    pub undoes: Option<i64>,
+    pub started_at: String,
+    /// `None`: the run did not end (it was killed, or the machine stopped).
+    pub ended_at: Option<String>,
+    pub input: Option<String>,
+    pub input_size: Option<i64>,
+    pub input_hash: Option<String>,
+    pub mapping_hash: Option<String>,
+    pub mode: String,
+    pub flags: String,
+    pub customers: Option<i64>,
+    /// Rows by status.
+    pub counts: BTreeMap<String, u64>,
+    pub requests: Option<i64>,
+    pub exit_code: Option<u8>,
+}
+
+/// What one run did to one customer.
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomerRecord {
+    pub key: String,
+    pub customer_id: Option<String>,
+    /// What the run sent: `create`, `update`, `deactivate`, `restore`, or `none`.
+    pub action: String,
+    /// The customer's outcome (`created`, `updated`, `unchanged`, `failed`, …).
+    pub outcome: String,
+    pub message: String,
+    /// The record the run's post replaced, as OnTime held it (JSON); what an undo restores.
+    #[serde(skip)]
+    pub before: Option<String>,
+    /// The record OnTime answered to the run's post (JSON); what an undo expects to find.
+    #[serde(skip)]
+    pub after: Option<String>,
+}
+
+/// The ledger closed at the end of a run, its lock still held: the run's end is written under
+/// it ([`Closed::end_run`]), then the lock goes.
+#[derive(Debug)]
+pub struct Closed {
+    pub(super) lock: Lock,
+    pub(super) run: Option<i64>,
+}
+
+impl Closed {
+    /// Writes the run's end: its figures and exit code. Nothing to do for a run that never
+    /// began (it sent nothing).
+    pub fn end_run(self, end: &RunEnd) -> Result<(), LedgerError> {
+        let Some(run) = self.run else {
+            return Ok(());
+        };
+        let path = self.lock.path().to_path_buf();
+        let error = |e: rusqlite::Error| LedgerError::Write {
+            path: path.clone(),
+            cause: e.to_string(),
+        };
+        let conn = Connection::open(&path).map_err(error)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(error)?;
+        let counts = serde_json::to_string(&end.counts).unwrap_or_default();
+        conn.execute(
+            "UPDATE runs SET ended_at = ?2, customers = ?3, counts = ?4, requests = ?5, exit_code = ?6 WHERE id = ?1",
+            rusqlite::params![run, now(), end.customers as i64, counts, end.requests as i64, end.exit_code],
+        )
+        .map_err(error)?;
+        Ok(())
+    }
+}
+
+impl Ledger {
+    /// Records the start of a run on this ledger's site; its customers are recorded under it
+    /// from now on. Waited for: a run that sends is in the history before its first post.
+    pub async fn begin_run(&self, start: &RunStart) -> Result<i64, LedgerError> {
+        let site = self.site.clone();
+        let start = start.clone();
+        let id = self
+            .writer
+            .with(move |conn| insert_run(conn, &site, &start))
+            .and_then(|r| r.map_err(|e| e.to_string()))
+            .map_err(|cause| LedgerError::Write {
+                path: self.path.clone(),
+                cause,
+            })?;
+        let _ = self.run.set(id);
+        Ok(id)
+    }
+
+    /// The run recorded by [`Ledger::begin_run`], if one was.
+    pub fn run_id(&self) -> Option<i64> {
+        self.run.get().copied()
+    }
+
+    /// Records what the run did to a customer and how it ended. Not waited for.
+    pub fn record_outcome(
+        &self,
+        key: &str,
+        customer_id: Option<&str>,
+        action: &str,
+        outcome: &str,
+        message: &str,
+    ) {
+        let Some(run) = self.run_id() else { return };
+        self.writer.write_detached(
+            "INSERT INTO run_customers (run, key, customer_id, action, outcome, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (run, key) DO UPDATE SET customer_id = ?3, action = ?4, outcome = ?5, message = ?6",
+            vec![
+                Value::Integer(run),
+                Value::Text(key.to_string()),
+                customer_id.map_or(Value::Null, |id| Value::Text(id.to_string())),
+                Value::Text(action.to_string()),
+                Value::Text(outcome.to_string()),
+                Value::Text(message.to_string()),
+            ],
+        );
+    }
+
+    /// Keeps `record`, the whole record an update of `key` is about to replace, with the run.
+    /// Waited for: the post is sent only once it is committed.
+    pub async fn keep_before(
+        &self,
+        key: &str,
+        customer_id: &str,
+        record: &serde_json::Value,
+    ) -> Result<(), LedgerError> {
+        let Some(run) = self.run_id() else {
+            return Ok(());
+        };
+        self.write(
+            "INSERT INTO run_customers (run, key, customer_id, action, outcome, before) VALUES (?1, ?2, ?3, 'update', 'sending', ?4)
+             ON CONFLICT (run, key) DO UPDATE SET customer_id = ?3, before = COALESCE(before, ?4)",
+            vec![
+                Value::Integer(run),
+                Value::Text(key.to_string()),
+                Value::Text(customer_id.to_string()),
+                Value::Text(record.to_string()),
+            ],
+        )
+        .await
+    }
+
+    /// Keeps `copy` (JSON text), OnTime's answer for customer `key` at the server's time `at`,
+    /// as the customer's server copy, and — when it answered this run's post (`posted`) — as
+    /// what the run wrote. `None`: there is no usable copy; an older one is dropped. Not
+    /// waited for; written after the customer's entry ([`Ledger::settle`]).
+    pub fn keep_copy(&self, key: &str, copy: Option<&str>, at: Option<String>, posted: bool) {
+        let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
+        self.writer.write_detached(
+            "UPDATE customers SET server_copy = ?4, copy_at = ?5 WHERE base_url = ?1 AND company = ?2 AND key = ?3",
+            self.params(
+                key,
+                [
+                    text(copy.map(str::to_string)),
+                    text(copy.and(at)),
+                ],
+            ),
+        );
+        if let (true, Some(run), Some(copy)) = (posted, self.run_id(), copy) {
+            self.writer.write_detached(
+                "INSERT INTO run_customers (run, key, action, outcome, after) VALUES (?1, ?2, 'update', 'sending', ?3)
+                 ON CONFLICT (run, key) DO UPDATE SET after = ?3",
+                vec![
+                    Value::Integer(run),
+                    Value::Text(key.to_string()),
+                    Value::Text(copy.to_string()),
+                ],
+            );
+        }
+    }
+
+    /// After an undo posted customer `key`: what OnTime holds is no longer what the ledger
+    /// last sent, so the next import compares it again. Not waited for.
+    pub fn undone(&self, key: &str) {
+        self.writer.write_detached(
+            "UPDATE customers SET sent_hash = NULL, last_status = 'undone', updated_at = ?4 WHERE base_url = ?1 AND company = ?2 AND key = ?3",
+            self.params(key, [Value::Text(now())]),
+        );
+    }
+
+    /// Closes the ledger, keeping its lock for the run's end ([`Closed::end_run`]); `None` for
+    /// a ledger without one (in memory).
+    pub fn close(self) -> Option<Closed> {
+        let Ledger {
+            writer, _lock, run, ..
+        } = self;
+        drop(writer);
+        _lock.map(|lock| Closed {
+            lock,
+            run: run.get().copied(),
+        })
+    }
+}
+
+fn insert_run(conn: &Connection, site: &Site, start: &RunStart) -> rusqlite::Result<i64> {
+    let input = start.input.as_ref();
+    conn.execute(
+        "INSERT INTO runs (base_url, company, command, undoes, started_at, input, input_size, input_hash, mapping_hash, mode, flags)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        rusqlite::params![
+            site.base_url(),
+            site.company(),
+            start.command,
+            start.undoes,
+            now(),
+            input.map(|i| i.path.clone()),
+            input.map(|i| i.size as i64),
+            input.map(|i| i.hash.clone()),
+            start.mapping_hash,
+            start.mode,
+            start.flags,
+        ],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The history of the ledger at `path`, read without taking the run lock (a running import
+/// may hold it; SQLite's WAL lets this read what it committed). Opened read-only: reading
+/// never changes a ledger, nor brings it to a newer version.
+pub struct History {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl History {
+    pub fn open(path: &Path) -> Result<History, LedgerError> {
+        let error = |cause: String| LedgerError::Open {
+            path: path.to_path_buf(),
+            cause,
+        };
+        if !path.is_file() {
+            return Err(error("there is no ledger there (a run that sent something makes it; pass --state FILE for another)".into()));
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| error(e.to_string()))?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(|e| error(e.to_string()))?;
+        if version < 3 {
+            return Err(error(format!(
+                "it is a ledger of version {version}, which kept no run history (the next run upgrades it)"
+            )));
+        }
+        if version > super::VERSION {
+            return Err(LedgerError::Schema {
+                path: path.to_path_buf(),
+                cause: super::schema::SchemaError::Newer { found: version },
+            });
+        }
+        Ok(History {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn error(&self, e: rusqlite::Error) -> LedgerError {
+        LedgerError::Open {
+            path: self.path.clone(),
+            cause: e.to_string(),
+        }
+    }
+
+    /// Every run, newest first.
+    pub fn runs(&self) -> Result<Vec<RunRecord>, LedgerError> {
+        runs_of(&self.conn).map_err(|e| self.error(e))
+    }
+
+    /// One run, if there is one with that id.
+    pub fn run(&self, id: i64) -> Result<Option<RunRecord>, LedgerError> {
+        run_of(&self.conn, id).map_err(|e| self.error(e))
+    }
+
+    /// What run `id` did, customer by customer, in key order.
+    pub fn customers(&self, id: i64) -> Result<Vec<CustomerRecord>, LedgerError> {
+        customers_of(&self.conn, id).map_err(|e| self.error(e))
+    }
+}
+
+impl Ledger {
+    /// One run of this ledger (any site), while the ledger is held.
+    pub fn past_run(&self, id: i64) -> Result<Option<RunRecord>, LedgerError> {
+        self.read(move |conn, _| run_of(conn, id))
+    }
+
+    /// What run `id` did, customer by customer, while the ledger is held.
+    pub fn past_customers(&self, id: i64) -> Result<Vec<CustomerRecord>, LedgerError> {
+        self.read(move |conn, _| customers_of(conn, id))
+    }
+}
+
+fn runs_of(conn: &Connection) -> rusqlite::Result<Vec<RunRecord>> {
+    let mut statement = conn.prepare(&format!("{RUN_COLUMNS} ORDER BY id DESC"))?;
+    let rows = statement.query_map([], run_record)?;
+    rows.collect()
+}
+
+fn run_of(conn: &Connection, id: i64) -> rusqlite::Result<Option<RunRecord>> {
+    conn.query_row(&format!("{RUN_COLUMNS} WHERE id = ?1"), [id], run_record)
+        .optional()
+}
+
+fn customers_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<CustomerRecord>> {
+    let mut statement = conn.prepare(
+        "SELECT key, customer_id, action, outcome, message, before, after FROM run_customers WHERE run = ?1 ORDER BY key",
+    )?;
+    let rows = statement.query_map([id], |row| {
+        Ok(CustomerRecord {
+            key: row.get(0)?,
+            customer_id: row.get(1)?,
+            action: row.get(2)?,
+            outcome: row.get(3)?,
+            message: row.get(4)?,
+            before: row.get(5)?,
+            after: row.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+const RUN_COLUMNS: &str = "SELECT id, base_url, company, command, undoes, started_at, ended_at, input, input_size, input_hash, mapping_hash, mode, flags, customers, counts, requests, exit_code FROM runs";
+
+fn run_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    let counts: Option<String> = row.get(14)?;
+    Ok(RunRecord {
+        id: row.get(0)?,
+        base_url: row.get(1)?,
+        company: row.get(2)?,
+        command: row.get(3)?,
+        undoes: row.get(4)?,
+        started_at: row.get(5)?,
+        ended_at: row.get(6)?,
+        input: row.get(7)?,
+        input_size: row.get(8)?,
+        input_hash: row.get(9)?,
+        mapping_hash: row.get(10)?,
+        mode: row.get(11)?,
+        flags: row.get(12)?,
+        customers: row.get(13)?,
+        counts: counts
+            .and_then(|c| serde_json::from_str(&c).ok())
+            .unwrap_or_default(),
+        requests: row.get(15)?,
+        exit_code: row.get(16)?,
+    })
+}
