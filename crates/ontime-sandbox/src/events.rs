@@ -44,13 +44,16 @@ pub(crate) struct EditSpec {
     fields: Map<String, Json>,
 }
 
-/// What fires an event.
+/// What fires an event. In JSON: `{"at_request": N}` (the handled-request count it fires at),
+/// `{"after_posts_of": ID}` or `{"after_posts_of_account": A}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
 enum Trigger {
     /// When the handled-request count reaches this.
+    #[serde(rename = "at_request")]
     AtRequest(u64),
+    #[serde(rename = "after_posts_of")]
     PostOf(Uuid),
+    #[serde(rename = "after_posts_of_account")]
     PostOfAccount(String),
 }
 
