@@ -160,9 +160,9 @@ fn decide(
     let rate = inner.quota.headers(now);
     let slow_delay = inner.faults.slow_delay;
     let events = &mut inner.events;
-    let edited = events.handled(&mut inner.records, &shared.clock, posted.as_ref());
+    let fired = events.handled(&mut inner.records, &shared.clock, posted.as_ref());
     drop(guard);
-    if changed || edited {
+    if changed || fired {
         shared.touch();
     }
     Decided {
