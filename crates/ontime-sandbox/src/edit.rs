@@ -121,9 +121,18 @@ mod tests {
             {"Name": "Returns"},
         ]});
         let edited = apply(&mut records, id, &changes(given), t1).expect("valid");
-        let names: Vec<&Json> = edited.departments.iter().map(|d| &d.fields[0]).collect();
+        let name_at = ontime_api::Entity::Department
+            .fields()
+            .iter()
+            .position(|d| d.name == "Name");
+        let name_at = name_at.expect("departments have a Name");
+        let names: Vec<&Json> = edited
+            .departments
+            .iter()
+            .map(|d| &d.fields[name_at])
+            .collect();
         assert_eq!(edited.departments[0].id, sales);
-        assert_eq!(names.len(), 2);
+        assert_eq!(names, [&json!("Sales North"), &json!("Returns")]);
     }
 
     #[test]
