@@ -3,6 +3,7 @@
 
 mod api;
 mod binary;
+mod clock;
 mod control;
 mod faults;
 mod guard;

@@ -2,6 +2,8 @@
 //! XLSX through rust_xlsxwriter, TOML), the real binary run inside it, and the report read back.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod clock;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 

@@ -4,27 +4,34 @@
 //! (500 before anything), media type (415), body checks (400), scripted fault, store, and then the
 //! after-store faults (drop the connection, or answer late).
 //!
-//! Invariant: every answer carries the `X-RateLimit-*` headers with the counters as they stand
-//! after this request; only requests with a valid key count against the quota.
+//! Invariant: from the gate to the record change, the statistics and the scripted events, a
+//! request is one step under the state's lock, at one reading of the clock: that time stamps the
+//! record it changes and is its answer's `Date`. Every answer carries the `X-RateLimit-*` headers
+//! with the counters as they stand after this request; only requests with a valid key count
+//! against the quota.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
-use std::time::Instant;
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
+use super::clock::date_header;
 use super::error::{ApiError, JSON};
+use super::events::Posted;
 use super::faults::{Draw, FaultKind};
 use super::filter::Filter;
 use super::quota::{RateHeaders, Spent};
 use super::route::Route;
 use super::server::ConnKill;
-use super::state::Shared;
+use super::state::{Inner, Shared};
 use super::stats::Outcome;
-use super::validate;
+use super::validate::{self, ChildBody, CustomerBody};
 use ontime_api::Entity;
 
 /// A success: status and JSON body.
@@ -45,30 +52,136 @@ pub(crate) async fn handle(
     }
     let route = Route::resolve(&shared.company_id, &method, uri.path());
     let endpoint = route.name();
-    let (result, after) = match admit(&shared, route, &headers) {
+    // Parsing and checking the body needs no lock. Its error is answered only in its place in the
+    // order of checks, once the request got through the gate.
+    let prepared = prepare(&route, &uri, &headers, &body);
+    let target = uri.path_and_query().map_or(uri.path(), |t| t.as_str());
+    let request = (method.as_str(), target, endpoint);
+    let kill = kill.map(|k| k.0.0);
+    let decided = decide(&shared, request, route, &headers, prepared, kill.is_some());
+    finish(decided, kill).await
+}
+
+/// A request's body and parameters, parsed and checked.
+enum Prepared {
+    List(Filter),
+    Get(Uuid),
+    Customer(CustomerBody),
+    Child(Entity, ChildBody),
+}
+
+fn prepare(
+    route: &Route,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Prepared, ApiError> {
+    if route.is_post() {
+        check_json_content_type(headers)?;
+    }
+    match route {
+        Route::CustomerList => Ok(Prepared::List(Filter::from_uri(uri)?)),
+        Route::CustomerGet(raw) => uuid::Uuid::parse_str(raw).map(Prepared::Get).map_err(|_| {
+            ApiError::BadRequest(format!("The id '{raw}' in the address is not a Guid."))
+        }),
+        Route::CustomerPost => Ok(Prepared::Customer(validate::customer(validate::object(
+            body,
+        )?)?)),
+        Route::DepartmentPost => {
+            let child = validate::child(validate::object(body)?, Entity::Department)?;
+            Ok(Prepared::Child(Entity::Department, child))
+        }
+        Route::ContactPost => {
+            let child = validate::child(validate::object(body)?, Entity::Contact)?;
+            Ok(Prepared::Child(Entity::Contact, child))
+        }
+        Route::Other(e) => Err(e.clone()),
+    }
+}
+
+/// What the locked step decided for one request.
+struct Decided {
+    result: Result<Answer, ApiError>,
+    /// The after-store fault to apply: drop the connection, or answer late.
+    after: Option<FaultKind>,
+    /// The clock when the request was handled: its record stamp and its answer's `Date`.
+    now: DateTime<Utc>,
+    rate: RateHeaders,
+    slow_delay: std::time::Duration,
+}
+
+/// The one locked step of a request: the gate, the record change, the statistics, and the
+/// scripted events it makes due. Holding the lock throughout means no other request is handled
+/// between this request's change and an event it fires.
+fn decide(
+    shared: &Shared,
+    (method, target, endpoint): (&str, &str, &'static str),
+    route: Route,
+    headers: &HeaderMap,
+    prepared: Result<Prepared, ApiError>,
+    can_drop: bool,
+) -> Decided {
+    let mut guard = shared.lock();
+    let inner = &mut *guard;
+    let now = shared.clock.now();
+    let mut posted = None;
+    let mut changed = false;
+    let (result, after) = match admit(shared, inner, &route, headers, now) {
         Err(e) => (Err(e), None),
-        Ok((_, Draw::Fault(FaultKind::Error500))) => (Err(ApiError::Internal), None),
-        Ok((_, Draw::Fault(FaultKind::RetryAfter429))) => (Err(ApiError::Throttled), None),
-        Ok((route, draw)) => {
+        Ok(Draw::Fault(FaultKind::Error500)) => (Err(ApiError::Internal), None),
+        Ok(Draw::Fault(FaultKind::RetryAfter429)) => (Err(ApiError::Throttled), None),
+        Ok(draw) => {
             // A random drop or slow answer applies whatever the request's outcome (400s too).
             let random = match draw {
                 Draw::Fault(kind) => Some(kind),
                 Draw::Pass => None,
             };
-            match dispatch(&shared, route, &uri, &headers, &body) {
-                Ok((answer, scripted)) => (Ok(answer), scripted.or(random)),
+            match prepared.and_then(|p| apply(inner, p, now)) {
+                Ok(applied) => {
+                    changed = applied.changed;
+                    posted = applied.posted;
+                    (Ok(applied.answer), applied.scripted.or(random))
+                }
                 Err(e) => (Err(e), random),
             }
         }
     };
-    let target = uri.path_and_query().map_or(uri.path(), |t| t.as_str());
-    let request = (method.as_str(), target);
-    finish(&shared, request, endpoint, result, after, kill.map(|k| k.0)).await
+    let status = match &result {
+        Ok((status, _)) => status.as_u16(),
+        Err(e) => e.status().as_u16(),
+    };
+    let quota_429 = matches!(result, Err(ApiError::QuotaExhausted(_)));
+    let dropping = after == Some(FaultKind::DropAfterStore) && can_drop;
+    let outcome = match dropping {
+        true => Outcome::Dropped,
+        false => Outcome::Status(status, quota_429),
+    };
+    inner.counters.outcome((method, target), endpoint, outcome);
+    let rate = inner.quota.headers(now);
+    let slow_delay = inner.faults.slow_delay;
+    let events = &mut inner.events;
+    let fired = events.handled(&mut inner.records, &shared.clock, posted.as_ref());
+    drop(guard);
+    if changed || fired {
+        shared.touch();
+    }
+    Decided {
+        result,
+        after,
+        now,
+        rate,
+        slow_delay,
+    }
 }
 
 /// The gate: throttle, route, key, quota, permission, and the random fault draw.
-fn admit(shared: &Shared, route: Route, headers: &HeaderMap) -> Result<(Route, Draw), ApiError> {
-    let mut inner = shared.lock();
+fn admit(
+    shared: &Shared,
+    inner: &mut Inner,
+    route: &Route,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+) -> Result<Draw, ApiError> {
     if let Some(max) = shared.max_per_second {
         let now = Instant::now();
         if inner.throttle.count(now) >= max as usize {
@@ -77,7 +190,7 @@ fn admit(shared: &Shared, route: Route, headers: &HeaderMap) -> Result<(Route, D
         inner.throttle.push(now);
     }
     if let Route::Other(e) = route {
-        return Err(e);
+        return Err(e.clone());
     }
     let key = headers
         .get(header::AUTHORIZATION)
@@ -91,7 +204,7 @@ fn admit(shared: &Shared, route: Route, headers: &HeaderMap) -> Result<(Route, D
     if !(full || readonly || denied) {
         return Err(ApiError::Unauthorized);
     }
-    let consumed = inner.quota.try_consume(Utc::now());
+    let consumed = inner.quota.try_consume(now);
     shared.touch();
     if let Err(spent) = consumed {
         return Err(ApiError::QuotaExhausted(quota_message(spent, &inner.quota)));
@@ -104,11 +217,7 @@ fn admit(shared: &Shared, route: Route, headers: &HeaderMap) -> Result<(Route, D
         let message = "This API key may read but has no permission to create or update records.";
         return Err(ApiError::Forbidden(message.into()));
     }
-    let draw = {
-        let inner = &mut *inner;
-        inner.faults.draw(&mut inner.rng)
-    };
-    Ok((route, draw))
+    Ok(inner.faults.draw(&mut inner.rng))
 }
 
 fn quota_message(spent: Spent, quota: &super::quota::Quota) -> String {
@@ -124,74 +233,87 @@ fn quota_message(spent: Spent, quota: &super::quota::Quota) -> String {
     }
 }
 
-/// Runs an admitted request. Returns the answer and the scripted after-store fault, if any.
-fn dispatch(
-    shared: &Shared,
-    route: Route,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<(Answer, Option<FaultKind>), ApiError> {
-    if route.is_post() {
-        check_json_content_type(headers)?;
-    }
-    match route {
-        Route::CustomerList => {
-            let filter = Filter::from_uri(uri)?;
-            let mut inner = shared.lock();
+/// What an admitted request did.
+struct Applied {
+    answer: Answer,
+    /// The scripted after-store fault, if any.
+    scripted: Option<FaultKind>,
+    /// Whether a record changed (for the data file).
+    changed: bool,
+    /// The customer a `customer/post` stored (for the events).
+    posted: Option<Posted>,
+}
+
+/// Runs an admitted request at time `now`.
+fn apply(inner: &mut Inner, prepared: Prepared, now: DateTime<Utc>) -> Result<Applied, ApiError> {
+    let read = |answer| Applied {
+        answer,
+        scripted: None,
+        changed: false,
+        posted: None,
+    };
+    match prepared {
+        Prepared::List(filter) => {
             let ids: Vec<String> = inner
                 .records
                 .list(&filter)
                 .into_iter()
                 .map(|c| c.id.to_string())
                 .collect();
-            Ok(((StatusCode::OK, to_bytes(&ids)), None))
+            Ok(read((StatusCode::OK, to_bytes(&ids))))
         }
-        Route::CustomerGet(raw) => {
-            let id = uuid::Uuid::parse_str(&raw).map_err(|_| {
-                ApiError::BadRequest(format!("The id '{raw}' in the address is not a Guid."))
-            })?;
-            let inner = shared.lock();
+        Prepared::Get(id) => {
             let customer = inner
                 .records
                 .get(id)
                 .ok_or_else(|| ApiError::NotFound(format!("No customer has the ID '{id}'.")))?;
-            Ok(((StatusCode::OK, to_bytes(customer)), None))
+            Ok(read((StatusCode::OK, to_bytes(customer))))
         }
-        Route::CustomerPost => post_customer(shared, body),
-        Route::DepartmentPost => post_child(shared, Entity::Department, body),
-        Route::ContactPost => post_child(shared, Entity::Contact, body),
-        Route::Other(e) => Err(e),
+        Prepared::Customer(body) => post_customer(inner, body, now),
+        Prepared::Child(entity, body) => post_child(inner, entity, body, now),
     }
 }
 
-fn post_customer(shared: &Shared, body: &[u8]) -> Result<(Answer, Option<FaultKind>), ApiError> {
-    let body = validate::customer(validate::object(body)?)?;
-    let mut inner = shared.lock();
-    let scripted = body
-        .account_number()
+fn post_customer(
+    inner: &mut Inner,
+    body: CustomerBody,
+    now: DateTime<Utc>,
+) -> Result<Applied, ApiError> {
+    let account = body.account_number().map(str::to_owned);
+    let scripted = account
+        .as_deref()
         .and_then(|account| inner.faults.take_scripted(account));
     let after = before_store(scripted)?;
-    let customer = inner.records.post_customer(body, Utc::now())?;
-    let bytes = to_bytes(customer);
-    shared.touch();
-    Ok(((StatusCode::CREATED, bytes), after))
+    let customer = inner.records.post_customer(body, now)?;
+    let posted = Posted {
+        id: customer.id,
+        account_number: account,
+    };
+    Ok(Applied {
+        answer: (StatusCode::CREATED, to_bytes(customer)),
+        scripted: after,
+        changed: true,
+        posted: Some(posted),
+    })
 }
 
 fn post_child(
-    shared: &Shared,
+    inner: &mut Inner,
     entity: Entity,
-    body: &[u8],
-) -> Result<(Answer, Option<FaultKind>), ApiError> {
-    let body = validate::child(validate::object(body)?, entity)?;
-    let mut inner = shared.lock();
+    body: ChildBody,
+    now: DateTime<Utc>,
+) -> Result<Applied, ApiError> {
     let parent = body.customer_id.and_then(|id| inner.records.get(id));
     let account = parent.and_then(|c| c.field("AccountNumber").as_str().map(str::to_owned));
     let scripted = account.and_then(|a| inner.faults.take_scripted(&a));
     let after = before_store(scripted)?;
-    let child = inner.records.post_child(entity, body, Utc::now())?;
-    shared.touch();
-    Ok(((StatusCode::CREATED, to_bytes(&child)), after))
+    let child = inner.records.post_child(entity, body, now)?;
+    Ok(Applied {
+        answer: (StatusCode::CREATED, to_bytes(&child)),
+        scripted: after,
+        changed: true,
+        posted: None,
+    })
 }
 
 /// Scripted faults that answer instead of storing become errors; the others wait until after.
@@ -217,18 +339,10 @@ fn to_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_default()
 }
 
-/// Builds the answer, adds the rate headers, counts the outcome, and applies the after-store
-/// fault: drop the connection (never answer) or answer after the slow delay.
-async fn finish(
-    shared: &Shared,
-    request: (&str, &str),
-    endpoint: &'static str,
-    result: Result<Answer, ApiError>,
-    after: Option<FaultKind>,
-    kill: Option<ConnKill>,
-) -> Response {
-    let quota_429 = matches!(result, Err(ApiError::QuotaExhausted(_)));
-    let mut response = match result {
+/// Builds the answer with its rate and `Date` headers, and applies the after-store fault: drop
+/// the connection (never answer) or answer after the slow delay.
+async fn finish(decided: Decided, kill: Option<CancellationToken>) -> Response {
+    let mut response = match decided.result {
         Ok((status, body)) => (
             status,
             [(header::CONTENT_TYPE, HeaderValue::from_static(JSON))],
@@ -237,22 +351,16 @@ async fn finish(
             .into_response(),
         Err(e) => e.into_response(),
     };
-    let status = Outcome::Status(response.status().as_u16(), quota_429);
-    let dropping = matches!(after, Some(FaultKind::DropAfterStore)) && kill.is_some();
-    let (rate, slow_delay) = {
-        let mut inner = shared.lock();
-        let outcome = if dropping { Outcome::Dropped } else { status };
-        inner.counters.outcome(request, endpoint, outcome);
-        (inner.quota.headers(Utc::now()), inner.faults.slow_delay)
-    };
-    add_rate_headers(response.headers_mut(), &rate);
-    if let (true, Some(kill)) = (dropping, kill) {
-        kill.0.cancel();
+    add_rate_headers(response.headers_mut(), &decided.rate);
+    let date = date_header(decided.now);
+    response.headers_mut().insert(header::DATE, date);
+    if let (Some(FaultKind::DropAfterStore), Some(kill)) = (decided.after, kill) {
+        kill.cancel();
         // The connection task drops this future with the connection; nothing is ever sent.
         std::future::pending::<()>().await;
     }
-    if after == Some(FaultKind::SlowAfterStore) {
-        tokio::time::sleep(slow_delay).await;
+    if decided.after == Some(FaultKind::SlowAfterStore) {
+        tokio::time::sleep(decided.slow_delay).await;
     }
     response
 }

@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
@@ -42,6 +41,8 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
 async fn help() -> Json<Value> {
     Json(json!({
         "GET /__sandbox/customers": "every stored customer, as GET api/customers/{id} shows it",
+        "GET /__sandbox/customers/times": "{ID: {created, modified}} for every customer, by the sandbox's clock",
+        "POST /__sandbox/customers/{id}/edit": "edit as a person in OnTime would: merge the given Customer properties, stamp the clock's now; answers the record",
         "POST /__sandbox/customers": "store a customer JSON as given, without a request; answers its ID",
         "DELETE /__sandbox/customers": "delete every customer",
         "GET /__sandbox/stats": "requests per endpoint and outcome, 429s, dropped, most in one second",
@@ -55,6 +56,11 @@ async fn help() -> Json<Value> {
         "POST /__sandbox/faults/scripted": "add one scripted fault {account_number, kind, times}",
         "POST /__sandbox/seed": "restart the fault generator: {\"seed\": N}",
         "POST /__sandbox/save": "write the --data file now",
+        "GET /__sandbox/clock": "the sandbox's clock: {now, date, offset_seconds}",
+        "POST /__sandbox/clock": "move the clock forward: {\"advance\": \"90s\"} (or \"2m\", \"1h\", a number of seconds)",
+        "GET /__sandbox/events": "scripted events: handled (API requests so far), pending, fired",
+        "POST /__sandbox/events": "add one: {after_requests: N | after_posts_of: ID | after_posts_of_account: A, advance?, edit?: {id | account_number, fields}}",
+        "DELETE /__sandbox/events": "forget the pending and fired events",
     }))
 }
 
@@ -94,7 +100,7 @@ async fn quota(State(shared): State<Arc<Shared>>) -> Json<Value> {
 
 fn quota_view(shared: &Shared) -> Value {
     let mut inner = shared.lock();
-    let h = inner.quota.headers(Utc::now());
+    let h = inner.quota.headers(shared.clock.now());
     let q = &inner.quota;
     json!({
         "daily_limit": q.daily_limit,
@@ -132,7 +138,7 @@ async fn set_quota(
     {
         let mut inner = shared.lock();
         let q = &mut inner.quota;
-        q.roll(Utc::now());
+        q.roll(shared.clock.now());
         q.daily_limit = change.daily_limit.unwrap_or(q.daily_limit);
         q.monthly_limit = change.monthly_limit.unwrap_or(q.monthly_limit);
         q.daily_used = change.daily_used.unwrap_or(q.daily_used);

@@ -13,14 +13,19 @@
 //!   connection. `guard`: the Host and control-request checks before any body is read.
 //! - `api` → `route`, `validate`, `records` (+ `index`), `filter`: the OnTime endpoints.
 //! - `state`, `quota`, `stats`, `faults`: what one server holds and counts.
-//! - `control`: `/__sandbox/`. `store`: the `--data` file.
+//! - `control`: `/__sandbox/`; `stage` its clock, edit and event endpoints, over `clock` (the
+//!   server's time), `edit` (a change as a person in OnTime makes it) and `events` (scripted
+//!   moments during a run). `store`: the `--data` file.
 
 #![warn(unreachable_pub)]
 
 mod api;
+mod clock;
 mod config;
 mod control;
+mod edit;
 mod error;
+mod events;
 mod faults;
 mod filter;
 mod guard;
@@ -29,6 +34,7 @@ mod quota;
 mod records;
 mod route;
 mod server;
+mod stage;
 mod state;
 mod stats;
 mod store;
@@ -76,15 +82,22 @@ pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
     config
         .validate()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let (records, quota) = match &config.data_file {
+    let loaded = match &config.data_file {
         Some(path) => store::load(path)?,
-        None => Default::default(),
+        None => store::Loaded::default(),
     };
-    let shared = Arc::new(Shared::new(&config, records, quota));
+    let clock = loaded.clock.clone();
+    let shared = Arc::new(Shared::new(
+        &config,
+        loaded.records,
+        loaded.quota,
+        loaded.clock,
+    ));
     let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
     let addr = listener.local_addr()?;
     let router = Router::new()
         .merge(control::routes())
+        .merge(stage::routes())
         .route("/sites/{*rest}", any(api::handle))
         .fallback(not_found)
         .with_state(Arc::clone(&shared));
@@ -96,6 +109,7 @@ pub async fn start(config: SandboxConfig) -> io::Result<Sandbox> {
     let limits = server::Limits {
         connections: config.max_connections,
         body_timeout: config.body_timeout,
+        clock,
     };
     let accept = tokio::spawn(server::serve(
         listener,
@@ -190,6 +204,19 @@ impl Sandbox {
     /// Sets the daily and monthly request counters back to zero.
     pub fn reset_quota(&self) {
         self.shared.reset_quota();
+    }
+
+    /// The server's clock: real UTC plus what [`Sandbox::advance_clock`] added. Record stamps,
+    /// date filters, quota resets and every `Date` header follow it.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.shared.clock.now()
+    }
+
+    /// Moves the server's clock forward by `by`; returns the new time.
+    pub fn advance_clock(&self, by: std::time::Duration) -> chrono::DateTime<chrono::Utc> {
+        let now = self.shared.clock.advance(by);
+        self.shared.touch();
+        now
     }
 
     /// Resolves once the server has received at least `n` API requests (under `/sites/`).

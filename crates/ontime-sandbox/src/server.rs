@@ -3,7 +3,9 @@
 //! cannot do. It also keeps one client from holding the server: at most [`Limits::connections`]
 //! connections are served at once (the rest wait in the listen queue), a request's headers and
 //! body must arrive within [`Limits::body_timeout`] (408, then the connection is closed), and
-//! [`guard::check`](super::guard::check) runs before any body is read.
+//! [`guard::check`](super::guard::check) runs before any body is read. Every answer carries one
+//! `Date` header from the sandbox's clock (hyper's own, from the real clock, is turned off): an
+//! API answer brings its own (the moment it was handled), the others get the clock's now.
 //!
 //! Invariant: each connection task ends when the connection ends, when its [`ConnKill`] token is
 //! cancelled (the socket is dropped at once, nothing more is written), or when the server stops:
@@ -26,6 +28,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_service::Service;
 
+use super::clock::{Clock, date_header};
 use super::error::ApiError;
 use super::guard;
 
@@ -39,13 +42,15 @@ pub(crate) const GRACE: Duration = Duration::from_secs(5);
 /// The largest body read (axum's own default limit for a body read whole).
 const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-/// What one client may hold of the server.
-#[derive(Debug, Clone, Copy)]
+/// What one client may hold of the server, and the clock its answers are dated by.
+#[derive(Debug, Clone)]
 pub(crate) struct Limits {
     /// Connections served at once; the next ones are accepted as these end.
     pub(crate) connections: usize,
     /// The time a request's headers, and then its body, may take to arrive.
     pub(crate) body_timeout: Duration,
+    /// Dates the answers that do not carry a `Date` of their own.
+    pub(crate) clock: Clock,
 }
 
 /// Accepts connections until `stop` is cancelled; each connection runs on `tracker`.
@@ -82,7 +87,13 @@ pub(crate) async fn serve(
         };
         // Small answers: do not wait for Nagle.
         let _ = stream.set_nodelay(true);
-        let conn = serve_connection(stream, router.clone(), limits, stop.clone(), abort.clone());
+        let conn = serve_connection(
+            stream,
+            router.clone(),
+            limits.clone(),
+            stop.clone(),
+            abort.clone(),
+        );
         tracker.spawn(async move {
             conn.await;
             drop(permit);
@@ -99,15 +110,25 @@ async fn serve_connection(
 ) {
     let kill = CancellationToken::new();
     let conn_kill = ConnKill(kill.clone());
+    let body_timeout = limits.body_timeout;
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let mut request = request.map(Body::new);
         request.extensions_mut().insert(conn_kill.clone());
-        let router = router.clone();
-        async move { Ok::<_, Infallible>(answer(router, request, limits.body_timeout).await) }
+        let (router, clock) = (router.clone(), limits.clock.clone());
+        async move {
+            let mut response = answer(router, request, body_timeout).await;
+            let headers = response.headers_mut();
+            if !headers.contains_key(header::DATE) {
+                headers.insert(header::DATE, date_header(clock.now()));
+            }
+            Ok::<_, Infallible>(response)
+        }
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.body_timeout)
+        .header_read_timeout(body_timeout)
+        // The `Date` header comes from the sandbox's clock (above), never from hyper's.
+        .auto_date_header(false)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     tokio::select! {

@@ -1,5 +1,5 @@
-//! The state one sandbox server owns: its fixed settings, and behind one mutex the records, quota,
-//! counters, faults and fault generator.
+//! The state one sandbox server owns: its fixed settings, its clock, and behind one mutex the
+//! records, quota, counters, faults, fault generator and scripted events.
 //!
 //! Invariant: there is no global; each server has its own `Arc<Shared>`, so servers in the same
 //! process (parallel tests) never see each other. The mutex is held only for short, synchronous
@@ -9,12 +9,13 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use chrono::Utc;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::sync::{Notify, watch};
 
+use super::clock::Clock;
 use super::config::SandboxConfig;
+use super::events::Events;
 use super::faults::Faults;
 use super::quota::{Quota, Window};
 use super::records::Records;
@@ -31,6 +32,7 @@ pub(crate) struct Inner {
     pub rng: StdRng,
     /// Admitted requests within the last second, for `max_per_second`.
     pub throttle: Window,
+    pub events: Events,
 }
 
 /// One server's state.
@@ -42,6 +44,8 @@ pub(crate) struct Shared {
     pub denied_key: Option<String>,
     pub max_per_second: Option<u32>,
     pub data_file: Option<PathBuf>,
+    /// The server's time: every record stamp, quota roll and `Date` header reads it.
+    pub clock: Clock,
     inner: Mutex<Inner>,
     /// API requests received so far; `wait_for_requests` waits on it.
     arrivals: watch::Sender<u64>,
@@ -50,8 +54,13 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(config: &SandboxConfig, records: Records, quota: Option<Quota>) -> Shared {
-        let now = Utc::now();
+    pub(crate) fn new(
+        config: &SandboxConfig,
+        records: Records,
+        quota: Option<Quota>,
+        clock: Clock,
+    ) -> Shared {
+        let now = clock.now();
         let mut quota =
             quota.unwrap_or_else(|| Quota::new(config.daily_limit, config.monthly_limit, now));
         // The limits are the configuration's; only the counters come from the data file.
@@ -65,6 +74,7 @@ impl Shared {
             denied_key: config.denied_key.clone(),
             max_per_second: config.max_per_second,
             data_file: config.data_file.clone(),
+            clock,
             inner: Mutex::new(Inner {
                 records,
                 quota,
@@ -72,6 +82,7 @@ impl Shared {
                 faults: config.faults.clone(),
                 rng: StdRng::seed_from_u64(config.seed),
                 throttle: Window::default(),
+                events: Events::default(),
             }),
             arrivals: watch::Sender::new(0),
             dirty: Notify::new(),
@@ -124,7 +135,7 @@ impl Shared {
 
     /// Stores a customer without a request (see [`Records::insert_raw`]); returns its ID.
     pub(crate) fn insert_customer(&self, customer: &serde_json::Value) -> String {
-        let now = Utc::now();
+        let now = self.clock.now();
         let id = self.lock().records.insert_raw(customer, now, now);
         self.touch();
         id.to_string()
@@ -162,7 +173,7 @@ impl Shared {
 
     /// Sets the daily and monthly counters back to zero.
     pub(crate) fn reset_quota(&self) {
-        self.lock().quota.reset(Utc::now());
+        self.lock().quota.reset(self.clock.now());
         self.touch();
     }
 }

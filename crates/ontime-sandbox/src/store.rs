@@ -1,4 +1,6 @@
-//! `--data FILE`: the records and quota counters kept in a JSON file between runs.
+//! `--data FILE`: the records (with their creation and modification times), the quota counters
+//! and the clock's offset kept in a JSON file between runs. The offset is kept so that a restarted
+//! sandbox never shows a time earlier than the stamps it stored.
 //!
 //! Invariant: the file is only ever replaced whole: written to a temporary file beside it, synced,
 //! then renamed over it, so a crash leaves the old or the new version, never half of one. The
@@ -14,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
+use super::clock::{Clock, rfc3339};
 use super::quota::Quota;
 use super::records::{Customer, Records};
 use super::state::Shared;
@@ -28,6 +31,8 @@ const DEBOUNCE: Duration = Duration::from_millis(500);
 struct FileOut<'a> {
     format: u32,
     company_id: &'a str,
+    /// Microseconds the clock is ahead of real UTC.
+    clock_offset_us: i64,
     quota: StoredQuota,
     customers: Vec<StoredOut<'a>>,
 }
@@ -42,6 +47,9 @@ struct StoredOut<'a> {
 #[derive(Deserialize)]
 struct FileIn {
     format: u32,
+    /// Absent in files written before the clock could move: no offset.
+    #[serde(default)]
+    clock_offset_us: i64,
     quota: Option<StoredQuota>,
     customers: Vec<StoredIn>,
 }
@@ -61,11 +69,19 @@ struct StoredQuota {
     monthly_used: u64,
 }
 
+/// What the data file holds.
+#[derive(Debug, Default)]
+pub(crate) struct Loaded {
+    pub records: Records,
+    pub quota: Option<Quota>,
+    pub clock: Clock,
+}
+
 /// Reads the data file; a missing file is an empty store.
-pub(crate) fn load(path: &Path) -> io::Result<(Records, Option<Quota>)> {
+pub(crate) fn load(path: &Path) -> io::Result<Loaded> {
     let bytes = match std::fs::read(path) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Records::default(), None)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Loaded::default()),
         Err(e) => return Err(with_path(e, path, "cannot read")),
     };
     let file: FileIn = serde_json::from_slice(&bytes).map_err(|e| {
@@ -79,14 +95,15 @@ pub(crate) fn load(path: &Path) -> io::Result<(Records, Option<Quota>)> {
         );
         return Err(with_path(e, path, "has an unknown format"));
     }
+    let clock = Clock::with_offset(file.clock_offset_us);
+    let now = clock.now();
     let mut records = Records::default();
     for stored in file.customers {
-        let created = parse_time(&stored.created);
-        let modified = parse_time(&stored.modified);
+        let created = parse_time(&stored.created, now);
+        let modified = parse_time(&stored.modified, now);
         records.insert_raw(&stored.customer, created, modified);
     }
     let quota = file.quota.and_then(|q| {
-        let now = Utc::now();
         let mut quota = Quota::new(0, None, now);
         quota.day = NaiveDate::parse_from_str(&q.day, "%Y-%m-%d").ok()?;
         quota.month = NaiveDate::parse_from_str(&q.month, "%Y-%m-%d").ok()?;
@@ -94,11 +111,16 @@ pub(crate) fn load(path: &Path) -> io::Result<(Records, Option<Quota>)> {
         quota.monthly_used = q.monthly_used;
         Some(quota)
     });
-    Ok((records, quota))
+    Ok(Loaded {
+        records,
+        quota,
+        clock,
+    })
 }
 
-fn parse_time(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).map_or_else(|_| Utc::now(), |t| t.with_timezone(&Utc))
+/// A stored time; an unreadable one is taken as `now` (the load).
+fn parse_time(text: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).map_or(now, |t| t.with_timezone(&Utc))
 }
 
 fn with_path(e: io::Error, path: &Path, what: &str) -> io::Error {
@@ -118,10 +140,10 @@ pub(crate) async fn save(shared: &Shared) -> io::Result<()> {
 
 fn snapshot(shared: &Shared) -> io::Result<Vec<u8>> {
     let inner = shared.lock();
-    let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let file = FileOut {
         format: FORMAT,
         company_id: &shared.company_id,
+        clock_offset_us: shared.clock.offset_us(),
         quota: StoredQuota {
             day: inner.quota.day.to_string(),
             daily_used: inner.quota.daily_used,
@@ -132,8 +154,8 @@ fn snapshot(shared: &Shared) -> io::Result<Vec<u8>> {
             .records
             .iter()
             .map(|customer| StoredOut {
-                created: time(&customer.created),
-                modified: time(&customer.modified),
+                created: rfc3339(customer.created),
+                modified: rfc3339(customer.modified),
                 customer,
             })
             .collect(),
