@@ -135,10 +135,12 @@ pub(crate) fn show(run: &RunRecord, customers: &[CustomerRecord]) -> String {
         let _ = writeln!(out, "  requests: {requests}, exit code {exit}");
     }
     let _ = writeln!(out, "  rows:     {}", result(run));
+    let note = "customers the ledger judged unchanged without a request are counted, not listed";
     if customers.is_empty() {
-        out.push_str("\nno customer was sent anything\n");
+        let _ = writeln!(out, "\nno customer was sent anything ({note})");
         return out;
     }
+    let _ = writeln!(out, "  ({note})");
     let width = customers
         .iter()
         .map(|c| c.key.len())

@@ -120,7 +120,8 @@ pub struct CustomerRecord {
     /// The record the run's post replaced, as OnTime held it (JSON); what an undo restores.
     #[serde(skip)]
     pub before: Option<String>,
-    /// The record OnTime answered to the run's post (JSON); what an undo expects to find.
+    /// What the run's post changed of `before`, as OnTime answered it ([`changes`], JSON): with
+    /// `before`, what an undo expects to find ([`written`]).
     #[serde(skip)]
     pub after: Option<String>,
 }
@@ -230,10 +231,17 @@ impl Ledger {
     }
 
     /// Keeps `copy` (JSON text), OnTime's answer for customer `key` at the server's time `at`,
-    /// as the customer's server copy, and — when it answered this run's post (`posted`) — as
-    /// what the run wrote. `None`: there is no usable copy; an older one is dropped. Not
-    /// waited for; written after the customer's entry ([`Ledger::settle`]).
-    pub fn keep_copy(&self, key: &str, copy: Option<&str>, at: Option<String>, posted: bool) {
+    /// as the customer's server copy (`None`: there is no usable copy; an older one is
+    /// dropped), and `wrote`, what this run's post made of the record it replaced, as
+    /// [`changes`] gives it. Not waited for; written after the customer's entry
+    /// ([`Ledger::settle`]).
+    pub fn keep_copy(
+        &self,
+        key: &str,
+        copy: Option<&str>,
+        at: Option<String>,
+        wrote: Option<String>,
+    ) {
         let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
         self.writer.write_detached(
             "UPDATE customers SET server_copy = ?4, copy_at = ?5 WHERE base_url = ?1 AND company = ?2 AND key = ?3",
@@ -245,14 +253,14 @@ impl Ledger {
                 ],
             ),
         );
-        if let (true, Some(run), Some(copy)) = (posted, self.run_id(), copy) {
+        if let (Some(run), Some(wrote)) = (self.run_id(), wrote) {
             self.writer.write_detached(
                 "INSERT INTO run_customers (run, key, action, outcome, after) VALUES (?1, ?2, 'update', 'sending', ?3)
                  ON CONFLICT (run, key) DO UPDATE SET after = ?3",
                 vec![
                     Value::Integer(run),
                     Value::Text(key.to_string()),
-                    Value::Text(copy.to_string()),
+                    Value::Text(wrote),
                 ],
             );
         }
@@ -279,6 +287,37 @@ impl Ledger {
             run: run.get().copied(),
         })
     }
+}
+
+/// What a post made of `before` (the record it replaced) as `after` (OnTime's answer): the
+/// properties that differ, with `null` for one `after` lacks. Kept instead of the whole answer,
+/// since an update changes a few properties of a record kept whole as `before`.
+pub fn changes(before: &serde_json::Value, after: &serde_json::Value) -> String {
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else {
+        return after.to_string();
+    };
+    let mut changed = serde_json::Map::new();
+    for (name, value) in after {
+        if before.get(name) != Some(value) {
+            changed.insert(name.clone(), value.clone());
+        }
+    }
+    for name in before.keys().filter(|name| !after.contains_key(*name)) {
+        changed.insert(name.clone(), serde_json::Value::Null);
+    }
+    serde_json::Value::Object(changed).to_string()
+}
+
+/// The record a post wrote: `before` with [`changes`] laid over it.
+pub fn written(before: &serde_json::Value, changes: &serde_json::Value) -> serde_json::Value {
+    let mut after = before.clone();
+    if let (Some(record), Some(changes)) = (after.as_object_mut(), changes.as_object()) {
+        for (name, value) in changes {
+            record.insert(name.clone(), value.clone());
+        }
+        return after;
+    }
+    changes.clone()
 }
 
 fn insert_run(conn: &Connection, site: &Site, start: &RunStart) -> rusqlite::Result<i64> {

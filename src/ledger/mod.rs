@@ -25,7 +25,8 @@ use rusqlite::Connection;
 use rusqlite::types::Value;
 
 pub use history::{
-    Closed, CustomerRecord, History, InputFile, RunEnd, RunRecord, RunStart, file_hash,
+    Closed, CustomerRecord, History, InputFile, RunEnd, RunRecord, RunStart, changes, file_hash,
+    written,
 };
 pub use lock::Lock;
 pub use schema::VERSION;

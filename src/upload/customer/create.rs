@@ -330,11 +330,12 @@ pub(super) fn would_create(group: &Sending) -> String {
 }
 
 impl Job {
-    /// Keeps a create's answer as the customer's server copy and what the run wrote.
+    /// Keeps a create's answer as the customer's server copy. (What a create wrote is not
+    /// kept with the run: an undo sets the customer Inactive whatever it holds.)
     fn keep_created(&self, key: &str, answer: &RawValue) {
         let separate = self.children == Children::Separate;
         let copy = (!separate).then(|| answer.get());
         self.ledger
-            .keep_copy(key, copy, self.client.server_time(), true);
+            .keep_copy(key, copy, self.client.server_time(), None);
     }
 }

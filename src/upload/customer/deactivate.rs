@@ -104,6 +104,7 @@ impl Job {
             )));
         };
         let mut answer = None;
+        let replaced = record.clone();
         let message = if record.get("Inactive") == Some(&serde_json::Value::Bool(true)) {
             "absent from the input; OnTime holds it inactive already".to_string()
         } else {
@@ -129,7 +130,7 @@ impl Job {
         };
         self.ledger.settle(&leaving.key, id, None, "deactivated");
         if let Some(answer) = answer {
-            self.keep_answer(&leaving.key, &answer, true);
+            self.keep_answer(&leaving.key, &answer, Some(&replaced));
         }
         Ok(message)
     }

@@ -278,6 +278,7 @@ impl Job {
                     "unchanged since the last run ({} {})",
                     e.last_status, e.updated_at
                 ),
+                asked: false,
             },
             _ => match self.ledger.failure() {
                 // A success already recorded could not be: nothing more is sent.

@@ -109,7 +109,7 @@ impl Job {
             }
             self.ledger.settle(&group.key, id, Some(hash), "updated");
             if let Some(answer) = &posted {
-                self.keep_answer(&group.key, answer, true);
+                self.keep_answer(&group.key, answer, Some(&existing));
             }
             return Ok(Done::Updated {
                 id: id.to_string(),
@@ -130,18 +130,23 @@ impl Job {
         let id = id.to_string();
         if let Some(fields) = lost {
             self.ledger.settle(&group.key, &id, Some(hash), "updated");
-            self.keep_answer(&group.key, existing, true);
+            // What it replaced went with the lost answer's fetch: OnTime's record is the copy.
+            self.keep_answer(&group.key, existing, None);
             return Done::Updated { id, fields };
         }
         if self.intent == Intent::Write {
             self.ledger.settle(&group.key, &id, Some(hash), "unchanged");
-            self.keep_answer(&group.key, existing, false);
+            self.keep_answer(&group.key, existing, None);
         }
         let note = match kept_out {
             None => "OnTime already holds exactly this".into(),
             Some(kept_out) => format!("OnTime already holds this; {kept_out}"),
         };
-        Done::Unchanged { id, note }
+        Done::Unchanged {
+            id,
+            note,
+            asked: true,
+        }
     }
 
     /// After an update that adds children got no usable answer: waits for it to land, then

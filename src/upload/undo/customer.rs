@@ -38,10 +38,10 @@ impl Work {
     pub(super) fn of(customer: CustomerRecord) -> Option<Work> {
         let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str::<Json>(&t).ok());
         let kind = if restorable(&customer) {
-            Kind::Restore {
-                before: parse(customer.before)?,
-                after: parse(customer.after),
-            }
+            let before = parse(customer.before)?;
+            let after =
+                parse(customer.after).map(|changes| crate::ledger::written(&before, &changes));
+            Kind::Restore { before, after }
         } else if customer.action == "create" && customer.outcome == "created" {
             Kind::Deactivate
         } else {
@@ -249,8 +249,11 @@ impl Step<'_> {
         }
         self.ledger.undone(self.key);
         let copy = answer.is_object().then(|| answer.to_string());
-        self.ledger
-            .keep_copy(self.key, copy.as_deref(), self.client.server_time(), true);
+        let wrote = answer
+            .is_object()
+            .then(|| crate::ledger::changes(current, &answer));
+        let at = self.client.server_time();
+        self.ledger.keep_copy(self.key, copy.as_deref(), at, wrote);
         Ok(())
     }
 
