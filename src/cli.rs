@@ -290,6 +290,15 @@ pub struct ImportArgs {
     #[arg(long)]
     pub full: bool,
 
+    /// Read every changed customer's record before posting it. By default a customer whose
+    /// last answer from OnTime the ledger keeps is merged with that copy and posted in one
+    /// request, when OnTime's change queries show nobody else changed it since: an edit made
+    /// in OnTime more than 60 seconds before or after this tool's own post of that customer is
+    /// never overwritten; inside that minute the tool is no worse than reading first, which
+    /// has its own race. This turns the shortcut off (one more request per changed customer).
+    #[arg(long)]
+    pub read_first: bool,
+
     /// Which customers the run may write: `upsert` creates the new ones and updates the matched
     /// ones; `create-only` leaves every matched customer as it is (`skipped_exists`);
     /// `update-only` creates none (`skipped_missing`). --plan follows it too.

@@ -63,6 +63,8 @@ pub(crate) struct Target {
     pub state: PathBuf,
     /// Ignore change detection.
     pub full: bool,
+    /// `--read-first`: never post over the ledger's copy of a record.
+    pub read_first: bool,
     /// `--yes`: never ask before sending, whatever the estimate.
     pub yes: bool,
     /// `--mode`: whether matched customers are updated and new ones created.
@@ -218,6 +220,7 @@ fn target(args: &ImportArgs, input: &Path) -> Result<Target, SettingsError> {
     Ok(Target {
         children: args.children,
         full: args.full,
+        read_first: args.read_first,
         write_mode: args.mode,
         deactivate: args.deactivate_missing.then_some(args.max_deactivate),
         ..Target::of_service(&args.service, args.sandbox, state)?
@@ -247,6 +250,7 @@ impl Target {
             children: Children::Nested,
             state: service.state.clone().unwrap_or(state_default),
             full: false,
+            read_first: true,
             yes: service.yes,
             write_mode: WriteMode::Upsert,
             deactivate: None,

@@ -266,6 +266,20 @@ impl Ledger {
         }
     }
 
+    /// OnTime's last answer for customer `key` (JSON), as [`Ledger::keep_copy`] kept it.
+    pub fn copy(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        let key = key.to_string();
+        self.read(move |conn, site| {
+            conn.query_row(
+                "SELECT server_copy FROM customers WHERE base_url = ?1 AND company = ?2 AND key = ?3",
+                [site.base_url(), site.company(), &key],
+                |row| row.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+        })
+    }
+
     /// After an undo posted customer `key`: what OnTime holds is no longer what the ledger
     /// last sent, so the next import compares it again. Not waited for.
     pub fn undone(&self, key: &str) {

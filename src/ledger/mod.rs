@@ -46,6 +46,9 @@ pub struct Entry {
     pub last_message: String,
     /// UTC, RFC 3339.
     pub updated_at: String,
+    /// The server's time (RFC 3339) of OnTime's last answer for the customer, kept as its
+    /// server copy ([`Ledger::copy`]); `None` when there is no copy.
+    pub copy_at: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -357,7 +360,7 @@ impl Ledger {
 /// Every entry of `site`, by group key.
 fn read_all(conn: &Connection, site: &Site) -> rusqlite::Result<HashMap<String, Entry>> {
     let mut statement = conn.prepare(
-        "SELECT key, customer_id, sent_hash, pending_create, last_status, updated_at, last_message FROM customers WHERE base_url = ?1 AND company = ?2",
+        "SELECT key, customer_id, sent_hash, pending_create, last_status, updated_at, last_message, copy_at FROM customers WHERE base_url = ?1 AND company = ?2",
     )?;
     let rows = statement.query_map([site.base_url(), site.company()], |row| {
         Ok((
@@ -369,6 +372,7 @@ fn read_all(conn: &Connection, site: &Site) -> rusqlite::Result<HashMap<String, 
                 last_status: row.get(4)?,
                 updated_at: row.get(5)?,
                 last_message: row.get(6)?,
+                copy_at: row.get(7)?,
             },
         ))
     })?;

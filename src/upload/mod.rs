@@ -15,6 +15,7 @@ mod client;
 mod customer;
 mod error;
 mod estimate;
+mod fresh;
 mod history;
 mod http;
 mod intake;
@@ -160,6 +161,10 @@ pub(crate) async fn run(
     let intake = stopping.child_token();
     let (decisions, writer) = report_task(report, &client);
     let counts = estimate::known(&groups, &known, target.children);
+    let copies = match intent {
+        Intent::Write => customer::with_copies(&groups, &known, target),
+        Intent::Preview => Vec::new(),
+    };
     let job = Arc::new(
         customer::Job::new(
             Arc::clone(&client),
@@ -178,6 +183,10 @@ pub(crate) async fn run(
         Ok(true) => Ok(estimate::before_sending(&client, target, intent, counts, &job).await),
         other => other,
     };
+    // Which changed customers may be posted over the ledger's copy: asked once proven.
+    if matches!(proven, Ok(true)) && !copies.is_empty() {
+        job.set_fresh(fresh::Fresh::plan(&client, copies).await);
+    }
     let warnings = match proven {
         Ok(true) => {
             if intent == Intent::Write {

@@ -10,6 +10,7 @@ mod ledger;
 mod mapping_errors;
 mod messy_exports;
 mod messy_input;
+mod nightly;
 mod numbers;
 mod odd_servers;
 mod onboarding;

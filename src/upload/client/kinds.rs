@@ -12,7 +12,8 @@ use super::attempt::Body;
 /// What a request is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RequestKind {
-    /// `GET api/customers`: every ID (the first request of a run, the empty-account check).
+    /// `GET api/customers`: every ID (the first request of a run, the empty-account check), or
+    /// the IDs changed in a time window (`lastModifiedDateMin`).
     List,
     /// `GET api/customers?field=value`: a customer looked up by its match value.
     Lookup,
@@ -55,6 +56,7 @@ impl RequestKind {
             (&Method::POST, CUSTOMER_POST, _) => RequestKind::Update,
             (&Method::POST, _, _) => RequestKind::Children,
             (_, "api/customers", _) => RequestKind::List,
+            (_, path, _) if path.starts_with("api/customers?lastModifiedDate") => RequestKind::List,
             (_, path, _) if path.starts_with("api/customers?") => RequestKind::Lookup,
             _ => RequestKind::Read,
         }

@@ -222,6 +222,11 @@ impl Client {
         self.clock.now_text()
     }
 
+    /// The server's time now, as [`Client::server_time`] tells it.
+    pub(crate) fn server_now(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.clock.now()
+    }
+
     pub(crate) fn is_stopping(&self) -> bool {
         self.stopping.is_cancelled()
     }

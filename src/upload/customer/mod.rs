@@ -27,6 +27,7 @@ mod would;
 
 use super::Intent;
 use super::client::{CallError, Client};
+use super::fresh::{Candidate, Fresh};
 use crate::cli::{Children, WriteMode};
 use crate::group::{CustomerGroup, Defaulted};
 use crate::ledger::{Entry, Ledger, LedgerError};
@@ -67,6 +68,9 @@ struct Sending {
 enum Record {
     /// The ledger's ID: its record is fetched, and may be unknown to OnTime.
     Ledger,
+    /// The ledger's ID and its copy of OnTime's record, which nobody changed since
+    /// ([`crate::upload::fresh`]): merged and posted without a read.
+    Copy(serde_json::Value),
     /// A lookup, which fetched its record (checked to hold the match value).
     Found(serde_json::Value),
 }
@@ -110,6 +114,9 @@ pub(super) struct Job {
     pub places: Arc<Semaphore>,
     /// `--plan`: what each customer would become, for the screen and the plan file.
     plan: Mutex<Vec<Planned>>,
+    /// The customers that may be posted over the ledger's copy of their record; none until
+    /// set, before the first customer.
+    fresh: OnceLock<Fresh>,
 }
 
 impl Job {
@@ -144,7 +151,14 @@ impl Job {
             untaken: Mutex::default(),
             places: Arc::new(Semaphore::new(target.concurrency.get() as usize)),
             plan: Mutex::default(),
+            fresh: OnceLock::new(),
         }
+    }
+
+    /// The customers that may be posted over their copy ([`Fresh::plan`]), before the first
+    /// customer is taken.
+    pub(super) fn set_fresh(&self, fresh: Fresh) {
+        let _ = self.fresh.set(fresh);
     }
 
     /// `--plan`'s customers so far, in input order (taken: a second call gets none).
@@ -314,7 +328,11 @@ impl Job {
             .filter(|e| !e.pending_create)
             .and_then(|e| e.customer_id.clone());
         if let Some(id) = known {
-            return self.update(group, &id, hash, Record::Ledger).await;
+            let record = self
+                .copy_of(&group.key)
+                .await
+                .map_or(Record::Ledger, Record::Copy);
+            return self.update(group, &id, hash, record).await;
         }
         match self.find(group, pending).await {
             Ok(Some((id, _))) if let Some(done) = self.found_exists(group, &id) => Ok(done),
@@ -324,6 +342,16 @@ impl Job {
             Ok(None) => self.create(group, hash).await,
             Err(done) => Ok(done),
         }
+    }
+
+    /// The ledger's copy of the customer's record, when it may be posted over.
+    async fn copy_of(&self, key: &str) -> Option<serde_json::Value> {
+        let fresh = self.fresh.get()?;
+        if self.intent != Intent::Write || !fresh.usable(&self.client, key).await {
+            return None;
+        }
+        let copy = self.ledger.copy(key).ok().flatten()?;
+        serde_json::from_str(&copy).ok()
     }
 
     fn stop_message(&self) -> String {
@@ -352,4 +380,37 @@ impl Job {
             message: format!("{error}; stopping the run"),
         }
     }
+}
+
+/// The customers whose input changed since the ledger's last success and whose record the
+/// ledger holds as OnTime answered it: the candidates for an update without a read.
+pub(super) fn with_copies(
+    groups: &[CustomerGroup],
+    known: &HashMap<String, Entry>,
+    target: &Target,
+) -> Vec<Candidate> {
+    if target.read_first || target.full {
+        return Vec::new();
+    }
+    groups
+        .iter()
+        .filter_map(|group| {
+            let entry = known.get(&group.key)?;
+            let sent = entry.sent_hash.as_deref()?;
+            if entry.pending_create || entry.last_status == "failed" {
+                return None;
+            }
+            let at = chrono::DateTime::parse_from_rfc3339(entry.copy_at.as_deref()?).ok()?;
+            let body = group.draft.to_json_bytes();
+            let hash = hash::change_hash(&body, &group.defaulted);
+            if hash::unchanged_since(sent, &hash, &body, &group.defaulted) {
+                return None;
+            }
+            Some(Candidate {
+                key: group.key.clone(),
+                id: entry.customer_id.clone()?,
+                at: at.with_timezone(&chrono::Utc),
+            })
+        })
+        .collect()
 }

@@ -37,8 +37,10 @@ impl Job {
         hash: &str,
         record: Record,
     ) -> Result<Done, LedgerError> {
+        // The record to start from, and whether a lookup checked it holds the match value.
         let mut found = match record {
-            Record::Found(record) => Some(record),
+            Record::Found(record) => Some((record, true)),
+            Record::Copy(record) => Some((record, false)),
             Record::Ledger => None,
         };
         let mut delays = self.client.delays();
@@ -182,18 +184,18 @@ impl Job {
     }
 
     /// The record to update, as OnTime holds it and carrying its own ID: `found` (a lookup's,
-    /// already checked) or else fetched by the ledger's ID. `Err` ends the update (a ledger ID
+    /// already checked, or the ledger's copy) or else fetched by the ledger's ID. `Err` ends the update (a ledger ID
     /// OnTime does not know sends the customer again as if the ledger had none).
     async fn fetch(
         &self,
         group: &Sending,
         id: &str,
         hash: &str,
-        found: Option<Json>,
+        found: Option<(Json, bool)>,
     ) -> Result<Result<Json, Done>, LedgerError> {
-        let by_id = found.is_none();
+        let by_id = !found.as_ref().is_some_and(|(_, checked)| *checked);
         let existing = match found {
-            Some(record) => record,
+            Some((record, _)) => record,
             None => match self
                 .client
                 .get(&format!("api/customers/{}", escape(id)))
