@@ -350,8 +350,14 @@ impl Job {
         if self.intent != Intent::Write || !fresh.usable(&self.client, key).await {
             return None;
         }
-        let copy = self.ledger.copy(key).ok().flatten()?;
-        serde_json::from_str(&copy).ok()
+        let copy: serde_json::Value = serde_json::from_str(&self.ledger.copy(key).ok()??).ok()?;
+        // Posted back, a copy lacking a property would blank it: such a copy is not used.
+        let whole = ontime_api::CUSTOMER_FIELDS
+            .iter()
+            .map(|field| field.name)
+            .chain(["ID", "Departments", "Contacts"])
+            .all(|name| copy.get(name).is_some());
+        whole.then_some(copy)
     }
 
     fn stop_message(&self) -> String {
