@@ -19,6 +19,7 @@ mod http;
 mod intake;
 mod interrupts;
 mod leaving;
+mod matching;
 pub(crate) mod merge;
 mod progress;
 pub(crate) mod quota;
@@ -167,14 +168,22 @@ pub(crate) async fn run(
             target,
             intent,
         )
+        .with_also_by(settings.mapping.also_by)
         .with_intake(intake.clone()),
     );
     // The cost said (and, on a terminal, confirmed) before the first customer is sent.
     let work = !groups.is_empty() || !leaving.is_empty();
     let proven = match prove(&job, work, ledger.site()).await {
-        Ok(true) => Ok(estimate::before_sending(&client, target, intent, counts, &job).await),
+        Ok(true) => {
+            let strategy = job.choose(&groups);
+            Ok(estimate::before_sending(&client, target, intent, (counts, strategy)).await)
+        }
         other => other,
     };
+    if let Ok(true) = proven {
+        let concurrency = target.concurrency.get() as usize;
+        job.read_all(&groups, concurrency, &interrupted).await;
+    }
     let warnings = match proven {
         Ok(true) => {
             let tokens = (intake, interrupted.clone());

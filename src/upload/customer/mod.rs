@@ -21,6 +21,7 @@ mod deactivate;
 mod done;
 mod find;
 mod hash;
+mod local;
 mod mode;
 mod update;
 mod would;
@@ -110,6 +111,8 @@ pub(super) struct Job {
     pub places: Arc<Semaphore>,
     /// `--plan`: what each customer would become, for the screen and the plan file.
     plan: Mutex<Vec<Planned>>,
+    /// How customers are matched against the account ([`local`]).
+    matching: local::Matching,
 }
 
 impl Job {
@@ -144,6 +147,15 @@ impl Job {
             untaken: Mutex::default(),
             places: Arc::new(Semaphore::new(target.concurrency.get() as usize)),
             plan: Mutex::default(),
+            matching: local::Matching::default(),
+        }
+    }
+
+    /// `[match] also_by`: the field a customer that the match key does not find is matched by.
+    pub(super) fn with_also_by(self, also_by: Option<&'static str>) -> Job {
+        Job {
+            matching: local::Matching::new(also_by),
+            ..self
         }
     }
 
@@ -319,8 +331,8 @@ impl Job {
             Ok(Some((id, _))) if let Some(done) = self.found_exists(group, &id) => Ok(done),
             Ok(Some((id, record))) => self.update(group, &id, hash, Record::Found(record)).await,
             Ok(None) if !self.creates() => self.missing(group, pending.is_some()).await,
-            Ok(None) if self.intent == Intent::Preview => Ok(Done::Would(would::create(group))),
-            Ok(None) => self.create(group, hash).await,
+            Ok(None) if self.intent == Intent::Preview => Ok(self.would_create(group)),
+            Ok(None) => self.create_flagged(group, hash).await,
             Err(done) => Ok(done),
         }
     }
