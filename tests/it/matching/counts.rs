@@ -168,3 +168,22 @@ async fn an_empty_account_keeps_its_shortcut() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(by_kind, kinds(&[("list", 2), ("create", 20)]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_match_value_two_records_read_in_hold_fails_naming_both() {
+    let e = fresh().await;
+    let a =
+        e.sb.insert_customer(json!({"Name": "One", "AccountNumber": "2"}));
+    let b =
+        e.sb.insert_customer(json!({"Name": "Two", "AccountNumber": " 2 "}));
+    input(&e, &[row(1), row(2), row(3)], "");
+    let (run, by_kind) = counted(&e, &[]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(by_kind, kinds(&[("list", 1), ("read", 2), ("create", 2)]));
+    assert_eq!(
+        e.report()[1],
+        format!(
+            "3,failed,2,2 OnTime customers have accountNumber \"2\" ({a}, {b}): merge them in OnTime, or match by another field; nothing was sent"
+        )
+    );
+}
