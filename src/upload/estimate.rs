@@ -128,7 +128,7 @@ impl Estimate {
         if self.reads > 0 {
             let _ = write!(
                 out,
-                ", {} records read once to match here (fewer requests than a lookup each)",
+                ", {} records of the account read once to match here",
                 self.reads
             );
         }

@@ -6,6 +6,7 @@
 mod also_by;
 mod counts;
 mod duplicates;
+mod reads;
 
 use std::collections::BTreeMap;
 
