@@ -75,7 +75,7 @@ pub(crate) struct Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Intent {
     Write,
-    /// `--plan`: lookups only; nothing posted, the ledger untouched.
+    /// `--plan`: lookups and reads only; nothing posted, the ledger untouched.
     Preview,
 }
 
