@@ -59,7 +59,7 @@ impl Job {
         group: &Sending,
         pending: Option<&Entry>,
     ) -> Result<Option<(String, Json)>, Done> {
-        if let Some(found) = self.find_local(group, pending) {
+        if let Some(found) = self.find_local(group, pending).await {
             return found;
         }
         let Some((filter, value)) = match_value(self.match_by, &group.draft) else {

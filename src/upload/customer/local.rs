@@ -1,16 +1,16 @@
 //! The run's way of matching against the account, chosen after its first request from the
 //! account's size ([`Strategy`]): a lookup per customer, or every record read once and matched
-//! here ([`Index`]); `[match] also_by`; and the `possible_duplicate` flag of a customer about to
-//! be created whose name another customer of OnTime or of the input holds.
+//! here ([`Index`]); and `[match] also_by`. The `possible_duplicate` flag is `duplicates.rs`'s.
 //!
 //! Invariants: a record read in serves both the match and the merge (it is not read again
-//! before the update); a customer is only matched locally once every record was read — else
-//! it is looked up as before, or, with `also_by` (which needs every name), fails with nothing
-//! sent; the summary says when names were not checked against OnTime.
+//! before the update, unless the update comes [`FRESH`] or more after the read); a customer is
+//! only matched locally once every record was read — else it is looked up as before, or, with
+//! `also_by` (which needs every name), fails with nothing sent.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use serde_json::Value as Json;
@@ -18,14 +18,17 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Done, Job, Sending, ambiguous};
 use crate::group::CustomerGroup;
-use crate::ledger::{Entry, LedgerError};
+use crate::ledger::Entry;
+use crate::mapping::MatchBy;
 use crate::upload::client::{CallError, escape};
 use crate::upload::match_value;
-use crate::upload::matching::{Index, InputNames, LocalMatch, Strategy, compared, key_of};
+use crate::upload::matching::{Index, InputNames, LocalMatch, Strategy, compared, held, key_of};
 use ontime_api::CustomerDraft;
 
-/// How many others a `possible_duplicate` note names.
-const NAMED: usize = 3;
+/// How old a record read in may be when an update is merged from it: the minute within which
+/// the tool is no worse than reading right before posting (README, "Requests"); older, it is
+/// read again.
+const FRESH: Duration = Duration::from_secs(60);
 
 /// The job's matching state.
 #[derive(Debug, Default)]
@@ -33,17 +36,17 @@ pub(super) struct Matching {
     also_by: Option<&'static str>,
     /// The IDs the first request listed, until the records are read (or not needed).
     listing: Mutex<Vec<String>>,
-    listed: AtomicU64,
+    pub(super) listed: AtomicU64,
     strategy: OnceLock<Strategy>,
     /// Every record, once all were read.
-    index: OnceLock<Index>,
+    pub(super) index: OnceLock<Index>,
     /// Why not every record could be read.
     unread: OnceLock<String>,
-    inputs: OnceLock<InputNames>,
+    pub(super) inputs: OnceLock<InputNames>,
     /// Customers flagged `possible_duplicate`, and customers created (or to be) in an account
     /// not empty: for the summary's word.
-    duplicates: AtomicU64,
-    creates: AtomicU64,
+    pub(super) duplicates: AtomicU64,
+    pub(super) creates: AtomicU64,
 }
 
 impl Matching {
@@ -141,8 +144,8 @@ impl Job {
             .map(|mut listing| std::mem::take(&mut *listing))
             .unwrap_or_default();
         let field = match self.match_by {
-            crate::mapping::MatchBy::Field(field) => Some(field),
-            crate::mapping::MatchBy::None => None,
+            MatchBy::Field(field) => Some(field),
+            MatchBy::None => None,
         };
         let unknown: Vec<&CustomerGroup> = groups
             .iter()
@@ -227,7 +230,7 @@ impl Job {
 
     /// The customer matched against the records read in, when they were: `None` to look it up
     /// (no index, or an earlier run's create to wait for).
-    pub(super) fn find_local(
+    pub(super) async fn find_local(
         &self,
         group: &Sending,
         pending: Option<&Entry>,
@@ -256,7 +259,11 @@ impl Job {
         );
         Some(match found {
             LocalMatch::Nothing => Ok(None),
-            LocalMatch::One { id, record } => Ok(Some((id, record))),
+            LocalMatch::One {
+                id,
+                record,
+                read_at,
+            } => self.fresh(id, record, read_at).await,
             LocalMatch::Several { ids, by } => {
                 let message = match (&value, self.matching.also_by) {
                     (Some((filter, value)), Some(also_by)) if by == also_by => format!(
@@ -280,102 +287,73 @@ impl Job {
         })
     }
 
-    /// `possible_duplicate of …`: the customers of OnTime (when their records were read) and
-    /// of the input whose normalised name is this customer's, which is about to be created.
-    fn possible_duplicate(&self, group: &Sending) -> Option<String> {
-        if !self.account_empty() {
-            self.matching.creates.fetch_add(1, Ordering::Relaxed);
-        }
-        let name = group.draft.fields.text("Name")?;
-        let mut with = Vec::new();
-        if let Some(index) = self.matching.index.get() {
-            let (shown, count) = index.same_name(name, NAMED);
-            with.extend(shown.iter().map(|(id, held)| {
-                format!(
-                    "OnTime customer {id} \"{}\"",
-                    crate::logging::shown_inline(held)
-                )
-            }));
-            if count > NAMED {
-                with.push(format!("{} more in OnTime", count - NAMED));
-            }
-        }
-        if let Some(inputs) = self.matching.inputs.get() {
-            let others = inputs.others(&group.key, name);
-            with.extend(
-                others
-                    .iter()
-                    .take(NAMED)
-                    .map(|key| format!("input customer \"{key}\"")),
-            );
-            if others.len() > NAMED {
-                with.push(format!("{} more in the input", others.len() - NAMED));
-            }
-        }
-        if with.is_empty() {
-            return None;
-        }
-        self.matching.duplicates.fetch_add(1, Ordering::Relaxed);
-        Some(format!("possible_duplicate of {}", with.join(", ")))
-    }
-
-    /// `--plan`'s create, flagged when it may duplicate another customer.
-    pub(super) fn would_create(&self, group: &Sending) -> Done {
-        let mut would = super::would::create(group);
-        if let Some(flag) = self.possible_duplicate(group) {
-            would.message = format!("{}; {flag}", would.message);
-            would.changes.insert(
-                0,
-                crate::report::plan::Change {
-                    field: "possible_duplicate".into(),
-                    old: String::new(),
-                    new: flag
-                        .trim_start_matches("possible_duplicate of ")
-                        .to_string(),
-                },
-            );
-        }
-        Done::Would(would)
-    }
-
-    /// Creates the customer, its outcome flagged when it may duplicate another customer.
-    pub(super) async fn create_flagged(
+    /// The record to merge an update from: the one read in, unless it was read [`FRESH`] ago
+    /// or more — then it is read again (an edit made in OnTime meanwhile is not overwritten by
+    /// the old copy), and taken only if its match fields still hold what matched. A plan
+    /// posts nothing and takes the copy as it is.
+    async fn fresh(
         &self,
-        group: &Sending,
-        hash: &str,
-    ) -> Result<Done, LedgerError> {
-        let flag = self.possible_duplicate(group);
-        let done = self.create(group, hash).await?;
-        Ok(match (done, flag) {
-            (Done::Created { id, note }, Some(flag)) => Done::Created {
-                id,
-                note: format!("{note}; {flag}"),
-            },
-            (done, _) => done,
+        id: String,
+        record: Json,
+        read_at: Instant,
+    ) -> Result<Option<(String, Json)>, Done> {
+        if self.intent == super::Intent::Preview || read_at.elapsed() < FRESH {
+            return Ok(Some((id, record)));
+        }
+        let again = match self
+            .client
+            .get(&format!("api/customers/{}", escape(&id)))
+            .await
+        {
+            Ok(again) => again,
+            // Gone since it was read: nothing matches, as a lookup would find now.
+            Err(CallError::Rejected { status: 404, .. }) => return Ok(None),
+            Err(error) => return Err(self.call_failed(error, Some(&id))),
+        };
+        let field = match self.match_by {
+            MatchBy::Field(field) => Some(field),
+            MatchBy::None => None,
+        };
+        let moved = moved(&record, &again, [field, self.matching.also_by]);
+        if moved.is_empty() {
+            return Ok(Some((id, again)));
+        }
+        let message = format!(
+            "OnTime customer {id} matched by its {} when the run read it at its start, and that changed in OnTime since: not updating it; nothing was sent; run again",
+            moved.join(" and ")
+        );
+        Err(Done::Failed {
+            id: Some(id),
+            message,
         })
     }
+}
 
-    /// What the summary says of matching: customers flagged as possible duplicates, and that
-    /// OnTime's names were not compared when its records were not read.
-    pub(in crate::upload) fn matching_warnings(&self) -> Vec<String> {
-        let mut warnings = Vec::new();
-        let duplicates = self.matching.duplicates.load(Ordering::Relaxed);
-        let verb = match self.intent {
-            super::Intent::Write => "were created",
-            super::Intent::Preview => "would be created",
-        };
-        if duplicates > 0 {
-            warnings.push(format!(
-                "{duplicates} customers that {verb} have the name of another customer in OnTime or in the input, ignoring case, punctuation and spaces (possible_duplicate in the report): check them; [match] also_by = \"Name\" matches such a customer to the one in OnTime instead"
-            ));
-        }
-        let creates = self.matching.creates.load(Ordering::Relaxed);
-        if creates > 0 && self.matching.index.get().is_none() {
-            let listed = self.matching.listed.load(Ordering::SeqCst);
-            warnings.push(format!(
-                "possible duplicates were looked for among the input's customers only: the names of the {listed} customers OnTime holds were not read (a lookup per customer took fewer requests than reading them all); [match] also_by = \"Name\" reads them ({listed} requests) and matches by name"
-            ));
-        }
-        warnings
+/// Which of the match `fields` hold another value in `again` than in `record`.
+fn moved<'f>(record: &Json, again: &Json, fields: [Option<&'f str>; 2]) -> Vec<&'f str> {
+    fields
+        .into_iter()
+        .flatten()
+        .filter(|f| held(record, f) != held(again, f))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_record_read_again_is_taken_only_while_its_match_fields_hold_what_matched() {
+        let read = json!({"AccountNumber": "1001", "Name": "Acme", "Phone": "1"});
+        let fields = [Some("AccountNumber"), Some("Name")];
+        let edited = json!({"AccountNumber": " 1001 ", "Name": "Acme", "Phone": "2"});
+        assert!(
+            moved(&read, &edited, fields).is_empty(),
+            "other fields may change"
+        );
+        let renumbered = json!({"AccountNumber": "1002", "Name": "ACME"});
+        assert_eq!(moved(&read, &renumbered, fields), ["AccountNumber", "Name"]);
+        assert_eq!(moved(&read, &renumbered, [None, None]), Vec::<&str>::new());
     }
 }

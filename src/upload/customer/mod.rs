@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 mod create;
 mod deactivate;
 mod done;
+mod duplicates;
 mod find;
 mod hash;
 mod local;

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
+use std::time::Instant;
 
 use serde_json::Value as Json;
 
@@ -16,10 +17,11 @@ use super::{compared, key_of, normalised_name};
 /// What the index holds for one customer of the input.
 pub(in crate::upload) enum LocalMatch {
     Nothing,
-    /// The one record holding the value, taken out of the index.
+    /// The one record holding the value, taken out of the index, and when it was read.
     One {
         id: String,
         record: Json,
+        read_at: Instant,
     },
     /// More than one record holds the value of `by`.
     Several {
@@ -29,6 +31,9 @@ pub(in crate::upload) enum LocalMatch {
     /// One record matched by `also_by`, not taken: why.
     Refused(String),
 }
+
+/// A record kept whole: when it was read, and its JSON text.
+type Kept = (Instant, Box<[u8]>);
 
 /// The account's records, indexed.
 #[derive(Debug)]
@@ -43,7 +48,7 @@ pub(in crate::upload) struct Index {
     by_also: HashMap<String, Vec<u32>>,
     by_name: HashMap<String, Vec<u32>>,
     /// The records an input customer may match, as JSON text, until one takes it.
-    kept: Mutex<HashMap<u32, Box<[u8]>>>,
+    kept: Mutex<HashMap<u32, Kept>>,
     /// The match values (`key_of`) and `also_by` values of the input customers to match:
     /// which records to keep whole.
     wanted: (HashSet<String>, HashSet<String>),
@@ -106,7 +111,7 @@ impl Index {
             && let Ok(text) = serde_json::to_vec(record)
             && let Ok(mut kept) = self.kept.lock()
         {
-            kept.insert(at, text.into_boxed_slice());
+            kept.insert(at, (Instant::now(), text.into_boxed_slice()));
         }
         self.ids.push(id);
         self.names.push(name.into_boxed_str());
@@ -200,12 +205,16 @@ impl Index {
     fn take(&self, at: u32) -> LocalMatch {
         let id = self.ids[at as usize].clone();
         let text = self.kept.lock().ok().and_then(|mut kept| kept.remove(&at));
-        match text.map(|text| serde_json::from_slice::<Json>(&text)) {
-            Some(Ok(record)) => LocalMatch::One { id, record },
+        match text.map(|(read_at, text)| (read_at, serde_json::from_slice::<Json>(&text))) {
+            Some((read_at, Ok(record))) => LocalMatch::One {
+                id,
+                record,
+                read_at,
+            },
             // Kept records are taken once, by the one customer holding their value (the input
             // has one customer per match value), and were written by serde_json: not reached.
             _ => LocalMatch::Refused(format!(
-                "OnTime customer {id}'s record, read in at the start of the run, is another input customer's already; nothing was sent"
+                "OnTime customer {id}'s record, read in at the start of the run, was taken already (matched twice, or deleted since): nothing was sent; run again"
             )),
         }
     }
