@@ -159,8 +159,12 @@ impl Estimate {
         out.push('\n');
         if let Some(allowed) = Estimate::allowed(quota, reserve).filter(|a| *a < self.total()) {
             // The closing listing comes after every customer: it is not theirs to share.
-            let per_customers = self.total() - self.check;
-            let reached = allowed.saturating_mul(self.customers) / per_customers.max(1);
+            // Nor are the records read in before the first customer.
+            let per_customers = self.total() - self.check - self.reads;
+            let reached = allowed
+                .saturating_sub(self.reads)
+                .saturating_mul(self.customers)
+                / per_customers.max(1);
             let _ = writeln!(
                 out,
                 "the quota left allows about {allowed} more requests: the run will stop after about {reached} of {} customers (exit 3); run it again after the reset and it finishes, skipping those already sent",
@@ -286,6 +290,9 @@ mod tests {
         );
         // With the first request (the listing): 3,001.
         assert_eq!((write.check, write.total()), (0, 3_000));
+        // The reads come before every customer: 1,500 left reach 500 of them.
+        let lines = write.lines(1, &quota(1_500, 100_000), None);
+        assert!(lines.contains("stop after about 500 of 2000 customers"), "{lines}");
     }
 
     #[test]

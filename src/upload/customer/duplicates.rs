@@ -106,8 +106,12 @@ impl Job {
         let creates = self.matching.creates.load(Ordering::Relaxed);
         if creates > 0 && self.matching.index.get().is_none() {
             let listed = self.matching.listed.load(Ordering::SeqCst);
+            let why = match self.matching.unread.get() {
+                Some(error) => format!("not all could be read: {error}"),
+                None => "a lookup per customer took fewer requests than reading them all".into(),
+            };
             warnings.push(format!(
-                "possible duplicates were looked for among the input's customers only: the names of the {listed} customers OnTime holds were not read (a lookup per customer took fewer requests than reading them all); [match] also_by = \"Name\" reads them ({listed} requests) and matches by name"
+                "possible duplicates were looked for among the input's customers only: the names of the {listed} customers OnTime holds were not read ({why}); [match] also_by = \"Name\" reads them ({listed} requests) and matches by name"
             ));
         }
         warnings

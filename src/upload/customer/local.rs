@@ -41,7 +41,7 @@ pub(super) struct Matching {
     /// Every record, once all were read.
     pub(super) index: OnceLock<Index>,
     /// Why not every record could be read.
-    unread: OnceLock<String>,
+    pub(super) unread: OnceLock<String>,
     pub(super) inputs: OnceLock<InputNames>,
     /// Customers flagged `possible_duplicate`, and customers created (or to be) in an account
     /// not empty: for the summary's word.

@@ -43,6 +43,13 @@ async fn a_record_that_cannot_be_read_has_each_customer_looked_up_instead() {
         "{}",
         run.stderr
     );
+    assert!(
+        run.stderr.contains(&format!(
+            "the names of the 2 customers OnTime holds were not read (not all could be read: customer {UNREADABLE}: "
+        )),
+        "{}",
+        run.stderr
+    );
     assert_eq!(
         crate::odd_servers::statuses(&odd.report()),
         ["updated", "created", "created"]
