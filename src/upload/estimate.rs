@@ -57,16 +57,20 @@ impl Estimate {
     ) -> Self {
         let new = customers.saturating_sub(ledgered);
         let empty = strategy == Strategy::Empty;
-        let (lookups, reads) = match strategy {
-            Strategy::Empty => (0, 0),
-            Strategy::Lookups => (new, 0),
-            Strategy::ReadAll { reads, pending } => (pending, reads),
+        let (lookups, reads, served) = match strategy {
+            Strategy::Empty => (0, 0, 0),
+            Strategy::Lookups => (new, 0, 0),
+            Strategy::ReadAll {
+                reads,
+                pending,
+                known,
+            } => (pending, reads, known),
         };
         let looked = Estimate {
             customers,
             lookups,
             reads,
-            fetches: ledgered,
+            fetches: ledgered.saturating_sub(served),
             ..Estimate::default()
         };
         match intent {
@@ -282,6 +286,7 @@ mod tests {
         let read = Strategy::ReadAll {
             reads: 1_000,
             pending: 0,
+            known: 0,
         };
         let write = Estimate::new(2_000, 0, 0, read, Intent::Write);
         assert_eq!(
@@ -292,7 +297,10 @@ mod tests {
         assert_eq!((write.check, write.total()), (0, 3_000));
         // The reads come before every customer: 1,500 left reach 500 of them.
         let lines = write.lines(1, &quota(1_500, 100_000), None);
-        assert!(lines.contains("stop after about 500 of 2000 customers"), "{lines}");
+        assert!(
+            lines.contains("stop after about 500 of 2000 customers"),
+            "{lines}"
+        );
     }
 
     #[test]

@@ -22,7 +22,9 @@ use crate::ledger::Entry;
 use crate::mapping::MatchBy;
 use crate::upload::client::{CallError, escape};
 use crate::upload::match_value;
-use crate::upload::matching::{Index, InputNames, LocalMatch, Strategy, compared, held, key_of};
+use crate::upload::matching::{
+    Index, InputNames, LocalMatch, Strategy, Wanted, compared, held, key_of,
+};
 use ontime_api::CustomerDraft;
 
 /// How old a record read in may be when an update is merged from it: the minute within which
@@ -115,7 +117,14 @@ impl Job {
         }
         let listed = self.matching.listed.load(Ordering::SeqCst);
         let also_by = self.matching.also_by.is_some();
-        let strategy = Strategy::choose(listed, unknown, pending, also_by);
+        let strategy = match Strategy::choose(listed, unknown, pending, also_by) {
+            Strategy::ReadAll { reads, pending, .. } => Strategy::ReadAll {
+                reads,
+                pending,
+                known: self.known_listed(groups).len() as u64,
+            },
+            other => other,
+        };
         let _ = self.matching.strategy.set(strategy);
         if !matches!(strategy, Strategy::ReadAll { .. })
             && let Ok(mut listing) = self.matching.listing.lock()
@@ -123,6 +132,24 @@ impl Job {
             *listing = Vec::new();
         }
         strategy
+    }
+
+    /// The IDs the ledger knows for customers of `groups` that the first request listed: their
+    /// records are read in with the account.
+    fn known_listed(&self, groups: &[CustomerGroup]) -> HashSet<String> {
+        let known: HashSet<&str> = groups
+            .iter()
+            .filter(|g| matches!(self.standing(g), Standing::Known))
+            .filter_map(|g| self.known.get(&g.key)?.customer_id.as_deref())
+            .collect();
+        let Ok(listing) = self.matching.listing.lock() else {
+            return HashSet::new();
+        };
+        listing
+            .iter()
+            .filter(|id| known.contains(id.as_str()))
+            .cloned()
+            .collect()
     }
 
     /// With [`Strategy::ReadAll`]: reads every record listed by the first request, `concurrency`
@@ -137,6 +164,7 @@ impl Job {
         if !matches!(self.matching.strategy.get(), Some(Strategy::ReadAll { .. })) {
             return;
         }
+        let known = self.known_listed(groups);
         let ids = self
             .matching
             .listing
@@ -155,16 +183,17 @@ impl Job {
             let value = match_value(self.match_by, &g.draft).map(|(_, v)| v);
             (g.key.as_str(), value, self.also_value(&g.draft))
         };
-        let wanted: (HashSet<String>, HashSet<String>) = (
-            unknown
+        let wanted = Wanted {
+            keys: unknown
                 .iter()
                 .filter_map(|g| key_of(&values(g).1?))
                 .collect(),
-            unknown
+            also: unknown
                 .iter()
                 .filter_map(|g| compared(self.matching.also_by?, &values(g).2?))
                 .collect(),
-        );
+            ids: known,
+        };
         tracing::info!(
             "reading the {} customers OnTime holds once, to match the {} customers here without a lookup each",
             ids.len(),
@@ -285,6 +314,20 @@ impl Job {
             }
             LocalMatch::Refused(message) => Err(Done::Failed { id: None, message }),
         })
+    }
+
+    /// The record read in for `id`, which the ledger knows for `group`, to update it from
+    /// without reading it again: `None` when there is none, when it is [`FRESH`] or older (a
+    /// run that writes then reads it again), or when it does not hold the customer's match
+    /// value (the read by the ledger's ID then says why).
+    pub(super) fn read_in(&self, group: &Sending, id: &str) -> Option<Json> {
+        let (record, read_at) = self.matching.index.get()?.take_known(id)?;
+        if self.intent == super::Intent::Write && read_at.elapsed() >= FRESH {
+            return None;
+        }
+        self.not_the_match(group, id, &record)
+            .is_none()
+            .then_some(record)
     }
 
     /// The record to merge an update from: the one read in, unless it was read [`FRESH`] ago

@@ -69,7 +69,8 @@ struct Sending {
 enum Record {
     /// The ledger's ID: its record is fetched, and may be unknown to OnTime.
     Ledger,
-    /// A lookup, which fetched its record (checked to hold the match value).
+    /// A lookup, which fetched its record, or the records read in with the account (checked
+    /// to hold the match value).
     Found(serde_json::Value),
 }
 
@@ -326,7 +327,10 @@ impl Job {
             .filter(|e| !e.pending_create)
             .and_then(|e| e.customer_id.clone());
         if let Some(id) = known {
-            return self.update(group, &id, hash, Record::Ledger).await;
+            let record = self
+                .read_in(group, &id)
+                .map_or(Record::Ledger, Record::Found);
+            return self.update(group, &id, hash, record).await;
         }
         match self.find(group, pending).await {
             Ok(Some((id, _))) if let Some(done) = self.found_exists(group, &id) => Ok(done),

@@ -49,12 +49,25 @@ pub(in crate::upload) struct Index {
     by_name: HashMap<String, Vec<u32>>,
     /// The records an input customer may match, as JSON text, until one takes it.
     kept: Mutex<HashMap<u32, Kept>>,
-    /// The match values (`key_of`) and `also_by` values of the input customers to match:
-    /// which records to keep whole.
-    wanted: (HashSet<String>, HashSet<String>),
+    /// Which records to keep whole.
+    wanted: Wanted,
+    /// The records kept for the customers the ledger knows, by ID.
+    by_id: HashMap<String, u32>,
     /// `also_by` values of input customers that no record matches by key, with their keys:
     /// one record wanted by two customers is taken by neither.
     demand: HashMap<String, Vec<String>>,
+}
+
+/// What the input's customers may take from the index: the records to keep whole.
+#[derive(Debug, Default)]
+pub(in crate::upload) struct Wanted {
+    /// The match values ([`key_of`]) of the customers to match.
+    pub keys: HashSet<String>,
+    /// Their `also_by` values ([`compared`]).
+    pub also: HashSet<String>,
+    /// The IDs the ledger knows for the input's other customers: their records serve their
+    /// updates, which then read nothing.
+    pub ids: HashSet<String>,
 }
 
 /// A record's `field` as a lookup's check reads it: text trimmed, blank for nothing.
@@ -68,11 +81,11 @@ pub(in crate::upload) fn held(record: &Json, field: &str) -> String {
 
 impl Index {
     /// An empty index matching by `field` (`None`: no match key) and `also_by`, which keeps the
-    /// records holding one of the `wanted` values (match values, `also_by` values), compared.
+    /// records `wanted`.
     pub(in crate::upload) fn new(
         field: Option<&'static str>,
         also_by: Option<&'static str>,
-        wanted: (HashSet<String>, HashSet<String>),
+        wanted: Wanted,
     ) -> Index {
         Index {
             field,
@@ -84,6 +97,7 @@ impl Index {
             by_name: HashMap::new(),
             kept: Mutex::default(),
             wanted,
+            by_id: HashMap::new(),
             demand: HashMap::new(),
         }
     }
@@ -92,19 +106,23 @@ impl Index {
     pub(in crate::upload) fn add(&mut self, id: String, record: &Json) {
         let at = self.ids.len() as u32;
         let mut keep = false;
+        if self.wanted.ids.contains(&id) {
+            keep = true;
+            self.by_id.insert(id.clone(), at);
+        }
         if let Some(key) = self.field.and_then(|f| key_of(&held(record, f))) {
-            keep |= self.wanted.0.contains(&key);
+            keep |= self.wanted.keys.contains(&key);
             self.by_key.entry(key).or_default().push(at);
         }
         let name = held(record, "Name");
         if let Some(normal) = normalised_name(&name) {
-            keep |= self.also_by == Some("Name") && self.wanted.1.contains(&normal);
+            keep |= self.also_by == Some("Name") && self.wanted.also.contains(&normal);
             self.by_name.entry(normal).or_default().push(at);
         }
         if let Some(also) = self.also_by.filter(|f| *f != "Name")
             && let Some(value) = compared(also, &held(record, also))
         {
-            keep |= self.wanted.1.contains(&value);
+            keep |= self.wanted.also.contains(&value);
             self.by_also.entry(value).or_default().push(at);
         }
         if keep
@@ -202,6 +220,14 @@ impl Index {
         }
     }
 
+    /// The record of `id`, which the ledger knows for an input customer, with when it was read:
+    /// `None` if it was not read in (or was taken already).
+    pub(in crate::upload) fn take_known(&self, id: &str) -> Option<(Json, Instant)> {
+        let at = self.by_id.get(id)?;
+        let (read_at, text) = self.kept.lock().ok()?.remove(at)?;
+        Some((serde_json::from_slice(&text).ok()?, read_at))
+    }
+
     fn take(&self, at: u32) -> LocalMatch {
         let id = self.ids[at as usize].clone();
         let text = self.kept.lock().ok().and_then(|mut kept| kept.remove(&at));
@@ -250,8 +276,13 @@ mod tests {
     use serde_json::json;
 
     fn index(also_by: Option<&'static str>, records: &[Json], wanted: &[&str]) -> Index {
-        let wanted: HashSet<String> = wanted.iter().map(|w| w.to_string()).collect();
-        let mut index = Index::new(Some("AccountNumber"), also_by, (wanted.clone(), wanted));
+        let keys: HashSet<String> = wanted.iter().map(|w| w.to_string()).collect();
+        let wanted = Wanted {
+            also: keys.clone(),
+            keys,
+            ids: ["id1".to_string()].into(),
+        };
+        let mut index = Index::new(Some("AccountNumber"), also_by, wanted);
         for (at, record) in records.iter().enumerate() {
             index.add(format!("id{at}"), record);
         }
@@ -281,6 +312,9 @@ mod tests {
             index.find("k", Some("ab"), None),
             LocalMatch::Nothing
         ));
+        assert_eq!(index.take_known("id1").unwrap().0["Name"], "B");
+        assert!(index.take_known("id1").is_none(), "once");
+        assert!(index.take_known("id2").is_none(), "not wanted, not kept");
     }
 
     #[test]

@@ -12,7 +12,7 @@ mod index;
 
 use std::collections::HashMap;
 
-pub(super) use index::{Index, LocalMatch, held};
+pub(super) use index::{Index, LocalMatch, Wanted, held};
 
 /// How the run finds the existing customers of the input customers that the ledger does not
 /// know.
@@ -25,8 +25,13 @@ pub(crate) enum Strategy {
     /// Every record of the account read once (`reads` requests) and matched here: fewer
     /// requests than a lookup per customer, or needed for `[match] also_by`. Customers whose
     /// create an earlier run left pending (`pending`) are still looked up one by one, after the
-    /// wait for that create to land.
-    ReadAll { reads: u64, pending: u64 },
+    /// wait for that create to land. The ledger's customers whose records are among those read
+    /// (`known`) fetch nothing more before an update.
+    ReadAll {
+        reads: u64,
+        pending: u64,
+        known: u64,
+    },
 }
 
 impl Strategy {
@@ -40,6 +45,7 @@ impl Strategy {
             Strategy::ReadAll {
                 reads: listed,
                 pending,
+                known: 0,
             }
         } else {
             Strategy::Lookups
@@ -130,7 +136,11 @@ mod tests {
 
     #[test]
     fn reading_all_wins_when_the_account_is_smaller_than_the_lookups() {
-        let read = |reads| Strategy::ReadAll { reads, pending: 0 };
+        let read = |reads| Strategy::ReadAll {
+            reads,
+            pending: 0,
+            known: 0,
+        };
         assert_eq!(Strategy::choose(0, 2_000, 0, false), Strategy::Empty);
         assert_eq!(Strategy::choose(1_000, 2_000, 0, false), read(1_000));
         assert_eq!(Strategy::choose(300, 100, 0, false), Strategy::Lookups);

@@ -187,3 +187,26 @@ async fn a_match_value_two_records_read_in_hold_fails_naming_both() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customers_the_ledger_knows_update_from_the_records_read_in() {
+    let e = fresh().await;
+    let mut rows: Vec<_> = (1..=5).map(row).collect();
+    input(&e, &rows, "");
+    let (run, _) = counted(&e, &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The ledger knows 1–5; 1 and 2 change, and 20 new ones come: 20 to match against 5.
+    rows[0].1.push_str(" Ltd");
+    rows[1].1.push_str(" Ltd");
+    rows.extend(new_rows(10_001, 20));
+    input(&e, &rows, "");
+    let (run, by_kind) = counted(&e, &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        by_kind,
+        kinds(&[("list", 1), ("read", 5), ("update", 2), ("create", 20)])
+    );
+    assert_eq!(estimated(&run.stderr), 5 + 20 + 5, "reads, creates, up to an update each known");
+    read_once(&e);
+    assert_eq!(e.report()[0], "2,updated,1,updated: Name");
+}
