@@ -28,7 +28,7 @@ use crate::upload::matching::{
 use ontime_api::CustomerDraft;
 
 /// How old a record read in may be when an update is merged from it: the minute within which
-/// the tool is no worse than reading right before posting (README, "Requests"); older, it is
+/// the tool is no worse than reading right before posting (the vendor's advice); older, it is
 /// read again.
 const FRESH: Duration = Duration::from_secs(60);
 

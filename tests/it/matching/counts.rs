@@ -206,7 +206,11 @@ async fn customers_the_ledger_knows_update_from_the_records_read_in() {
         by_kind,
         kinds(&[("list", 1), ("read", 5), ("update", 2), ("create", 20)])
     );
-    assert_eq!(estimated(&run.stderr), 5 + 20 + 5, "reads, creates, up to an update each known");
+    assert_eq!(
+        estimated(&run.stderr),
+        5 + 20 + 5,
+        "reads, creates, up to an update each known"
+    );
     read_once(&e);
     assert_eq!(e.report()[0], "2,updated,1,updated: Name");
 }
