@@ -249,7 +249,7 @@ pub struct ImportArgs {
     pub dry_run: bool,
 
     /// Preview against the target without changing it: per customer, would create, would
-    /// update (and which fields), unchanged, ambiguous or invalid. Spends only lookups.
+    /// update (and which fields), unchanged, ambiguous or invalid. Spends only lookups and reads.
     #[arg(long)]
     pub plan: bool,
 

@@ -34,6 +34,10 @@ pub struct Mapping {
     pub department: Option<ChildMap>,
     pub contact: Option<ChildMap>,
     pub match_by: MatchBy,
+    /// `[match] also_by`: the field a customer that `match_by` does not find is matched by
+    /// (Name compared normalised, [`crate::upload::normalised_name`]; other fields as
+    /// `match_by` compares).
+    pub also_by: Option<&'static str>,
 }
 
 impl Mapping {

@@ -4,7 +4,8 @@
 //! quota; on a terminal, a large run asks to go on.
 //!
 //! The count is an estimate from what is known before sending: the customers, which of them
-//! the ledger knows by ID, whether the account is empty, `--children`. It is an upper bound for
+//! the ledger knows by ID, how the run matches the others ([`Strategy`]: nothing to look up in
+//! an empty account, a lookup each, or every record of the account read once), `--children`. It is an upper bound for
 //! the posts (a customer the ledger shows unchanged sends nothing; an update that changes
 //! nothing posts nothing) and leaves out retries. It never sends a request of its own.
 
@@ -12,6 +13,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::io::IsTerminal;
 
+use super::matching::Strategy;
 use super::{Client, Intent, Quota, Stop};
 use crate::cli::Children;
 use crate::group::CustomerGroup;
@@ -25,8 +27,11 @@ pub(super) const ASK_ABOVE: u64 = 1_000;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Estimate {
     pub customers: u64,
-    /// Lookups by the match key: customers the ledger has no ID for, in an account not empty.
+    /// Lookups by the match key: customers the ledger has no ID for, in an account not empty
+    /// (with [`Strategy::ReadAll`], only those an earlier run's create left pending).
     pub lookups: u64,
+    /// [`Strategy::ReadAll`]: every record of the account, read once to match here.
+    pub reads: u64,
     /// Records fetched by the ledger's ID, to compare before an update.
     pub fetches: u64,
     pub creates: u64,
@@ -42,37 +47,52 @@ pub(super) struct Estimate {
 impl Estimate {
     /// `customers` to send, `ledgered` of them known to the ledger by ID, `children` the
     /// departments and contacts of the others posted one by one (0 unless
-    /// `--children separate`), `empty` whether the account held no customers.
+    /// `--children separate`), `strategy` how the others are matched.
     pub(super) fn new(
         customers: u64,
         ledgered: u64,
         children: u64,
-        empty: bool,
+        strategy: Strategy,
         intent: Intent,
     ) -> Self {
         let new = customers.saturating_sub(ledgered);
-        let lookups = if empty { 0 } else { new };
+        let empty = strategy == Strategy::Empty;
+        let (lookups, reads, served) = match strategy {
+            Strategy::Empty => (0, 0, 0),
+            Strategy::Lookups => (new, 0, 0),
+            Strategy::ReadAll {
+                reads,
+                pending,
+                known,
+            } => (pending, reads, known),
+        };
+        let looked = Estimate {
+            customers,
+            lookups,
+            reads,
+            fetches: ledgered.saturating_sub(served),
+            ..Estimate::default()
+        };
         match intent {
-            Intent::Preview => Estimate {
-                customers,
-                lookups,
-                fetches: ledgered,
-                ..Estimate::default()
-            },
+            Intent::Preview => looked,
             Intent::Write => Estimate {
-                customers,
-                lookups,
-                fetches: ledgered,
                 creates: new,
                 updates: ledgered,
                 children,
                 check: u64::from(empty && new > 0),
+                ..looked
             },
         }
     }
 
     pub(super) fn total(&self) -> u64 {
-        self.lookups + self.fetches + self.creates + self.updates + self.children + self.check
+        self.lookups
+            + self.reads
+            + self.fetches
+            + self.creates
+            + self.updates
+            + self.children
+            + self.check
     }
 
     /// What the quota leaves this run: the lesser of the daily and monthly counts, less
@@ -109,6 +129,13 @@ impl Estimate {
             self.updates,
             self.fetches,
         );
+        if self.reads > 0 {
+            let _ = write!(
+                out,
+                ", {} records of the account read once to match here",
+                self.reads
+            );
+        }
         if self.children > 0 {
             let _ = write!(out, ", {} departments and contacts", self.children);
         }
@@ -136,8 +163,12 @@ impl Estimate {
         out.push('\n');
         if let Some(allowed) = Estimate::allowed(quota, reserve).filter(|a| *a < self.total()) {
             // The closing listing comes after every customer: it is not theirs to share.
-            let per_customers = self.total() - self.check;
-            let reached = allowed.saturating_mul(self.customers) / per_customers.max(1);
+            // Nor are the records read in before the first customer.
+            let per_customers = self.total() - self.check - self.reads;
+            let reached = allowed
+                .saturating_sub(self.reads)
+                .saturating_mul(self.customers)
+                / per_customers.max(1);
             let _ = writeln!(
                 out,
                 "the quota left allows about {allowed} more requests: the run will stop after about {reached} of {} customers (exit 3); run it again after the reset and it finishes, skipping those already sent",
@@ -179,11 +210,9 @@ pub(super) async fn before_sending(
     client: &Client,
     target: &Target,
     intent: Intent,
-    (customers, ledgered, children): (u64, u64, u64),
-    job: &super::customer::Job,
+    ((customers, ledgered, children), strategy): ((u64, u64, u64), Strategy),
 ) -> bool {
-    let empty = job.account_empty();
-    let estimate = Estimate::new(customers, ledgered, children, empty, intent);
+    let estimate = Estimate::new(customers, ledgered, children, strategy, intent);
     let quota = client.quota();
     eprint!(
         "{}",
@@ -244,12 +273,34 @@ mod tests {
 
     #[test]
     fn an_empty_account_needs_no_lookups_and_a_plan_no_posts() {
-        let write = Estimate::new(10, 4, 0, true, Intent::Write);
+        let write = Estimate::new(10, 4, 0, Strategy::Empty, Intent::Write);
         assert_eq!((write.lookups, write.creates, write.updates), (0, 6, 4));
         // With the listing after the creates that checks for customers made meanwhile.
         assert_eq!((write.check, write.total()), (1, 15));
-        let plan = Estimate::new(10, 4, 0, false, Intent::Preview);
+        let plan = Estimate::new(10, 4, 0, Strategy::Lookups, Intent::Preview);
         assert_eq!((plan.lookups, plan.fetches, plan.total()), (6, 4, 10));
+    }
+
+    #[test]
+    fn reading_the_account_counts_its_records_instead_of_the_lookups() {
+        let read = Strategy::ReadAll {
+            reads: 1_000,
+            pending: 0,
+            known: 0,
+        };
+        let write = Estimate::new(2_000, 0, 0, read, Intent::Write);
+        assert_eq!(
+            (write.lookups, write.reads, write.creates),
+            (0, 1_000, 2_000)
+        );
+        // With the first request (the listing): 3,001.
+        assert_eq!((write.check, write.total()), (0, 3_000));
+        // The reads come before every customer: 1,500 left reach 500 of them.
+        let lines = write.lines(1, &quota(1_500, 100_000), None);
+        assert!(
+            lines.contains("stop after about 500 of 2000 customers"),
+            "{lines}"
+        );
     }
 
     #[test]
@@ -261,10 +312,10 @@ mod tests {
 
     #[test]
     fn a_run_asks_above_a_thousand_requests_or_above_the_quota() {
-        let small = Estimate::new(10, 0, 0, true, Intent::Write);
+        let small = Estimate::new(10, 0, 0, Strategy::Empty, Intent::Write);
         assert!(!small.asks(None));
         assert!(small.asks(Some(9)));
-        assert!(Estimate::new(1_001, 0, 0, true, Intent::Write).asks(None));
+        assert!(Estimate::new(1_001, 0, 0, Strategy::Empty, Intent::Write).asks(None));
     }
 
     #[test]

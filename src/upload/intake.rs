@@ -44,6 +44,7 @@ pub(super) async fn take_all(
         tracing::warn!("{warning}");
         warnings.push(warning);
     }
+    warnings.extend(job.matching_warnings());
     warnings
 }
 

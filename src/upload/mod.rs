@@ -21,6 +21,7 @@ mod http;
 mod intake;
 mod interrupts;
 mod leaving;
+mod matching;
 pub(crate) mod merge;
 mod progress;
 pub(crate) mod quota;
@@ -78,7 +79,7 @@ pub(crate) struct Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Intent {
     Write,
-    /// `--plan`: lookups only; nothing posted, the ledger untouched.
+    /// `--plan`: lookups and reads only; nothing posted, the ledger untouched.
     Preview,
 }
 
@@ -175,17 +176,26 @@ pub(crate) async fn run(
             target,
             intent,
         )
+        .with_also_by(settings.mapping.also_by)
         .with_intake(intake.clone()),
     );
     // The cost said (and, on a terminal, confirmed) before the first customer is sent.
     let work = !groups.is_empty() || !leaving.is_empty();
     let proven = match prove(&job, work, ledger.site()).await {
-        Ok(true) => Ok(estimate::before_sending(&client, target, intent, counts, &job).await),
+        Ok(true) => {
+            let strategy = job.choose(&groups);
+            Ok(estimate::before_sending(&client, target, intent, (counts, strategy)).await)
+        }
         other => other,
     };
-    // Which changed customers may be posted over the ledger's copy: asked once proven.
-    if matches!(proven, Ok(true)) && !copies.is_empty() {
-        job.set_fresh(fresh::Fresh::plan(&client, copies).await);
+    if let Ok(true) = proven {
+        let concurrency = target.concurrency.get() as usize;
+        job.read_all(&groups, concurrency, &interrupted).await;
+        // Which changed customers may be posted over the ledger's copy (none to ask about
+        // when every record was just read in).
+        if !copies.is_empty() && !job.read_everything() {
+            job.set_fresh(fresh::Fresh::plan(&client, copies).await);
+        }
     }
     let warnings = match proven {
         Ok(true) => {

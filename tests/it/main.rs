@@ -8,6 +8,7 @@ mod fuzzed_samples;
 mod hostile_workbooks;
 mod ledger;
 mod mapping_errors;
+mod matching;
 mod messy_exports;
 mod messy_input;
 mod nightly;

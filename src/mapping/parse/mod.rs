@@ -8,6 +8,7 @@ use std::path::Path;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
+mod matching;
 mod rule;
 mod shape;
 mod tables;
@@ -157,10 +158,11 @@ impl Parser<'_> {
             department: None,
             contact: None,
             match_by: MatchBy::None,
+            also_by: None,
         };
         // Where `[customer]` starts: the line for problems of the table as a whole.
         let mut customer_line = None;
-        let mut match_by = None;
+        let mut match_by = matching::MatchTable::default();
         for (key, value) in doc.iter() {
             let Some(table) = self.table(key, value) else {
                 continue;
@@ -223,7 +225,7 @@ impl Parser<'_> {
     fn finish(
         &mut self,
         mapping: &mut Mapping,
-        match_by: Option<(MatchBy, usize)>,
+        match_by: matching::MatchTable,
         customer_line: usize,
     ) {
         let column_of = |name: &str| {
@@ -256,20 +258,7 @@ impl Parser<'_> {
                 hint: Some("add `Name = \"<column holding the company name>\"`".into()),
             });
         }
-        mapping.match_by = match match_by {
-            Some((MatchBy::Field(field), line)) => {
-                if column_of(field).is_none() {
-                    self.problems.push(Problem {
-                        line: Some(line),
-                        message: format!("[match] by = \"{field}\", but [customer] does not map {field} to a column"),
-                        hint: Some(format!("map {field} in [customer], or choose another field to match by")),
-                    });
-                }
-                MatchBy::Field(field)
-            }
-            Some((MatchBy::None, _)) => MatchBy::None,
-            None if column_of("AccountNumber").is_some() => MatchBy::Field("AccountNumber"),
-            None => MatchBy::None,
-        };
+        let mapped = |name: &str| column_of(name).is_some();
+        (mapping.match_by, mapping.also_by) = self.match_settings(match_by, mapped);
     }
 }

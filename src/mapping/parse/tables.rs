@@ -1,5 +1,5 @@
 //! The tables of a mapping file other than the rules themselves: `[customer]`'s entries,
-//! `[department]`/`[contact]` with where their rows come from, `[match]`, the read options,
+//! `[department]`/`[contact]` with where their rows come from, the read options,
 //! and column names (one or a list).
 
 use toml::Spanned;
@@ -8,7 +8,7 @@ use toml::de::{DeTable, DeValue};
 use super::{CHILD_KEYS, Parser, encoding};
 use std::path::PathBuf;
 
-use crate::mapping::{ChildMap, HeaderRef, MATCH_FIELDS, MatchBy, Origin, Problem, Rule, suggest};
+use crate::mapping::{ChildMap, HeaderRef, Origin, Problem, Rule};
 use crate::read::ReadOptions;
 use ontime_api::Entity;
 
@@ -89,41 +89,6 @@ impl Parser<'_> {
             origin,
             rules,
         }
-    }
-
-    pub(super) fn match_table(&mut self, table: &DeTable<'_>) -> Option<(MatchBy, usize)> {
-        let mut found = None;
-        for (key, value) in table.iter() {
-            if key.get_ref() != "by" {
-                self.unknown_key("match", key, &["by"]);
-                continue;
-            }
-            let Some(by) = self.string(value, "by") else {
-                continue;
-            };
-            let line = self.line(value.span().start);
-            if by.eq_ignore_ascii_case("none") {
-                found = Some((MatchBy::None, line));
-            } else if let Some((field, _)) = MATCH_FIELDS.iter().find(|(f, _)| *f == by) {
-                found = Some((MatchBy::Field(field), line));
-            } else {
-                let names: Vec<&str> = MATCH_FIELDS
-                    .iter()
-                    .map(|(f, _)| *f)
-                    .chain(["none"])
-                    .collect();
-                let hint = match suggest(&by, names.iter().copied()) {
-                    Some(close) => format!("did you mean \"{close}\"?"),
-                    None => format!("use one of: {}", names.join(", ")),
-                };
-                self.problem(
-                    value.span().start,
-                    format!("[match] by = \"{by}\" is not a field customers can be matched by"),
-                    Some(hint),
-                );
-            }
-        }
-        found
     }
 
     pub(super) fn read_options(

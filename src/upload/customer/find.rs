@@ -1,11 +1,12 @@
-//! Finding a customer in OnTime: by the ledger's ID, else by a lookup on the match key —
-//! unless the account was empty when the run began — and checking that a record found by a
+//! Finding a customer in OnTime: by the ledger's ID, else among the records read in when the
+//! run chose to read them all ([`super::local`]), else by a lookup on the match key — unless
+//! the account was empty when the run began — and checking that a record found by a
 //! lookup really holds the value looked up (a server may match loosely, or ignore the filter).
 //! More than one match is a failure, never a guess.
 //!
 //! The run's first request is the unfiltered listing ([`Job::prove`]): it proves the address,
-//! company id and key before any customer is judged unchanged, and tells whether the account
-//! is empty. After a run that created customers into an empty account without looking them up,
+//! company id and key before any customer is judged unchanged, and its IDs tell whether the
+//! account is empty and how many records reading it all would take. After a run that created customers into an empty account without looking them up,
 //! one more listing ([`Job::others_appeared`]) tells whether anyone else created customers
 //! meanwhile.
 
@@ -23,6 +24,7 @@ use crate::upload::answer::{canonical_id, is_id_key};
 use crate::upload::client::{CallError, escape};
 use crate::upload::http::clip;
 use crate::upload::match_value;
+use crate::upload::matching::held;
 use crate::upload::progress::Wait;
 
 /// A lookup answering more customers than this for one value may be ignoring its filter.
@@ -57,6 +59,9 @@ impl Job {
         group: &Sending,
         pending: Option<&Entry>,
     ) -> Result<Option<(String, Json)>, Done> {
+        if let Some(found) = self.find_local(group, pending).await {
+            return found;
+        }
         let Some((filter, value)) = match_value(self.match_by, &group.draft) else {
             if pending.is_some() {
                 let message = "an earlier run sent this customer's create and never heard back, and there is no match key to check it: check OnTime for it, then remove its line from the ledger (or set [match] by)";
@@ -187,6 +192,7 @@ impl Job {
             )));
         };
         let _ = self.empty.set(ids.is_empty());
+        self.matching.listed(ids);
         Ok(())
     }
 
@@ -258,11 +264,7 @@ impl Job {
         let MatchBy::Field(field) = self.match_by else {
             return None;
         };
-        let held = match existing.get(field) {
-            Some(Json::String(text)) => text.trim().to_string(),
-            Some(Json::Null) | None => String::new(),
-            Some(other) => other.to_string(),
-        };
+        let held = held(existing, field);
         (held.to_lowercase() != value.trim().to_lowercase()).then(|| {
             format!(
                 "the lookup by {filter} \"{value}\" answered customer {id}, whose {field} is \"{held}\""

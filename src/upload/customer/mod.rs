@@ -19,8 +19,10 @@ use tokio_util::sync::CancellationToken;
 mod create;
 mod deactivate;
 mod done;
+mod duplicates;
 mod find;
 mod hash;
+mod local;
 mod mode;
 mod update;
 mod would;
@@ -71,7 +73,8 @@ enum Record {
     /// The ledger's ID and its copy of OnTime's record, which nobody changed since
     /// ([`crate::upload::fresh`]): merged and posted without a read.
     Copy(serde_json::Value),
-    /// A lookup, which fetched its record (checked to hold the match value).
+    /// A lookup, which fetched its record, or the records read in with the account (checked
+    /// to hold the match value).
     Found(serde_json::Value),
 }
 
@@ -117,6 +120,8 @@ pub(super) struct Job {
     /// The customers that may be posted over the ledger's copy of their record; none until
     /// set, before the first customer.
     fresh: OnceLock<Fresh>,
+    /// How customers are matched against the account ([`local`]).
+    matching: local::Matching,
 }
 
 impl Job {
@@ -152,6 +157,15 @@ impl Job {
             places: Arc::new(Semaphore::new(target.concurrency.get() as usize)),
             plan: Mutex::default(),
             fresh: OnceLock::new(),
+            matching: local::Matching::default(),
+        }
+    }
+
+    /// `[match] also_by`: the field a customer that the match key does not find is matched by.
+    pub(super) fn with_also_by(self, also_by: Option<&'static str>) -> Job {
+        Job {
+            matching: local::Matching::new(also_by),
+            ..self
         }
     }
 
@@ -328,18 +342,23 @@ impl Job {
             .filter(|e| !e.pending_create)
             .and_then(|e| e.customer_id.clone());
         if let Some(id) = known {
-            let record = self
-                .copy_of(&group.key)
-                .await
-                .map_or(Record::Ledger, Record::Copy);
+            // A record read in this run, else the ledger's copy when nobody changed it since,
+            // else a read.
+            let record = match self.read_in(group, &id) {
+                Some(record) => Record::Found(record),
+                None => self
+                    .copy_of(&group.key)
+                    .await
+                    .map_or(Record::Ledger, Record::Copy),
+            };
             return self.update(group, &id, hash, record).await;
         }
         match self.find(group, pending).await {
             Ok(Some((id, _))) if let Some(done) = self.found_exists(group, &id) => Ok(done),
             Ok(Some((id, record))) => self.update(group, &id, hash, Record::Found(record)).await,
             Ok(None) if !self.creates() => self.missing(group, pending.is_some()).await,
-            Ok(None) if self.intent == Intent::Preview => Ok(Done::Would(would::create(group))),
-            Ok(None) => self.create(group, hash).await,
+            Ok(None) if self.intent == Intent::Preview => Ok(self.would_create(group)),
+            Ok(None) => self.create_flagged(group, hash).await,
             Err(done) => Ok(done),
         }
     }

@@ -35,8 +35,10 @@ async fn import(base: &str, customers: usize) -> (Work, Run) {
     (work, run)
 }
 
-/// A server that ignores lookup filters: every lookup answers its one customer, "9999".
+/// A server that ignores lookup filters: every lookup answers its one customer, "9999". Its
+/// listing names more customers than the tests import, so that they are looked up one by one.
 async fn filter_ignoring_server() -> (String, std::sync::Arc<std::sync::atomic::AtomicU64>) {
+    use axum::extract::RawQuery;
     use axum::routing::{get, post};
     use std::sync::atomic::{AtomicU64, Ordering};
     let posts = std::sync::Arc::new(AtomicU64::new(0));
@@ -46,7 +48,13 @@ async fn filter_ignoring_server() -> (String, std::sync::Arc<std::sync::atomic::
     let router = axum::Router::new()
         .route(
             "/sites/acme/api/customers",
-            get(|| async { axum::Json(json!(["00000000-0000-0000-0000-000000000001"])) }),
+            get(|RawQuery(query): RawQuery| async move {
+                let one = "00000000-0000-0000-0000-000000000001";
+                match query {
+                    Some(_) => axum::Json(json!([one])),
+                    None => axum::Json(json!([one, "00000000-0000-0000-0000-000000000002"])),
+                }
+            }),
         )
         .route(
             "/sites/acme/api/customers/{id}",

@@ -94,6 +94,8 @@ async fn ambiguous_matches_fail_naming_the_ids() {
         e.sb.insert_customer(json!({"Name": "One", "AccountNumber": "1002"}));
     let b =
         e.sb.insert_customer(json!({"Name": "Two", "AccountNumber": "1002"}));
+    // Three customers in OnTime for the three of the input: looked up one by one.
+    e.sb.insert_customer(json!({"Name": "Three", "AccountNumber": "9"}));
     e.input(&customers_csv(3));
     let run = e.run(&[]).await;
     assert_eq!(run.code, 1, "{}", run.stderr);
