@@ -42,6 +42,8 @@ pub(super) struct Estimate {
     /// The listing after creating into an empty account, which checks that nobody else created
     /// customers meanwhile (README, "The empty-account shortcut"): 1 or 0.
     pub check: u64,
+    /// Change queries that let updates go over the ledger's copy without a read.
+    pub queries: u64,
 }
 
 impl Estimate {
@@ -85,8 +87,18 @@ impl Estimate {
         }
     }
 
+    /// Less a read for each update over the ledger's copy, plus the change queries.
+    pub(super) fn with_copies(self, copies: Copies) -> Estimate {
+        Estimate {
+            fetches: self.fetches.saturating_sub(copies.covered),
+            queries: copies.queries,
+            ..self
+        }
+    }
+
     pub(super) fn total(&self) -> u64 {
-        self.lookups
+        self.queries
+            + self.lookups
             + self.reads
             + self.fetches
             + self.creates
@@ -145,6 +157,13 @@ impl Estimate {
                 ", 1 listing to check nobody else created customers meanwhile"
             );
         }
+        if self.queries > 0 {
+            let _ = write!(
+                out,
+                ", {} change queries (nobody else changed the ledger's copies)",
+                self.queries
+            );
+        }
         let _ = writeln!(out, "; about {} at --rate {rate}", duration(seconds));
         let left = |count: Option<u64>, reset: &Option<String>, when: &str| match (count, reset) {
             (Some(count), Some(reset)) => format!("{count} {when} (resets {reset})"),
@@ -179,13 +198,17 @@ impl Estimate {
     }
 }
 
-/// What the ledger and the customers tell before the first request: how many customers, how
-/// many of them the ledger knows by ID, and the children the others post one by one.
+/// What the ledger and the customers tell before the first request: how many customers are to
+/// be sent (those the ledger judges `unchanged` send nothing), how many of them the ledger knows
+/// by ID, the children the others post one by one, and what the ledger's `copies` of changed
+/// customers save ([`Copies`]).
 pub(super) fn known(
     groups: &[CustomerGroup],
     known: &HashMap<String, Entry>,
     children: Children,
-) -> (u64, u64, u64) {
+    unchanged: u64,
+    copies: &[super::fresh::Candidate],
+) -> ((u64, u64, u64), Copies) {
     let ledgered = |group: &&CustomerGroup| {
         known
             .get(&group.key)
@@ -200,7 +223,26 @@ pub(super) fn known(
             .sum(),
         _ => 0,
     };
-    (groups.len() as u64, count, separate)
+    let sent = (groups.len() as u64).saturating_sub(unchanged);
+    (
+        (sent, count.saturating_sub(unchanged), separate),
+        Copies::of(copies),
+    )
+}
+
+/// The updates that need no read, since the ledger holds OnTime's last answer for them, and
+/// the change queries that make sure nobody else changed them since.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Copies {
+    pub queries: u64,
+    pub covered: u64,
+}
+
+impl Copies {
+    fn of(candidates: &[super::fresh::Candidate]) -> Copies {
+        let (queries, covered) = super::fresh::queries(candidates);
+        Copies { queries, covered }
+    }
 }
 
 /// After the first request: says the estimate and, for a run that writes on a terminal above
@@ -210,9 +252,14 @@ pub(super) async fn before_sending(
     client: &Client,
     target: &Target,
     intent: Intent,
-    ((customers, ledgered, children), strategy): ((u64, u64, u64), Strategy),
+    (((customers, ledgered, children), copies), strategy): (((u64, u64, u64), Copies), Strategy),
 ) -> bool {
     let estimate = Estimate::new(customers, ledgered, children, strategy, intent);
+    let estimate = match strategy {
+        // Every record read in: the changed customers are merged over those.
+        Strategy::ReadAll { .. } => estimate,
+        _ => estimate.with_copies(copies),
+    };
     let quota = client.quota();
     eprint!(
         "{}",

@@ -114,6 +114,17 @@ impl Fresh {
     }
 }
 
+/// The change queries [`Fresh::plan`] sends for `candidates`, and how many customers they
+/// cover (those that then need no read, unless changed since).
+pub(crate) fn queries(candidates: &[Candidate]) -> (u64, u64) {
+    let mut sorted: Vec<Candidate> = candidates.to_vec();
+    sorted.sort_by_key(|c| c.at);
+    buckets(&sorted)
+        .iter()
+        .filter(|bucket| bucket.len() >= 2)
+        .fold((0, 0), |(q, c), bucket| (q + 1, c + bucket.len() as u64))
+}
+
 /// `candidates` (sorted by time) in runs spanning at most [`SPAN`] seconds.
 fn buckets(candidates: &[Candidate]) -> Vec<&[Candidate]> {
     let mut buckets = Vec::new();

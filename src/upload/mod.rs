@@ -161,11 +161,11 @@ pub(crate) async fn run(
     // both, since `intake` is its child.
     let intake = stopping.child_token();
     let (decisions, writer) = report_task(report, &client);
-    let counts = estimate::known(&groups, &known, target.children);
-    let copies = match intent {
-        Intent::Write => customer::with_copies(&groups, &known, target),
-        Intent::Preview => Vec::new(),
-    };
+    let (unchanged, mut copies) = customer::judge(&groups, &known, target);
+    if intent == Intent::Preview {
+        copies.clear();
+    }
+    let counts = estimate::known(&groups, &known, target.children, unchanged, &copies);
     let job = Arc::new(
         customer::Job::new(
             Arc::clone(&client),

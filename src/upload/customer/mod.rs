@@ -407,35 +407,45 @@ impl Job {
     }
 }
 
-/// The customers whose input changed since the ledger's last success and whose record the
-/// ledger holds as OnTime answered it: the candidates for an update without a read.
-pub(super) fn with_copies(
+/// What the ledger tells of the customers before the first request: how many it judges
+/// unchanged (nothing is sent for them), and those changed whose record it holds as OnTime
+/// answered it (the candidates for an update without a read; none with `--read-first`).
+pub(super) fn judge(
     groups: &[CustomerGroup],
     known: &HashMap<String, Entry>,
     target: &Target,
-) -> Vec<Candidate> {
-    if target.read_first || target.full {
-        return Vec::new();
+) -> (u64, Vec<Candidate>) {
+    let (mut unchanged, mut copies) = (0, Vec::new());
+    if target.full {
+        return (unchanged, copies);
     }
-    groups
-        .iter()
-        .filter_map(|group| {
-            let entry = known.get(&group.key)?;
-            let sent = entry.sent_hash.as_deref()?;
-            if entry.pending_create || entry.last_status == "failed" {
-                return None;
-            }
-            let at = chrono::DateTime::parse_from_rfc3339(entry.copy_at.as_deref()?).ok()?;
-            let body = group.draft.to_json_bytes();
-            let hash = hash::change_hash(&body, &group.defaulted);
-            if hash::unchanged_since(sent, &hash, &body, &group.defaulted) {
-                return None;
-            }
-            Some(Candidate {
+    for group in groups {
+        let Some(entry) = known.get(&group.key) else {
+            continue;
+        };
+        let Some(sent) = entry.sent_hash.as_deref() else {
+            continue;
+        };
+        if entry.pending_create || entry.last_status == "failed" {
+            continue;
+        }
+        let body = group.draft.to_json_bytes();
+        let hash = hash::change_hash(&body, &group.defaulted);
+        if hash::unchanged_since(sent, &hash, &body, &group.defaulted) {
+            unchanged += 1;
+            continue;
+        }
+        let at = entry
+            .copy_at
+            .as_deref()
+            .map(chrono::DateTime::parse_from_rfc3339);
+        if let (false, Some(Ok(at)), Some(id)) = (target.read_first, at, &entry.customer_id) {
+            copies.push(Candidate {
                 key: group.key.clone(),
-                id: entry.customer_id.clone()?,
+                id: id.clone(),
                 at: at.with_timezone(&chrono::Utc),
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    (unchanged, copies)
 }

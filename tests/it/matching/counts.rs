@@ -208,8 +208,8 @@ async fn customers_the_ledger_knows_update_from_the_records_read_in() {
     );
     assert_eq!(
         estimated(&run.stderr),
-        5 + 20 + 5,
-        "reads, creates, up to an update each known"
+        5 + 20 + 2,
+        "reads, creates, an update each changed"
     );
     read_once(&e);
     assert_eq!(e.report()[0], "2,updated,1,updated: Name");

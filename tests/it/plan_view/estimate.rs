@@ -97,7 +97,7 @@ async fn a_rerun_counts_the_customers_the_ledger_knows_as_updates() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr.contains(
-            "estimate: about 12 requests for 6 customers: 2 lookups, 2 creates, up to 4 updates, 4 records fetched by the ledger's ID;"
+            "estimate: about 9 requests for 6 customers: 2 lookups, 2 creates, up to 4 updates, 0 records fetched by the ledger's ID, 1 change queries (nobody else changed the ledger's copies);"
         ),
         "{}",
         run.stderr
