@@ -65,6 +65,9 @@ pub enum Command {
     /// Write a starter mapping file for a spreadsheet, each line with its evidence; review it,
     /// then check it with --dry-run.
     Init(InitArgs),
+    /// Back up every OnTime customer, with its departments and contacts, to a .xlsx or .csv
+    /// file that `mappings/export.toml` imports back. Costs 1 + one request per customer.
+    Export(ExportArgs),
     /// Print a shell completion script for bash, zsh, fish, powershell or elvish to stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout: `ontime-import manpage > ontime-import.1`.
@@ -104,6 +107,90 @@ pub struct InitArgs {
     #[arg(long)]
     pub force: bool,
 }
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXPORT_AFTER_HELP)]
+pub struct ExportArgs {
+    /// The file to write: `.xlsx` (a workbook) or `.csv`. Written only once every customer is
+    /// read; until then what was read is kept in FILE.partial, which a rerun goes on from.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    /// Read without asking, however many requests the export is estimated to take.
+    #[arg(long)]
+    pub yes: bool,
+
+    /// The OnTime company id: the {company-id} in https://secure.ontime360.com/sites/{company-id}/.
+    #[arg(long, env = "ONTIME_COMPANY_ID", value_name = "ID")]
+    pub company_id: Option<String>,
+
+    /// The OnTime API key. Prefer the ONTIME_API_KEY environment variable.
+    #[arg(
+        long,
+        env = "ONTIME_API_KEY",
+        hide_env_values = true,
+        value_name = "KEY"
+    )]
+    pub api_key: Option<String>,
+
+    /// The service address. Must be https, except on a loopback address.
+    #[arg(
+        long,
+        env = "ONTIME_BASE_URL",
+        default_value = "https://secure.ontime360.com",
+        value_name = "URL"
+    )]
+    pub base_url: String,
+
+    /// Requests per second. Default 1 (the vendor's advice).
+    #[arg(long, default_value = "1", value_name = "N")]
+    pub rate: NonZeroU32,
+
+    /// Requests in flight at once.
+    #[arg(long, default_value = "4", value_name = "N")]
+    pub concurrency: NonZeroU32,
+
+    /// Seconds to wait for one answer.
+    #[arg(long, default_value = "30", value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: std::time::Duration,
+
+    /// Attempts after the first, for connection errors, 5xx answers and 429 with Retry-After.
+    #[arg(long, default_value = "5", value_name = "N")]
+    pub retries: u32,
+
+    /// Stop (exit 3) after sending N requests in this run; a rerun goes on.
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+
+    /// Stop (exit 3) before the remaining daily quota falls below N; a rerun goes on.
+    #[arg(long, value_name = "N")]
+    pub reserve: Option<u64>,
+
+    /// More log output (-v, -vv, -vvv).
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors, warnings and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+const EXPORT_AFTER_HELP: &str = "\
+Exit codes:
+  0    every customer exported: FILE written
+  1    some customers could not be read: FILE not written; a rerun reads them
+  2    the export could not start (arguments, key, address, FILE.partial of another export)
+  3    stopped early (quota, --max-requests, --reserve, OnTime down): a rerun goes on
+  130  interrupted (Ctrl-C): a rerun goes on
+
+Restore: ontime-import FILE -m mappings/export.toml --mode update-only
+
+Example:
+  ONTIME_API_KEY=... ontime-import export -o backup.xlsx --company-id acme";
 
 #[derive(Debug, clap::Args)]
 pub struct CompletionsArgs {

@@ -262,19 +262,29 @@ fn endpoint(args: &ImportArgs) -> Result<Endpoint, SettingsError> {
     if args.sandbox {
         return Ok(Endpoint::Sandbox);
     }
-    let key = args
-        .api_key
-        .clone()
-        .filter(|k| !k.trim().is_empty())
-        .ok_or_else(|| {
-            SettingsError::Usage(
-                "no API key: set the ONTIME_API_KEY environment variable (or pass --api-key)\n\
-             hint: an OnTime administrator creates keys under Settings > API; to try the tool \
-             without an account, add --sandbox, or --dry-run to only check the input"
-                    .into(),
-            )
-        })?;
-    let company_id = args.company_id.clone().filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+    remote(
+        args.api_key.as_deref(),
+        args.company_id.as_deref(),
+        &args.base_url,
+        "; to try the tool without an account, add --sandbox, or --dry-run to only check the input",
+    )
+}
+
+/// The OnTime account at `base_url`, with its key and company id checked; `no_key_hint` ends the
+/// hint of a missing key (what else the command could do without one).
+pub(crate) fn remote(
+    api_key: Option<&str>,
+    company_id: Option<&str>,
+    base_url: &str,
+    no_key_hint: &str,
+) -> Result<Endpoint, SettingsError> {
+    let key = api_key.filter(|k| !k.trim().is_empty()).ok_or_else(|| {
+        SettingsError::Usage(format!(
+            "no API key: set the ONTIME_API_KEY environment variable (or pass --api-key)\n\
+             hint: an OnTime administrator creates keys under Settings > API{no_key_hint}"
+        ))
+    })?;
+    let company_id = company_id.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
         SettingsError::Usage(
             "no company id: set ONTIME_COMPANY_ID (or pass --company-id)\n\
              hint: it is the {company-id} in your address https://secure.ontime360.com/sites/{company-id}/"
@@ -293,7 +303,7 @@ fn endpoint(args: &ImportArgs) -> Result<Endpoint, SettingsError> {
                 .into(),
         ));
     }
-    let base = parse_base_url(&args.base_url)?;
+    let base = parse_base_url(base_url)?;
     Ok(Endpoint::Remote {
         base,
         company_id: company_id.trim().to_string(),
