@@ -83,12 +83,16 @@ pub(super) fn incomplete(
             let _ = writeln!(out, "  … and {} more", reads.failed.len() - NAMED);
         }
     }
-    let _ = writeln!(
-        out,
-        "the customers read are kept in {}: run the same command again and it reads only the {} left",
-        shown(&journal.path().display().to_string()),
-        ids.len() - have
-    );
+    if have > 0 {
+        let _ = writeln!(
+            out,
+            "the customers read are kept in {}: run the same command again and it reads only the {} left",
+            shown(&journal.path().display().to_string()),
+            ids.len() - have
+        );
+    } else {
+        let _ = writeln!(out, "run the same command again to export");
+    }
     out
 }
 

@@ -156,6 +156,16 @@ impl Journal {
     pub(super) fn remove(self) -> io::Result<()> {
         std::fs::remove_file(&self.path)
     }
+
+    /// Closes the journal of an export that did not finish: kept if it holds a record, else
+    /// removed (a run that read nothing leaves nothing behind).
+    pub(super) fn close(self) {
+        if self.records.is_empty()
+            && let Err(error) = self.remove()
+        {
+            tracing::warn!("cannot remove the empty export journal: {error}");
+        }
+    }
 }
 
 #[cfg(test)]

@@ -117,12 +117,15 @@ impl Export {
         .map_err(|e| RunError::Upload(upload::Error::Client(e)))?;
         let ids = match read::list(&client).await {
             Ok(ids) => ids,
-            Err(Unlisted::Stopped(stop)) => {
-                eprintln!("error: {}", done::reason(&stop));
-                return Ok(stop.exit_code());
-            }
-            Err(Unlisted::Failed(cause)) => {
-                return Err(upload::Error::Unproven { site, cause }.into());
+            Err(unlisted) => {
+                journal.close();
+                return match unlisted {
+                    Unlisted::Stopped(stop) => {
+                        eprintln!("error: {}", done::reason(&stop));
+                        Ok(stop.exit_code())
+                    }
+                    Unlisted::Failed(cause) => Err(upload::Error::Unproven { site, cause }.into()),
+                };
             }
         };
         let todo: Vec<String> = ids
@@ -133,7 +136,7 @@ impl Export {
         let total = 1 + todo.len() as u64;
         let cost = done::cost(ids.len(), todo.len(), journal.path());
         if !upload::say_cost(&client, &self.target, &cost, total).await {
-            return Ok(self.end(&client, &journal, &ids, &read::Reads::default()));
+            return Ok(self.end(&client, journal, &ids, &read::Reads::default()));
         }
         let concurrency = self.target.concurrency.get() as usize;
         let reads =
@@ -145,7 +148,7 @@ impl Export {
         if ids.iter().all(|id| journal.records.contains_key(id)) {
             return Ok(self.finish(&client, journal, &ids, &reads));
         }
-        Ok(self.end(&client, &journal, &ids, &reads))
+        Ok(self.end(&client, journal, &ids, &reads))
     }
 
     /// Every listed customer is read: FILE written whole, the journal removed, the summary.
@@ -181,13 +184,14 @@ impl Export {
 
     /// The export stopped or some reads failed: FILE is not written; what was read stays in
     /// the journal for the next run.
-    fn end(&self, client: &Client, journal: &Journal, ids: &[String], reads: &read::Reads) -> u8 {
+    fn end(&self, client: &Client, journal: Journal, ids: &[String], reads: &read::Reads) -> u8 {
         let stop = client.stop_reason();
         eprint!(
             "{}",
-            done::incomplete(&self.output, journal, ids, reads, stop.as_ref())
+            done::incomplete(&self.output, &journal, ids, reads, stop.as_ref())
         );
         eprint!("{}", done::requests(client));
+        journal.close();
         match stop {
             Some(stop) => stop.exit_code(),
             None => 1,
