@@ -35,9 +35,7 @@ pub(super) fn cost(listed: usize, todo: usize, journal: &Path) -> String {
 
 /// Why the export stopped, as a sentence.
 pub(super) fn reason(stop: &Stop) -> String {
-    stop.message()
-        .trim_start_matches("not sent: ")
-        .to_string()
+    stop.message().trim_start_matches("not sent: ").to_string()
 }
 
 /// The end of a complete export.

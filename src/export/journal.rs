@@ -112,7 +112,10 @@ impl Journal {
         if header["site"] != site {
             return Err(JournalError::OtherSite {
                 path: self.path.clone(),
-                theirs: header["site"].as_str().unwrap_or("another site").to_string(),
+                theirs: header["site"]
+                    .as_str()
+                    .unwrap_or("another site")
+                    .to_string(),
                 ours: site.to_string(),
             });
         }

@@ -108,13 +108,20 @@ impl Layout {
         }
         let list = |name: &str| record.get(name).and_then(Json::as_array).cloned();
         let (departments, contacts) = (list("Departments"), list("Contacts"));
-        let (departments, contacts) = (departments.unwrap_or_default(), contacts.unwrap_or_default());
+        let (departments, contacts) = (
+            departments.unwrap_or_default(),
+            contacts.unwrap_or_default(),
+        );
         let count = departments.len().max(contacts.len()).max(1);
         let mut rows = Vec::with_capacity(count);
         for index in 0..count {
             let mut row = customer.clone();
             for (header, list, property) in CHILD_COLUMNS {
-                let items = if list == "Departments" { &departments } else { &contacts };
+                let items = if list == "Departments" {
+                    &departments
+                } else {
+                    &contacts
+                };
                 let value = items.get(index).and_then(|item| item.get(property));
                 row.push(self.child_cell(value, list, property, &label, header));
             }
@@ -153,7 +160,9 @@ impl Layout {
             Some(Json::Array(items)) if items.is_empty() => return Cell::Empty,
             Some(Json::Bool(b)) => Cell::Bool(*b),
             Some(Json::Number(n)) => n.as_f64().map_or(Cell::Text(n.to_string()), Cell::Number),
-            Some(Json::Array(items)) => Cell::Text(items.iter().map(plain).collect::<Vec<_>>().join(";")),
+            Some(Json::Array(items)) => {
+                Cell::Text(items.iter().map(plain).collect::<Vec<_>>().join(";"))
+            }
             Some(other) => Cell::Text(plain(other)),
         };
         let cell = match self.format {
@@ -240,10 +249,16 @@ mod tests {
             let column = headers.iter().position(|h| *h == header).expect(header);
             csv_text(&rows[row][column])
         };
-        assert_eq!((at(2, "ID"), at(2, "AccountNumber")), ("c1".into(), "007".into()));
+        assert_eq!(
+            (at(2, "ID"), at(2, "AccountNumber")),
+            ("c1".into(), "007".into())
+        );
         assert_eq!(at(0, "BillingAdjustmentPercentage"), "1.1250");
         assert_eq!(at(1, "Inactive"), "false");
-        assert_eq!((at(2, "Department Name"), at(2, "Contact Name")), ("C".into(), String::new()));
+        assert_eq!(
+            (at(2, "Department Name"), at(2, "Contact Name")),
+            ("C".into(), String::new())
+        );
         assert_eq!(at(0, "Contact Email"), "ann@x.com");
         assert!(layout.unfaithful.is_empty(), "{:?}", layout.unfaithful);
     }
@@ -262,7 +277,17 @@ mod tests {
 
     #[test]
     fn numbers_in_csv_read_back_as_they_were() {
-        for n in [0.0, -5.0, 12.5, 1.125, 0.125, 1234.5, 1_234_567.0, -0.001, 99.999] {
+        for n in [
+            0.0,
+            -5.0,
+            12.5,
+            1.125,
+            0.125,
+            1234.5,
+            1_234_567.0,
+            -0.001,
+            99.999,
+        ] {
             let text = csv_text(&Cell::Number(n));
             let read = crate::mapping::number::parse(&text);
             assert_eq!(read, Ok(n), "{n} written {text}");

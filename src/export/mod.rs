@@ -24,7 +24,7 @@ use crate::cli::{Children, ExportArgs, WriteMode};
 use crate::error::RunError;
 use crate::ledger::Site;
 use crate::settings::{self, ApiKey, Endpoint, SettingsError, Target};
-use crate::upload::{self, Client, Stop};
+use crate::upload::{self, Client};
 use journal::Journal;
 use layout::Format;
 use read::Unlisted;
@@ -66,7 +66,9 @@ impl Export {
             key,
         } = endpoint.clone()
         else {
-            return Err(SettingsError::Usage("export needs an OnTime account".into()));
+            return Err(SettingsError::Usage(
+                "export needs an OnTime account".into(),
+            ));
         };
         let target = Target {
             endpoint,
@@ -96,6 +98,11 @@ impl Export {
     }
 
     async fn run(self) -> Result<u8, RunError> {
+        // Found now, not after every customer's read has been spent.
+        crate::report::probe(&self.output).map_err(|cause| RunError::Refused {
+            message: format!("cannot write {}: {cause}", self.output.display()),
+            hint: None,
+        })?;
         let site = Site::new(&self.base, &self.company).to_string();
         let mut journal =
             Journal::open(&journal::path_for(&self.output), &site).map_err(|error| {
@@ -139,12 +146,15 @@ impl Export {
             return Ok(self.end(&client, journal, &ids, &read::Reads::default()));
         }
         let concurrency = self.target.concurrency.get() as usize;
-        let reads =
-            read::read_all(&client, &mut journal, todo, concurrency, &interrupted, self.quiet)
-                .await;
-        if interrupted.is_cancelled() && client.stop_reason().is_none() {
-            client.stop(Stop::Interrupted);
-        }
+        let reads = read::read_all(
+            &client,
+            &mut journal,
+            todo,
+            concurrency,
+            &interrupted,
+            self.quiet,
+        )
+        .await;
         if ids.iter().all(|id| journal.records.contains_key(id)) {
             return Ok(self.finish(&client, journal, &ids, &reads));
         }

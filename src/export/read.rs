@@ -69,9 +69,9 @@ pub(super) struct Reads {
     pub failed: Vec<(String, String)>,
 }
 
-/// Reads `ids` into `journal`, `concurrency` at a time, until done, stopped by the client
-/// (quota, budget, reserve, a journal that cannot be written) or `interrupted` (no new reads;
-/// those in flight end). `quiet` or a stderr that is no terminal: no progress bar.
+/// Reads `ids` into `journal`, `concurrency` at a time, until done or stopped: by the client
+/// (quota, budget, reserve, a journal that cannot be written) or by `interrupted`, which stops
+/// the client (no new reads; those in flight are answered and kept). `quiet` or a stderr that is no terminal: no progress bar.
 pub(super) async fn read_all(
     client: &Client,
     journal: &mut Journal,
@@ -82,16 +82,26 @@ pub(super) async fn read_all(
 ) -> Reads {
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| progress(ids.len() as u64));
     let mut reads = Reads::default();
-    let stopping = interrupted.clone();
     let mut answers = futures::stream::iter(ids)
-        .take_until(Box::pin(async move { stopping.cancelled().await }))
         .map(|id| async move {
             let answer = client.get(&format!("api/customers/{}", escape(&id))).await;
             (id, answer)
         })
         .buffer_unordered(concurrency);
-    while let Some((id, answer)) = answers.next().await {
-        match answer.map_err(|e| e.to_string()).and_then(|r| the_one(&id, r)) {
+    loop {
+        let next = tokio::select! {
+            next = answers.next() => next,
+            // Reads not sent yet are not sent; those on their way are answered and kept.
+            () = interrupted.cancelled(), if !client.is_stopping() => {
+                client.stop(Stop::Interrupted);
+                continue;
+            }
+        };
+        let Some((id, answer)) = next else { break };
+        match answer
+            .map_err(|e| e.to_string())
+            .and_then(|r| the_one(&id, r))
+        {
             Ok(record) => {
                 if let Err(error) = journal.add(&id, record) {
                     client.stop(Stop::Output {

@@ -31,9 +31,9 @@ use tokio_util::sync::CancellationToken;
 
 pub(crate) use answer::canonical_id;
 pub(crate) use client::Client;
+pub(crate) use error::{Error, Failed};
 pub(crate) use estimate::say_cost;
 pub(crate) use http::escape;
-pub(crate) use error::{Error, Failed};
 
 use crate::group::CustomerGroup;
 use crate::ledger::{Entry, Ledger, Lock, Site};

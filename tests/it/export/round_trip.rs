@@ -23,8 +23,9 @@ async fn the_sample_exported_and_imported_back_is_all_unchanged() {
         let run = export(&e, file, &[]).await;
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert!(
-            run.stderr
-                .contains(&format!("exported {customers} customers (58 rows) to {file}")),
+            run.stderr.contains(&format!(
+                "exported {customers} customers (58 rows) to {file}"
+            )),
             "{}",
             run.stderr
         );
@@ -88,7 +89,10 @@ async fn awkward_values_come_back_exactly() {
         .find(|r| at(*r, "AccountNumber") == "00721")
         .unwrap();
     let bytes = std::fs::read(e.work.path("awkward.csv")).unwrap();
-    assert!(bytes.starts_with("\u{feff}ID,".as_bytes()), "a byte-order mark, then the ID");
+    assert!(
+        bytes.starts_with("\u{feff}ID,".as_bytes()),
+        "a byte-order mark, then the ID"
+    );
     assert_eq!(at(zurich, "PostalCode"), "02134");
     assert_eq!(at(zurich, "BillingAdjustmentPercentage"), "1.1250");
     assert_eq!(at(zurich + 2, "Department Name"), "0042");
