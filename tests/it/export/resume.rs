@@ -161,7 +161,9 @@ async fn an_interrupted_export_keeps_what_it_read_and_goes_on() {
     twenty_customers(&e);
     let mut args: Vec<String> = vec!["export".into(), "-o".into(), "backup.xlsx".into()];
     // Slow enough for the interrupt to come before the end: 20 reads at 2 a second.
-    let target = super::target(&e).join(" ").replace("--rate 500", "--rate 2");
+    let target = super::target(&e)
+        .join(" ")
+        .replace("--rate 500", "--rate 2");
     args.extend(target.split(' ').map(String::from));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut child = tokio::process::Command::from(e.work.command(&args))
@@ -181,7 +183,11 @@ async fn an_interrupted_export_keeps_what_it_read_and_goes_on() {
     let read = seen(&e, READ);
     assert!((2..20).contains(&read), "{read} reads");
     let partial = std::fs::read_to_string(e.work.path("backup.xlsx.partial")).unwrap();
-    assert_eq!(partial.lines().count() as u64, 1 + read, "every read answered is kept");
+    assert_eq!(
+        partial.lines().count() as u64,
+        1 + read,
+        "every read answered is kept"
+    );
     let rest = export(&e, "backup.xlsx", &[]).await;
     assert_eq!(rest.code, 0, "{}", rest.stderr);
     assert_eq!(seen(&e, READ), 20, "none read twice");

@@ -126,3 +126,62 @@ async fn customers_an_import_could_not_restore_as_they_are_are_named() {
     assert_eq!(e.posts() - posts, 1, "only the padded name: {report:#?}");
     assert_eq!(e.sb.customers().len(), 4, "nothing created: {report:#?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_puts_back_what_was_changed_since_and_creates_nothing() {
+    let e = env_default().await;
+    let id = e.sb.insert_customer(json!({
+        "Name": "Acme", "AccountNumber": "0100", "Phone": "617-555-0100",
+        "Contacts": [{"Name": "Ann", "Email": "ann@acme.example", "Phone": "617-555-0199"}]
+    }));
+    e.sb.insert_customer(json!({"Name": "Kept", "AccountNumber": "0200"}));
+    let run = export(&e, "backup.csv", &[]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // A bad import since: a name and a phone overwritten, a contact's phone and name too.
+    let mut changed = e.customer("0100");
+    changed["Name"] = json!("ACME (wrong)");
+    changed["Phone"] = json!("000");
+    changed["Contacts"][0]["Name"] = json!("Ann (wrong)");
+    changed["Contacts"][0]["Phone"] = json!("999");
+    e.sb.insert_customer(changed);
+    e.work.write("export.toml", super::export_mapping());
+    let path = e.work.path("backup.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // A customer the backup has and OnTime does not (a backup of another account, say).
+    let mut stranger = vec![""; 36];
+    (stranger[0], stranger[1], stranger[13]) = ("new-id", "Stranger", "0300");
+    std::fs::write(&path, format!("{text}{}\n", stranger.join(","))).unwrap();
+    let posts = e.posts();
+    let restore = ["backup.csv", "-m", "export.toml", "--mode", "update-only"];
+    let mut args: Vec<String> = restore.iter().map(|s| s.to_string()).collect();
+    args.extend(["--state".into(), "restore.db".into()]);
+    args.extend(super::target(&e));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = e.work.run_async(&args, &[("ONTIME_API_KEY", &e.key)]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = crate::util::brief(&e.work.report("backup.csv.report.csv"));
+    let statuses: Vec<&str> = report
+        .iter()
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["updated", "unchanged", "skipped_missing"],
+        "{report:#?}"
+    );
+    assert_eq!(e.posts() - posts, 1, "the one update");
+    let restored = e.customer("0100");
+    assert_eq!(restored["ID"], id);
+    assert_eq!(
+        (&restored["Name"], &restored["Phone"]),
+        (&json!("Acme"), &json!("617-555-0100"))
+    );
+    // The contact is found by its email, and put back whole.
+    let contact = &restored["Contacts"][0];
+    assert_eq!(
+        (&contact["Name"], &contact["Phone"]),
+        (&json!("Ann"), &json!("617-555-0199"))
+    );
+    assert_eq!(restored["Contacts"].as_array().unwrap().len(), 1);
+    assert_eq!(e.sb.customers().len(), 2, "nothing created");
+}
