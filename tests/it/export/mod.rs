@@ -4,6 +4,7 @@
 //! on without reading again what it has; what it says is snapshotted.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
+mod failures;
 mod resume;
 mod round_trip;
 
