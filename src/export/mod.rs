@@ -140,9 +140,10 @@ impl Export {
             .filter(|id| !journal.records.contains_key(*id))
             .cloned()
             .collect();
-        let total = 1 + todo.len() as u64;
+        // The listing is spent already, and the quota told is what is left after it.
+        let to_send = todo.len() as u64;
         let cost = done::cost(ids.len(), todo.len(), journal.path());
-        if !upload::say_cost(&client, &self.target, &cost, total).await {
+        if !upload::say_cost(&client, &self.target, &cost, to_send).await {
             return Ok(self.end(&client, journal, &ids, &read::Reads::default()));
         }
         let concurrency = self.target.concurrency.get() as usize;

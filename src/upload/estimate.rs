@@ -211,8 +211,8 @@ fn quota_left(quota: &Quota, reserve: Option<u64>) -> String {
 }
 
 /// The cost of another command that spends requests (the export), after its first answer told
-/// the quota: `cost` as it words it, the time `total` requests take at `--rate`, the quota
-/// left, and a warning when that is short; then, on a terminal and without `--yes`, the same
+/// the quota: `cost` as it words it, the time the `total` requests it has still to send take at
+/// `--rate`, the quota left, and a warning when that is short; then, on a terminal and without `--yes`, the same
 /// question as a run's above [`ASK_ABOVE`] requests or the quota left. `false` when the answer
 /// is no (the client is then stopped: [`Stop::Declined`]).
 pub(crate) async fn say_cost(client: &Client, target: &Target, cost: &str, total: u64) -> bool {
