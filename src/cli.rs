@@ -65,6 +65,9 @@ pub enum Command {
     /// Write a starter mapping file for a spreadsheet, each line with its evidence; review it,
     /// then check it with --dry-run.
     Init(InitArgs),
+    /// Back up every OnTime customer, with its departments and contacts, to a .xlsx or .csv
+    /// file that `mappings/export.toml` imports back. Costs 1 + one request per customer.
+    Export(ExportArgs),
     /// Print a shell completion script for bash, zsh, fish, powershell or elvish to stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) to stdout: `ontime-import manpage > ontime-import.1`.
@@ -119,6 +122,10 @@ pub struct UndoArgs {
     #[command(flatten)]
     pub service: ServiceArgs,
 
+    /// The ledger that recorded the run. Default: `.ontime-import.db` in the current folder.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+
     /// More log output (-v, -vv, -vvv).
     #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
     pub verbose: u8,
@@ -161,6 +168,43 @@ pub struct InitArgs {
     #[arg(long)]
     pub force: bool,
 }
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = EXPORT_AFTER_HELP)]
+pub struct ExportArgs {
+    /// The file to write: `.xlsx` (a workbook) or `.csv`. Written only once every customer is
+    /// read; until then what was read is kept in FILE.partial, which a rerun goes on from.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+
+    #[command(flatten)]
+    pub service: ServiceArgs,
+
+    /// More log output (-v, -vv, -vvv).
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors, warnings and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+const EXPORT_AFTER_HELP: &str = "\
+Exit codes:
+  0    every customer exported: FILE written
+  1    some customers could not be read: FILE not written; a rerun reads them
+  2    the export could not start (arguments, key, address, FILE.partial of another export)
+  3    stopped early (quota, --max-requests, --reserve, OnTime down): a rerun goes on
+  130  interrupted (Ctrl-C): a rerun goes on
+
+Restore: ontime-import FILE -m mappings/export.toml --mode update-only
+
+Example:
+  ONTIME_API_KEY=... ontime-import export -o backup.xlsx --company-id acme";
 
 #[derive(Debug, clap::Args)]
 pub struct CompletionsArgs {
@@ -226,12 +270,6 @@ pub struct ServiceArgs {
     /// input is not a terminal (cron) never asks.
     #[arg(long)]
     pub yes: bool,
-
-    /// The ledger (SQLite) that makes reruns resume and skip unchanged customers; its entries
-    /// count only for the base URL and company id they were sent to. Default:
-    /// `.ontime-import.db` beside INPUT (in the current folder for commands without one).
-    #[arg(long, value_name = "FILE")]
-    pub state: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -280,6 +318,12 @@ pub struct ImportArgs {
 
     #[command(flatten)]
     pub service: ServiceArgs,
+
+    /// The ledger (SQLite) that makes reruns resume and skip unchanged customers; its entries
+    /// count only for the base URL and company id they were sent to. Default:
+    /// `.ontime-import.db` beside INPUT.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 
     /// How to send a customer's departments and contacts: inside the customer post, or through
     /// department/post and contact/post.

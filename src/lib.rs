@@ -13,7 +13,8 @@
 //!
 //! Beside them: [`cli`] (raw arguments), [`settings`] (validated), [`error`] (why a run could
 //! not start, and its exit code), [`inspect`] and [`init`] (a new file's contents, a starter
-//! mapping), [`manual`] (completions, man page), [`logging`]. The OnTime contract (field
+//! mapping), [`export`] (every OnTime customer to a file), [`manual`] (completions, man page),
+//! [`logging`]. The OnTime contract (field
 //! catalogue, rules, JSON writer) is the `ontime-api` crate; the local OnTime API is the
 //! `ontime-sandbox` crate.
 
@@ -22,6 +23,7 @@
 pub mod cli;
 mod error;
 mod errors_file;
+mod export;
 mod group;
 mod init;
 mod inspect;
@@ -53,6 +55,7 @@ pub fn run(cli: cli::Cli) -> ExitCode {
         Some(cli::Command::Init(args)) => init::run(&args).map(|()| 0),
         Some(cli::Command::Runs(args)) => runs::run(&args),
         Some(cli::Command::Undo(args)) => undo::run(args),
+        Some(cli::Command::Export(args)) => export::run(args),
         None => import(cli.import),
     };
     match result {

@@ -216,28 +216,27 @@ impl Settings {
 
 /// The server a plan or an import talks to, and how.
 fn target(args: &ImportArgs, input: &Path) -> Result<Target, SettingsError> {
-    let state = default_state(input);
+    let state = args.state.clone().unwrap_or_else(|| default_state(input));
+    let endpoint = endpoint(&args.service, args.sandbox)?;
     Ok(Target {
         children: args.children,
         full: args.full,
         read_first: args.read_first,
         write_mode: args.mode,
         deactivate: args.deactivate_missing.then_some(args.max_deactivate),
-        ..Target::of_service(&args.service, args.sandbox, state)?
+        ..Target::of_service(&args.service, endpoint, state)
     })
 }
 
 impl Target {
-    /// The target `service` names (the built-in sandbox for `sandbox`), with the import's
-    /// defaults for what only an import chooses; the ledger `state_default` unless `--state`.
-    pub(crate) fn of_service(
-        service: &ServiceArgs,
-        sandbox: bool,
-        state_default: PathBuf,
-    ) -> Result<Target, SettingsError> {
-        let endpoint = endpoint(service, sandbox)?;
-        let default_rate = if sandbox { SANDBOX_RATE } else { 1 };
-        Ok(Target {
+    /// The target `service` names at `endpoint`, with the import's defaults for what only an
+    /// import chooses, and the ledger `state`.
+    pub(crate) fn of_service(service: &ServiceArgs, endpoint: Endpoint, state: PathBuf) -> Target {
+        let default_rate = match endpoint {
+            Endpoint::Sandbox => SANDBOX_RATE,
+            Endpoint::Remote { .. } => 1,
+        };
+        Target {
             endpoint,
             rate: service
                 .rate
@@ -248,13 +247,28 @@ impl Target {
             max_requests: service.max_requests,
             reserve: service.reserve,
             children: Children::Nested,
-            state: service.state.clone().unwrap_or(state_default),
+            state,
             full: false,
             read_first: true,
             yes: service.yes,
             write_mode: WriteMode::Upsert,
             deactivate: None,
-        })
+        }
+    }
+
+    /// The OnTime account `service` names (for commands without `--sandbox`), with the ledger
+    /// `state`.
+    pub(crate) fn of_account(
+        service: &ServiceArgs,
+        state: PathBuf,
+    ) -> Result<Target, SettingsError> {
+        let endpoint = remote(
+            service.api_key.as_deref(),
+            service.company_id.as_deref(),
+            &service.base_url,
+            "",
+        )?;
+        Ok(Target::of_service(service, endpoint, state))
     }
 }
 
@@ -285,19 +299,29 @@ fn endpoint(args: &ServiceArgs, sandbox: bool) -> Result<Endpoint, SettingsError
     if sandbox {
         return Ok(Endpoint::Sandbox);
     }
-    let key = args
-        .api_key
-        .clone()
-        .filter(|k| !k.trim().is_empty())
-        .ok_or_else(|| {
-            SettingsError::Usage(
-                "no API key: set the ONTIME_API_KEY environment variable (or pass --api-key)\n\
-             hint: an OnTime administrator creates keys under Settings > API; to try the tool \
-             without an account, add --sandbox, or --dry-run to only check the input"
-                    .into(),
-            )
-        })?;
-    let company_id = args.company_id.clone().filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+    remote(
+        args.api_key.as_deref(),
+        args.company_id.as_deref(),
+        &args.base_url,
+        "; to try the tool without an account, add --sandbox, or --dry-run to only check the input",
+    )
+}
+
+/// The OnTime account at `base_url`, with its key and company id checked; `no_key_hint` ends the
+/// hint of a missing key (what else the command could do without one).
+pub(crate) fn remote(
+    api_key: Option<&str>,
+    company_id: Option<&str>,
+    base_url: &str,
+    no_key_hint: &str,
+) -> Result<Endpoint, SettingsError> {
+    let key = api_key.filter(|k| !k.trim().is_empty()).ok_or_else(|| {
+        SettingsError::Usage(format!(
+            "no API key: set the ONTIME_API_KEY environment variable (or pass --api-key)\n\
+             hint: an OnTime administrator creates keys under Settings > API{no_key_hint}"
+        ))
+    })?;
+    let company_id = company_id.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
         SettingsError::Usage(
             "no company id: set ONTIME_COMPANY_ID (or pass --company-id)\n\
              hint: it is the {company-id} in your address https://secure.ontime360.com/sites/{company-id}/"
@@ -316,7 +340,7 @@ fn endpoint(args: &ServiceArgs, sandbox: bool) -> Result<Endpoint, SettingsError
                 .into(),
         ));
     }
-    let base = parse_base_url(&args.base_url)?;
+    let base = parse_base_url(base_url)?;
     Ok(Endpoint::Remote {
         base,
         company_id: company_id.trim().to_string(),

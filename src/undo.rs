@@ -10,7 +10,11 @@ use crate::settings::{STATE_FILE, Target};
 
 pub(crate) fn run(args: UndoArgs) -> Result<u8, RunError> {
     logging::init(args.verbose, args.quiet, LogFormat::Text);
-    let target = Target::of_service(&args.service, false, PathBuf::from(STATE_FILE))?;
+    let state = args
+        .state
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(STATE_FILE));
+    let target = Target::of_account(&args.service, state)?;
     if !target.state.is_file() {
         return Err(RunError::Refused {
             message: format!(

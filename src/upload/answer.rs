@@ -38,7 +38,7 @@ impl Created {
 /// case, braces, no hyphens) as lower-case hyphenated text, anything else trimmed. Blank is no
 /// ID, and so is the all-zero Guid (.NET's `Guid.Empty`, what a server answers for an ID it
 /// never assigned).
-pub(super) fn canonical_id(text: &str) -> Option<String> {
+pub(crate) fn canonical_id(text: &str) -> Option<String> {
     let text = text.trim();
     if text.is_empty() {
         return None;

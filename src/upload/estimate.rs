@@ -165,21 +165,7 @@ impl Estimate {
             );
         }
         let _ = writeln!(out, "; about {} at --rate {rate}", duration(seconds));
-        let left = |count: Option<u64>, reset: &Option<String>, when: &str| match (count, reset) {
-            (Some(count), Some(reset)) => format!("{count} {when} (resets {reset})"),
-            (Some(count), None) => format!("{count} {when}"),
-            (None, _) => format!("{when} not told"),
-        };
-        let _ = write!(
-            out,
-            "quota left: {}, {}",
-            left(quota.daily_remaining, &quota.daily_reset, "today"),
-            left(quota.monthly_remaining, &quota.monthly_reset, "this month"),
-        );
-        if let Some(reserve) = reserve {
-            let _ = write!(out, "; --reserve keeps {reserve}");
-        }
-        out.push('\n');
+        out.push_str(&quota_left(quota, reserve));
         if let Some(allowed) = Estimate::allowed(quota, reserve).filter(|a| *a < self.total()) {
             // The closing listing comes after every customer: it is not theirs to share.
             // Nor are the records read in before the first customer.
@@ -270,6 +256,58 @@ pub(super) async fn before_sending(
         && estimate.asks(Estimate::allowed(&quota, target.reserve))
         && can_ask();
     if !asks {
+        return true;
+    }
+    let yes = tokio::task::spawn_blocking(confirmed)
+        .await
+        .unwrap_or(false);
+    if !yes {
+        client.stop(Stop::Declined);
+    }
+    yes
+}
+
+/// The quota line: `quota left: 5 today (resets …), this month not told; --reserve keeps 2`.
+fn quota_left(quota: &Quota, reserve: Option<u64>) -> String {
+    let left = |count: Option<u64>, reset: &Option<String>, when: &str| match (count, reset) {
+        (Some(count), Some(reset)) => format!("{count} {when} (resets {reset})"),
+        (Some(count), None) => format!("{count} {when}"),
+        (None, _) => format!("{when} not told"),
+    };
+    let mut out = format!(
+        "quota left: {}, {}",
+        left(quota.daily_remaining, &quota.daily_reset, "today"),
+        left(quota.monthly_remaining, &quota.monthly_reset, "this month"),
+    );
+    if let Some(reserve) = reserve {
+        let _ = write!(out, "; --reserve keeps {reserve}");
+    }
+    out.push('\n');
+    out
+}
+
+/// The cost of another command that spends requests (the export), after its first answer told
+/// the quota: `cost` as it words it, the time the `total` requests it has still to send take at
+/// `--rate`, the quota left, and a warning when that is short; then, on a terminal and without `--yes`, the same
+/// question as a run's above [`ASK_ABOVE`] requests or the quota left. `false` when the answer
+/// is no (the client is then stopped: [`Stop::Declined`]).
+pub(crate) async fn say_cost(client: &Client, target: &Target, cost: &str, total: u64) -> bool {
+    let quota = client.quota();
+    let rate = target.rate.get();
+    let seconds = total.div_ceil(u64::from(rate));
+    eprint!(
+        "{cost}; about {} at --rate {rate}\n{}",
+        duration(seconds),
+        quota_left(&quota, target.reserve)
+    );
+    let allowed = Estimate::allowed(&quota, target.reserve);
+    if let Some(allowed) = allowed.filter(|allowed| *allowed < total) {
+        eprintln!(
+            "the quota left allows about {allowed} more requests: it will stop after about that many (exit 3); run the same command again after the reset and it goes on"
+        );
+    }
+    let short = allowed.is_some_and(|allowed| total > allowed);
+    if target.yes || !(total > ASK_ABOVE || short) || !can_ask() {
         return true;
     }
     let yes = tokio::task::spawn_blocking(confirmed)

@@ -135,7 +135,7 @@ pub(super) fn clip(text: &str) -> String {
 }
 
 /// Percent-encodes a path segment or query value.
-pub(super) fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

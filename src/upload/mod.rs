@@ -33,8 +33,11 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+pub(crate) use answer::canonical_id;
 pub(crate) use client::Client;
 pub(crate) use error::{Error, Failed};
+pub(crate) use estimate::say_cost;
+pub(crate) use http::escape;
 
 use crate::group::CustomerGroup;
 use crate::ledger::{Entry, Ledger, Lock, Site};

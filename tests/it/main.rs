@@ -4,6 +4,7 @@
 mod csv_quotes;
 mod defaults;
 mod dry_run;
+mod export;
 mod fuzzed_samples;
 mod hostile_workbooks;
 mod ledger;
