@@ -47,6 +47,8 @@ impl InputFile {
         let mut file = std::fs::File::open(path)?;
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let size = std::io::copy(&mut file, &mut HashWriter(&mut hasher))?;
+        // Absolute, so that the history names the file wherever the run was started from.
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         Ok(InputFile {
             path: path.display().to_string(),
             size,

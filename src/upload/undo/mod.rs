@@ -139,7 +139,7 @@ async fn cost(client: &Client, target: &Target, work: &[Work], plan: bool) -> bo
     };
     let seconds = total.div_ceil(u64::from(target.rate.get()));
     eprintln!(
-        "undo: {restores} customers to restore, {creates} created ones to set Inactive: up to {total} requests (one read each{}), about {} at --rate {}",
+        "undo: {restores} updated customers to restore, {creates} created ones to set Inactive: up to {total} requests (one read each{}), about {} at --rate {}",
         if plan {
             "; --plan posts nothing"
         } else {
@@ -195,8 +195,9 @@ fn conclude(client: &Client, undone: &[Undone], plan: bool) -> u8 {
     }
     let counts = counts(undone);
     let said: Vec<String> = counts.iter().map(|(o, n)| format!("{n} {o}")).collect();
+    let plural = if undone.len() == 1 { "" } else { "s" };
     eprintln!(
-        "{} customers: {}; {} requests{}",
+        "{} customer{plural}: {}; {} requests{}",
         undone.len(),
         said.join(", "),
         client.requests(),

@@ -186,3 +186,56 @@ async fn undo_refuses_a_run_it_does_not_have_and_sends_nothing() {
     assert!(undo.stderr.contains("has no run 7"), "{}", undo.stderr);
     assert_eq!(e.sb.stats().total, 0);
 }
+
+/// What `runs`, `runs show` and `undo` print, with the run's times, address and IDs put as
+/// placeholders.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screens_of_the_history_and_an_undo() {
+    let e = env_default().await;
+    e.input(&customers_csv(3));
+    assert_eq!(e.run(&[]).await.code, 0);
+    e.input(&with_new_emails(3, &[1002]));
+    assert_eq!(e.run(&[]).await.code, 0);
+    edit(&e, "1002", "Phone", "555-0101").await;
+    let undo = command(&e, &["undo", "2"]).await;
+    assert_eq!(undo.code, 1, "{}", undo.stderr);
+    let listed: Value = serde_json::from_str(&runs(&e, &["--json"]).stdout).unwrap();
+    let mut placeholders: Vec<(String, String)> = vec![(e.sb.base_url() + "/", "<URL>/".into())];
+    for run in listed.as_array().unwrap() {
+        for (field, name) in [
+            ("started_at", "<START>"),
+            ("ended_at", "<END>"),
+            ("input_hash", "<HASH>"),
+            ("mapping_hash", "<MAPPING>"),
+        ] {
+            if let Some(value) = run[field].as_str() {
+                placeholders.push((
+                    value.replace('T', " ").trim_end_matches('Z').to_string(),
+                    name.into(),
+                ));
+                placeholders.push((value.to_string(), name.into()));
+            }
+        }
+        if let Some(input) = run["input"].as_str() {
+            placeholders.push((input.to_string(), "<DIR>/in.csv".into()));
+            placeholders.dedup();
+        }
+    }
+    for record in e.sb.customers() {
+        let acct = record["AccountNumber"].as_str().unwrap().to_string();
+        placeholders.push((
+            record["ID"].as_str().unwrap().to_string(),
+            format!("<ID {acct}>"),
+        ));
+    }
+    let shown = |text: &str| {
+        placeholders
+            .iter()
+            .fold(text.to_string(), |text, (value, name)| {
+                text.replace(value, name)
+            })
+    };
+    insta::assert_snapshot!("runs_list", shown(&runs(&e, &[]).stdout));
+    insta::assert_snapshot!("runs_show", shown(&runs(&e, &["show", "2"]).stdout));
+    insta::assert_snapshot!("undo_with_a_conflict", shown(&undo.stderr));
+}
