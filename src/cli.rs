@@ -126,13 +126,8 @@ pub struct UndoArgs {
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 
-    /// More log output (-v, -vv, -vvv).
-    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
-    pub verbose: u8,
-
-    /// Only errors.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -180,17 +175,8 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub service: ServiceArgs,
 
-    /// More log output (-v, -vv, -vvv).
-    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
-    pub verbose: u8,
-
-    /// Only errors, warnings and the summary.
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// Log line format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 const EXPORT_AFTER_HELP: &str = "\
@@ -211,6 +197,22 @@ pub struct CompletionsArgs {
     /// The shell: bash, zsh, fish, powershell or elvish.
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: clap_complete::Shell,
+}
+
+/// How much the command says, and how: shared by the commands that log.
+#[derive(Debug, clap::Args)]
+pub struct LogArgs {
+    /// More log output (-v, -vv, -vvv).
+    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Only errors, warnings and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 /// Where requests go and how fast: shared by every command that talks to OnTime.
@@ -361,17 +363,8 @@ pub struct ImportArgs {
     #[arg(long, value_name = "N|N%", default_value = "5%", value_parser = parse_limit, requires = "deactivate_missing")]
     pub max_deactivate: Limit,
 
-    /// More log output (-v, -vv, -vvv).
-    #[arg(short, long, action = clap::ArgAction::Count, conflicts_with = "quiet")]
-    pub verbose: u8,
-
-    /// Only errors.
-    #[arg(short, long)]
-    pub quiet: bool,
-
-    /// Log line format.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
+    #[command(flatten)]
+    pub log: LogArgs,
 }
 
 /// `--max-deactivate`: a number of customers, or a percentage of those the ledger knows.

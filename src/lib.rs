@@ -69,7 +69,7 @@ pub fn run(cli: cli::Cli) -> ExitCode {
 
 /// The import: settings validated, then the pipeline on a runtime; the summary's exit code.
 fn import(args: cli::ImportArgs) -> Result<u8, RunError> {
-    logging::init(args.verbose, args.quiet, args.log_format);
+    logging::init(args.log.verbose, args.log.quiet, args.log.log_format);
     let settings = Settings::from_args(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -182,15 +182,7 @@ impl Settings {
                 )));
             }
             // Found now, not after the run has spent its requests.
-            if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty())
-                && !folder.is_dir()
-            {
-                return Err(SettingsError::Usage(format!(
-                    "{flag} {}: the folder {} does not exist",
-                    path.display(),
-                    folder.display()
-                )));
-            }
+            folder_exists(flag, path)?;
         }
         let mode = if args.dry_run {
             Mode::DryRun
@@ -207,7 +199,7 @@ impl Settings {
             summary_json: args.summary_json,
             plan_file: args.plan_file,
             mode,
-            quiet: args.quiet,
+            quiet: args.log.quiet,
         };
         outputs::check(&settings).map_err(SettingsError::Outputs)?;
         Ok(settings)
@@ -400,6 +392,18 @@ fn beside(input: &Path, suffix: &str) -> PathBuf {
     let mut name = input.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
     input.with_file_name(name)
+}
+
+/// Refuses an output `path` (given as `flag`) whose folder does not exist.
+pub(crate) fn folder_exists(flag: &str, path: &Path) -> Result<(), SettingsError> {
+    match path.parent().filter(|f| !f.as_os_str().is_empty()) {
+        Some(folder) if !folder.is_dir() => Err(SettingsError::Usage(format!(
+            "{flag} {}: the folder {} does not exist",
+            path.display(),
+            folder.display()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The ledger's name when `--state` does not give one.

@@ -3,13 +3,13 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{LogFormat, UndoArgs};
+use crate::cli::UndoArgs;
 use crate::error::RunError;
 use crate::logging;
 use crate::settings::{STATE_FILE, Target};
 
 pub(crate) fn run(args: UndoArgs) -> Result<u8, RunError> {
-    logging::init(args.verbose, args.quiet, LogFormat::Text);
+    logging::init(args.log.verbose, args.log.quiet, args.log.log_format);
     let state = args
         .state
         .clone()

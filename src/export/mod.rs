@@ -42,7 +42,7 @@ struct Export {
 
 /// Runs `ontime-import export`; its exit code.
 pub(crate) fn run(args: ExportArgs) -> Result<u8, RunError> {
-    crate::logging::init(args.verbose, args.quiet, args.log_format);
+    crate::logging::init(args.log.verbose, args.log.quiet, args.log.log_format);
     let export = Export::from_args(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -73,7 +73,7 @@ impl Export {
             base,
             company: company_id,
             key,
-            quiet: args.quiet,
+            quiet: args.log.quiet,
         })
     }
 
@@ -205,14 +205,6 @@ fn format_of(output: &Path) -> Result<Format, SettingsError> {
             )));
         }
     };
-    if let Some(folder) = output.parent().filter(|f| !f.as_os_str().is_empty())
-        && !folder.is_dir()
-    {
-        return Err(SettingsError::Usage(format!(
-            "-o {}: the folder {} does not exist",
-            output.display(),
-            folder.display()
-        )));
-    }
+    crate::settings::folder_exists("-o", output)?;
     Ok(format)
 }

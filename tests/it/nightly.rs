@@ -6,20 +6,3 @@
 
 mod edits;
 mod requests;
-
-use crate::upload::customers_csv;
-
-/// `customers_csv(n)` with new e-mail addresses for `changed` (account numbers).
-fn with_new_emails(n: usize, changed: &[usize]) -> String {
-    customers_csv(n)
-        .lines()
-        .map(|line| {
-            let acct: usize = line.split(',').next().unwrap().parse().unwrap_or(0);
-            if changed.contains(&acct) {
-                format!("{}\n", line.replace("@x.com", "@new.example"))
-            } else {
-                format!("{line}\n")
-            }
-        })
-        .collect()
-}

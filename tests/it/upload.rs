@@ -49,6 +49,21 @@ pub fn customers_csv(n: usize) -> String {
     text
 }
 
+/// `customers_csv(n)` with new e-mail addresses for `changed` (account numbers).
+pub fn with_new_emails(n: usize, changed: &[usize]) -> String {
+    customers_csv(n)
+        .lines()
+        .map(|line| {
+            let acct: usize = line.split(',').next().unwrap().parse().unwrap_or(0);
+            if changed.contains(&acct) {
+                format!("{}\n", line.replace("@x.com", "@new.example"))
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect()
+}
+
 pub fn account(i: usize) -> String {
     (1001 + i).to_string()
 }

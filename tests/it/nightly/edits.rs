@@ -8,8 +8,7 @@
 
 use serde_json::json;
 
-use super::with_new_emails;
-use crate::upload::{Env, customers_csv, env_default};
+use crate::upload::{Env, customers_csv, env_default, with_new_emails};
 use crate::util::clock::{add_event, advance_clock, edit_as_person, events};
 
 const N: usize = 6;

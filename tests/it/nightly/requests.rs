@@ -3,8 +3,7 @@
 //! last run answered within a minute, and C posts.
 #![allow(clippy::unwrap_used)] // tests: a panic is the failure report
 
-use super::with_new_emails;
-use crate::upload::{customers_csv, env_default};
+use crate::upload::{customers_csv, env_default, with_new_emails};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_nightly_run_posts_each_changed_customer_in_one_request() {

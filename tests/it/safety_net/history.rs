@@ -7,22 +7,7 @@
 use serde_json::Value;
 
 use super::runs;
-use crate::upload::{customers_csv, env_default};
-
-/// `customers_csv(n)` with new e-mail addresses for `changed` (account numbers).
-pub(super) fn with_new_emails(n: usize, changed: &[usize]) -> String {
-    customers_csv(n)
-        .lines()
-        .map(|line| {
-            let acct: usize = line.split(',').next().unwrap().parse().unwrap_or(0);
-            if changed.contains(&acct) {
-                format!("{}\n", line.replace("@x.com", "@new.example"))
-            } else {
-                format!("{line}\n")
-            }
-        })
-        .collect()
-}
+use crate::upload::{customers_csv, env_default, with_new_emails};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_lists_every_run_newest_first_and_show_says_what_one_did() {

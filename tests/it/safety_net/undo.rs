@@ -5,9 +5,8 @@
 
 use serde_json::Value;
 
-use super::history::with_new_emails;
 use super::{command, runs};
-use crate::upload::{Env, customers_csv, env_default, typed_in_ontime};
+use crate::upload::{Env, customers_csv, env_default, typed_in_ontime, with_new_emails};
 
 /// Every stored record, sorted by account number.
 fn records(e: &Env) -> Vec<Value> {

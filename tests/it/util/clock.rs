@@ -19,6 +19,17 @@ fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
+async fn get(url: String) -> Value {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn send(method: reqwest::Method, url: String, body: &Value) -> Value {
     let response = client()
         .request(method, &url)
@@ -41,14 +52,7 @@ pub async fn advance_clock(base: &str, secs: u64) -> Value {
 /// The sandbox's clock: `{now, date, offset_seconds}`.
 pub async fn sandbox_clock(base: &str) -> Value {
     let url = format!("{base}/__sandbox/clock");
-    client()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    get(url).await
 }
 
 /// Changes the given properties of customer `id` as a person in OnTime would (its modification
@@ -71,25 +75,11 @@ pub async fn add_event(base: &str, event: Value) -> Value {
 /// `{handled, pending, fired}`: whether the staged events fired, and what they did.
 pub async fn events(base: &str) -> Value {
     let url = format!("{base}/__sandbox/events");
-    client()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    get(url).await
 }
 
 /// `{ID: {"created": ..., "modified": ...}}` for every customer (RFC 3339, the sandbox's clock).
 pub async fn customer_times(base: &str) -> Value {
     let url = format!("{base}/__sandbox/customers/times");
-    client()
-        .get(url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    get(url).await
 }
