@@ -245,8 +245,11 @@ impl Index {
         }
     }
 
+    /// The records at `at`, by ID: the records were read concurrently, so their order here is
+    /// the order the answers came in, which says nothing.
     fn several(&self, at: &[u32], by: &'static str) -> LocalMatch {
-        let ids = at.iter().map(|a| self.ids[*a as usize].clone()).collect();
+        let mut ids: Vec<String> = at.iter().map(|a| self.ids[*a as usize].clone()).collect();
+        ids.sort();
         LocalMatch::Several { ids, by }
     }
 
@@ -260,11 +263,13 @@ impl Index {
         let Some(found) = normalised_name(name).and_then(|n| self.by_name.get(&n)) else {
             return (Vec::new(), 0);
         };
-        let shown = found
+        // By ID, whatever order the concurrent reads came back in.
+        let mut shown: Vec<(&str, &str)> = found
             .iter()
-            .take(limit)
             .map(|at| (self.ids[*at as usize].as_str(), &*self.names[*at as usize]))
             .collect();
+        shown.sort_unstable();
+        shown.truncate(limit);
         (shown, found.len())
     }
 }
