@@ -112,8 +112,16 @@ pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), SchemaEr
     }
 }
 
+/// The page size of a new ledger. A `WITHOUT ROWID` row keeps at most about a quarter of a
+/// page in its leaf; the rest goes to overflow pages of its own, mostly empty. At SQLite's 4 KB
+/// a server copy or before-image (1–3 KB of JSON) took a leaf share and a 4 KB overflow page
+/// each: 100,000 customers made a 460 MB ledger holding 170 MB. At 16 KB such rows stay whole
+/// in their leaf (up to ≈ 4 KB). It takes effect only on an empty file, so it is set first.
+const PAGE_SIZE: i64 = 16_384;
+
 /// The tables of a new ledger (also the one kept in memory for `--sandbox`).
 pub(super) fn create(conn: &Connection) -> Result<(), SchemaError> {
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     conn.execute_batch(CUSTOMERS)?;
     conn.execute_batch(HISTORY)?;
     conn.pragma_update(None, "user_version", VERSION)?;
