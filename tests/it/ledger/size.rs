@@ -49,3 +49,45 @@ async fn a_ledger_of_server_copies_is_mostly_what_it_holds() {
         "the ledger takes {size} bytes for {held} bytes of server copies"
     );
 }
+
+/// A version 2 ledger (4 KB pages, as SQLite makes them) is rewritten with a new ledger's pages
+/// when it is upgraded, keeping its entries: the history it gains is as compact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_ledger_is_as_compact_as_a_new_one() {
+    let e = env_default().await;
+    let path = e.work.path("ledger.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA journal_mode = WAL;").unwrap();
+    conn.execute_batch(super::sites::VERSION_2).unwrap();
+    conn.execute(
+        "INSERT INTO customers (base_url, company, key, customer_id, sent_hash, last_status, updated_at)
+         VALUES ('http://127.0.0.1:1/', 'elsewhere', '9001', 'id-9001', 'hash', 'created', '2026-12-01T10:00:00Z')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    e.input(&wide_customers(400));
+    let run = e.run(&["--rate", "100000"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let elsewhere: String = conn
+        .query_row(
+            "SELECT customer_id FROM customers WHERE company = 'elsewhere' AND key = '9001'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(elsewhere, "id-9001", "the old entry is kept");
+    let held: i64 = conn
+        .query_row("SELECT SUM(LENGTH(server_copy)) FROM customers", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    drop(conn);
+    let size = std::fs::metadata(&path).unwrap().len() as i64;
+    assert!(
+        size < held * 3 / 2,
+        "the upgraded ledger takes {size} bytes for {held} bytes of server copies"
+    );
+}
