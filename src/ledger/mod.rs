@@ -87,6 +87,9 @@ pub struct Ledger {
 const BEGIN_CREATE: &str = "INSERT INTO customers (base_url, company, key, pending_create, last_status, updated_at) VALUES (?1, ?2, ?3, 1, 'creating', ?4)
      ON CONFLICT (base_url, company, key) DO UPDATE SET pending_create = 1, last_status = 'creating', updated_at = ?4";
 
+/// The WAL's size at which it is copied into the file (`wal_autocheckpoint` counts pages).
+const WAL_CHECKPOINT_BYTES: i64 = 16 << 20;
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -110,8 +113,8 @@ impl Ledger {
             // no shared-memory index, no file locks per transaction. (Inspect it with sqlite3
             // between runs.) WAL with NORMAL sync survives a killed process, which is the crash
             // the ledger guards against. A checkpoint (copying the WAL into the file, with two
-            // fsyncs) holds up every write queued behind it, so it comes every 4,096 pages
-            // (16 MB of WAL) rather than SQLite's 1,000 (10,000 customers append ≈ 12,000 pages).
+            // fsyncs) holds up every write queued behind it, so it comes every 16 MB of WAL
+            // ([`WAL_CHECKPOINT_BYTES`]) rather than SQLite's 1,000 pages.
             "PRAGMA locking_mode = EXCLUSIVE; PRAGMA busy_timeout = 5000;",
         )
         .map_err(|e| open_error(e.to_string()))?;
@@ -120,8 +123,16 @@ impl Ledger {
             path: path.clone(),
             cause,
         })?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 4096;",
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| open_error(e.to_string()))?;
+        // In pages, of whatever size this ledger's are (a new one's 16 KB, an older one's 4 KB).
+        let page_size: i64 = conn
+            .query_row("PRAGMA page_size", [], |row| row.get(0))
+            .map_err(|e| open_error(e.to_string()))?;
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            WAL_CHECKPOINT_BYTES / page_size.max(512),
         )
         .map_err(|e| open_error(e.to_string()))?;
         let writer = Writer::start(conn).map_err(|e| open_error(e.to_string()))?;

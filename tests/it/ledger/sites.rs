@@ -204,7 +204,7 @@ async fn a_version_1_ledger_migrates_to_the_default_address() {
 }
 
 /// Version 2's schema, as its binary created it.
-const VERSION_2: &str = "
+pub(super) const VERSION_2: &str = "
 CREATE TABLE IF NOT EXISTS customers (
     base_url       TEXT NOT NULL,
     company        TEXT NOT NULL,
