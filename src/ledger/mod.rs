@@ -14,6 +14,7 @@
 
 mod history;
 mod lock;
+mod past;
 mod schema;
 mod site;
 mod writer;
@@ -24,11 +25,9 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
-pub use history::{
-    Closed, CustomerRecord, History, InputFile, RunEnd, RunRecord, RunStart, changes, file_hash,
-    written,
-};
+pub use history::{Closed, InputFile, RunEnd, RunStart, changes, file_hash, written};
 pub use lock::Lock;
+pub use past::{CustomerRecord, History, RunRecord};
 pub use schema::VERSION;
 pub use site::{DEFAULT_BASE_URL, Site};
 use writer::Writer;

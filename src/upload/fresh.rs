@@ -52,7 +52,7 @@ impl Fresh {
     /// Queries the changes since each bucket of copies (one request per bucket of two or more)
     /// and keeps the customers nobody else changed.
     pub(crate) async fn plan(client: &Client, mut candidates: Vec<Candidate>) -> Fresh {
-        let Some(start) = client.server_now() else {
+        let Some(start) = client.clock().now() else {
             return Fresh::default();
         };
         candidates.sort_by_key(|c| c.at);
@@ -88,7 +88,7 @@ impl Fresh {
             return false;
         }
         let mut covered = self.covered.lock().await;
-        let (Some(until), Some(now)) = (*covered, client.server_now()) else {
+        let (Some(until), Some(now)) = (*covered, client.clock().now()) else {
             return false;
         };
         if now - until > TimeDelta::seconds(REFRESH) {

@@ -191,25 +191,10 @@ pub(crate) async fn run(
         }
         other => other,
     };
-    if let Ok(true) = proven {
-        let concurrency = target.concurrency.get() as usize;
-        job.read_all(&groups, concurrency, &interrupted).await;
-        // Which changed customers may be posted over the ledger's copy (none to ask about
-        // when every record was just read in).
-        if !copies.is_empty() && !job.read_everything() {
-            job.set_fresh(fresh::Fresh::plan(&client, copies).await);
-        }
-    }
     let warnings = match proven {
         Ok(true) => {
-            if intent == Intent::Write {
-                let start = history::import_start(settings, target).await;
-                if let Err(error) = ledger.begin_run(&start).await {
-                    client.stop(Stop::Ledger {
-                        message: error.to_string(),
-                    });
-                }
-            }
+            let run = (&*job, &*ledger, &*client, intent);
+            before_the_first(settings, target, run, &groups, copies, &interrupted).await;
             let tokens = (intake, interrupted.clone());
             intake::take_all(&job, &client, groups, leaving, &decisions, target, tokens).await
         }
@@ -227,6 +212,33 @@ pub(crate) async fn run(
     tracing::debug!("customers sent in {} ms", sending.elapsed().as_millis());
     let outcome = wind_up(&client, ledger, sandbox, &interrupted, warnings).await;
     Ok((report, Outcome { plan, ..outcome }))
+}
+
+/// Between the estimate and the first customer: the account's records read in when that is
+/// cheaper than lookups; which changed customers may be posted over the ledger's copy (none to
+/// ask about when every record was read in); the run's start in the history, for a run that
+/// writes (a history that cannot be written stops the run).
+async fn before_the_first(
+    settings: &Settings,
+    target: &Target,
+    (job, ledger, client, intent): (&customer::Job, &Ledger, &Client, Intent),
+    groups: &[CustomerGroup],
+    copies: Vec<fresh::Candidate>,
+    interrupted: &CancellationToken,
+) {
+    job.read_all(groups, target.concurrency.get() as usize, interrupted)
+        .await;
+    if !copies.is_empty() && !job.read_everything() {
+        job.set_fresh(fresh::Fresh::plan(client, copies).await);
+    }
+    if intent == Intent::Write {
+        let start = history::import_start(settings, target).await;
+        if let Err(error) = ledger.begin_run(&start).await {
+            client.stop(Stop::Ledger {
+                message: error.to_string(),
+            });
+        }
+    }
 }
 
 /// The end of sending: the ledger's last writes committed (a failure is the run's stop), a

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 mod attempt;
 mod classify;
-mod clock;
+pub(crate) mod clock;
 mod error;
 mod kinds;
 mod redact;
@@ -216,15 +216,9 @@ impl Client {
         self.stopping.cancel();
     }
 
-    /// The server's time now (RFC 3339, UTC, seconds), as its answers' `Date` headers tell it;
-    /// `None` before an answer carried one.
-    pub(crate) fn server_time(&self) -> Option<String> {
-        self.clock.now_text()
-    }
-
-    /// The server's time now, as [`Client::server_time`] tells it.
-    pub(crate) fn server_now(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.clock.now()
+    /// The server's clock, as its answers' `Date` headers tell it.
+    pub(crate) fn clock(&self) -> &clock::ServerClock {
+        &self.clock
     }
 
     pub(crate) fn is_stopping(&self) -> bool {

@@ -58,13 +58,7 @@ impl Job {
         }
         loop {
             let error = match self.post_create(body, &group.key).await {
-                Ok((id, answer)) => {
-                    let done = self.created(group, id, hash, note).await;
-                    if let (Done::Created { .. }, Some(answer)) = (&done, answer) {
-                        self.keep_created(&group.key, &answer);
-                    }
-                    return Ok(done);
-                }
+                Ok((id, answer)) => return Ok(self.created(group, id, hash, note, answer).await),
                 Err(error) => error,
             };
             let (cause, lost) = match error {
@@ -102,7 +96,7 @@ impl Job {
                         owners.insert(id.clone(), group.key.clone());
                     }
                     let note = format!("created (confirmed by lookup after: {cause})");
-                    return Ok(self.created(group, id, hash, note).await);
+                    return Ok(self.created(group, id, hash, note, None).await);
                 }
                 Landing::Ended(done) => return Ok(done),
                 Landing::Missing if lost == Lost::Unread => {
@@ -292,7 +286,15 @@ impl Job {
         }
     }
 
-    async fn created(&self, group: &Sending, id: String, hash: &str, note: String) -> Done {
+    /// A create made: `answer`, OnTime's, is kept as the customer's server copy.
+    async fn created(
+        &self,
+        group: &Sending,
+        id: String,
+        hash: &str,
+        note: String,
+        answer: Option<Box<RawValue>>,
+    ) -> Done {
         if self.children == Children::Separate
             && let Err(message) = self.post_children(&id, group, &Json::Null).await
         {
@@ -303,6 +305,9 @@ impl Job {
             };
         }
         self.ledger.settle(&group.key, &id, Some(hash), "created");
+        if let Some(answer) = answer {
+            self.keep_created(&group.key, &answer);
+        }
         let note = if note.is_empty() {
             "created".to_string()
         } else {
@@ -336,6 +341,6 @@ impl Job {
         let separate = self.children == Children::Separate;
         let copy = (!separate).then(|| answer.get());
         self.ledger
-            .keep_copy(key, copy, self.client.server_time(), None);
+            .keep_copy(key, copy, self.client.clock().now_text(), None);
     }
 }

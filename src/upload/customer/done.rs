@@ -110,7 +110,7 @@ impl Job {
             .filter(|_| record.is_object())
             .map(|before| crate::ledger::changes(before, record));
         self.ledger
-            .keep_copy(key, copy.as_deref(), self.client.server_time(), wrote);
+            .keep_copy(key, copy.as_deref(), self.client.clock().now_text(), wrote);
     }
 }
 

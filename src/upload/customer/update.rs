@@ -67,7 +67,7 @@ impl Job {
                 let held = (lost.take(), kept_out);
                 return Ok(self.already_held(group, (id, &existing), hash, held));
             }
-            let mut fields = merge::changed(&existing, &merged);
+            let fields = merge::changed(&existing, &merged);
             if self.intent == Intent::Preview {
                 let records = (&existing, &merged);
                 let would = super::would::update(id, &fields, records, group, kept_out);
@@ -95,28 +95,41 @@ impl Job {
                     }
                 }
             }
-            if self.children == Children::Separate {
-                if let Err(message) = self.post_children(id, group, &existing).await {
-                    return Ok(Done::Failed {
-                        id: Some(id.to_string()),
-                        message: format!("updated, but {message}"),
-                    });
-                }
-                fields.extend(
-                    missing_children(&existing, group)
-                        .into_iter()
-                        .map(str::to_string),
-                );
-                fields.dedup();
+            let sent = (&existing, posted.as_ref());
+            return Ok(self.updated(group, (id, hash), sent, fields).await);
+        }
+    }
+
+    /// The end of an update that was posted (`answer`, when it was read) over `existing`: for
+    /// `--children separate` the children it lacks posted, then the ledger's entry and copy.
+    async fn updated(
+        &self,
+        group: &Sending,
+        (id, hash): (&str, &str),
+        (existing, answer): (&Json, Option<&Json>),
+        mut fields: Vec<String>,
+    ) -> Done {
+        if self.children == Children::Separate {
+            if let Err(message) = self.post_children(id, group, existing).await {
+                return Done::Failed {
+                    id: Some(id.to_string()),
+                    message: format!("updated, but {message}"),
+                };
             }
-            self.ledger.settle(&group.key, id, Some(hash), "updated");
-            if let Some(answer) = &posted {
-                self.keep_answer(&group.key, answer, Some(&existing));
-            }
-            return Ok(Done::Updated {
-                id: id.to_string(),
-                fields,
-            });
+            fields.extend(
+                missing_children(existing, group)
+                    .into_iter()
+                    .map(str::to_string),
+            );
+            fields.dedup();
+        }
+        self.ledger.settle(&group.key, id, Some(hash), "updated");
+        if let Some(answer) = answer {
+            self.keep_answer(&group.key, answer, Some(existing));
+        }
+        Done::Updated {
+            id: id.to_string(),
+            fields,
         }
     }
 

@@ -252,7 +252,7 @@ impl Step<'_> {
         let wrote = answer
             .is_object()
             .then(|| crate::ledger::changes(current, &answer));
-        let at = self.client.server_time();
+        let at = self.client.clock().now_text();
         self.ledger.keep_copy(self.key, copy.as_deref(), at, wrote);
         Ok(())
     }
