@@ -1,6 +1,6 @@
 //! Reading the run history: `runs`, `runs show` and `undo` read what
-//! [`super::history`] wrote. [`History`] reads a ledger without taking its run lock and
-//! without changing it (read-only: not even an upgrade); a run holding the ledger reads through
+//! [`super::history`] wrote. [`History`] reads a ledger under its run lock, without changing it
+//! (read-only: not even an upgrade); a run holding the ledger reads through
 //! [`Ledger::past_run`] and [`Ledger::past_customers`].
 
 use std::collections::BTreeMap;
@@ -54,12 +54,15 @@ pub struct CustomerRecord {
     pub after: Option<String>,
 }
 
-/// The history of the ledger at `path`, read without taking the run lock (a running import
-/// may hold it; SQLite's WAL lets this read what it committed). Opened read-only: reading
-/// never changes a ledger, nor brings it to a newer version.
+/// The history of the ledger at `path`, read under its run lock (a running import or undo
+/// holds the ledger whole, so it is named and waited for). Opened read-only: reading never
+/// changes a ledger, nor brings it to a newer version.
 pub struct History {
     conn: Connection,
     path: PathBuf,
+    /// The run lock, held while reading: a run holding the ledger is named instead of a
+    /// database error, and none starts halfway through a read.
+    _lock: super::Lock,
 }
 
 impl History {
@@ -71,6 +74,7 @@ impl History {
         if !path.is_file() {
             return Err(error("there is no ledger there (a run that sent something makes it; pass --state FILE for another)".into()));
         }
+        let lock = super::Lock::take(path)?;
         let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| error(e.to_string()))?;
         let version: i64 = conn
@@ -90,6 +94,7 @@ impl History {
         Ok(History {
             conn,
             path: path.to_path_buf(),
+            _lock: lock,
         })
     }
 

@@ -140,3 +140,21 @@ async fn the_ledger_keeps_the_servers_copy_of_each_customer() {
         assert!(at.ends_with('Z') && at.len() == 20, "{at}");
     }
 }
+
+/// `runs` while a run holds the ledger says so, instead of a database error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_while_a_run_holds_the_ledger_says_so() {
+    let e = env_default().await;
+    e.input(&customers_csv(1));
+    assert_eq!(e.run(&[]).await.code, 0);
+    let held = e.ledger();
+    let listed = runs(&e, &[]);
+    assert_eq!(listed.code, 2, "{}", listed.stdout);
+    assert!(
+        listed.stderr.contains("is in use by another run"),
+        "{}",
+        listed.stderr
+    );
+    drop(held);
+    assert_eq!(runs(&e, &[]).code, 0);
+}
