@@ -50,7 +50,7 @@ pub(crate) fn list(runs: &[RunRecord]) -> String {
     }
     let mut out = format!(
         "{:>4}  {:<20}  {:<20}  {:<26}  {:>8}  {:>4}  {}\n",
-        "RUN", "STARTED (UTC)", "COMMAND", "RESULT", "REQUESTS", "EXIT", "INPUT → TARGET"
+        "RUN", "STARTED (UTC)", "COMMAND", "ROWS", "REQUESTS", "EXIT", "INPUT → TARGET"
     );
     for run in runs {
         let requests = run.requests.map_or("-".into(), |n| n.to_string());

@@ -37,11 +37,12 @@ pub(crate) enum Strategy {
 impl Strategy {
     /// The strategy for an account of `listed` customers, with `unknown` input customers to
     /// match (`pending` more whose earlier create is still unresolved): reading all wins when it
-    /// costs fewer requests than a lookup for each, and `also_by` needs every record.
+    /// costs no more requests than a lookup for each (at a tie it also spares the read of each
+    /// customer a lookup finds), and `also_by` needs every record.
     pub(crate) fn choose(listed: u64, unknown: u64, pending: u64, also_by: bool) -> Strategy {
         if listed == 0 {
             Strategy::Empty
-        } else if unknown > 0 && (listed < unknown || also_by) {
+        } else if unknown > 0 && (listed <= unknown || also_by) {
             Strategy::ReadAll {
                 reads: listed,
                 pending,
@@ -144,7 +145,8 @@ mod tests {
         assert_eq!(Strategy::choose(0, 2_000, 0, false), Strategy::Empty);
         assert_eq!(Strategy::choose(1_000, 2_000, 0, false), read(1_000));
         assert_eq!(Strategy::choose(300, 100, 0, false), Strategy::Lookups);
-        assert_eq!(Strategy::choose(100, 100, 0, false), Strategy::Lookups);
+        assert_eq!(Strategy::choose(100, 100, 0, false), read(100));
+        assert_eq!(Strategy::choose(101, 100, 0, false), Strategy::Lookups);
         assert_eq!(Strategy::choose(300, 100, 0, true), read(300));
         assert_eq!(Strategy::choose(300, 0, 0, true), Strategy::Lookups);
     }

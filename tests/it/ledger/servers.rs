@@ -52,7 +52,11 @@ async fn filter_ignoring_server() -> (String, std::sync::Arc<std::sync::atomic::
                 let one = "00000000-0000-0000-0000-000000000001";
                 match query {
                     Some(_) => axum::Json(json!([one])),
-                    None => axum::Json(json!([one, "00000000-0000-0000-0000-000000000002"])),
+                    None => axum::Json(json!([
+                        one,
+                        "00000000-0000-0000-0000-000000000002",
+                        "00000000-0000-0000-0000-000000000003"
+                    ])),
                 }
             }),
         )

@@ -56,12 +56,12 @@ async fn an_update_keeps_what_the_sheet_does_not_name() {
         "a field the sheet does not name is kept"
     );
     assert_eq!(contacts[1], before["Contacts"][1]);
-    // Into a non-empty account: the list, the lookup, the record, the post.
+    // One customer in the account for one to match: the list, its record read in (which
+    // serves the match and the merge: no lookup), the post.
     assert_eq!(
         e.log(),
         [
             "GET api/customers 200".to_string(),
-            "GET api/customers?accountNumber=1001 200".into(),
             format!("GET api/customers/{id} 200"),
             "POST api/customer/post 201".into(),
         ]
@@ -96,6 +96,7 @@ async fn ambiguous_matches_fail_naming_the_ids() {
         e.sb.insert_customer(json!({"Name": "Two", "AccountNumber": "1002"}));
     // Three customers in OnTime for the three of the input: looked up one by one.
     e.sb.insert_customer(json!({"Name": "Three", "AccountNumber": "9"}));
+    e.sb.insert_customer(json!({"Name": "Four", "AccountNumber": "8"}));
     e.input(&customers_csv(3));
     let run = e.run(&[]).await;
     assert_eq!(run.code, 1, "{}", run.stderr);

@@ -190,8 +190,11 @@ async fn a_lookup_answering_one_id_twice_padded_or_as_objects_is_one_customer() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lookup_with_an_empty_body_fails_the_row_and_creates_nothing() {
     let odd = Odd::new(every_lookup_answered(Answer::new(200, ""))).await;
-    odd.sb
-        .insert_customer(json!({"Name": "Other", "AccountNumber": "9999"}));
+    // One more in OnTime than to import: looked up one by one.
+    for acct in ["9998", "9999"] {
+        odd.sb
+            .insert_customer(json!({"Name": "Other", "AccountNumber": acct}));
+    }
     let run = odd.import(1, &["--retries", "1"]).await;
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = odd.report();
@@ -208,8 +211,8 @@ async fn a_lookup_with_an_empty_body_fails_the_row_and_creates_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lookup_answered_204_fails_the_row_at_once() {
     let odd = Odd::new(every_lookup_answered(Answer::new(204, ""))).await;
-    // As many in OnTime as to import: looked up one by one.
-    for acct in ["9998", "9999"] {
+    // One more in OnTime than to import: looked up one by one.
+    for acct in ["9997", "9998", "9999"] {
         odd.sb
             .insert_customer(json!({"Name": "Other", "AccountNumber": acct}));
     }
@@ -233,8 +236,11 @@ async fn a_lookup_answered_404_stops_the_run_naming_the_lookup() {
         &json!({"Message": "No customers match the criteria."}),
     )))
     .await;
-    odd.sb
-        .insert_customer(json!({"Name": "Other", "AccountNumber": "9999"}));
+    // One more in OnTime than to import: looked up one by one.
+    for acct in ["9998", "9999"] {
+        odd.sb
+            .insert_customer(json!({"Name": "Other", "AccountNumber": acct}));
+    }
     let run = odd.import(1, &[]).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(

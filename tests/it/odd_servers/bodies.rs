@@ -117,8 +117,8 @@ async fn a_gzip_bomb_or_an_endless_body_is_read_up_to_its_cap() {
         }
     })
     .await;
-    // As many in OnTime as to import: looked up one by one.
-    for acct in ["9997", "9998", "9999"] {
+    // One more in OnTime than to import: looked up one by one.
+    for acct in ["9996", "9997", "9998", "9999"] {
         odd.sb
             .insert_customer(json!({"Name": "Other", "AccountNumber": acct}));
     }
