@@ -183,7 +183,7 @@ impl Ledger {
                 Value::Integer(run),
                 Value::Text(key.to_string()),
                 Value::Text(customer_id.to_string()),
-                Value::Text(record.to_string()),
+                super::packed::pack(&record.to_string()),
             ],
         )
         .await
@@ -207,7 +207,7 @@ impl Ledger {
             self.params(
                 key,
                 [
-                    text(copy.map(str::to_string)),
+                    copy.map_or(Value::Null, super::packed::pack),
                     text(copy.and(at)),
                 ],
             ),
@@ -232,10 +232,10 @@ impl Ledger {
             conn.query_row(
                 "SELECT server_copy FROM customers WHERE base_url = ?1 AND company = ?2 AND key = ?3",
                 [site.base_url(), site.company(), &key],
-                |row| row.get(0),
+                |row| row.get::<_, Value>(0),
             )
             .optional()
-            .map(Option::flatten)
+            .map(|copy| copy.and_then(super::packed::unpack))
         })
     }
 

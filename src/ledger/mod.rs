@@ -14,6 +14,7 @@
 
 mod history;
 mod lock;
+mod packed;
 mod past;
 mod schema;
 mod site;

@@ -155,7 +155,7 @@ fn customers_of(conn: &Connection, id: i64) -> rusqlite::Result<Vec<CustomerReco
             action: row.get(2)?,
             outcome: row.get(3)?,
             message: row.get(4)?,
-            before: row.get(5)?,
+            before: super::packed::unpack(row.get(5)?),
             after: row.get(6)?,
         })
     })?;

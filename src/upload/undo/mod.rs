@@ -55,8 +55,18 @@ pub(crate) async fn undo(
         };
         ledger.begin_run(&start).await?;
     }
+    // Ctrl-C (or SIGTERM, SIGHUP) stops the client: customers under way end, the rest are
+    // `not_sent`, and the run's end is written (exit 130); a rerun finds the done ones
+    // `unchanged`.
+    let interrupted = super::listen_for_interrupts()?;
+    let stopper = Arc::clone(&client);
+    let watch = tokio::spawn(async move {
+        interrupted.cancelled().await;
+        stopper.stop(Stop::Interrupted);
+    });
     let ledger = Arc::new(ledger);
     let undone = each(&client, &ledger, work, &record, (plan, force), target).await;
+    watch.abort();
     let code = conclude(&client, &undone, plan);
     if let Some(ledger) = Arc::into_inner(ledger)
         && let Some(closed) = tokio::task::spawn_blocking(move || ledger.close()).await?

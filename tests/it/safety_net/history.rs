@@ -121,22 +121,17 @@ async fn the_ledger_keeps_the_servers_copy_of_each_customer() {
     let e = env_default().await;
     e.input(&customers_csv(2));
     assert_eq!(e.run(&[]).await.code, 0);
-    let conn = rusqlite::Connection::open(e.work.path("ledger.db")).unwrap();
-    let copies: Vec<(String, String, String)> = conn
-        .prepare("SELECT key, server_copy, copy_at FROM customers ORDER BY key")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(copies.len(), 2);
-    for (key, copy, at) in copies {
-        let copy: Value = serde_json::from_str(&copy).unwrap();
+    let ledger = e.ledger();
+    let entries = ledger.all().unwrap();
+    assert_eq!(entries.len(), 2);
+    for (key, entry) in entries {
+        let copy: Value = serde_json::from_str(&ledger.copy(&key).unwrap().unwrap()).unwrap();
         assert_eq!(
             copy,
             e.customer(&key),
             "the copy is the record OnTime holds"
         );
+        let at = entry.copy_at.unwrap();
         assert!(at.ends_with('Z') && at.len() == 20, "{at}");
     }
 }
