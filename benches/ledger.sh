@@ -55,7 +55,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
 
@@ -143,20 +142,7 @@ EOF
   echo "$out"
 }
 
-start_sandbox() {
-  "$BIN" sandbox --port 0 --company-id "$COMPANY" --api-key "$KEY" \
-    --daily-limit 1000000000 --monthly-limit none >"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
-  SANDBOX_PID=$!
-  BASE=""
-  for _ in $(seq 100); do
-    BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/sandbox.out" | head -1 || true)
-    [[ -n $BASE ]] && return 0
-    sleep 0.05
-  done
-  echo "the sandbox did not start:" >&2
-  cat "$tmp/sandbox.err" >&2
-  exit 1
-}
+source "$(dirname "$0")/sandbox.sh"
 
 # Runs the importer on FILE into the ledger; sets CODE and ELAPSED; -vv log in $tmp/run.stderr,
 # GNU time's -v in $tmp/run.time.

@@ -63,7 +63,6 @@ failures=0
 # ---------------------------------------------------------------------------------------------
 # Helpers
 
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # The first N customers (all their rows) of a generated file, as target/bench/upload-Nc.csv.
 data() {
@@ -92,21 +91,7 @@ EOF
   echo "$out"
 }
 
-# Starts a sandbox with the given options; sets BASE and SANDBOX_PID.
-start_sandbox() {
-  "$BIN" sandbox --port 0 --company-id "$COMPANY" --api-key "$KEY" \
-    --daily-limit 100000000 --monthly-limit none "$@" >"$tmp/sandbox.out" 2>"$tmp/sandbox.err" &
-  SANDBOX_PID=$!
-  BASE=""
-  for _ in $(seq 100); do
-    BASE=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/sandbox.out" | head -1 || true)
-    [[ -n $BASE ]] && return 0
-    sleep 0.05
-  done
-  echo "the sandbox did not start:" >&2
-  cat "$tmp/sandbox.err" >&2
-  exit 1
-}
+source "$(dirname "$0")/sandbox.sh"
 
 # CPU seconds (user + system) the sandbox has used so far.
 sandbox_cpu() {

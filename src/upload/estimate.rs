@@ -255,9 +255,11 @@ pub(super) async fn before_sending(
         && !target.yes
         && estimate.asks(Estimate::allowed(&quota, target.reserve))
         && can_ask();
-    if !asks {
-        return true;
-    }
+    !asks || go_on(client).await
+}
+
+/// Asks on the terminal whether to go on; a "no" stops the run ([`Stop::Declined`]).
+pub(super) async fn go_on(client: &Client) -> bool {
     let yes = tokio::task::spawn_blocking(confirmed)
         .await
         .unwrap_or(false);
@@ -307,16 +309,7 @@ pub(crate) async fn say_cost(client: &Client, target: &Target, cost: &str, total
         );
     }
     let short = allowed.is_some_and(|allowed| total > allowed);
-    if target.yes || !(total > ASK_ABOVE || short) || !can_ask() {
-        return true;
-    }
-    let yes = tokio::task::spawn_blocking(confirmed)
-        .await
-        .unwrap_or(false);
-    if !yes {
-        client.stop(Stop::Declined);
-    }
-    yes
+    target.yes || !(total > ASK_ABOVE || short) || !can_ask() || go_on(client).await
 }
 
 /// `45s`, `12m 5s`, `3h 20m`.
@@ -330,7 +323,7 @@ pub(super) fn duration(seconds: u64) -> String {
 
 /// Asks on the terminal whether to go on; `true` for `y` or `yes`. Never called unless stdin
 /// and stderr are terminals ([`can_ask`]): a run from cron never waits for an answer.
-pub(super) fn confirmed() -> bool {
+fn confirmed() -> bool {
     eprint!("send these requests? [y/N] ");
     let mut answer = String::new();
     match std::io::stdin().read_line(&mut answer) {

@@ -160,16 +160,7 @@ async fn cost(client: &Client, target: &Target, work: &[Work], plan: bool) -> bo
     );
     let allowed = estimate::Estimate::allowed(&client.quota(), target.reserve);
     let large = total > estimate::ASK_ABOVE || allowed.is_some_and(|a| total > a);
-    if plan || target.yes || !large || !estimate::can_ask() {
-        return true;
-    }
-    let yes = tokio::task::spawn_blocking(estimate::confirmed)
-        .await
-        .unwrap_or(false);
-    if !yes {
-        client.stop(Stop::Declined);
-    }
-    yes
+    plan || target.yes || !large || !estimate::can_ask() || estimate::go_on(client).await
 }
 
 /// Undoes each customer, up to `--concurrency` at once, in key order on screen.
