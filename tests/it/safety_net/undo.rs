@@ -238,3 +238,61 @@ async fn screens_of_the_history_and_an_undo() {
     insta::assert_snapshot!("runs_show", shown(&runs(&e, &["show", "2"]).stdout));
     insta::assert_snapshot!("undo_with_a_conflict", shown(&undo.stderr));
 }
+
+/// Ctrl-C during an undo: the customers under way end, the rest are `not_sent`, the run's end
+/// is in the history (exit 130), and running the undo again finishes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_undo_is_recorded_and_a_rerun_finishes_it() {
+    let e = env_default().await;
+    e.input(&customers_csv(20));
+    assert_eq!(e.run(&[]).await.code, 0);
+    let before = records(&e);
+    let all: Vec<usize> = (1001..=1020).collect();
+    e.input(&with_new_emails(20, &all));
+    assert_eq!(e.run(&[]).await.code, 0);
+    let base = e.sb.base_url();
+    let state = e.work.path("ledger.db").display().to_string();
+    // Slow enough for the interrupt to come before the end: 40 requests at 2 a second.
+    let args = [
+        "undo",
+        "2",
+        "--base-url",
+        &base,
+        "--company-id",
+        e.sb.company_id(),
+    ];
+    let mut args: Vec<&str> = args.to_vec();
+    args.extend(["--state", &state, "--rate", "2", "--concurrency", "1"]);
+    // The sandbox counts arrivals since it started: the two runs' requests, as the history says.
+    let so_far: u64 = serde_json::from_str::<Value>(&runs(&e, &["--json"]).stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["requests"].as_u64().unwrap())
+        .sum();
+    let mut child = tokio::process::Command::from(e.work.command(&args))
+        .env("ONTIME_API_KEY", &e.key)
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::select! {
+        () = e.sb.wait_for_requests(so_far + 3) => {}
+        ended = child.wait() => panic!("the undo ended before it was interrupted: {ended:?}"),
+    }
+    crate::util::signal(&child, "-INT");
+    assert_eq!(child.wait().await.unwrap().code(), Some(130));
+    let listed: Value = serde_json::from_str(&runs(&e, &["--json"]).stdout).unwrap();
+    assert_eq!(listed[0]["command"], "undo");
+    assert_eq!(listed[0]["exit_code"], 130);
+    assert!(listed[0]["ended_at"].is_string());
+    assert!(
+        listed[0]["counts"]["not_sent"].as_u64().unwrap_or(0) > 0,
+        "{}",
+        listed[0]
+    );
+    let rest = command(&e, &["undo", "2"]).await;
+    assert_eq!(rest.code, 0, "{}", rest.stderr);
+    assert_eq!(records(&e), before);
+}
