@@ -55,6 +55,18 @@ impl Api {
         format!("{}/__sandbox/{path}", self.sandbox.base_url())
     }
 
+    /// GET `/__sandbox/{path}` (asserting 200), its JSON.
+    pub async fn control_get(&self, path: &str) -> Value {
+        let response = self
+            .http
+            .get(self.control(path))
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "{path}");
+        response.json().await.expect("JSON")
+    }
+
     pub async fn post(&self, path: &str, body: &Value) -> Response {
         self.http
             .post(self.url(path))

@@ -138,7 +138,13 @@ impl Env {
     pub fn spawn_with(&self, extra: &[&str], stderr: std::process::Stdio) -> tokio::process::Child {
         let args = self.args(extra);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut command = tokio::process::Command::from(self.work.command(&args));
+        self.spawn_args(&args, stderr)
+    }
+
+    /// `ontime-import ARGS` (any command) as a child process with the sandbox's key in
+    /// ONTIME_API_KEY, to signal or kill.
+    pub fn spawn_args(&self, args: &[&str], stderr: std::process::Stdio) -> tokio::process::Child {
+        let mut command = tokio::process::Command::from(self.work.command(args));
         command
             .env("ONTIME_API_KEY", &self.key)
             .stdout(std::process::Stdio::null())

@@ -166,12 +166,7 @@ async fn an_interrupted_export_keeps_what_it_read_and_goes_on() {
         .replace("--rate 500", "--rate 2");
     args.extend(target.split(' ').map(String::from));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let mut child = tokio::process::Command::from(e.work.command(&args))
-        .env("ONTIME_API_KEY", &e.key)
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child = e.spawn_args(&args, std::process::Stdio::null());
     tokio::select! {
         () = e.sb.wait_for_requests(3) => {}
         ended = child.wait() => panic!("the export ended before it was interrupted: {ended:?}"),

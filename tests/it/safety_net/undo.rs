@@ -271,12 +271,7 @@ async fn an_interrupted_undo_is_recorded_and_a_rerun_finishes_it() {
         .iter()
         .map(|run| run["requests"].as_u64().unwrap())
         .sum();
-    let mut child = tokio::process::Command::from(e.work.command(&args))
-        .env("ONTIME_API_KEY", &e.key)
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    let mut child = e.spawn_args(&args, std::process::Stdio::null());
     tokio::select! {
         () = e.sb.wait_for_requests(so_far + 3) => {}
         ended = child.wait() => panic!("the undo ended before it was interrupted: {ended:?}"),

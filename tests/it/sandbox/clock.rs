@@ -129,15 +129,7 @@ async fn the_clock_only_moves_forward() {
     let unknown = advance(json!({"back": "1m"})).await.expect("answer");
     assert!(unknown.status().is_client_error());
     assert_eq!(sandbox_clock(&api.base()).await["offset_seconds"], 240.0);
-    let help: Value = api
-        .http
-        .get(api.control(""))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
+    let help: Value = api.control_get("").await;
     for endpoint in [
         "POST /__sandbox/clock",
         "POST /__sandbox/customers/{id}/edit",
@@ -259,15 +251,7 @@ async fn an_edit_merges_like_a_post_of_the_whole_record() {
 
 impl Api {
     async fn control_quota_used(&self) -> u64 {
-        let quota: Value = self
-            .http
-            .get(self.control("quota"))
-            .send()
-            .await
-            .expect("answer")
-            .json()
-            .await
-            .expect("JSON");
+        let quota: Value = self.control_get("quota").await;
         quota["daily_used"].as_u64().expect("a number")
     }
 }

@@ -9,17 +9,6 @@ use serde_json::{Value, json};
 use super::{Api, acme, id_of, start, start_default};
 
 impl Api {
-    async fn control_get(&self, path: &str) -> Value {
-        let response = self
-            .http
-            .get(self.control(path))
-            .send()
-            .await
-            .expect("answer");
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        response.json().await.expect("JSON")
-    }
-
     async fn control_send(
         &self,
         method: reqwest::Method,

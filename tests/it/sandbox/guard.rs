@@ -106,15 +106,7 @@ async fn cross_site_form_posts_to_the_control_api_are_refused() {
         );
         assert!(text.contains("Content-Type: application/json"), "{text}");
     }
-    let quota: serde_json::Value = api
-        .http
-        .get(api.control("quota"))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
+    let quota: serde_json::Value = api.control_get("quota").await;
     assert_eq!(quota["daily_used"], 500, "{quota}");
     assert_eq!(api.sandbox.customers().len(), 1);
     assert_eq!(

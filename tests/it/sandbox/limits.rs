@@ -195,14 +195,6 @@ async fn per_second_throttle_answers_429_with_retry_after() {
     assert!(stats.max_per_second >= 3, "{stats:?}");
     // Throttled requests are not counted against the quota.
     let ok = statuses.iter().filter(|s| **s == 200).count() as i64;
-    let quota: serde_json::Value = api
-        .http
-        .get(api.control("quota"))
-        .send()
-        .await
-        .expect("answer")
-        .json()
-        .await
-        .expect("JSON");
+    let quota: serde_json::Value = api.control_get("quota").await;
     assert_eq!(quota["daily_used"], json!(ok));
 }
