@@ -47,13 +47,7 @@ mode=${1:-all}
 echo "building (release)..." >&2
 cargo build --release --quiet --bin ontime-import --example gen_bench_data --example ledger_start
 
-tmp=$(mktemp -d)
-SANDBOX_PID=""
-cleanup() {
-  [[ -z $SANDBOX_PID ]] || kill "$SANDBOX_PID" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/sandbox.sh"
 
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
@@ -141,8 +135,6 @@ EOF
   fi
   echo "$out"
 }
-
-source "$(dirname "$0")/sandbox.sh"
 
 # Runs the importer on FILE into the ledger; sets CODE and ELAPSED; -vv log in $tmp/run.stderr,
 # GNU time's -v in $tmp/run.time.

@@ -1,5 +1,14 @@
-# Sourced by the benchmark scripts: a standalone `ontime-import sandbox` to measure against.
-# Expects BIN (the release binary), COMPANY, KEY and tmp (a scratch folder) to be set.
+# Sourced by the benchmark scripts: a scratch folder ($tmp, removed on exit with any sandbox
+# still running) and a standalone `ontime-import sandbox` to measure against. Expects BIN (the
+# release binary), COMPANY and KEY to be set.
+
+tmp=$(mktemp -d)
+SANDBOX_PID=""
+cleanup() {
+  [[ -z $SANDBOX_PID ]] || kill "$SANDBOX_PID" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 

@@ -51,13 +51,7 @@ done
 echo "building (release)..." >&2
 cargo build --release --quiet --bin ontime-import --example gen_bench_data
 
-tmp=$(mktemp -d)
-SANDBOX_PID=""
-cleanup() {
-  [[ -z $SANDBOX_PID ]] || kill "$SANDBOX_PID" 2>/dev/null || true
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/sandbox.sh"
 failures=0
 
 # ---------------------------------------------------------------------------------------------
@@ -91,7 +85,6 @@ EOF
   echo "$out"
 }
 
-source "$(dirname "$0")/sandbox.sh"
 
 # CPU seconds (user + system) the sandbox has used so far.
 sandbox_cpu() {
