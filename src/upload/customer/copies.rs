@@ -47,12 +47,9 @@ pub(in crate::upload) fn judge(
         let Some(entry) = known.get(&group.key) else {
             continue;
         };
-        let Some(sent) = entry.sent_hash.as_deref() else {
+        let Some(sent) = super::sent_cleanly(entry) else {
             continue;
         };
-        if entry.pending_create || entry.last_status == "failed" {
-            continue;
-        }
         let body = group.draft.to_json_bytes();
         let hash = hash::change_hash(&body, &group.defaulted);
         if hash::unchanged_since(sent, &hash, &body, &group.defaulted) {

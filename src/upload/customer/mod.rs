@@ -290,12 +290,9 @@ impl Job {
         };
         let hash = hash::change_hash(&group.body, &group.defaulted);
         let entry = self.known.get(&group.key);
-        // A failure is sent again even if its row did not change (its hash is a success's).
         let unchanged = |e: &Entry| {
             !self.full
-                && !e.pending_create
-                && e.last_status != "failed"
-                && e.sent_hash.as_deref().is_some_and(|sent| {
+                && sent_cleanly(e).is_some_and(|sent| {
                     hash::unchanged_since(sent, &hash, &group.body, &group.defaulted)
                 })
         };
@@ -391,4 +388,12 @@ impl Job {
             message: format!("{error}; stopping the run"),
         }
     }
+}
+
+/// The change hash of the customer's last success, when the ledger's entry can vouch for what
+/// OnTime holds: no create pending, and no failure since (a failure is sent again even if its
+/// row did not change: its hash is the last success's).
+pub(super) fn sent_cleanly(entry: &Entry) -> Option<&str> {
+    let clean = !entry.pending_create && entry.last_status != "failed";
+    entry.sent_hash.as_deref().filter(|_| clean)
 }
