@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 use tokio_util::sync::CancellationToken;
 
 use super::journal::Journal;
-use crate::upload::{Client, Stop, canonical_id, escape};
+use crate::upload::{Client, NoListing, Stop, canonical_id, escape, list_ids};
 
 /// Why the listing did not give the IDs.
 pub(super) enum Unlisted {
@@ -25,39 +25,13 @@ pub(super) enum Unlisted {
 
 /// Every customer ID OnTime lists, each once, in its order.
 pub(super) async fn list(client: &Client) -> Result<Vec<String>, Unlisted> {
-    let listed = match client.get("api/customers").await {
-        Ok(listed) => listed,
-        Err(error) => {
-            return Err(match client.stop_reason() {
-                Some(stop) => Unlisted::Stopped(stop),
-                None => Unlisted::Failed(error.to_string()),
-            });
-        }
-    };
-    let not_a_list = || {
-        let shown: String = listed.to_string().chars().take(300).collect();
-        Unlisted::Failed(format!(
-            "GET api/customers did not answer a list of customer IDs: {shown}"
-        ))
-    };
-    let mut ids: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for item in listed.as_array().ok_or_else(not_a_list)? {
-        let id = match item {
-            Json::String(id) => canonical_id(id),
-            Json::Object(object) => object
-                .iter()
-                .find(|(key, _)| key.eq_ignore_ascii_case("ID"))
-                .and_then(|(_, id)| id.as_str())
-                .and_then(canonical_id),
-            _ => None,
-        };
-        let id = id.ok_or_else(not_a_list)?;
-        if seen.insert(id.clone()) {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
+    list_ids(client).await.map_err(|error| match error {
+        NoListing::NotAList(why) => Unlisted::Failed(why),
+        NoListing::Call(error) => match client.stop_reason() {
+            Some(stop) => Unlisted::Stopped(stop),
+            None => Unlisted::Failed(error.to_string()),
+        },
+    })
 }
 
 /// What the reads of this run came to.

@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 
 pub(crate) use answer::canonical_id;
 pub(crate) use client::Client;
+pub(crate) use customer::{NoListing, list_ids};
 pub(crate) use error::{Error, Failed};
 pub(crate) use estimate::say_cost;
 pub(crate) use http::escape;

@@ -20,6 +20,7 @@ use super::{Done, Job};
 use super::{Intent, Sending};
 use crate::ledger::Entry;
 use crate::mapping::MatchBy;
+use crate::upload::Client;
 use crate::upload::answer::{canonical_id, is_id_key};
 use crate::upload::client::{CallError, escape};
 use crate::upload::http::clip;
@@ -180,16 +181,11 @@ impl Job {
     /// run (the client says why); anything else that keeps the listing from being read is
     /// [`Unproven::Failed`]. The listing also tells whether the account is empty.
     pub(crate) async fn prove(&self) -> Result<(), Unproven> {
-        let listed = match self.client.get("api/customers").await {
-            Ok(listed) => listed,
-            Err(CallError::Stopped) => return Err(Unproven::Stopped),
-            Err(error) => return Err(Unproven::Failed(error.to_string())),
-        };
-        let Some(ids) = ids_of(&listed) else {
-            return Err(Unproven::Failed(format!(
-                "GET api/customers did not answer a list of customer IDs: {}",
-                clip(&listed.to_string())
-            )));
+        let ids = match list_ids(&self.client).await {
+            Ok(ids) => ids,
+            Err(NoListing::Call(CallError::Stopped)) => return Err(Unproven::Stopped),
+            Err(NoListing::Call(error)) => return Err(Unproven::Failed(error.to_string())),
+            Err(NoListing::NotAList(why)) => return Err(Unproven::Failed(why)),
         };
         let _ = self.empty.set(ids.is_empty());
         self.matching.listed(ids);
@@ -271,6 +267,27 @@ impl Job {
             )
         })
     }
+}
+
+/// Why the unfiltered listing gave no IDs.
+pub(crate) enum NoListing {
+    /// The request failed (the client's stop reason, if it stopped, says more).
+    Call(CallError),
+    /// It answered something else than a list of IDs: what to say of it.
+    NotAList(String),
+}
+
+/// Every customer ID of the account, each once, in the listing's order: the unfiltered
+/// `GET api/customers`, which is also what proves a site (an import's, an undo's or an
+/// export's first request).
+pub(crate) async fn list_ids(client: &Client) -> Result<Vec<String>, NoListing> {
+    let listed = client.get("api/customers").await.map_err(NoListing::Call)?;
+    ids_of(&listed).ok_or_else(|| {
+        NoListing::NotAList(format!(
+            "GET api/customers did not answer a list of customer IDs: {}",
+            clip(&listed.to_string())
+        ))
+    })
 }
 
 /// The IDs a lookup answered, each once, in [`canonical_id`] form: ID strings, as documented;

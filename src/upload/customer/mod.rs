@@ -47,6 +47,7 @@ pub(super) use copies::judge;
 pub(super) use deactivate::{Leaving, missing, refused};
 use done::Done;
 use find::ambiguous;
+pub(crate) use find::{NoListing, list_ids};
 pub(super) use find::{Unproven, ids_of};
 
 /// A customer on its way.

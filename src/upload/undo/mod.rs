@@ -121,18 +121,14 @@ async fn prove(client: &Client, ledger: &Ledger) -> Result<(), RunError> {
             cause,
         })
     };
-    match client.get("api/customers").await {
-        Ok(listed) if super::customer::ids_of(&listed).is_some() => Ok(()),
-        Ok(listed) => Err(unproven(format!(
-            "it did not answer a list of customer IDs: {}",
-            super::http::clip(&listed.to_string())
-        ))),
-        Err(_) if client.stop_reason().is_some() => Err(unproven(
+    match super::list_ids(client).await {
+        Ok(_) => Ok(()),
+        Err(super::NoListing::NotAList(why)) => Err(unproven(why)),
+        Err(super::NoListing::Call(error)) => Err(unproven(
             client
                 .stop_reason()
-                .map_or_else(String::new, |s| s.message()),
+                .map_or_else(|| error.to_string(), |s| s.message()),
         )),
-        Err(error) => Err(unproven(error.to_string())),
     }
 }
 
